@@ -1,0 +1,161 @@
+//! Runs a parsed command line. Only `main` turns results into an exit code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, FormatArg, GenerateArgs, TargetArg};
+use crate::error::{exit, Diagnostic, Error, Severity};
+use crate::targets::{self, CfnFormat, OutFile, Options, Target};
+use crate::{explain, output, plan, spec};
+
+/// The commented starter spec written by `ssmgen init`.
+pub const STARTER_SPEC: &str = include_str!("../templates/starter-spec.yaml");
+
+/// Parses the command line, runs it, prints errors, and returns the exit code.
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::BAD_INPUT } else { exit::OK };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// Runs a command; `Ok` holds the exit code of a command that completed.
+pub fn run(cli: Cli) -> Result<u8, Error> {
+    match cli.command {
+        Command::Init { path, force } => init(&path, force),
+        Command::Validate { spec } => validate(&spec),
+        Command::Explain { spec } => {
+            let (plan, _) = load_plan(&spec)?;
+            print!("{}", explain::explain(&plan));
+            Ok(exit::OK)
+        }
+        Command::Generate(args) => generate(&args),
+    }
+}
+
+fn init(path: &Path, force: bool) -> Result<u8, Error> {
+    if path.exists() && !force {
+        return Err(Error::Usage(format!(
+            "{} already exists; nothing was written (use --force to overwrite it)",
+            path.display()
+        )));
+    }
+    std::fs::write(path, STARTER_SPEC).map_err(|e| Error::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    eprintln!("wrote {}; next: ssmgen generate {} --target all --out generated", path.display(), path.display());
+    Ok(exit::OK)
+}
+
+fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}");
+    }
+}
+
+fn load_plan(path: &Path) -> Result<(plan::Plan, Vec<Diagnostic>), Error> {
+    let (spec, warnings) = spec::load(path)?;
+    Ok((plan::build::build(&spec), warnings))
+}
+
+fn validate(path: &Path) -> Result<u8, Error> {
+    let (plan, warnings) = load_plan(path)?;
+    print_diagnostics(&warnings);
+    let n = warnings.iter().filter(|d| d.severity == Severity::Warning).count();
+    println!(
+        "{}: valid; {} fleet(s), {} role(s), {} instance profile(s), {} polic{}, {} activation(s); {} warning(s)",
+        path.display(),
+        plan.fleets.len(),
+        plan.roles.len(),
+        plan.instance_profiles.len(),
+        plan.policies.len(),
+        if plan.policies.len() == 1 { "y" } else { "ies" },
+        plan.activations.len(),
+        n
+    );
+    Ok(if n > 0 { exit::FINDINGS } else { exit::OK })
+}
+
+fn chosen_targets(t: TargetArg) -> Vec<Box<dyn Target>> {
+    let name = match t {
+        TargetArg::All => return targets::all(),
+        TargetArg::Cloudformation => "cloudformation",
+        TargetArg::Terraform => "terraform",
+        TargetArg::CdkTypescript => "cdk-typescript",
+        TargetArg::CdkPython => "cdk-python",
+    };
+    targets::all().into_iter().filter(|t| t.name() == name).collect()
+}
+
+/// Renders every requested target; with several targets each goes in its own folder.
+pub fn render_targets(plan: &plan::Plan, target: TargetArg, options: &Options) -> Result<Vec<OutFile>, Error> {
+    let chosen = chosen_targets(target);
+    let nest = chosen.len() > 1;
+    let mut files = Vec::new();
+    for t in chosen {
+        for mut f in t.render(plan, options)? {
+            if nest {
+                f.path = PathBuf::from(t.name()).join(&f.path);
+            }
+            files.push(f);
+        }
+    }
+    Ok(files)
+}
+
+fn generate(args: &GenerateArgs) -> Result<u8, Error> {
+    let (plan, warnings) = load_plan(&args.spec)?;
+    print_diagnostics(&warnings);
+    let options = Options {
+        cfn_format: match args.format {
+            FormatArg::Yaml => CfnFormat::Yaml,
+            FormatArg::Json => CfnFormat::Json,
+        },
+        scaffold: args.scaffold,
+    };
+    let files = render_targets(&plan, args.target, &options)?;
+    let Some(out) = &args.out else {
+        if args.target != TargetArg::Cloudformation {
+            return Err(Error::Usage(
+                "this target writes several files; give an output folder with --out DIR".into(),
+            ));
+        }
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(files[0].contents.as_bytes());
+        for extra in &files[1..] {
+            eprintln!(
+                "note: {} not written; use --out DIR to write it beside the template",
+                extra.path.display()
+            );
+        }
+        return Ok(exit::OK);
+    };
+    if args.check {
+        let diff = output::check_all(out, &files);
+        if diff.is_empty() {
+            eprintln!("{}: up to date ({} files)", out.display(), files.len());
+            return Ok(exit::OK);
+        }
+        print!("{diff}");
+        eprintln!("{}: generated files differ from the spec; run without --check to update them", out.display());
+        return Ok(exit::FINDINGS);
+    }
+    let written = output::write_all(out, &files, args.force)?;
+    for p in written {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(exit::OK)
+}

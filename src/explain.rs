@@ -1,0 +1,73 @@
+//! `ssmgen explain`: every granted action of every fleet and the fact behind it.
+
+use std::fmt::Write;
+
+use crate::plan::{Attachment, Mode, Plan, Platform};
+
+/// A readable account of the plan.
+pub fn explain(plan: &Plan) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "project {}", plan.project.kebab);
+    for fleet in &plan.fleets {
+        let platform = match fleet.platform {
+            Platform::Ec2 => "EC2",
+            Platform::Hybrid => "hybrid",
+        };
+        let mode = match fleet.mode {
+            Mode::ManagedCore => "managed-core",
+            Mode::SessionOnly => "session-only",
+            Mode::ExistingRole => "existing-role",
+        };
+        let _ = writeln!(s, "\nfleet {} ({platform}, {mode})", fleet.name);
+        if let Some(r) = fleet.role {
+            let role = &plan.roles[r];
+            let _ = writeln!(s, "  role {}{} trusted by {}", role.path, role.name, role.trust.service.display());
+            for c in &role.trust.conditions {
+                let values: Vec<String> = c.values.iter().map(|v| v.display()).collect();
+                let _ = writeln!(s, "    condition {} {} = {}", c.operator, c.key, values.join(", "));
+            }
+            let _ = writeln!(s, "    why: {} [{}; {}]", role.trust.fact.summary, role.trust.fact.id, role.trust.fact.source);
+            for m in &role.managed_policies {
+                let _ = writeln!(s, "  managed policy {}", m.arn.display());
+                let _ = writeln!(s, "    why: {} [{}; {}]", m.fact.summary, m.fact.id, m.fact.source);
+            }
+        }
+        if let Some(p) = fleet.instance_profile {
+            let _ = writeln!(s, "  instance profile {}", plan.instance_profiles[p].name);
+        }
+        match fleet.policy {
+            None => {
+                let _ = writeln!(s, "  no customer policy: the managed policy covers Session Manager");
+            }
+            Some(p) => {
+                let policy = &plan.policies[p];
+                match &policy.attachment {
+                    Attachment::Role(_) => {
+                        let _ = writeln!(s, "  policy {}", policy.name);
+                    }
+                    Attachment::ExistingRole(name) => {
+                        let _ = writeln!(s, "  policy {} attached to existing role {name}", policy.name);
+                    }
+                }
+                for st in &policy.statements {
+                    let resources: Vec<String> = st.resources.iter().map(|r| r.arn(&plan.env).display()).collect();
+                    for action in &st.actions {
+                        let _ = writeln!(s, "    {action} on {}", resources.join(", "));
+                    }
+                    for f in &st.facts {
+                        let _ = writeln!(s, "      why: {} [{}; {}]", f.summary, f.id, f.source);
+                    }
+                }
+            }
+        }
+        if let Some(a) = fleet.activation {
+            let a = &plan.activations[a];
+            let _ = writeln!(
+                s,
+                "  activation: up to {} node(s), expires {} hours after creation",
+                a.registration_limit, a.expiry_hours
+            );
+        }
+    }
+    s
+}

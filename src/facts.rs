@@ -1,0 +1,154 @@
+//! The documented Session Manager facts, and nothing else.
+//!
+//! Every action name, AWS managed policy and service principal that ssmgen grants is
+//! written here once, next to the documentation page it comes from
+//! (`shared/reference/session-manager-permissions.md` restates them). The plan builder
+//! cites a [`Fact`] for every statement so that `ssmgen explain` can say why.
+
+use serde::Serialize;
+
+/// A documented reason for granting something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Fact {
+    /// Stable identifier, used in `explain` output and tests.
+    pub id: &'static str,
+    /// What the fact says, in one sentence.
+    pub summary: &'static str,
+    /// The AWS Systems Manager User Guide page it comes from.
+    pub source: &'static str,
+}
+
+const CUSTOM_ROLE: &str = "AWS Systems Manager User Guide: Create a custom IAM role for Session Manager";
+const EXISTING_ROLE: &str =
+    "AWS Systems Manager User Guide: Adding Session Manager permissions to an existing IAM role";
+const INSTANCE_PERMS: &str =
+    "AWS Systems Manager User Guide: Configure instance permissions for Systems Manager";
+const HYBRID_ROLE: &str =
+    "AWS Systems Manager User Guide: Create an IAM service role for a hybrid environment";
+const KMS_PAGE: &str = "AWS Systems Manager User Guide: Turn on KMS key encryption of session data";
+const VPC_PAGE: &str = "AWS Systems Manager User Guide: Create VPC endpoints (AWS managed S3 buckets)";
+
+pub const MANAGED_CORE: Fact = Fact {
+    id: "managed-core",
+    summary: "AmazonSSMManagedInstanceCore grants all Systems Manager core functionality, Session Manager included",
+    source: INSTANCE_PERMS,
+};
+pub const SESSION_CORE: Fact = Fact {
+    id: "session-core",
+    summary: "the SSM Agent registers the node and opens Session Manager control and data channels; these actions have no resource-level scoping",
+    source: CUSTOM_ROLE,
+};
+pub const EXISTING_ROLE_CORE: Fact = Fact {
+    id: "existing-role-core",
+    summary: "a role that already grants its own ssm permissions needs only the four ssmmessages channel actions",
+    source: EXISTING_ROLE,
+};
+pub const SESSION_KMS: Fact = Fact {
+    id: "session-kms",
+    summary: "session data encrypted with a KMS key needs kms:Decrypt on that key",
+    source: KMS_PAGE,
+};
+pub const S3_ENCRYPTION_CHECK: Fact = Fact {
+    id: "s3-encryption-check",
+    summary: "the agent checks the log bucket's encryption before it uploads session logs",
+    source: CUSTOM_ROLE,
+};
+pub const S3_LOG_PUT: Fact = Fact {
+    id: "s3-log-put",
+    summary: "session logs are written as objects under the configured bucket and key prefix",
+    source: CUSTOM_ROLE,
+};
+pub const S3_CROSS_ACCOUNT_ACL: Fact = Fact {
+    id: "s3-cross-account-acl",
+    summary: "a log bucket owned by another account also needs s3:PutObjectAcl (and the owner's bucket policy)",
+    source: CUSTOM_ROLE,
+};
+pub const S3_SSE_KMS: Fact = Fact {
+    id: "s3-sse-kms",
+    summary: "uploading to an SSE-KMS bucket needs kms:GenerateDataKey on the bucket key",
+    source: CUSTOM_ROLE,
+};
+pub const CLOUDWATCH_LOGS: Fact = Fact {
+    id: "cloudwatch-logs",
+    summary: "streaming session logs to CloudWatch Logs creates a stream and puts events in the log group, and describes groups and streams",
+    source: CUSTOM_ROLE,
+};
+pub const VPC_ENDPOINT_BUCKETS: Fact = Fact {
+    id: "vpc-endpoint-buckets",
+    summary: "nodes that reach S3 through a VPC endpoint must be allowed to read the Region's AWS-owned SSM buckets",
+    source: VPC_PAGE,
+};
+pub const EC2_TRUST: Fact = Fact {
+    id: "ec2-trust",
+    summary: "an EC2 instance gets its credentials from a role that ec2 assumes through an instance profile",
+    source: INSTANCE_PERMS,
+};
+pub const HYBRID_TRUST: Fact = Fact {
+    id: "hybrid-trust",
+    summary: "a hybrid node's credentials come from the activation's service role, assumed by ssm with confused-deputy conditions",
+    source: HYBRID_ROLE,
+};
+pub const EXTRA_MANAGED: Fact = Fact {
+    id: "extra-managed-policy",
+    summary: "an AWS managed policy the spec asks for (for example CloudWatchAgentServerPolicy)",
+    source: INSTANCE_PERMS,
+};
+
+/// The AWS managed policy that holds all of Systems Manager's node permissions.
+pub const MANAGED_INSTANCE_CORE_POLICY: &str = "AmazonSSMManagedInstanceCore";
+
+/// AWS managed policies a fleet commonly adds; others are accepted with a warning.
+pub const KNOWN_EXTRA_MANAGED_POLICIES: &[&str] = &[
+    "AmazonSSMDirectoryServiceAccess",
+    "AmazonSSMPatchAssociation",
+    "CloudWatchAgentServerPolicy",
+];
+
+pub const UPDATE_INSTANCE_INFORMATION: &str = "ssm:UpdateInstanceInformation";
+
+/// The four Session Manager channel actions.
+pub const SSMMESSAGES_ACTIONS: [&str; 4] = [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+];
+
+pub const KMS_DECRYPT: &str = "kms:Decrypt";
+pub const KMS_GENERATE_DATA_KEY: &str = "kms:GenerateDataKey";
+pub const S3_GET_ENCRYPTION_CONFIGURATION: &str = "s3:GetEncryptionConfiguration";
+pub const S3_PUT_OBJECT: &str = "s3:PutObject";
+pub const S3_PUT_OBJECT_ACL: &str = "s3:PutObjectAcl";
+pub const S3_GET_OBJECT: &str = "s3:GetObject";
+/// Log-group scoped CloudWatch Logs actions.
+pub const LOGS_WRITE_ACTIONS: [&str; 2] = ["logs:CreateLogStream", "logs:PutLogEvents"];
+/// CloudWatch Logs actions that the agent calls without a log-group resource
+/// (`DescribeLogGroups` lists across the account; `DescribeLogStreams` is kept beside it as
+/// the documented policy does).
+pub const LOGS_DESCRIBE_ACTIONS: [&str; 2] = ["logs:DescribeLogGroups", "logs:DescribeLogStreams"];
+
+/// The AWS-owned buckets a node reads through an S3 VPC endpoint, as `prefix{region}suffix`.
+pub const VPC_ENDPOINT_BUCKET_PATTERNS: [(&str, &str); 8] = [
+    ("aws-ssm-", ""),
+    ("aws-windows-downloads-", ""),
+    ("amazon-ssm-", ""),
+    ("amazon-ssm-packages-", ""),
+    ("", "-birdwatcher-prod"),
+    ("aws-ssm-distributor-file-", ""),
+    ("aws-ssm-document-attachments-", ""),
+    ("patch-baseline-snapshot-", ""),
+];
+
+/// The trust policy action of every role ssmgen creates.
+pub const ASSUME_ROLE: &str = "sts:AssumeRole";
+
+/// Condition keys of the hybrid service role's confused-deputy protection.
+pub const SOURCE_ACCOUNT_KEY: &str = "aws:SourceAccount";
+pub const SOURCE_ARN_KEY: &str = "aws:SourceArn";
+
+/// Registration limits the CreateActivation API accepts.
+pub const ACTIVATION_REGISTRATION_LIMIT_MAX: u32 = 1000;
+/// An activation expires at most 30 days after it is created.
+pub const ACTIVATION_MAX_HOURS: u32 = 30 * 24;
+/// Without an explicit expiry an activation lasts 24 hours.
+pub const ACTIVATION_DEFAULT_HOURS: u32 = 24;

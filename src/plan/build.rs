@@ -1,0 +1,339 @@
+//! From a validated spec to the permission plan. Every statement cites its fact.
+
+use std::collections::BTreeMap;
+
+use heck::ToUpperCamelCase;
+
+use super::resource::{
+    aws_managed_policy_arn, global_service_principal, partition_service_principal, ssm_source_arn,
+};
+use super::{
+    Activation, Attachment, Condition, Effect, Env, FleetPlan, Ident, InstanceProfile,
+    ManagedPolicyRef, Mode, Output, OutputValue, Plan, Platform, Policy, Pseudo, Resource, Role,
+    Statement, Trust, Value,
+};
+use crate::facts::{self, Fact};
+use crate::spec::{Fleet, Spec};
+use crate::text;
+
+/// The deployment context the spec pins, pseudo values elsewhere.
+pub fn env_of(spec: &Spec) -> Env {
+    let pinned_or = |v: Option<&str>, p: Pseudo| match v {
+        Some(s) => Value::Pinned(s.to_string()),
+        None => Value::Pseudo(p),
+    };
+    Env {
+        partition: pinned_or(spec.pin.partition.map(|p| p.name()), Pseudo::Partition),
+        region: pinned_or(spec.pin.region.as_deref(), Pseudo::Region),
+        account: pinned_or(spec.pin.account.as_deref(), Pseudo::AccountId),
+        url_suffix: pinned_or(spec.pin.partition.map(|p| p.url_suffix()), Pseudo::UrlSuffix),
+    }
+}
+
+/// Builds the plan for a validated spec.
+pub fn build(spec: &Spec) -> Plan {
+    let env = env_of(spec);
+    let mut plan = Plan {
+        project: Ident::new(&spec.project),
+        env: env.clone(),
+        tags: spec.tags.clone(),
+        fleets: Vec::new(),
+        roles: Vec::new(),
+        instance_profiles: Vec::new(),
+        policies: Vec::new(),
+        activations: Vec::new(),
+        outputs: Vec::new(),
+    };
+    for fleet in &spec.fleets {
+        add_fleet(&mut plan, spec, fleet);
+    }
+    plan
+}
+
+fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet) {
+    let env = plan.env.clone();
+    let id = Ident::new(&fleet.name);
+    let base_name = format!("{}-{}", spec.project, fleet.name);
+    let mut fp = FleetPlan {
+        name: fleet.name.clone(),
+        platform: fleet.platform,
+        mode: fleet.mode,
+        role: None,
+        instance_profile: None,
+        policy: None,
+        activation: None,
+    };
+
+    if fleet.mode != Mode::ExistingRole {
+        let mut managed = Vec::new();
+        if fleet.mode == Mode::ManagedCore {
+            managed.push(managed_ref(&env, facts::MANAGED_INSTANCE_CORE_POLICY, facts::MANAGED_CORE));
+        }
+        for name in &fleet.managed_policies {
+            managed.push(managed_ref(&env, name, facts::EXTRA_MANAGED));
+        }
+        let mut tags: BTreeMap<String, String> = spec.tags.clone();
+        tags.extend(fleet.tags.clone());
+        let role_index = plan.roles.len();
+        plan.roles.push(Role {
+            id: suffixed(&id, "role"),
+            name: format!("{base_name}-ssm"),
+            path: spec.role_path.clone(),
+            description: match fleet.platform {
+                Platform::Ec2 => format!(
+                    "Session Manager access for EC2 fleet {} of {} (ssmgen)",
+                    fleet.name, spec.project
+                ),
+                Platform::Hybrid => format!(
+                    "Service role of the hybrid activation of fleet {} of {} (ssmgen)",
+                    fleet.name, spec.project
+                ),
+            },
+            trust: trust_for(&env, fleet.platform),
+            managed_policies: managed,
+            permissions_boundary: spec
+                .permissions_boundary
+                .as_ref()
+                .map(|arn| super::Text::literal(arn.clone())),
+            tags,
+            platform: fleet.platform,
+            fleet: fleet.name.clone(),
+        });
+        fp.role = Some(role_index);
+        plan.outputs.push(Output {
+            id: suffixed(&id, "role-arn"),
+            description: format!("ARN of the Session Manager role of fleet {}", fleet.name),
+            value: OutputValue::RoleArn { role: role_index },
+        });
+
+        match fleet.platform {
+            Platform::Ec2 => {
+                let profile_index = plan.instance_profiles.len();
+                plan.instance_profiles.push(InstanceProfile {
+                    id: suffixed(&id, "instance-profile"),
+                    name: format!("{base_name}-ssm"),
+                    path: spec.role_path.clone(),
+                    role: role_index,
+                });
+                fp.instance_profile = Some(profile_index);
+                plan.outputs.push(Output {
+                    id: suffixed(&id, "instance-profile-name"),
+                    description: format!(
+                        "Instance profile to attach to the instances of fleet {}",
+                        fleet.name
+                    ),
+                    value: OutputValue::InstanceProfileName {
+                        profile: profile_index,
+                    },
+                });
+            }
+            Platform::Hybrid => {
+                plan.outputs.push(Output {
+                    id: suffixed(&id, "role-name"),
+                    description: format!(
+                        "Service role to name in the hybrid activation of fleet {}",
+                        fleet.name
+                    ),
+                    value: OutputValue::RoleName { role: role_index },
+                });
+                if let Some(a) = &fleet.activation {
+                    let mut tags = spec.tags.clone();
+                    tags.extend(fleet.tags.clone());
+                    tags.extend(a.tags.clone());
+                    fp.activation = Some(plan.activations.len());
+                    plan.activations.push(Activation {
+                        id: suffixed(&id, "activation"),
+                        role: role_index,
+                        description: a.description.clone().unwrap_or_else(|| {
+                            format!("Hybrid activation of fleet {} of {} (ssmgen)", fleet.name, spec.project)
+                        }),
+                        registration_limit: a.registration_limit,
+                        expiry_hours: a.expiry_hours,
+                        default_instance_name: a.default_instance_name.clone(),
+                        tags,
+                    });
+                }
+            }
+        }
+    }
+
+    let statements = statements_for(fleet);
+    if !statements.is_empty() {
+        let attachment = match (fp.role, &fleet.existing_role) {
+            (Some(r), _) => Attachment::Role(r),
+            (None, Some(name)) => Attachment::ExistingRole(name.clone()),
+            (None, None) => unreachable!("validation requires existing_role in existing-role mode"),
+        };
+        fp.policy = Some(plan.policies.len());
+        plan.policies.push(Policy {
+            id: suffixed(&id, "session-policy"),
+            name: format!("{base_name}-session-manager"),
+            path: spec.role_path.clone(),
+            description: format!(
+                "Session Manager permissions of fleet {} of {} (ssmgen)",
+                fleet.name, spec.project
+            ),
+            statements,
+            attachment,
+            fleet: fleet.name.clone(),
+        });
+    }
+    plan.fleets.push(fp);
+}
+
+fn suffixed(id: &Ident, suffix: &str) -> Ident {
+    Ident::new(&format!("{}-{suffix}", id.kebab))
+}
+
+fn managed_ref(env: &Env, name: &str, fact: Fact) -> ManagedPolicyRef {
+    ManagedPolicyRef {
+        name: name.to_string(),
+        arn: aws_managed_policy_arn(env, name),
+        fact,
+    }
+}
+
+/// The trust policy each platform documents.
+pub fn trust_for(env: &Env, platform: Platform) -> Trust {
+    match platform {
+        Platform::Ec2 => Trust {
+            service: partition_service_principal(env, "ec2"),
+            action: facts::ASSUME_ROLE,
+            conditions: Vec::new(),
+            fact: facts::EC2_TRUST,
+        },
+        Platform::Hybrid => Trust {
+            service: global_service_principal("ssm"),
+            action: facts::ASSUME_ROLE,
+            // Ordered by operator, as every target sorts them.
+            conditions: vec![
+                Condition {
+                    operator: "ArnEquals",
+                    key: facts::SOURCE_ARN_KEY,
+                    values: vec![ssm_source_arn(env)],
+                },
+                Condition {
+                    operator: "StringEquals",
+                    key: facts::SOURCE_ACCOUNT_KEY,
+                    values: vec![text![&env.account]],
+                },
+            ],
+            fact: facts::HYBRID_TRUST,
+        },
+    }
+}
+
+fn statement(sid: &str, actions: &[&'static str], resources: Vec<Resource>, fact: Fact) -> Statement {
+    let mut actions = actions.to_vec();
+    actions.sort_unstable();
+    actions.dedup();
+    Statement {
+        sid: sid.to_string(),
+        effect: Effect::Allow,
+        actions,
+        resources,
+        conditions: Vec::new(),
+        facts: vec![fact],
+    }
+}
+
+/// The customer policy statements of a fleet, in a fixed order.
+pub fn statements_for(fleet: &Fleet) -> Vec<Statement> {
+    let mut out = Vec::new();
+    match fleet.mode {
+        Mode::ManagedCore => {}
+        Mode::SessionOnly => {
+            let mut actions = vec![facts::UPDATE_INSTANCE_INFORMATION];
+            actions.extend(facts::SSMMESSAGES_ACTIONS);
+            out.push(statement("SessionManagerCore", &actions, vec![Resource::Any], facts::SESSION_CORE));
+        }
+        Mode::ExistingRole => {
+            out.push(statement(
+                "SessionManagerChannels",
+                &facts::SSMMESSAGES_ACTIONS,
+                vec![Resource::Any],
+                facts::EXISTING_ROLE_CORE,
+            ));
+        }
+    }
+    let s = &fleet.session;
+    if let Some(key) = &s.kms_key {
+        out.push(statement(
+            "SessionDataDecrypt",
+            &[facts::KMS_DECRYPT],
+            vec![Resource::KmsKey { key: key.clone() }],
+            facts::SESSION_KMS,
+        ));
+    }
+    if let Some(s3) = &s.s3 {
+        if s3.encrypted {
+            out.push(statement(
+                "LogBucketEncryptionCheck",
+                &[facts::S3_GET_ENCRYPTION_CONFIGURATION],
+                vec![Resource::Bucket {
+                    bucket: s3.bucket.clone(),
+                }],
+                facts::S3_ENCRYPTION_CHECK,
+            ));
+        }
+        let mut actions = vec![facts::S3_PUT_OBJECT];
+        let mut st_facts = vec![facts::S3_LOG_PUT];
+        if s3.owner_account.is_some() {
+            actions.push(facts::S3_PUT_OBJECT_ACL);
+            st_facts.push(facts::S3_CROSS_ACCOUNT_ACL);
+        }
+        let mut put = statement(
+            "LogObjectUpload",
+            &actions,
+            vec![Resource::BucketObjects {
+                bucket: s3.bucket.clone(),
+                prefix: s3.prefix.clone(),
+            }],
+            facts::S3_LOG_PUT,
+        );
+        put.facts = st_facts;
+        out.push(put);
+        if let Some(key) = &s3.kms_key {
+            out.push(statement(
+                "LogBucketDataKey",
+                &[facts::KMS_GENERATE_DATA_KEY],
+                vec![Resource::KmsKey { key: key.clone() }],
+                facts::S3_SSE_KMS,
+            ));
+        }
+    }
+    if let Some(cw) = &s.cloudwatch {
+        let mut scoped = facts::LOGS_WRITE_ACTIONS.to_vec();
+        // DescribeLogStreams is authorized on the log group, so it joins the scoped set.
+        scoped.push(facts::LOGS_DESCRIBE_ACTIONS[1]);
+        out.push(statement(
+            "LogGroupWrite",
+            &scoped,
+            vec![Resource::LogGroup {
+                name: cw.log_group.clone(),
+            }],
+            facts::CLOUDWATCH_LOGS,
+        ));
+        out.push(statement(
+            "LogGroupDiscovery",
+            &[facts::LOGS_DESCRIBE_ACTIONS[0]],
+            vec![Resource::Any],
+            facts::CLOUDWATCH_LOGS,
+        ));
+    }
+    for region in &s.vpc_endpoint_regions {
+        let resources = facts::VPC_ENDPOINT_BUCKET_PATTERNS
+            .iter()
+            .map(|(pre, post)| Resource::AwsOwnedBucketObjects {
+                bucket: format!("{pre}{region}{post}"),
+            })
+            .collect();
+        out.push(statement(
+            &format!("VpcEndpointBuckets{}", region.to_upper_camel_case()),
+            &[facts::S3_GET_OBJECT],
+            resources,
+            facts::VPC_ENDPOINT_BUCKETS,
+        ));
+    }
+    out
+}

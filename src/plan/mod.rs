@@ -1,0 +1,263 @@
+//! The permission plan: the one source of truth every target renders.
+//!
+//! [`build::build`] turns a validated [`crate::spec::Spec`] into a [`Plan`]. The plan
+//! decides every role, trust policy, statement, action, condition and ARN; targets only
+//! choose how to spell them. References stay typed ([`Resource`]) until a target asks
+//! for their ARN as a [`Text`], whose pseudo values each target renders its own way.
+
+pub mod build;
+pub mod resource;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::facts::Fact;
+pub use resource::{KmsKey, Resource};
+pub use text::{Piece, Pseudo, Text, Value};
+
+/// The deployment context: pinned values or pseudo values.
+#[derive(Debug, Clone, Serialize)]
+pub struct Env {
+    pub partition: Value,
+    pub region: Value,
+    pub account: Value,
+    pub url_suffix: Value,
+}
+
+/// Names of one generated thing in every casing the targets need, all derived from the
+/// spec's project and fleet names so that regenerating never renames anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ident {
+    /// `web-servers` (file names, descriptions).
+    pub kebab: String,
+    /// `WebServers` (CloudFormation logical ids, CDK construct ids, class names).
+    pub upper_camel: String,
+    /// `webServers` (TypeScript properties).
+    pub lower_camel: String,
+    /// `web_servers` (Terraform resource names, Python attributes).
+    pub snake: String,
+}
+
+impl Ident {
+    pub fn new(kebab: &str) -> Self {
+        use heck::{ToKebabCase, ToLowerCamelCase, ToSnakeCase, ToUpperCamelCase};
+        Ident {
+            kebab: kebab.to_kebab_case(),
+            upper_camel: kebab.to_upper_camel_case(),
+            lower_camel: kebab.to_lower_camel_case(),
+            snake: kebab.to_snake_case(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    Ec2,
+    Hybrid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    ManagedCore,
+    SessionOnly,
+    ExistingRole,
+}
+
+/// An IAM condition: `{operator: {key: values}}`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Condition {
+    pub operator: &'static str,
+    pub key: &'static str,
+    pub values: Vec<Text>,
+}
+
+/// The trust policy of a role ssmgen creates: one statement allowing `sts:AssumeRole`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trust {
+    /// The service principal, e.g. `ec2.${UrlSuffix}`.
+    pub service: Text,
+    pub action: &'static str,
+    /// Sorted by operator then key.
+    pub conditions: Vec<Condition>,
+    pub fact: Fact,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Effect {
+    Allow,
+}
+
+/// One policy statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Statement {
+    /// Stable statement id, unique within its policy (`[A-Za-z0-9]+`).
+    pub sid: String,
+    pub effect: Effect,
+    /// Sorted and unique.
+    pub actions: Vec<&'static str>,
+    /// Typed resources; `Resource::Any` is `*`.
+    pub resources: Vec<Resource>,
+    pub conditions: Vec<Condition>,
+    /// Why the statement exists.
+    pub facts: Vec<Fact>,
+}
+
+/// A role ssmgen creates.
+#[derive(Debug, Clone, Serialize)]
+pub struct Role {
+    pub id: Ident,
+    /// The IAM role name (explicit so that a hybrid activation can name it and so that
+    /// regenerating keeps the role's identity).
+    pub name: String,
+    /// `/` or `/some/path/`.
+    pub path: String,
+    pub description: String,
+    pub trust: Trust,
+    /// AWS managed policies attached to the role, as ARNs.
+    pub managed_policies: Vec<ManagedPolicyRef>,
+    pub permissions_boundary: Option<Text>,
+    pub tags: BTreeMap<String, String>,
+    pub platform: Platform,
+    /// Name of the fleet the role serves.
+    pub fleet: String,
+}
+
+impl Role {
+    /// The role name with its path, as `aws ssm create-activation --iam-role` and
+    /// `aws_ssm_activation.iam_role` expect it (`path/name`, no leading slash).
+    pub fn name_with_path(&self) -> String {
+        format!("{}{}", self.path.trim_start_matches('/'), self.name)
+    }
+}
+
+/// An AWS managed policy attachment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManagedPolicyRef {
+    /// Policy name, e.g. `AmazonSSMManagedInstanceCore`.
+    pub name: String,
+    pub arn: Text,
+    pub fact: Fact,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceProfile {
+    pub id: Ident,
+    pub name: String,
+    pub path: String,
+    /// Index of the role in [`Plan::roles`].
+    pub role: usize,
+}
+
+/// Where a customer managed policy is attached.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Attachment {
+    /// A role in [`Plan::roles`], by index.
+    Role(usize),
+    /// A role that exists outside the generated code, by name.
+    ExistingRole(String),
+}
+
+/// A customer managed policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Policy {
+    pub id: Ident,
+    pub name: String,
+    pub path: String,
+    pub description: String,
+    pub statements: Vec<Statement>,
+    pub attachment: Attachment,
+    pub fleet: String,
+}
+
+/// A hybrid activation for a fleet's service role.
+#[derive(Debug, Clone, Serialize)]
+pub struct Activation {
+    pub id: Ident,
+    /// Index of the role in [`Plan::roles`].
+    pub role: usize,
+    pub description: String,
+    pub registration_limit: u32,
+    /// Hours from creation until the activation expires (1 to 720).
+    pub expiry_hours: u32,
+    pub default_instance_name: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// What the generated code reports back.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutputValue {
+    RoleArn { role: usize },
+    RoleName { role: usize },
+    InstanceProfileName { profile: usize },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Output {
+    pub id: Ident,
+    pub description: String,
+    pub value: OutputValue,
+}
+
+/// One fleet's view of the plan, for `explain` and per-fleet rendering decisions.
+#[derive(Debug, Clone, Serialize)]
+pub struct FleetPlan {
+    pub name: String,
+    pub platform: Platform,
+    pub mode: Mode,
+    /// Index into [`Plan::roles`] (absent in `existing-role` mode).
+    pub role: Option<usize>,
+    pub instance_profile: Option<usize>,
+    /// Index into [`Plan::policies`] (absent when no statement is needed).
+    pub policy: Option<usize>,
+    pub activation: Option<usize>,
+}
+
+/// The whole plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub project: Ident,
+    pub env: Env,
+    pub tags: BTreeMap<String, String>,
+    pub fleets: Vec<FleetPlan>,
+    pub roles: Vec<Role>,
+    pub instance_profiles: Vec<InstanceProfile>,
+    pub policies: Vec<Policy>,
+    pub activations: Vec<Activation>,
+    pub outputs: Vec<Output>,
+}
+
+impl Plan {
+    /// Every pseudo value any text of the plan uses, in a fixed order.
+    pub fn pseudos(&self) -> std::collections::BTreeSet<Pseudo> {
+        let mut set = std::collections::BTreeSet::new();
+        let mut add = |t: &Text| set.extend(t.pseudos());
+        for role in &self.roles {
+            add(&role.trust.service);
+            role.trust
+                .conditions
+                .iter()
+                .flat_map(|c| &c.values)
+                .for_each(&mut add);
+            role.managed_policies.iter().for_each(|m| add(&m.arn));
+            if let Some(b) = &role.permissions_boundary {
+                add(b);
+            }
+        }
+        for policy in &self.policies {
+            for st in &policy.statements {
+                st.resources.iter().for_each(|r| add(&r.arn(&self.env)));
+                st.conditions
+                    .iter()
+                    .flat_map(|c| &c.values)
+                    .for_each(&mut add);
+            }
+        }
+        set
+    }
+}

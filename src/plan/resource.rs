@@ -1,0 +1,142 @@
+//! Typed policy resources. A KMS key stays a key and a bucket stays a bucket until a
+//! target asks for the ARN; the ARN patterns live here and nowhere else.
+
+use serde::Serialize;
+
+use super::text::Text;
+use super::Env;
+use crate::text;
+
+/// A KMS key named by the spec.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum KmsKey {
+    /// A full key ARN, used as given.
+    Arn(String),
+    /// A key id (`1234abcd-...` or `mrk-...`) in the deployment's own account and Region.
+    Id(String),
+}
+
+/// What a statement applies to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Resource {
+    /// `*`: only for actions that have no resource-level scoping.
+    Any,
+    KmsKey { key: KmsKey },
+    /// The bucket itself (`arn:…:s3:::bucket`).
+    Bucket { bucket: String },
+    /// Objects under a key prefix (`arn:…:s3:::bucket/prefix*`).
+    BucketObjects { bucket: String, prefix: String },
+    /// A CloudWatch Logs group and its streams.
+    LogGroup { name: String },
+    /// Every object of an AWS-owned bucket (VPC endpoint access).
+    AwsOwnedBucketObjects { bucket: String },
+}
+
+impl Resource {
+    /// The ARN (or `*`) this resource stands for in the given deployment context.
+    pub fn arn(&self, env: &Env) -> Text {
+        match self {
+            Resource::Any => Text::literal("*"),
+            Resource::KmsKey {
+                key: KmsKey::Arn(arn),
+            } => Text::literal(arn.clone()),
+            Resource::KmsKey {
+                key: KmsKey::Id(id),
+            } => text![
+                "arn:",
+                &env.partition,
+                ":kms:",
+                &env.region,
+                ":",
+                &env.account,
+                ":key/",
+                id.as_str()
+            ],
+            Resource::Bucket { bucket } => text!["arn:", &env.partition, ":s3:::", bucket.as_str()],
+            Resource::BucketObjects { bucket, prefix } => text![
+                "arn:",
+                &env.partition,
+                ":s3:::",
+                bucket.as_str(),
+                "/",
+                prefix.as_str(),
+                "*"
+            ],
+            Resource::LogGroup { name } => text![
+                "arn:",
+                &env.partition,
+                ":logs:",
+                &env.region,
+                ":",
+                &env.account,
+                ":log-group:",
+                name.as_str(),
+                ":*"
+            ],
+            Resource::AwsOwnedBucketObjects { bucket } => {
+                text!["arn:", &env.partition, ":s3:::", bucket.as_str(), "/*"]
+            }
+        }
+    }
+
+    /// True for `*`.
+    pub fn is_any(&self) -> bool {
+        matches!(self, Resource::Any)
+    }
+}
+
+/// The ARN of an AWS managed policy.
+pub fn aws_managed_policy_arn(env: &Env, name: &str) -> Text {
+    text!["arn:", &env.partition, ":iam::aws:policy/", name]
+}
+
+/// The source ARN of the hybrid trust's confused-deputy condition.
+pub fn ssm_source_arn(env: &Env) -> Text {
+    text!["arn:", &env.partition, ":ssm:", &env.region, ":", &env.account, ":*"]
+}
+
+/// A service principal whose DNS suffix follows the partition (`ec2.amazonaws.com.cn`).
+pub fn partition_service_principal(env: &Env, service: &str) -> Text {
+    let mut t = text![service, "."];
+    t.push_value(&env.url_suffix);
+    t
+}
+
+/// A service principal that is the same in every partition.
+pub fn global_service_principal(service: &str) -> Text {
+    Text::literal(format!("{service}.amazonaws.com"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Pseudo, Value};
+
+    fn unpinned() -> Env {
+        Env {
+            partition: Value::Pseudo(Pseudo::Partition),
+            region: Value::Pseudo(Pseudo::Region),
+            account: Value::Pseudo(Pseudo::AccountId),
+            url_suffix: Value::Pseudo(Pseudo::UrlSuffix),
+        }
+    }
+
+    #[test]
+    fn unpinned_arns_use_the_partition_pseudo_value() {
+        let env = unpinned();
+        let r = Resource::BucketObjects {
+            bucket: "logs".into(),
+            prefix: "ssm/".into(),
+        };
+        assert_eq!(r.arn(&env).display(), "arn:${Partition}:s3:::logs/ssm/*");
+        let g = Resource::LogGroup {
+            name: "/ssm/sessions".into(),
+        };
+        assert_eq!(
+            g.arn(&env).display(),
+            "arn:${Partition}:logs:${Region}:${AccountId}:log-group:/ssm/sessions:*"
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! The user's spec: reading it ([`source`]), its format ([`raw`]), and checking it into a
+//! validated [`Spec`] ([`validate`]). See `src/spec/README.md`.
+
+pub mod raw;
+pub mod regions;
+pub mod source;
+pub mod validate;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::{Diagnostic, Error, Severity};
+use crate::plan::{KmsKey, Mode, Platform};
+pub use regions::Partition;
+
+/// The only spec format version so far.
+pub const SPEC_VERSION: u32 = 1;
+
+/// Largest spec file ssmgen reads, in bytes. Generous for 10,000 fleets.
+pub const MAX_SPEC_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A spec that passed every check.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub project: String,
+    pub tags: BTreeMap<String, String>,
+    /// ARN of the permissions boundary for every role created.
+    pub permissions_boundary: Option<String>,
+    /// `/` or `/path/`.
+    pub role_path: String,
+    pub pin: Pin,
+    pub fleets: Vec<Fleet>,
+}
+
+/// Deployment values the spec fixes; what is `None` is left to each tool's pseudo value.
+#[derive(Debug, Clone, Default)]
+pub struct Pin {
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub partition: Option<Partition>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    pub name: String,
+    pub platform: Platform,
+    pub mode: Mode,
+    /// The role that receives the policy in `existing-role` mode.
+    pub existing_role: Option<String>,
+    /// Extra AWS managed policy names.
+    pub managed_policies: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    /// The session options after the fleet's overrides.
+    pub session: Session,
+    pub activation: Option<Activation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Session {
+    /// Key that encrypts session data.
+    pub kms_key: Option<KmsKey>,
+    pub s3: Option<S3Logging>,
+    pub cloudwatch: Option<CloudWatchLogging>,
+    /// Regions whose AWS-owned SSM buckets nodes read through an S3 VPC endpoint.
+    pub vpc_endpoint_regions: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Logging {
+    pub bucket: String,
+    /// Key prefix, empty or ending in `/`.
+    pub prefix: String,
+    /// The bucket has default encryption (any SSE) and the agent checks it.
+    pub encrypted: bool,
+    /// The bucket's SSE-KMS key.
+    pub kms_key: Option<KmsKey>,
+    /// Set when another account owns the bucket.
+    pub owner_account: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudWatchLogging {
+    pub log_group: String,
+    /// The log group is encrypted with a KMS key (Session Manager then refuses to stream
+    /// to an unencrypted group).
+    pub encrypted: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Activation {
+    pub registration_limit: u32,
+    pub expiry_hours: u32,
+    pub default_instance_name: Option<String>,
+    pub description: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Reads and validates a spec file. Warnings come back beside the spec.
+pub fn load(path: &Path) -> Result<(Spec, Vec<Diagnostic>), Error> {
+    let shown = path.display().to_string();
+    let read_err = |message: String| Error::Read {
+        path: path.to_path_buf(),
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| read_err(io_message(&e)))?;
+    if meta.is_dir() {
+        return Err(read_err(
+            "is a directory; give the path of a spec file (YAML or JSON)".into(),
+        ));
+    }
+    if meta.len() > MAX_SPEC_BYTES {
+        return Err(read_err(format!(
+            "is {} bytes; specs larger than {} bytes are refused",
+            meta.len(),
+            MAX_SPEC_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| read_err(io_message(&e)))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_col_of_byte(e.as_bytes(), e.utf8_error().valid_up_to());
+        Error::InvalidSpec(vec![Diagnostic {
+            severity: Severity::Error,
+            file: shown.clone(),
+            line: Some(line),
+            column: Some(column),
+            field: String::new(),
+            message: "the file is not UTF-8 text".into(),
+            help: Some("save the spec as UTF-8".into()),
+        }])
+    })?;
+    load_str(&text, &shown)
+}
+
+/// Validates spec text; `file` is only used in messages.
+pub fn load_str(text: &str, file: &str) -> Result<(Spec, Vec<Diagnostic>), Error> {
+    validate::validate(text, file)
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file; check the path of the spec".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied while reading the spec".into(),
+        _ => format!("cannot read the spec: {e}"),
+    }
+}
+
+fn line_col_of_byte(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = &bytes[..at.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let col_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    (line, at - col_start + 1)
+}

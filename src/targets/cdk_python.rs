@@ -1,0 +1,20 @@
+//! TODO(session 1): being written.
+
+use super::{OutFile, Options, Target};
+use crate::error::Error;
+use crate::plan::Plan;
+use crate::render::Template;
+
+pub const TEMPLATES: &[Template] = &[];
+
+pub struct CdkPython;
+
+impl Target for CdkPython {
+    fn name(&self) -> &'static str {
+        "cdk-python"
+    }
+
+    fn render(&self, _plan: &Plan, _options: &Options) -> Result<Vec<OutFile>, Error> {
+        Err(Error::Usage("target cdk-python is not written yet".into()))
+    }
+}
