@@ -7,7 +7,7 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command, FormatArg, GenerateArgs, TargetArg};
 use crate::error::{exit, Diagnostic, Error, Severity};
-use crate::targets::{self, CfnFormat, OutFile, Options, Target};
+use crate::targets::{self, CfnFormat, Options, OutFile, Target};
 use crate::{explain, output, plan, spec};
 
 /// The commented starter spec written by `ssmgen init`.
@@ -19,7 +19,11 @@ pub fn main() -> u8 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit::BAD_INPUT } else { exit::OK };
+            return if e.use_stderr() {
+                exit::BAD_INPUT
+            } else {
+                exit::OK
+            };
         }
     };
     match run(cli) {
@@ -56,7 +60,11 @@ fn init(path: &Path, force: bool) -> Result<u8, Error> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    eprintln!("wrote {}; next: ssmgen generate {} --target all --out generated", path.display(), path.display());
+    eprintln!(
+        "wrote {}; next: ssmgen generate {} --target all --out generated",
+        path.display(),
+        path.display()
+    );
     Ok(exit::OK)
 }
 
@@ -74,7 +82,10 @@ fn load_plan(path: &Path) -> Result<(plan::Plan, Vec<Diagnostic>), Error> {
 fn validate(path: &Path) -> Result<u8, Error> {
     let (plan, warnings) = load_plan(path)?;
     print_diagnostics(&warnings);
-    let n = warnings.iter().filter(|d| d.severity == Severity::Warning).count();
+    let n = warnings
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     println!(
         "{}: valid; {} fleet(s), {} role(s), {} instance profile(s), {} polic{}, {} activation(s); {} warning(s)",
         path.display(),
@@ -97,11 +108,18 @@ fn chosen_targets(t: TargetArg) -> Vec<Box<dyn Target>> {
         TargetArg::CdkTypescript => "cdk-typescript",
         TargetArg::CdkPython => "cdk-python",
     };
-    targets::all().into_iter().filter(|t| t.name() == name).collect()
+    targets::all()
+        .into_iter()
+        .filter(|t| t.name() == name)
+        .collect()
 }
 
 /// Renders every requested target; with several targets each goes in its own folder.
-pub fn render_targets(plan: &plan::Plan, target: TargetArg, options: &Options) -> Result<Vec<OutFile>, Error> {
+pub fn render_targets(
+    plan: &plan::Plan,
+    target: TargetArg,
+    options: &Options,
+) -> Result<Vec<OutFile>, Error> {
     let chosen = chosen_targets(target);
     let nest = chosen.len() > 1;
     let mut files = Vec::new();
@@ -117,6 +135,11 @@ pub fn render_targets(plan: &plan::Plan, target: TargetArg, options: &Options) -
 }
 
 fn generate(args: &GenerateArgs) -> Result<u8, Error> {
+    if args.out.is_none() && args.target != TargetArg::Cloudformation {
+        return Err(Error::Usage(
+            "this target writes several files; give an output folder with --out DIR".into(),
+        ));
+    }
     let (plan, warnings) = load_plan(&args.spec)?;
     print_diagnostics(&warnings);
     let options = Options {
@@ -128,11 +151,6 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
     };
     let files = render_targets(&plan, args.target, &options)?;
     let Some(out) = &args.out else {
-        if args.target != TargetArg::Cloudformation {
-            return Err(Error::Usage(
-                "this target writes several files; give an output folder with --out DIR".into(),
-            ));
-        }
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(files[0].contents.as_bytes());
         for extra in &files[1..] {
@@ -150,7 +168,10 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
             return Ok(exit::OK);
         }
         print!("{diff}");
-        eprintln!("{}: generated files differ from the spec; run without --check to update them", out.display());
+        eprintln!(
+            "{}: generated files differ from the spec; run without --check to update them",
+            out.display()
+        );
         return Ok(exit::FINDINGS);
     }
     let written = output::write_all(out, &files, args.force)?;

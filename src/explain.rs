@@ -21,15 +21,35 @@ pub fn explain(plan: &Plan) -> String {
         let _ = writeln!(s, "\nfleet {} ({platform}, {mode})", fleet.name);
         if let Some(r) = fleet.role {
             let role = &plan.roles[r];
-            let _ = writeln!(s, "  role {}{} trusted by {}", role.path, role.name, role.trust.service.display());
+            let _ = writeln!(
+                s,
+                "  role {}{} trusted by {}",
+                role.path,
+                role.name,
+                role.trust.service.display()
+            );
             for c in &role.trust.conditions {
                 let values: Vec<String> = c.values.iter().map(|v| v.display()).collect();
-                let _ = writeln!(s, "    condition {} {} = {}", c.operator, c.key, values.join(", "));
+                let _ = writeln!(
+                    s,
+                    "    condition {} {} = {}",
+                    c.operator,
+                    c.key,
+                    values.join(", ")
+                );
             }
-            let _ = writeln!(s, "    why: {} [{}; {}]", role.trust.fact.summary, role.trust.fact.id, role.trust.fact.source);
+            let _ = writeln!(
+                s,
+                "    why: {} [{}; {}]",
+                role.trust.fact.summary, role.trust.fact.id, role.trust.fact.source
+            );
             for m in &role.managed_policies {
                 let _ = writeln!(s, "  managed policy {}", m.arn.display());
-                let _ = writeln!(s, "    why: {} [{}; {}]", m.fact.summary, m.fact.id, m.fact.source);
+                let _ = writeln!(
+                    s,
+                    "    why: {} [{}; {}]",
+                    m.fact.summary, m.fact.id, m.fact.source
+                );
             }
         }
         if let Some(p) = fleet.instance_profile {
@@ -37,7 +57,10 @@ pub fn explain(plan: &Plan) -> String {
         }
         match fleet.policy {
             None => {
-                let _ = writeln!(s, "  no customer policy: the managed policy covers Session Manager");
+                let _ = writeln!(
+                    s,
+                    "  no customer policy: the managed policy covers Session Manager"
+                );
             }
             Some(p) => {
                 let policy = &plan.policies[p];
@@ -46,11 +69,19 @@ pub fn explain(plan: &Plan) -> String {
                         let _ = writeln!(s, "  policy {}", policy.name);
                     }
                     Attachment::ExistingRole(name) => {
-                        let _ = writeln!(s, "  policy {} attached to existing role {name}", policy.name);
+                        let _ = writeln!(
+                            s,
+                            "  policy {} attached to existing role {name}",
+                            policy.name
+                        );
                     }
                 }
                 for st in &policy.statements {
-                    let resources: Vec<String> = st.resources.iter().map(|r| r.arn(&plan.env).display()).collect();
+                    let resources: Vec<String> = st
+                        .resources
+                        .iter()
+                        .map(|r| r.arn(&plan.env).display())
+                        .collect();
                     for action in &st.actions {
                         let _ = writeln!(s, "    {action} on {}", resources.join(", "));
                     }

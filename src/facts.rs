@@ -18,7 +18,8 @@ pub struct Fact {
     pub source: &'static str,
 }
 
-const CUSTOM_ROLE: &str = "AWS Systems Manager User Guide: Create a custom IAM role for Session Manager";
+const CUSTOM_ROLE: &str =
+    "AWS Systems Manager User Guide: Create a custom IAM role for Session Manager";
 const EXISTING_ROLE: &str =
     "AWS Systems Manager User Guide: Adding Session Manager permissions to an existing IAM role";
 const INSTANCE_PERMS: &str =
@@ -26,7 +27,8 @@ const INSTANCE_PERMS: &str =
 const HYBRID_ROLE: &str =
     "AWS Systems Manager User Guide: Create an IAM service role for a hybrid environment";
 const KMS_PAGE: &str = "AWS Systems Manager User Guide: Turn on KMS key encryption of session data";
-const VPC_PAGE: &str = "AWS Systems Manager User Guide: Create VPC endpoints (AWS managed S3 buckets)";
+const VPC_PAGE: &str =
+    "AWS Systems Manager User Guide: Create VPC endpoints (AWS managed S3 buckets)";
 
 pub const MANAGED_CORE: Fact = Fact {
     id: "managed-core",

@@ -14,7 +14,9 @@ const MARKER_LINES: usize = 5;
 
 /// True when the text carries ssmgen's marker near its top.
 pub fn is_generated(text: &str) -> bool {
-    text.lines().take(MARKER_LINES).any(|l| l.contains(GENERATED_MARKER))
+    text.lines()
+        .take(MARKER_LINES)
+        .any(|l| l.contains(GENERATED_MARKER))
 }
 
 /// Writes files under `dir`. Refuses, before writing anything, when a file exists that
@@ -90,7 +92,10 @@ pub fn check_all(dir: &Path, files: &[OutFile]) -> String {
             &diff
                 .unified_diff()
                 .context_radius(3)
-                .header(&format!("{shown} (on disk)"), &format!("{shown} (generated)"))
+                .header(
+                    &format!("{shown} (on disk)"),
+                    &format!("{shown} (generated)"),
+                )
                 .to_string(),
         );
     }

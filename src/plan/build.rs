@@ -26,7 +26,10 @@ pub fn env_of(spec: &Spec) -> Env {
         partition: pinned_or(spec.pin.partition.map(|p| p.name()), Pseudo::Partition),
         region: pinned_or(spec.pin.region.as_deref(), Pseudo::Region),
         account: pinned_or(spec.pin.account.as_deref(), Pseudo::AccountId),
-        url_suffix: pinned_or(spec.pin.partition.map(|p| p.url_suffix()), Pseudo::UrlSuffix),
+        url_suffix: pinned_or(
+            spec.pin.partition.map(|p| p.url_suffix()),
+            Pseudo::UrlSuffix,
+        ),
     }
 }
 
@@ -67,7 +70,11 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet) {
     if fleet.mode != Mode::ExistingRole {
         let mut managed = Vec::new();
         if fleet.mode == Mode::ManagedCore {
-            managed.push(managed_ref(&env, facts::MANAGED_INSTANCE_CORE_POLICY, facts::MANAGED_CORE));
+            managed.push(managed_ref(
+                &env,
+                facts::MANAGED_INSTANCE_CORE_POLICY,
+                facts::MANAGED_CORE,
+            ));
         }
         for name in &fleet.managed_policies {
             managed.push(managed_ref(&env, name, facts::EXTRA_MANAGED));
@@ -145,7 +152,10 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet) {
                         id: suffixed(&id, "activation"),
                         role: role_index,
                         description: a.description.clone().unwrap_or_else(|| {
-                            format!("Hybrid activation of fleet {} of {} (ssmgen)", fleet.name, spec.project)
+                            format!(
+                                "Hybrid activation of fleet {} of {} (ssmgen)",
+                                fleet.name, spec.project
+                            )
                         }),
                         registration_limit: a.registration_limit,
                         expiry_hours: a.expiry_hours,
@@ -223,7 +233,12 @@ pub fn trust_for(env: &Env, platform: Platform) -> Trust {
     }
 }
 
-fn statement(sid: &str, actions: &[&'static str], resources: Vec<Resource>, fact: Fact) -> Statement {
+fn statement(
+    sid: &str,
+    actions: &[&'static str],
+    resources: Vec<Resource>,
+    fact: Fact,
+) -> Statement {
     let mut actions = actions.to_vec();
     actions.sort_unstable();
     actions.dedup();
@@ -245,7 +260,12 @@ pub fn statements_for(fleet: &Fleet) -> Vec<Statement> {
         Mode::SessionOnly => {
             let mut actions = vec![facts::UPDATE_INSTANCE_INFORMATION];
             actions.extend(facts::SSMMESSAGES_ACTIONS);
-            out.push(statement("SessionManagerCore", &actions, vec![Resource::Any], facts::SESSION_CORE));
+            out.push(statement(
+                "SessionManagerCore",
+                &actions,
+                vec![Resource::Any],
+                facts::SESSION_CORE,
+            ));
         }
         Mode::ExistingRole => {
             out.push(statement(

@@ -23,15 +23,26 @@ pub enum KmsKey {
 pub enum Resource {
     /// `*`: only for actions that have no resource-level scoping.
     Any,
-    KmsKey { key: KmsKey },
+    KmsKey {
+        key: KmsKey,
+    },
     /// The bucket itself (`arn:…:s3:::bucket`).
-    Bucket { bucket: String },
+    Bucket {
+        bucket: String,
+    },
     /// Objects under a key prefix (`arn:…:s3:::bucket/prefix*`).
-    BucketObjects { bucket: String, prefix: String },
+    BucketObjects {
+        bucket: String,
+        prefix: String,
+    },
     /// A CloudWatch Logs group and its streams.
-    LogGroup { name: String },
+    LogGroup {
+        name: String,
+    },
     /// Every object of an AWS-owned bucket (VPC endpoint access).
-    AwsOwnedBucketObjects { bucket: String },
+    AwsOwnedBucketObjects {
+        bucket: String,
+    },
 }
 
 impl Resource {
@@ -94,7 +105,15 @@ pub fn aws_managed_policy_arn(env: &Env, name: &str) -> Text {
 
 /// The source ARN of the hybrid trust's confused-deputy condition.
 pub fn ssm_source_arn(env: &Env) -> Text {
-    text!["arn:", &env.partition, ":ssm:", &env.region, ":", &env.account, ":*"]
+    text![
+        "arn:",
+        &env.partition,
+        ":ssm:",
+        &env.region,
+        ":",
+        &env.account,
+        ":*"
+    ]
 }
 
 /// A service principal whose DNS suffix follows the partition (`ec2.amazonaws.com.cn`).

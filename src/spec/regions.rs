@@ -83,10 +83,7 @@ pub const REGIONS: &[(&str, Partition)] = &[
 
 /// The partition of a known Region.
 pub fn partition_of(region: &str) -> Option<Partition> {
-    REGIONS
-        .iter()
-        .find(|(r, _)| *r == region)
-        .map(|(_, p)| *p)
+    REGIONS.iter().find(|(r, _)| *r == region).map(|(_, p)| *p)
 }
 
 #[cfg(test)]

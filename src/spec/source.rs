@@ -126,7 +126,9 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
                 if documents > 1 {
                     return Err(SyntaxError {
                         pos,
-                        message: "the spec holds more than one YAML document (a second `---`); keep one".into(),
+                        message:
+                            "the spec holds more than one YAML document (a second `---`); keep one"
+                                .into(),
                     });
                 }
             }
@@ -196,7 +198,11 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
                             pos,
                             message: format!(
                                 "duplicate key `{s}` in `{}`; each key may appear once",
-                                if path.is_empty() { "the top level" } else { path }
+                                if path.is_empty() {
+                                    "the top level"
+                                } else {
+                                    path
+                                }
                             ),
                         });
                     }
@@ -279,7 +285,13 @@ fn child_path(
         None => Ok(root_path.to_string()),
         Some(Frame::Seq { items, path, .. }) => {
             let p = format!("{path}[{}]", items.len());
-            locations.map.insert(p.clone(), Span { key: pos, value: pos });
+            locations.map.insert(
+                p.clone(),
+                Span {
+                    key: pos,
+                    value: pos,
+                },
+            );
             Ok(p)
         }
         Some(Frame::Map {
@@ -406,8 +418,17 @@ mod tests {
     fn records_key_and_value_positions_by_path() {
         let (v, loc) = p("version: 1\nfleets:\n  - name: web\n    platform: ec2\n");
         assert_eq!(v["fleets"][0]["name"], "web");
-        assert_eq!(loc.key("fleets[0].platform"), Some(Pos { line: 4, column: 5 }));
-        assert_eq!(loc.value("fleets[0].platform"), Some(Pos { line: 4, column: 15 }));
+        assert_eq!(
+            loc.key("fleets[0].platform"),
+            Some(Pos { line: 4, column: 5 })
+        );
+        assert_eq!(
+            loc.value("fleets[0].platform"),
+            Some(Pos {
+                line: 4,
+                column: 15
+            })
+        );
         assert_eq!(loc.value("fleets[0].nope"), loc.value("fleets[0]"));
     }
 

@@ -8,9 +8,7 @@ use heck::ToUpperCamelCase;
 use super::raw::{RawActivation, RawCloudWatch, RawMode, RawPlatform, RawS3, RawSession, RawSpec};
 use super::regions::{partition_of, Partition, REGIONS};
 use super::source::{self, Limits, Locations};
-use super::{
-    Activation, CloudWatchLogging, Fleet, Pin, S3Logging, Session, Spec, SPEC_VERSION,
-};
+use super::{Activation, CloudWatchLogging, Fleet, Pin, S3Logging, Session, Spec, SPEC_VERSION};
 use crate::error::{Diagnostic, Error, Severity};
 use crate::facts;
 use crate::plan::{KmsKey, Mode, Platform};
@@ -27,7 +25,14 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, severity: Severity, field: &str, at_key: bool, message: String, help: Option<String>) {
+    fn push(
+        &mut self,
+        severity: Severity,
+        field: &str,
+        at_key: bool,
+        message: String,
+        help: Option<String>,
+    ) {
         let pos = if at_key {
             self.loc.key(field)
         } else {
@@ -45,11 +50,23 @@ impl Ctx<'_> {
     }
 
     fn error(&mut self, field: &str, message: impl Into<String>, help: impl Into<String>) {
-        self.push(Severity::Error, field, false, message.into(), Some(help.into()));
+        self.push(
+            Severity::Error,
+            field,
+            false,
+            message.into(),
+            Some(help.into()),
+        );
     }
 
     fn warn(&mut self, field: &str, message: impl Into<String>, help: impl Into<String>) {
-        self.push(Severity::Warning, field, false, message.into(), Some(help.into()));
+        self.push(
+            Severity::Warning,
+            field,
+            false,
+            message.into(),
+            Some(help.into()),
+        );
     }
 
     fn has_errors(&self) -> bool {
@@ -138,7 +155,10 @@ fn report_shape_error(ctx: &mut Ctx<'_>, e: &serde_path_to_error::Error<serde_js
         };
         let suggestion = closest(&field, &expected);
         let help = match suggestion {
-            Some(s) => format!("did you mean `{s}`? Known fields here: {}", expected.join(", ")),
+            Some(s) => format!(
+                "did you mean `{s}`? Known fields here: {}",
+                expected.join(", ")
+            ),
             None => format!("known fields here: {}", expected.join(", ")),
         };
         ctx.push(
@@ -288,7 +308,10 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
         if raw.tags.len() + rf.tags.len() > MAX_TAGS {
             ctx.error(
                 &format!("{at}.tags"),
-                format!("{} tags with the spec's default tags; IAM allows {MAX_TAGS}", raw.tags.len() + rf.tags.len()),
+                format!(
+                    "{} tags with the spec's default tags; IAM allows {MAX_TAGS}",
+                    raw.tags.len() + rf.tags.len()
+                ),
                 "drop some tags",
             );
         }
@@ -356,7 +379,11 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
                 );
             }
             if managed.contains(name) {
-                ctx.error(&f, format!("`{name}` is listed twice"), "list each managed policy once");
+                ctx.error(
+                    &f,
+                    format!("`{name}` is listed twice"),
+                    "list each managed policy once",
+                );
             }
             managed.push(name.clone());
         }
@@ -384,7 +411,11 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
                 None
             }
             (Platform::Hybrid, Mode::ExistingRole, None) | (Platform::Ec2, _, None) => None,
-            (Platform::Hybrid, _, a) => Some(check_activation(ctx, &format!("{at}.activation"), a.unwrap_or_default())),
+            (Platform::Hybrid, _, a) => Some(check_activation(
+                ctx,
+                &format!("{at}.activation"),
+                a.unwrap_or_default(),
+            )),
         };
         fleets.push(Fleet {
             name: rf.name,
@@ -556,7 +587,11 @@ fn is_tag_char(c: char) -> bool {
 
 fn check_tags(ctx: &mut Ctx<'_>, at: &str, tags: &BTreeMap<String, String>) {
     if tags.len() > MAX_TAGS {
-        ctx.error(at, format!("{} tags; IAM allows {MAX_TAGS}", tags.len()), "drop some tags");
+        ctx.error(
+            at,
+            format!("{} tags; IAM allows {MAX_TAGS}", tags.len()),
+            "drop some tags",
+        );
     }
     for (k, v) in tags {
         let f = format!("{at}.{k}");
@@ -630,11 +665,23 @@ fn is_managed_policy_name(n: &str) -> bool {
 /// Splits `arn:partition:service:region:account:resource`.
 fn split_arn(arn: &str) -> Option<[&str; 6]> {
     let mut it = arn.splitn(6, ':');
-    let parts = [it.next()?, it.next()?, it.next()?, it.next()?, it.next()?, it.next()?];
+    let parts = [
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    ];
     (parts[0] == "arn").then_some(parts)
 }
 
-fn check_arn_partition(ctx: &mut Ctx<'_>, field: &str, arn_partition: &str, pin: Option<Partition>) -> bool {
+fn check_arn_partition(
+    ctx: &mut Ctx<'_>,
+    field: &str,
+    arn_partition: &str,
+    pin: Option<Partition>,
+) -> bool {
     match Partition::from_name(arn_partition) {
         None => {
             ctx.error(
@@ -684,7 +731,11 @@ fn check_kms_key(ctx: &mut Ctx<'_>, field: &str, key: &str, pin: &Pin) -> KmsKey
         if key.starts_with("alias/") {
             ctx.error(field, format!("`{key}` is an alias"), help);
         } else if !is_key_id(key) {
-            ctx.error(field, format!("`{key}` is neither a KMS key ARN nor a key id"), help);
+            ctx.error(
+                field,
+                format!("`{key}` is neither a KMS key ARN nor a key id"),
+                help,
+            );
         }
         return KmsKey::Id(key.to_string());
     }
@@ -693,7 +744,11 @@ fn check_kms_key(ctx: &mut Ctx<'_>, field: &str, key: &str, pin: &Pin) -> KmsKey
         return KmsKey::Arn(key.to_string());
     };
     if service != "kms" {
-        ctx.error(field, format!("`{key}` is a {service} ARN, not a KMS key ARN"), help);
+        ctx.error(
+            field,
+            format!("`{key}` is a {service} ARN, not a KMS key ARN"),
+            help,
+        );
         return KmsKey::Arn(key.to_string());
     }
     if resource.starts_with("alias/") {
@@ -702,7 +757,11 @@ fn check_kms_key(ctx: &mut Ctx<'_>, field: &str, key: &str, pin: &Pin) -> KmsKey
     }
     match resource.strip_prefix("key/") {
         Some(id) if is_key_id(id) => {}
-        _ => ctx.error(field, format!("`{key}` does not name a key (key/<key-id>)"), help),
+        _ => ctx.error(
+            field,
+            format!("`{key}` does not name a key (key/<key-id>)"),
+            help,
+        ),
     }
     check_account(ctx, field, account);
     if check_arn_partition(ctx, field, partition, pin.partition) {
@@ -824,13 +883,21 @@ fn check_vpc_regions(ctx: &mut Ctx<'_>, at: &str, list: &[String], pin: &Pin) {
             None => unknown_region(ctx, &f, r),
             Some(p) if pin.partition.is_some_and(|pp| pp != p) => ctx.error(
                 &f,
-                format!("region {r} is in partition {}, but the spec pins {}", p.name(), pin.partition.map(Partition::name).unwrap_or_default()),
+                format!(
+                    "region {r} is in partition {}, but the spec pins {}",
+                    p.name(),
+                    pin.partition.map(Partition::name).unwrap_or_default()
+                ),
                 "list Regions of the pinned partition only",
             ),
             Some(_) => {}
         }
         if list[..i].contains(r) {
-            ctx.error(&f, format!("region {r} is listed twice"), "list each Region once");
+            ctx.error(
+                &f,
+                format!("region {r} is listed twice"),
+                "list each Region once",
+            );
         }
     }
 }
@@ -923,7 +990,10 @@ mod tests {
 
     #[test]
     fn typos_get_a_suggestion() {
-        assert_eq!(closest("plaform", &["name", "platform", "mode"]).as_deref(), Some("platform"));
+        assert_eq!(
+            closest("plaform", &["name", "platform", "mode"]).as_deref(),
+            Some("platform")
+        );
         assert_eq!(closest("zzz", &["name", "platform"]), None);
     }
 }

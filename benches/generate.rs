@@ -1,0 +1,94 @@
+//! End-to-end benchmark: runs the release `ssmgen generate --target all` as a process on a
+//! 3-fleet spec and on generated 1,000 / 5,000 / 10,000-fleet specs, and prints wall time
+//! and peak resident memory of each run. Figures are recorded in BENCHMARKS.md.
+//!
+//! `cargo bench --bench generate`
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+const RUNS: usize = 5;
+
+/// A spec with `n` fleets cycling through every platform, mode and session option.
+fn spec(n: usize) -> String {
+    let mut s = String::from(
+        "version: 1\nproject: bench\ntags: {team: perf}\nsession:\n  kms_key: 1234abcd-12ab-34cd-56ef-1234567890ab\n  s3: {bucket: bench-logs, prefix: ssm/}\n  cloudwatch: {log_group: /ssm/bench}\nfleets:\n",
+    );
+    for i in 0..n {
+        let (platform, mode) = match i % 3 {
+            0 => ("ec2", "session-only"),
+            1 => ("hybrid", "session-only"),
+            _ => ("ec2", "managed-core"),
+        };
+        let _ = writeln!(
+            s,
+            "  - name: f{i:05}\n    platform: {platform}\n    mode: {mode}"
+        );
+        if i % 3 == 1 {
+            let _ = writeln!(
+                s,
+                "    activation: {{registration_limit: 10, expires_after: 7d}}"
+            );
+        }
+    }
+    s
+}
+
+fn run_once(bin: &str, spec_path: &Path, out: &Path) -> (f64, i64) {
+    // Each measurement runs in a fresh helper process so that RUSAGE_CHILDREN reports
+    // this run's peak alone.
+    let script = format!(
+        "import resource,subprocess,sys,time\nt=time.perf_counter()\nr=subprocess.run([{bin:?},'generate',{spec:?},'--target','all','--out',{out:?},'--force'],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)\ne=time.perf_counter()-t\nassert r.returncode==0, r.returncode\nprint(e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n",
+        spec = spec_path.display().to_string(),
+        out = out.display().to_string(),
+    );
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("python3 runs the measurement");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut parts = text.split_whitespace();
+    let secs: f64 = parts.next().and_then(|s| s.parse().ok()).expect("seconds");
+    let kib: i64 = parts.next().and_then(|s| s.parse().ok()).expect("kib");
+    (secs, kib)
+}
+
+fn main() {
+    let bin = env!("CARGO_BIN_EXE_ssmgen");
+    let dir = tempfile::tempdir().expect("temp dir");
+    println!("ssmgen generate --target all (process wall time, peak RSS; median of {RUNS} runs)");
+    println!(
+        "{:>8} {:>10} {:>12} {:>12} {:>14}",
+        "fleets", "spec KiB", "median ms", "min ms", "peak RSS MiB"
+    );
+    for n in [3usize, 1_000, 5_000, 10_000] {
+        let spec_path = dir.path().join(format!("spec-{n}.yaml"));
+        let text = spec(n);
+        std::fs::write(&spec_path, &text).expect("write spec");
+        let out = dir.path().join(format!("out-{n}"));
+        let mut times = Vec::new();
+        let mut peak = 0;
+        for _ in 0..RUNS {
+            let (secs, kib) = run_once(bin, &spec_path, &out);
+            times.push(secs * 1000.0);
+            peak = peak.max(kib);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{:>8} {:>10} {:>12.1} {:>12.1} {:>14.1}",
+            n,
+            text.len() / 1024,
+            times[RUNS / 2],
+            times[0],
+            peak as f64 / 1024.0
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! The command line end to end.
+
+use std::fs;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn ssmgen() -> Command {
+    Command::cargo_bin("ssmgen").expect("binary builds")
+}
+
+#[test]
+fn help_lists_commands_examples_and_exit_codes() {
+    ssmgen()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("generate"))
+        .stdout(predicate::str::contains("Examples:"))
+        .stdout(predicate::str::contains("Exit codes"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    ssmgen().arg("frobnicate").assert().code(2);
+    ssmgen()
+        .args(["generate", "examples/china.yaml", "--target", "nope"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn init_writes_a_starter_spec_that_validates_and_generates() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let spec = dir.path().join("ssmgen.yaml");
+    ssmgen().arg("init").arg(&spec).assert().success();
+    ssmgen().arg("validate").arg(&spec).assert().code(0);
+    ssmgen()
+        .arg("generate")
+        .arg(&spec)
+        .args(["--target", "all", "--out"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    // A second init does not clobber the spec.
+    ssmgen().arg("init").arg(&spec).assert().code(2);
+}
+
+#[test]
+fn validate_exits_1_on_warnings_and_names_the_field() {
+    ssmgen()
+        .args(["validate", "examples/managed-core-ec2.yaml"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "examples/managed-core-ec2.yaml:10:11: warning in `fleets[0].mode`",
+        ));
+}
+
+#[test]
+fn bad_spec_exits_2_with_position_field_and_suggestion() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let spec = dir.path().join("bad.yaml");
+    fs::write(
+        &spec,
+        "version: 1\nproject: p\nfleets:\n  - name: web\n    plaform: ec2\n",
+    )
+    .expect("write");
+    ssmgen()
+        .arg("validate")
+        .arg(&spec)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad.yaml:5:5: error in `fleets[0].plaform`: unknown field `plaform`",
+        ))
+        .stderr(predicate::str::contains("did you mean `platform`?"));
+}
+
+#[test]
+fn missing_file_and_directory_are_bad_input() {
+    ssmgen()
+        .args(["validate", "no/such/spec.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such file"));
+    ssmgen()
+        .args(["validate", "examples"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a directory"));
+}
+
+#[test]
+fn explain_names_each_action_and_its_fact() {
+    ssmgen()
+        .args(["explain", "examples/session-only-ec2.yaml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "kms:GenerateDataKey on arn:aws:kms:eu-west-1:111122223333:key/0987dcba",
+        ))
+        .stdout(predicate::str::contains("[s3-sse-kms;"));
+}
+
+#[test]
+fn cloudformation_prints_to_stdout_without_out() {
+    ssmgen()
+        .args([
+            "generate",
+            "examples/managed-core-ec2.yaml",
+            "--target",
+            "cloudformation",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("AWS::IAM::Role"));
+}
+
+#[test]
+fn multi_file_targets_need_out() {
+    ssmgen()
+        .args([
+            "generate",
+            "examples/managed-core-ec2.yaml",
+            "--target",
+            "terraform",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--out"));
+}
+
+#[test]
+fn generate_is_byte_identical_across_runs_and_check_detects_drift() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    for out in [&a, &b] {
+        ssmgen()
+            .args([
+                "generate",
+                "examples/mixed-fleets.yaml",
+                "--target",
+                "all",
+                "--out",
+            ])
+            .arg(out)
+            .assert()
+            .success();
+    }
+    let mut names = Vec::new();
+    for entry in walk(&a) {
+        let rel = entry.strip_prefix(&a).expect("under a").to_path_buf();
+        assert_eq!(
+            fs::read(&entry).expect("a"),
+            fs::read(b.join(&rel)).expect("b"),
+            "{}",
+            rel.display()
+        );
+        names.push(rel);
+    }
+    assert!(names.len() >= 8, "all four targets wrote files: {names:?}");
+    ssmgen()
+        .args([
+            "generate",
+            "examples/mixed-fleets.yaml",
+            "--target",
+            "all",
+            "--check",
+            "--out",
+        ])
+        .arg(&a)
+        .assert()
+        .code(0);
+    let tf = a.join("terraform/main.tf");
+    let text = fs::read_to_string(&tf).expect("main.tf");
+    fs::write(
+        &tf,
+        text.replace("ssmmessages:OpenDataChannel", "ssmmessages:OpenDataChanel"),
+    )
+    .expect("edit");
+    ssmgen()
+        .args([
+            "generate",
+            "examples/mixed-fleets.yaml",
+            "--target",
+            "all",
+            "--check",
+            "--out",
+        ])
+        .arg(&a)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("-").and(predicate::str::contains("OpenDataChanel")));
+}
+
+#[test]
+fn user_files_are_not_overwritten_without_force_and_nothing_is_written() {
+    let dir = tempfile::tempdir().expect("tmp");
+    fs::write(dir.path().join("main.tf"), "# my own file\n").expect("write");
+    ssmgen()
+        .args([
+            "generate",
+            "examples/managed-core-ec2.yaml",
+            "--target",
+            "terraform",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("main.tf")).expect("kept"),
+        "# my own file\n"
+    );
+    assert!(!dir.path().join("versions.tf").exists(), "nothing written");
+    ssmgen()
+        .args([
+            "generate",
+            "examples/managed-core-ec2.yaml",
+            "--target",
+            "terraform",
+            "--force",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).expect("dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}

@@ -1,0 +1,401 @@
+//! The plan for each documented scenario of `shared/reference/session-manager-permissions.md`
+//! equals the documented policy, except for the narrowed resources listed one by one here.
+//! Statements are compared as sets of (effect, action, resource) grants, so grouping and
+//! order do not matter, and pseudo values are resolved to one fixed deployment.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+use ssmgen::plan::{build::build, Attachment, Plan, Pseudo};
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "us-east-2";
+const KEY: &str = "arn:aws:kms:us-east-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const BUCKET_KEY: &str =
+    "arn:aws:kms:us-east-2:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321";
+
+type Grant = (String, String, String);
+
+fn plan_of(yaml: &str) -> Plan {
+    let (spec, _) = ssmgen::spec::load_str(yaml, "scenario.yaml").expect("scenario spec is valid");
+    build(&spec)
+}
+
+fn resolve(p: Pseudo) -> String {
+    match p {
+        Pseudo::Partition => "aws",
+        Pseudo::Region => REGION,
+        Pseudo::AccountId => ACCOUNT,
+        Pseudo::UrlSuffix => "amazonaws.com",
+    }
+    .to_string()
+}
+
+/// The grants of the only customer policy of the plan.
+fn planned_grants(plan: &Plan) -> BTreeSet<Grant> {
+    assert_eq!(plan.policies.len(), 1, "one customer policy");
+    let mut out = BTreeSet::new();
+    for st in &plan.policies[0].statements {
+        for a in &st.actions {
+            for r in &st.resources {
+                out.insert((
+                    "Allow".into(),
+                    a.to_string(),
+                    r.arn(&plan.env).resolve(resolve),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The grants of a documented policy document.
+fn documented_grants(doc: serde_json::Value) -> BTreeSet<Grant> {
+    let list = |v: &serde_json::Value| -> Vec<String> {
+        match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(a) => a
+                .iter()
+                .map(|x| x.as_str().expect("string").to_string())
+                .collect(),
+            _ => panic!("unexpected {v}"),
+        }
+    };
+    let mut out = BTreeSet::new();
+    for st in doc["Statement"].as_array().expect("statements") {
+        for a in list(&st["Action"]) {
+            for r in list(&st["Resource"]) {
+                out.insert((
+                    st["Effect"].as_str().expect("effect").to_string(),
+                    a.clone(),
+                    r,
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn g(action: &str, resource: &str) -> Grant {
+    ("Allow".into(), action.into(), resource.into())
+}
+
+/// Asserts planned == documented - removed + added, where each removed/added pair is a
+/// documented `*` narrowed to the resource the spec names.
+fn assert_narrowed(
+    plan: &Plan,
+    documented: serde_json::Value,
+    narrowed: &[(&str, &str, Option<&str>)],
+) {
+    let planned = planned_grants(plan);
+    let mut expected = documented_grants(documented);
+    for (action, from, to) in narrowed {
+        assert!(
+            expected.remove(&g(action, from)),
+            "documented grant {action} on {from} exists"
+        );
+        if let Some(to) = to {
+            expected.insert(g(action, to));
+        }
+    }
+    assert_eq!(planned, expected);
+}
+
+const CORE5: [&str; 5] = [
+    "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+];
+
+#[test]
+fn minimal_custom_role_with_kms_session_encryption() {
+    let plan = plan_of(&format!(
+        "version: 1\nproject: p\nsession: {{kms_key: '{KEY}'}}\nfleets: [{{name: web, platform: ec2, mode: session-only}}]\n"
+    ));
+    let documented = json!({"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":CORE5,"Resource":"*"},
+        {"Effect":"Allow","Action":["s3:GetEncryptionConfiguration"],"Resource":"*"},
+        {"Effect":"Allow","Action":["kms:Decrypt"],"Resource":KEY}]});
+    // s3:GetEncryptionConfiguration is only needed when session logs go to an S3 bucket
+    // with "Enforce S3 log encryption" (see s3_get_encryption_configuration_only_for_encrypted_s3_logging);
+    // with no bucket there is nothing to grant it on.
+    assert_narrowed(
+        &plan,
+        documented,
+        &[("s3:GetEncryptionConfiguration", "*", None)],
+    );
+}
+
+#[test]
+fn custom_role_with_s3_and_cloudwatch_logging_and_sse_kms_bucket() {
+    let plan = plan_of(&format!(
+        "version: 1\nproject: p\nsession:\n  kms_key: '{KEY}'\n  s3: {{bucket: logs-bucket, prefix: sessions, kms_key: '{BUCKET_KEY}'}}\n  cloudwatch: {{log_group: /ssm/sessions}}\nfleets: [{{name: web, platform: ec2, mode: session-only}}]\n"
+    ));
+    let documented = json!({"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":CORE5,"Resource":"*"},
+        {"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents","logs:DescribeLogGroups","logs:DescribeLogStreams"],"Resource":"*"},
+        {"Effect":"Allow","Action":["s3:PutObject"],"Resource":"arn:aws:s3:::logs-bucket/sessions/*"},
+        {"Effect":"Allow","Action":["s3:GetEncryptionConfiguration"],"Resource":"*"},
+        {"Effect":"Allow","Action":["kms:Decrypt"],"Resource":KEY},
+        {"Effect":"Allow","Action":"kms:GenerateDataKey","Resource":"*"}]});
+    let group = "arn:aws:logs:us-east-2:123456789012:log-group:/ssm/sessions:*";
+    assert_narrowed(
+        &plan,
+        documented,
+        &[
+            ("logs:CreateLogStream", "*", Some(group)),
+            ("logs:PutLogEvents", "*", Some(group)),
+            ("logs:DescribeLogStreams", "*", Some(group)),
+            (
+                "s3:GetEncryptionConfiguration",
+                "*",
+                Some("arn:aws:s3:::logs-bucket"),
+            ),
+            ("kms:GenerateDataKey", "*", Some(BUCKET_KEY)),
+        ],
+    );
+}
+
+#[test]
+fn existing_role_gets_the_channel_actions_without_update_instance_information() {
+    let plan = plan_of(&format!(
+        "version: 1\nproject: p\nsession: {{kms_key: '{KEY}'}}\nfleets: [{{name: web, platform: ec2, mode: existing-role, existing_role: my-role}}]\n"
+    ));
+    assert!(plan.roles.is_empty(), "no new role in existing-role mode");
+    assert!(plan.instance_profiles.is_empty());
+    assert!(matches!(&plan.policies[0].attachment, Attachment::ExistingRole(n) if n == "my-role"));
+    let documented = json!({"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":&CORE5[1..],"Resource":"*"},
+        {"Effect":"Allow","Action":["s3:GetEncryptionConfiguration"],"Resource":"*"},
+        {"Effect":"Allow","Action":["kms:Decrypt"],"Resource":KEY}]});
+    assert_narrowed(
+        &plan,
+        documented,
+        &[("s3:GetEncryptionConfiguration", "*", None)],
+    );
+}
+
+#[test]
+fn managed_core_attaches_the_aws_managed_policy_and_no_customer_policy() {
+    let plan = plan_of("version: 1\nproject: p\nfleets: [{name: web, platform: ec2}]\n");
+    assert!(plan.policies.is_empty());
+    let arns: Vec<String> = plan.roles[0]
+        .managed_policies
+        .iter()
+        .map(|m| m.arn.resolve(resolve))
+        .collect();
+    assert_eq!(
+        arns,
+        ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+    );
+    assert_eq!(plan.instance_profiles.len(), 1);
+    assert_eq!(plan.instance_profiles[0].role, 0);
+}
+
+#[test]
+fn managed_core_still_adds_option_statements() {
+    let plan = plan_of(&format!(
+        "version: 1\nproject: p\nsession: {{kms_key: '{KEY}'}}\nfleets: [{{name: web, platform: ec2}}]\n"
+    ));
+    assert_eq!(
+        planned_grants(&plan),
+        BTreeSet::from([g("kms:Decrypt", KEY)])
+    );
+}
+
+#[test]
+fn hybrid_service_role_trust_policy_matches_the_documented_one() {
+    let plan = plan_of(
+        "version: 1\nproject: p\nfleets: [{name: dc, platform: hybrid, mode: session-only}]\n",
+    );
+    let role = &plan.roles[0];
+    assert_eq!(role.trust.service.resolve(resolve), "ssm.amazonaws.com");
+    assert_eq!(role.trust.action, "sts:AssumeRole");
+    let conditions: BTreeSet<(String, String, Vec<String>)> = role
+        .trust
+        .conditions
+        .iter()
+        .map(|c| {
+            (
+                c.operator.to_string(),
+                c.key.to_string(),
+                c.values.iter().map(|v| v.resolve(resolve)).collect(),
+            )
+        })
+        .collect();
+    let documented: BTreeSet<(String, String, Vec<String>)> = BTreeSet::from([
+        (
+            "StringEquals".into(),
+            "aws:SourceAccount".into(),
+            vec![ACCOUNT.into()],
+        ),
+        (
+            "ArnEquals".into(),
+            "aws:SourceArn".into(),
+            vec![format!("arn:aws:ssm:{REGION}:{ACCOUNT}:*")],
+        ),
+    ]);
+    assert_eq!(conditions, documented);
+    assert!(
+        plan.instance_profiles.is_empty(),
+        "hybrid nodes have no instance profile"
+    );
+    assert_eq!(
+        plan.activations.len(),
+        1,
+        "a hybrid fleet gets an activation (default limit 1, 24h)"
+    );
+    assert_eq!(plan.activations[0].registration_limit, 1);
+    assert_eq!(plan.activations[0].expiry_hours, 24);
+}
+
+#[test]
+fn s3_get_encryption_configuration_only_for_encrypted_s3_logging() {
+    // "Add Session Manager permissions to an existing IAM role": s3:GetEncryptionConfiguration
+    // "is required if you chose the Enforce S3 log encryption option".
+    let enforced = plan_of("version: 1\nproject: p\nsession: {s3: {bucket: b-logs}}\nfleets: [{name: w, platform: ec2, mode: session-only}]\n");
+    assert!(planned_grants(&enforced)
+        .contains(&g("s3:GetEncryptionConfiguration", "arn:aws:s3:::b-logs")));
+    let not_enforced = plan_of("version: 1\nproject: p\nsession: {s3: {bucket: b-logs, encrypted: false}}\nfleets: [{name: w, platform: ec2, mode: session-only}]\n");
+    assert!(!planned_grants(&not_enforced)
+        .iter()
+        .any(|(_, a, _)| a == "s3:GetEncryptionConfiguration"));
+    assert!(planned_grants(&not_enforced).contains(&g("s3:PutObject", "arn:aws:s3:::b-logs/*")));
+}
+
+#[test]
+fn cross_account_bucket_adds_put_object_acl_on_the_same_objects() {
+    let plan = plan_of("version: 1\nproject: p\nsession: {s3: {bucket: b-logs, prefix: x/, owner_account: '999988887777'}}\nfleets: [{name: w, platform: ec2, mode: session-only}]\n");
+    let grants = planned_grants(&plan);
+    assert!(grants.contains(&g("s3:PutObject", "arn:aws:s3:::b-logs/x/*")));
+    assert!(grants.contains(&g("s3:PutObjectAcl", "arn:aws:s3:::b-logs/x/*")));
+}
+
+#[test]
+fn vpc_endpoint_access_reads_each_regions_aws_owned_buckets_without_wildcard_regions() {
+    let plan = plan_of("version: 1\nproject: p\nfleets: [{name: w, platform: ec2, mode: session-only, session: {vpc_endpoint_regions: [eu-west-1]}}]\n");
+    let objects: BTreeSet<String> = planned_grants(&plan)
+        .into_iter()
+        .filter(|(_, a, _)| a == "s3:GetObject")
+        .map(|(_, _, r)| r)
+        .collect();
+    let expected: BTreeSet<String> = [
+        "aws-ssm-eu-west-1",
+        "aws-windows-downloads-eu-west-1",
+        "amazon-ssm-eu-west-1",
+        "amazon-ssm-packages-eu-west-1",
+        "eu-west-1-birdwatcher-prod",
+        "aws-ssm-distributor-file-eu-west-1",
+        "aws-ssm-document-attachments-eu-west-1",
+        "patch-baseline-snapshot-eu-west-1",
+    ]
+    .iter()
+    .map(|b| format!("arn:aws:s3:::{b}/*"))
+    .collect();
+    assert_eq!(objects, expected);
+}
+
+/// EC2's principal follows the partition's URL suffix (`ec2.amazonaws.com.cn` in China,
+/// as CloudFormation users write `ec2.${AWS::URLSuffix}`); Systems Manager's is
+/// `ssm.amazonaws.com` in every partition (CreateActivation API reference: the role "must
+/// provide AssumeRole permissions for the Amazon Web Services Systems Manager service
+/// principal ssm.amazonaws.com").
+#[test]
+fn service_principals_per_partition() {
+    for (region, ec2, ssm) in [
+        ("us-east-1", "ec2.amazonaws.com", "ssm.amazonaws.com"),
+        ("cn-north-1", "ec2.amazonaws.com.cn", "ssm.amazonaws.com"),
+        (
+            "cn-northwest-1",
+            "ec2.amazonaws.com.cn",
+            "ssm.amazonaws.com",
+        ),
+        ("us-gov-west-1", "ec2.amazonaws.com", "ssm.amazonaws.com"),
+    ] {
+        let plan = plan_of(&format!(
+            "version: 1\nproject: p\npin: {{region: {region}}}\nfleets: [{{name: a, platform: ec2}}, {{name: b, platform: hybrid}}]\n"
+        ));
+        assert_eq!(
+            plan.roles[0].trust.service.as_literal().as_deref(),
+            Some(ec2),
+            "{region}"
+        );
+        assert_eq!(
+            plan.roles[1].trust.service.as_literal().as_deref(),
+            Some(ssm),
+            "{region}"
+        );
+    }
+}
+
+#[test]
+fn pinned_partition_is_written_into_every_arn() {
+    let plan = plan_of("version: 1\nproject: p\npin: {region: us-gov-west-1, account: '123456789012'}\nsession: {s3: {bucket: b-logs}}\nfleets: [{name: w, platform: hybrid, mode: session-only}]\n");
+    let role = &plan.roles[0];
+    let source_arn = role
+        .trust
+        .conditions
+        .iter()
+        .find(|c| c.key == "aws:SourceArn")
+        .expect("source arn");
+    assert_eq!(
+        source_arn.values[0].as_literal().as_deref(),
+        Some("arn:aws-us-gov:ssm:us-gov-west-1:123456789012:*")
+    );
+    for st in &plan.policies[0].statements {
+        for r in &st.resources {
+            let arn = r.arn(&plan.env).as_literal().expect("pinned");
+            assert!(arn == "*" || arn.starts_with("arn:aws-us-gov:"), "{arn}");
+        }
+    }
+}
+
+#[test]
+fn unpinned_plans_never_hard_code_the_aws_partition() {
+    for example in std::fs::read_dir("examples").expect("examples") {
+        let path = example.expect("entry").path();
+        let (spec, _) = ssmgen::spec::load(&path).expect("valid");
+        if spec.pin.partition.is_some() {
+            continue;
+        }
+        let plan = build(&spec);
+        for role in &plan.roles {
+            for m in &role.managed_policies {
+                assert!(
+                    m.arn.as_literal().is_none(),
+                    "{}: {:?}",
+                    path.display(),
+                    m.arn
+                );
+            }
+        }
+        for p in &plan.policies {
+            for st in &p.statements {
+                for r in &st.resources {
+                    let t = r.arn(&plan.env);
+                    // Key ARNs the user wrote out are theirs; everything ssmgen builds is symbolic.
+                    if let Some(lit) = t.as_literal() {
+                        assert!(
+                            lit == "*" || matches!(r, ssmgen::plan::Resource::KmsKey { .. }),
+                            "{}: {lit}",
+                            path.display()
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn hybrid_role_identity_depends_only_on_project_and_fleet_names() {
+    let a = plan_of(
+        "version: 1\nproject: p\nfleets: [{name: dc, platform: hybrid, mode: session-only}]\n",
+    );
+    let b = plan_of("version: 1\nproject: p\nsession: {kms_key: 1234abcd-12ab-34cd-56ef-1234567890ab}\nfleets: [{name: dc, platform: hybrid, mode: managed-core, activation: {registration_limit: 9}}]\n");
+    assert_eq!(a.roles[0].name, b.roles[0].name);
+    assert_eq!(a.roles[0].id, b.roles[0].id);
+    assert_eq!(a.roles[0].name, "p-dc-ssm");
+}
