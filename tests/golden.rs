@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use ssmgen::app::render_targets;
 use ssmgen::cli::TargetArg;
-use ssmgen::targets::{CfnFormat, OutFile, Options};
+use ssmgen::targets::{CfnFormat, Options, OutFile};
 
 fn examples() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = fs::read_dir("examples")
@@ -46,13 +46,20 @@ fn files_under(dir: &Path) -> BTreeSet<PathBuf> {
 fn check(golden_name: &str, target: TargetArg, options: Options) {
     let mut failures = Vec::new();
     for example in examples() {
-        let stem = example.file_stem().expect("stem").to_string_lossy().into_owned();
+        let stem = example
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
         let (spec, _) = ssmgen::spec::load(&example).expect("example is valid");
         let plan = ssmgen::plan::build::build(&spec);
         let files: Vec<OutFile> = render_targets(&plan, target, &options)
             .unwrap_or_else(|e| panic!("{stem}: {golden_name} renders: {e}"));
         let again = render_targets(&plan, target, &options).expect("renders twice");
-        assert_eq!(files, again, "{stem}: {golden_name} output is deterministic");
+        assert_eq!(
+            files, again,
+            "{stem}: {golden_name} output is deterministic"
+        );
         let dir = Path::new("tests/golden").join(&stem).join(golden_name);
         if bless(golden_name) {
             let _ = fs::remove_dir_all(&dir);
@@ -78,7 +85,10 @@ fn check(golden_name: &str, target: TargetArg, options: Options) {
                     .unified_diff()
                     .header("golden", "generated")
                     .to_string();
-                failures.push(format!("{stem}/{golden_name}/{}:\n{diff}", f.path.display()));
+                failures.push(format!(
+                    "{stem}/{golden_name}/{}:\n{diff}",
+                    f.path.display()
+                ));
             }
         }
     }
@@ -91,7 +101,11 @@ fn check(golden_name: &str, target: TargetArg, options: Options) {
 
 #[test]
 fn golden_cloudformation_yaml() {
-    check("cloudformation", TargetArg::Cloudformation, Options::default());
+    check(
+        "cloudformation",
+        TargetArg::Cloudformation,
+        Options::default(),
+    );
 }
 
 #[test]
@@ -110,7 +124,11 @@ fn golden_terraform() {
 
 #[test]
 fn golden_cdk_typescript() {
-    check("cdk-typescript", TargetArg::CdkTypescript, Options::default());
+    check(
+        "cdk-typescript",
+        TargetArg::CdkTypescript,
+        Options::default(),
+    );
 }
 
 #[test]
