@@ -128,7 +128,35 @@ pub fn load(path: &Path) -> Result<(Spec, Vec<Diagnostic>), Error> {
             help: Some("save the spec as UTF-8".into()),
         }])
     })?;
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        check_json_syntax(&text, &shown)?;
+    }
     load_str(&text, &shown)
+}
+
+/// YAML accepts what JSON forbids (trailing commas, comments): a `.json` spec must be
+/// strict JSON, so its syntax is checked by a JSON parser first.
+fn check_json_syntax(text: &str, file: &str) -> Result<(), Error> {
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Ok(_) => Ok(()),
+        Err(e) if text.trim().is_empty() => {
+            let _ = e;
+            Ok(())
+        }
+        Err(e) => {
+            let message = e.to_string();
+            let message = message.split(" at line ").next().unwrap_or(&message);
+            Err(Error::InvalidSpec(vec![Diagnostic {
+                severity: Severity::Error,
+                file: file.to_string(),
+                line: Some(e.line()),
+                column: Some(e.column()),
+                field: String::new(),
+                message: format!("cannot parse the spec as JSON: {message}"),
+                help: Some("fix the JSON syntax at this place (or use YAML, which allows comments)".into()),
+            }]))
+        }
+    }
 }
 
 /// Validates spec text; `file` is only used in messages.

@@ -73,7 +73,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_nodes: 2_000_000,
+            max_nodes: 500_000,
             max_depth: 64,
         }
     }
@@ -84,7 +84,12 @@ impl Default for Limits {
 pub struct SyntaxError {
     pub pos: Pos,
     pub message: String,
+    /// How to fix it.
+    pub help: &'static str,
 }
+
+const SYNTAX_HELP: &str = "fix the YAML or JSON syntax at this place";
+const LIMIT_HELP: &str = "a spec never needs this much; remove the anchors, aliases or nesting";
 
 enum Frame {
     Seq {
@@ -116,6 +121,7 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
         let (event, mark) = parser.next_token().map_err(|e| SyntaxError {
             pos: (*e.marker()).into(),
             message: e.info().to_string(),
+            help: SYNTAX_HELP,
         })?;
         let pos: Pos = mark.into();
         match event {
@@ -126,9 +132,9 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
                 if documents > 1 {
                     return Err(SyntaxError {
                         pos,
-                        message:
-                            "the spec holds more than one YAML document (a second `---`); keep one"
-                                .into(),
+                        message: "the spec holds more than one YAML document (a second `---`)"
+                            .into(),
+                        help: "keep one document: remove the second `---` and what follows it",
                     });
                 }
             }
@@ -196,14 +202,12 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
                     if map.contains_key(&s) {
                         return Err(SyntaxError {
                             pos,
-                            message: format!(
-                                "duplicate key `{s}` in `{}`; each key may appear once",
-                                if path.is_empty() {
-                                    "the top level"
-                                } else {
-                                    path
-                                }
-                            ),
+                            message: if path.is_empty() {
+                                format!("duplicate key `{s}` at the top level")
+                            } else {
+                                format!("duplicate key `{s}` in `{path}`")
+                            },
+                            help: "each key may appear once in a mapping; remove or merge the repeated one",
                         });
                     }
                     *pending = Some((s, pos));
@@ -221,6 +225,7 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
                     return Err(SyntaxError {
                         pos,
                         message: "alias to an unknown anchor".into(),
+                        help: SYNTAX_HELP,
                     });
                 };
                 nodes += count_nodes(&v);
@@ -234,6 +239,7 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
                     return Err(SyntaxError {
                         pos,
                         message: "an alias cannot be used as a mapping key".into(),
+                        help: "write the key out as plain text",
                     });
                 }
                 record_leaf(&stack, &root_path, &mut locations, pos);
@@ -248,10 +254,8 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
 fn depth_error(pos: Pos, limits: Limits) -> SyntaxError {
     SyntaxError {
         pos,
-        message: format!(
-            "the spec nests deeper than {} levels; a spec needs far fewer",
-            limits.max_depth
-        ),
+        message: format!("the spec nests deeper than {} levels", limits.max_depth),
+        help: LIMIT_HELP,
     }
 }
 
@@ -259,10 +263,10 @@ fn size_error(pos: Pos, limits: Limits) -> SyntaxError {
     SyntaxError {
         pos,
         message: format!(
-            "the spec expands to more than {} values (anchors and aliases included); \
-             write fleets out or split the spec",
+            "the spec expands to more than {} values (anchors and aliases included)",
             limits.max_nodes
         ),
+        help: LIMIT_HELP,
     }
 }
 
@@ -282,7 +286,19 @@ fn child_path(
     pos: Pos,
 ) -> Result<String, SyntaxError> {
     match stack.last() {
-        None => Ok(root_path.to_string()),
+        None => {
+            // Whole-file findings (a missing top-level field) point at the file's start.
+            let start = Pos { line: 1, column: 1 };
+            let _ = pos;
+            locations.map.insert(
+                root_path.to_string(),
+                Span {
+                    key: start,
+                    value: start,
+                },
+            );
+            Ok(root_path.to_string())
+        }
         Some(Frame::Seq { items, path, .. }) => {
             let p = format!("{path}[{}]", items.len());
             locations.map.insert(
@@ -312,6 +328,7 @@ fn child_path(
         Some(Frame::Map { .. }) => Err(SyntaxError {
             pos,
             message: "only plain text can be a mapping key here".into(),
+            help: "write the key as plain text",
         }),
     }
 }

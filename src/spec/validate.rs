@@ -107,11 +107,19 @@ pub fn validate(text: &str, file: &str) -> Result<(Spec, Vec<Diagnostic>), Error
     let (value, loc) = source::parse(text, Limits::default()).map_err(|e| {
         whole(
             &format!("cannot parse the spec: {}", e.message),
-            "fix the YAML or JSON syntax at this place",
+            e.help,
             Some(e.pos.line),
             Some(e.pos.column),
         )
     })?;
+    if value.is_null() {
+        return Err(whole(
+            "the spec holds no settings (only comments or blank lines)",
+            "start from `ssmgen init` and describe your fleets",
+            None,
+            None,
+        ));
+    }
     if !value.is_object() {
         return Err(whole(
             "the spec must be a mapping with `version`, `project` and `fleets`",
@@ -134,8 +142,13 @@ pub fn validate(text: &str, file: &str) -> Result<(Spec, Vec<Diagnostic>), Error
     };
     let spec = check(&mut ctx, raw);
     if ctx.has_errors() {
-        let mut diags = ctx.diags;
-        diags.sort_by_key(|d| (d.severity != Severity::Error, d.line, d.column));
+        // Warnings would only bury the errors that stop generation.
+        let mut diags: Vec<Diagnostic> = ctx
+            .diags
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        diags.sort_by_key(|d| (d.line, d.column));
         return Err(Error::InvalidSpec(diags));
     }
     Ok((spec, ctx.diags))
@@ -212,11 +225,29 @@ fn report_shape_error(ctx: &mut Ctx<'_>, e: &serde_path_to_error::Error<serde_js
         );
         return;
     }
-    let message = inner
+    let mut message = inner
         .split(" at line ")
         .next()
         .unwrap_or(&inner)
-        .replace("invalid type: ", "wrong type: found ");
+        .replace("invalid type: ", "wrong type: found ")
+        .replace("invalid value: ", "wrong value: ");
+    // serde names Rust types; say what the user writes instead.
+    for (rust, user) in [
+        ("expected u32", "expected a whole number from 0 to 4294967295"),
+        ("expected u64", "expected a whole number"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected a mapping"),
+        ("found map", "found a mapping"),
+        ("found sequence", "found a list"),
+        ("found unit value", "found null"),
+        ("found null", "found nothing (null)"),
+    ] {
+        message = message.replace(rust, user);
+    }
+    if let Some(i) = message.find("expected struct ") {
+        message.truncate(i);
+        message.push_str("expected a mapping");
+    }
     ctx.push(
         Severity::Error,
         &path,
