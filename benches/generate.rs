@@ -7,7 +7,6 @@
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
-use std::time::Instant;
 
 const RUNS: usize = 5;
 

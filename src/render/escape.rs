@@ -58,6 +58,24 @@ fn yaml_printable(c: char) -> bool {
         && c != '\u{2029}'
 }
 
+/// A YAML scalar: plain when it is an ASCII word that every YAML 1.1 and 1.2 parser reads
+/// back as the same string (`AWS::IAM::Role`, `sts:AssumeRole`, `arn:aws:s3:::b/*`),
+/// double-quoted by [`yaml_str`] otherwise. A plain word starts with a letter (so it is
+/// never a number, date, alias, tag or indicator), holds no space (so no `: ` or ` #`),
+/// does not end with `:` and is not a boolean or null keyword.
+pub fn yaml_scalar(s: &str) -> String {
+    const KEYWORDS: [&str; 9] = ["y", "n", "yes", "no", "true", "false", "on", "off", "null"];
+    let plain = s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "_-.:/*".contains(c))
+        && !s.ends_with(':')
+        && !KEYWORDS.contains(&s.to_ascii_lowercase().as_str());
+    if plain {
+        s.to_string()
+    } else {
+        yaml_str(s)
+    }
+}
+
 /// The body of an HCL quoted template, without the quotes: `${` and `%{` start
 /// interpolations and directives in HCL, so they are doubled.
 pub fn hcl_str_body(s: &str) -> String {
@@ -74,7 +92,9 @@ pub fn hcl_str_body(s: &str) -> String {
                 out.push(c);
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -169,10 +189,24 @@ pub fn hcl_text(t: &Text) -> String {
     out
 }
 
+/// A Terraform expression for a text, written as a bare reference when the text is one
+/// pseudo value alone (`data.aws_caller_identity.current.account_id` rather than the
+/// `"${...}"` wrapper that `terraform fmt` and linters flag), else as [`hcl_text`].
+pub fn hcl_expr(t: &Text) -> String {
+    match t.pieces() {
+        [Piece::Pseudo(p)] => HCL_PSEUDO.get(*p).to_string(),
+        _ => hcl_text(t),
+    }
+}
+
 /// A TypeScript expression for a text: a string literal, or a template literal.
 pub fn ts_text(t: &Text) -> String {
     if let Some(lit) = t.as_literal() {
         return ts_str(&lit);
+    }
+    // A lone pseudo value is already a string expression.
+    if let [Piece::Pseudo(p)] = t.pieces() {
+        return CDK_PSEUDO.get(*p).to_string();
     }
     let mut out = String::from("`");
     for piece in t.pieces() {
@@ -210,6 +244,19 @@ pub fn ts_str(s: &str) -> String {
     out
 }
 
+/// Text inside a TypeScript `/** … */` or `//` comment: it can neither close the block
+/// comment nor start a new line of code.
+pub fn ts_comment(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => " ".to_string(),
+            c if c.is_control() => " ".to_string(),
+            c => c.to_string(),
+        })
+        .collect::<String>()
+        .replace("*/", "*\\/")
+}
+
 /// A Python string literal (double-quoted; `\x00`-style escapes for controls).
 pub fn py_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -229,7 +276,9 @@ fn push_py_body(out: &mut String, s: &str, fstring: bool) {
             '\t' => out.push_str("\\t"),
             '{' if fstring => out.push_str("{{"),
             '}' if fstring => out.push_str("}}"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -289,7 +338,10 @@ mod tests {
     #[test]
     fn texts_render_with_each_targets_pseudo_values() {
         let t = text!["arn:", Pseudo::Partition, ":s3:::b${x}"];
-        assert_eq!(hcl_text(&t), r#""arn:${data.aws_partition.current.partition}:s3:::b$${x}""#);
+        assert_eq!(
+            hcl_text(&t),
+            r#""arn:${data.aws_partition.current.partition}:s3:::b$${x}""#
+        );
         assert_eq!(ts_text(&t), r"`arn:${cdk.Aws.PARTITION}:s3:::b\${x}`");
         assert_eq!(py_text(&t), r#"f"arn:{cdk.Aws.PARTITION}:s3:::b${{x}}""#);
         assert_eq!(
@@ -299,12 +351,44 @@ mod tests {
     }
 
     #[test]
+    fn hcl_expr_unwraps_a_lone_pseudo_value_only() {
+        assert_eq!(
+            hcl_expr(&text![Pseudo::AccountId]),
+            "data.aws_caller_identity.current.account_id"
+        );
+        assert_eq!(hcl_expr(&Text::literal("${x}")), r#""$${x}""#);
+        assert_eq!(
+            hcl_expr(&text!["a", Pseudo::Region]),
+            r#""a${data.aws_region.current.region}""#
+        );
+    }
+
+    #[test]
     fn yaml_escapes_what_yaml_cannot_print() {
         assert_eq!(yaml_str("a\u{7f}b\u{feff}\"#"), "\"a\\u007fb\\ufeff\\\"#\"");
     }
 
     #[test]
+    fn yaml_scalars_are_plain_only_when_unambiguous() {
+        assert_eq!(yaml_scalar("AWS::IAM::Role"), "AWS::IAM::Role");
+        assert_eq!(yaml_scalar("arn:aws:s3:::b/*"), "arn:aws:s3:::b/*");
+        for s in ["", "2012-10-17", "123", "*", "/p/", "a b", "a: b", "a #b", "on", "No", "a:", "é", "${x}"] {
+            assert_eq!(yaml_scalar(s), yaml_str(s), "{s:?} is quoted");
+        }
+    }
+
+    #[test]
     fn shell_words_survive_single_quotes() {
         assert_eq!(shell_str("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn a_lone_pseudo_value_is_a_bare_ts_expression() {
+        assert_eq!(ts_text(&text![Pseudo::AccountId]), "cdk.Aws.ACCOUNT_ID");
+    }
+
+    #[test]
+    fn ts_comments_cannot_close_or_leave_the_comment() {
+        assert_eq!(ts_comment("a */ b\nc"), r"a *\/ b c");
     }
 }

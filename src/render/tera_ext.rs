@@ -17,9 +17,7 @@ fn string_filter(f: FilterFn) -> impl tera::Filter {
             Value::String(s) => Ok(Value::String(f(s))),
             Value::Number(n) => Ok(Value::String(f(&n.to_string()))),
             Value::Bool(b) => Ok(Value::String(f(&b.to_string()))),
-            other => Err(tera::Error::msg(format!(
-                "expected a string, got {other}"
-            ))),
+            other => Err(tera::Error::msg(format!("expected a string, got {other}"))),
         }
     }
 }
@@ -37,12 +35,15 @@ pub fn register(tera: &mut Tera) {
     // Plain strings.
     tera.register_filter("json_str", string_filter(escape::json_str));
     tera.register_filter("yaml_str", string_filter(escape::yaml_str));
+    tera.register_filter("yaml_scalar", string_filter(escape::yaml_scalar));
     tera.register_filter("hcl_str", string_filter(escape::hcl_str));
     tera.register_filter("ts_str", string_filter(escape::ts_str));
+    tera.register_filter("ts_comment", string_filter(escape::ts_comment));
     tera.register_filter("py_str", string_filter(escape::py_str));
     tera.register_filter("shell_str", string_filter(escape::shell_str));
     // Plan texts, whose pseudo values each language spells its own way.
     tera.register_filter("hcl_text", text_filter(escape::hcl_text));
+    tera.register_filter("hcl_expr", text_filter(escape::hcl_expr));
     tera.register_filter("ts_text", text_filter(escape::ts_text));
     tera.register_filter("py_text", text_filter(escape::py_text));
 }
