@@ -1,0 +1,431 @@
+"""Conformance suite: every generated output proven by the tools its users trust, and the
+four targets proven to grant the same permissions.
+
+Run through tests/conformance/run.sh, which installs the tools first. For every spec in
+examples/ and tests/conformance/fixtures/ it generates all targets and checks:
+  cfn        cfn-lint on template.yaml and template.json: no error, no warning
+  tf         hclfmt -check and -require-no-change on every .tf file; python-hcl2 parses them;
+             every resource type, data source and argument is in the pinned provider schema
+  cdk-ts     tsc --strict --noEmit; a real aws-cdk-lib synth; cfn-lint on the synth
+  cdk-py     a real aws-cdk-lib (PyPI) synth; cfn-lint on the synth
+  same       the IAM model of CloudFormation YAML, CloudFormation JSON, both CDK synths and
+             Terraform is identical, for every partition the spec can be deployed to
+  policy     parliament on every policy document: no finding above LOW unless allowed below
+Once per run: the CDK TypeScript and Python --scaffold apps synthesize as generated.
+Prints a spec x check table and exits non-zero on any failure.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import iam_model
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+WORK = Path(os.environ.get("CONFORMANCE_WORK", HERE / ".work"))
+BIN = Path(os.environ.get("SSMGEN_BIN", ROOT / "target" / "release" / "ssmgen"))
+VENV_BIN = WORK / "venv" / "bin"
+NODE = WORK / "node"
+HCLFMT = WORK / "bin" / "hclfmt"
+
+# cfn-lint rules disabled for every template, and why. Nothing is disabled today.
+CFN_LINT_IGNORED = {}
+
+# Parliament findings allowed above LOW, by issue code, and why.
+PARLIAMENT_ALLOWED = {
+    # ssm:UpdateInstanceInformation and the ssmmessages channel actions have no
+    # resource-level scoping, so the documented policies grant them on "*".
+    "RESOURCE_STAR": "actions without resource-level scoping are granted on * as documented",
+}
+
+CHECKS = ["cfn", "tf", "cdk-ts", "cdk-py", "same", "policy"]
+
+
+def run(cmd, cwd=None, env=None, timeout=600):
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run(cmd, cwd=cwd, env=e, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, (p.stdout + p.stderr).strip()
+
+
+class Failure(Exception):
+    pass
+
+
+def must(cmd, what, **kw):
+    code, out = run(cmd, **kw)
+    if code != 0:
+        raise Failure(f"{what} failed (exit {code}):\n{out[-4000:]}")
+    return out
+
+
+def specs():
+    found = sorted((ROOT / "examples").glob("*.yaml")) + sorted((HERE / "fixtures").glob("*.yaml"))
+    if not found:
+        raise SystemExit("no specs found")
+    return found
+
+
+def generate(spec, out):
+    if out.exists():
+        shutil.rmtree(out)
+    must([str(BIN), "generate", str(spec), "--target", "all", "--out", str(out)], "ssmgen generate")
+    must([str(BIN), "generate", str(spec), "--target", "cloudformation", "--format", "json",
+          "--out", str(out / "cloudformation-json")], "ssmgen generate --format json")
+
+
+def cfn_lint(paths):
+    cmd = [str(VENV_BIN / "cfn-lint")]
+    if CFN_LINT_IGNORED:
+        cmd += ["--ignore-checks", *CFN_LINT_IGNORED]
+    must(cmd + [str(p) for p in paths], "cfn-lint")
+
+
+def load_cfn(path):
+    """Templates as plain JSON: YAML short forms become Fn:: dicts (cfn-lint's decoder)."""
+    from cfnlint.decode import decode_str
+    text = path.read_text()
+    template, matches = decode_str(text)
+    if matches:
+        raise Failure(f"{path}: cannot decode: {matches}")
+    return json.loads(json.dumps(template, default=str))
+
+
+# ---------------------------------------------------------------- per target checks
+
+def check_cfn(out):
+    cfn_lint([out / "cloudformation" / "template.yaml", out / "cloudformation-json" / "template.json"])
+
+
+TF_SCHEMA = json.loads((HERE / "terraform_schema.json").read_text())
+
+
+def check_tf(out):
+    import hcl2
+    tf_files = sorted((out / "terraform").glob("*.tf"))
+    if not tf_files:
+        raise Failure("no .tf files")
+    parsed = []
+    for f in tf_files:
+        must([str(HCLFMT), "-check", str(f)], f"hclfmt -check {f.name}")
+        must([str(HCLFMT), "-require-no-change", str(f)], f"hclfmt -require-no-change {f.name}")
+        with open(f) as fh:
+            parsed.append(hcl2.load(fh))
+    check_tf_schema(parsed)
+    return parsed
+
+
+def check_tf_schema(parsed):
+    known = TF_SCHEMA["arguments"]
+    meta = set(TF_SCHEMA["meta_arguments"])
+    problems = []
+
+    def walk(where, attrs, allowed):
+        for arg, value in attrs.items():
+            if arg.startswith("__") or arg in meta:
+                continue
+            if arg not in allowed:
+                problems.append(f"{where}: argument {arg!r} is not in the pinned provider schema")
+            elif allowed[arg]:
+                for block in iam_model.as_list(value):
+                    if isinstance(block, dict):
+                        walk(f"{where}.{arg}", block, allowed[arg])
+
+    for p in parsed:
+        for kind in ("resource", "data"):
+            for entry in p.get(kind, []):
+                for typ, named in entry.items():
+                    key = f"{kind}.{iam_model.strip_hcl2_quotes(typ)}"
+                    if key not in known:
+                        problems.append(f"{key} is not in the pinned provider schema")
+                        continue
+                    for name, attrs in named.items():
+                        walk(f"{key}.{iam_model.strip_hcl2_quotes(name)}", attrs, known[key])
+    if problems:
+        raise Failure("\n".join(problems))
+
+
+def cdk_app_ts(construct_file, class_name):
+    module = construct_file.stem
+    return (
+        "import * as cdk from 'aws-cdk-lib';\n"
+        f"import {{ {class_name} }} from './{module}';\n"
+        "const app = new cdk.App({ outdir: process.argv[2] });\n"
+        "const stack = new cdk.Stack(app, 'ConformanceStack');\n"
+        f"new {class_name}(stack, 'SsmAccess');\n"
+        "app.synth();\n"
+    )
+
+
+def find_class(text, keyword):
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith(keyword):
+            return line[len(keyword):].split("(")[0].split(" ")[0].split(":")[0].strip()
+    raise Failure(f"no `{keyword}` in construct")
+
+
+def check_cdk_ts_all(outs):
+    """Type-checks and synthesizes every TypeScript construct in one tsc project."""
+    proj = WORK / "ts"
+    if proj.exists():
+        shutil.rmtree(proj)
+    (proj / "src").mkdir(parents=True)
+    entries = {}
+    for name, out in outs.items():
+        constructs = sorted((out / "cdk-typescript").glob("*.ts"))
+        if len(constructs) != 1:
+            raise Failure(f"{name}: expected one construct file, found {constructs}")
+        d = proj / "src" / name
+        d.mkdir()
+        shutil.copy(constructs[0], d / constructs[0].name)
+        cls = find_class(constructs[0].read_text(), "export class ")
+        (d / "app.ts").write_text(cdk_app_ts(constructs[0], cls))
+        entries[name] = d
+    (proj / "tsconfig.json").write_text(json.dumps({
+        "compilerOptions": {
+            "target": "ES2022", "module": "commonjs", "strict": True, "noEmitOnError": True,
+            "esModuleInterop": True, "skipLibCheck": True, "outDir": "dist", "rootDir": "src",
+            "typeRoots": [str(NODE / "node_modules" / "@types")],
+            "baseUrl": ".", "paths": {"*": [str(NODE / "node_modules" / "*")]},
+        },
+        "include": ["src/**/*.ts"],
+    }, indent=2))
+    tsc = str(NODE / "node_modules" / ".bin" / "tsc")
+    results = {}
+    code, out = run([tsc, "--strict", "--noEmit", "-p", str(proj)])
+    if code != 0:
+        return {name: f"tsc --strict --noEmit failed:\n{out[-4000:]}" for name in outs}
+    must([tsc, "-p", str(proj)], "tsc emit")
+    for name, d in entries.items():
+        outdir = WORK / "synth-ts" / name
+        if outdir.exists():
+            shutil.rmtree(outdir)
+        try:
+            must(["node", str(proj / "dist" / name / "app.js"), str(outdir)], "node synth",
+                 env={"NODE_PATH": str(NODE / "node_modules")})
+            template = outdir / "ConformanceStack.template.json"
+            cfn_lint([template])
+            results[name] = template
+        except Failure as e:
+            results[name] = str(e)
+    return results
+
+
+PY_APP = """
+import importlib.util, sys
+import aws_cdk as cdk
+spec = importlib.util.spec_from_file_location("construct", sys.argv[1])
+mod = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mod)
+app = cdk.App(outdir=sys.argv[2])
+stack = cdk.Stack(app, "ConformanceStack")
+getattr(mod, sys.argv[3])(stack, "SsmAccess")
+app.synth()
+"""
+
+
+def check_cdk_py(name, out):
+    constructs = sorted((out / "cdk-python").glob("*.py"))
+    if len(constructs) != 1:
+        raise Failure(f"expected one construct module, found {constructs}")
+    cls = find_class(constructs[0].read_text(), "class ")
+    outdir = WORK / "synth-py" / name
+    if outdir.exists():
+        shutil.rmtree(outdir)
+    must([str(VENV_BIN / "python"), "-c", PY_APP, str(constructs[0]), str(outdir), cls],
+         "python synth", env={"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"})
+    template = outdir / "ConformanceStack.template.json"
+    cfn_lint([template])
+    return template
+
+
+# ---------------------------------------------------------------- same permissions
+
+def partitions_of(spec_text):
+    for line in spec_text.splitlines():
+        s = line.split("#")[0].strip()
+        if s.startswith("region:") and line.startswith("  "):
+            region = s.split(":", 1)[1].strip().strip('"')
+            if region.startswith("cn-"):
+                return ["aws-cn"]
+            if region.startswith("us-gov-"):
+                return ["aws-us-gov"]
+            return ["aws"]
+        if s.startswith("partition:"):
+            return [s.split(":", 1)[1].strip().strip('"')]
+    return list(iam_model.PSEUDO_SETS)
+
+
+def pinned(spec_text, key):
+    in_pin = False
+    for line in spec_text.splitlines():
+        if line.startswith("pin:"):
+            in_pin = True
+            continue
+        if in_pin and line.startswith("  ") and line.strip().startswith(f"{key}:"):
+            return line.split(":", 1)[1].split("#")[0].strip().strip('"')
+        if in_pin and line and not line.startswith(" "):
+            in_pin = False
+    return None
+
+
+def check_same(spec, out, ts_template, py_template, tf_parsed):
+    text = spec.read_text()
+    sources = {
+        "cloudformation-yaml": load_cfn(out / "cloudformation" / "template.yaml"),
+        "cloudformation-json": json.loads((out / "cloudformation-json" / "template.json").read_text()),
+        "cdk-typescript": json.loads(Path(ts_template).read_text()),
+        "cdk-python": json.loads(Path(py_template).read_text()),
+    }
+    problems = []
+    for partition in partitions_of(text):
+        pseudo = dict(iam_model.PSEUDO_SETS[partition])
+        # A pinned value is literal in the output; evaluate the pseudo values to match.
+        if pinned(text, "account"):
+            pseudo["AWS::AccountId"] = pinned(text, "account")
+        if pinned(text, "region"):
+            pseudo["AWS::Region"] = pinned(text, "region")
+        models = {k: iam_model.from_cloudformation(v, pseudo) for k, v in sources.items()}
+        models["terraform"] = iam_model.from_terraform(tf_parsed, pseudo)
+        base = models["cloudformation-yaml"]
+        if not base["roles"] and not base["policies"]:
+            problems.append(f"[{partition}] the CloudFormation model is empty")
+        for other, m in models.items():
+            d = iam_model.diff(base, m)
+            if d:
+                problems.append(f"[{partition}] cloudformation-yaml vs {other}:\n  " + "\n  ".join(d))
+    if problems:
+        raise Failure("\n".join(problems))
+    return models["cloudformation-yaml"]
+
+
+def check_policies(model):
+    from parliament import analyze_policy_string
+    problems = []
+    docs = [(f"policy {n}", p["statements"]) for n, p in model["policies"].items()]
+    for label, statements in docs:
+        doc = {"Version": "2012-10-17", "Statement": [
+            {"Effect": s["effect"], "Action": s["actions"], "Resource": s["resources"],
+             **({"Condition": {op: kv for op, kv in s["conditions"].items()}} if s["conditions"] else {})}
+            for s in statements]}
+        policy = analyze_policy_string(json.dumps(doc))
+        for f in policy.findings:
+            severity = getattr(f, "severity", None) or "UNKNOWN"
+            if severity in ("LOW", "INFO", "MUTE"):
+                continue
+            if f.issue in PARLIAMENT_ALLOWED:
+                continue
+            problems.append(f"{label}: {severity} {f.issue} {f.detail} {f.location}")
+    if problems:
+        raise Failure("\n".join(problems))
+
+
+# ---------------------------------------------------------------- scaffolds
+
+def check_scaffolds():
+    spec = ROOT / "examples" / "hybrid-activation.yaml"
+    ts = WORK / "scaffold-ts"
+    py = WORK / "scaffold-py"
+    for d in (ts, py):
+        if d.exists():
+            shutil.rmtree(d)
+    must([str(BIN), "generate", str(spec), "-t", "cdk-typescript", "--scaffold", "--out", str(ts)], "scaffold ts")
+    must(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], "npm install (scaffold)", cwd=ts, timeout=900)
+    must(["npx", "--no-install", "cdk", "synth", "--quiet"], "npx cdk synth (scaffold)", cwd=ts,
+         env={"CDK_DISABLE_VERSION_CHECK": "1", "CDK_DISABLE_CLI_TELEMETRY": "true"})
+    synthesized = list((ts / "cdk.out").glob("*.template.json"))
+    if not synthesized:
+        raise Failure("TypeScript scaffold synthesized no template")
+    cfn_lint(synthesized)
+    must([str(BIN), "generate", str(spec), "-t", "cdk-python", "--scaffold", "--out", str(py)], "scaffold py")
+    must([str(VENV_BIN / "python"), "app.py"], "python app.py (scaffold)", cwd=py,
+         env={"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "CDK_OUTDIR": str(py / "cdk.out")})
+    synthesized = list((py / "cdk.out").glob("*.template.json"))
+    if not synthesized:
+        raise Failure("Python scaffold synthesized no template")
+    cfn_lint(synthesized)
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    started = time.time()
+    results = {}
+    outs = {}
+    for spec in specs():
+        name = spec.stem
+        out = WORK / "out" / name
+        generate(spec, out)
+        outs[name] = out
+    ts_results = check_cdk_ts_all(outs)
+    for spec in specs():
+        name = spec.stem
+        out = outs[name]
+        r = results.setdefault(name, {})
+        tf_parsed = py_template = None
+
+        def attempt(check, fn):
+            try:
+                value = fn()
+                r[check] = ("ok", "")
+                return value
+            except Failure as e:
+                r[check] = ("FAIL", str(e))
+            except Exception as e:  # a crash in a check is a failure too, never a skip
+                r[check] = ("FAIL", f"{type(e).__name__}: {e}")
+            return None
+
+        attempt("cfn", lambda: check_cfn(out))
+        tf_parsed = attempt("tf", lambda: check_tf(out))
+        ts = ts_results.get(name)
+        if isinstance(ts, Path):
+            r["cdk-ts"] = ("ok", "")
+        else:
+            r["cdk-ts"] = ("FAIL", ts or "not run")
+        py_template = attempt("cdk-py", lambda: check_cdk_py(name, out))
+        if isinstance(ts, Path) and py_template and tf_parsed is not None:
+            model = attempt("same", lambda: check_same(spec, out, ts, py_template, tf_parsed))
+            if model is not None:
+                attempt("policy", lambda: check_policies(model))
+            else:
+                r["policy"] = ("FAIL", "needs the model of a passing `same` check")
+        else:
+            r["same"] = ("FAIL", "needs cdk-ts, cdk-py and tf to pass first")
+            r["policy"] = ("FAIL", "needs the model of a passing `same` check")
+    scaffold = ("ok", "")
+    try:
+        check_scaffolds()
+    except Failure as e:
+        scaffold = ("FAIL", str(e))
+
+    failures = 0
+    for name, r in results.items():
+        for check in CHECKS:
+            status, detail = r.get(check, ("FAIL", "not run"))
+            if status != "ok":
+                failures += 1
+                print(f"\n--- {name} / {check}\n{detail}")
+    if scaffold[0] != "ok":
+        failures += 1
+        print(f"\n--- scaffolds\n{scaffold[1]}")
+
+    width = max(len(n) for n in results) + 2
+    print("\n== Conformance summary (spec x check)")
+    print("spec".ljust(width) + "".join(c.ljust(8) for c in CHECKS))
+    for name, r in results.items():
+        print(name.ljust(width) + "".join(r.get(c, ("FAIL",))[0].ljust(8) for c in CHECKS))
+    print(f"scaffolds (cdk-ts npm install + cdk synth, cdk-py app.py): {scaffold[0]}")
+    total = len(results) * len(CHECKS) + 1
+    print(f"\nconformance: {total - failures} passed, {failures} failed")
+    print(f"checks took {time.time() - started:.0f} s")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

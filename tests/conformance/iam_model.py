@@ -1,0 +1,407 @@
+"""A tool-neutral model of the IAM content of generated code, so that CloudFormation,
+CDK-synthesized templates and Terraform can be compared for the same permissions.
+
+The model (plain, sorted, JSON-serializable data):
+  roles:     {role name: {path, trust: [statement...], managed: [arn...], boundary, tags}}
+  profiles:  {profile name: {path, roles: [role name...]}}
+  policies:  {policy name: {path, statements: [statement...], roles: [role name...]}}
+A statement is {effect, actions, resources, principals, conditions} with every list
+sorted; Sid, logical ids, order and CDK metadata do not count. Pseudo values (account,
+Region, partition, URL suffix) are evaluated to one fixed set per comparison.
+"""
+
+import json
+import re
+
+PSEUDO_SETS = {
+    "aws": {"AWS::Partition": "aws", "AWS::Region": "us-east-2",
+            "AWS::AccountId": "123456789012", "AWS::URLSuffix": "amazonaws.com"},
+    "aws-cn": {"AWS::Partition": "aws-cn", "AWS::Region": "cn-north-1",
+               "AWS::AccountId": "123456789012", "AWS::URLSuffix": "amazonaws.com.cn"},
+    "aws-us-gov": {"AWS::Partition": "aws-us-gov", "AWS::Region": "us-gov-west-1",
+                   "AWS::AccountId": "123456789012", "AWS::URLSuffix": "amazonaws.com"},
+}
+
+
+class Unresolvable(Exception):
+    pass
+
+
+def as_list(v):
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def norm_statement(effect, actions, resources, principals, conditions):
+    conds = {}
+    for op, kv in (conditions or {}).items():
+        for key, vals in kv.items():
+            conds.setdefault(op, {})[key] = sorted(str(x) for x in as_list(vals))
+    return {
+        "effect": effect,
+        "actions": sorted(set(as_list(actions))),
+        "resources": sorted(set(as_list(resources))),
+        "principals": sorted(set(as_list(principals))),
+        "conditions": conds,
+    }
+
+
+def canonical(model):
+    """Sorted lists of statements, so that equal permissions compare equal."""
+    def key(st):
+        return json.dumps(st, sort_keys=True)
+    out = {"roles": {}, "profiles": {}, "policies": {}}
+    for name, r in model["roles"].items():
+        out["roles"][name] = dict(r, trust=sorted(r["trust"], key=key),
+                                  managed=sorted(r["managed"]))
+    for name, p in model["profiles"].items():
+        out["profiles"][name] = dict(p, roles=sorted(p["roles"]))
+    for name, p in model["policies"].items():
+        out["policies"][name] = dict(p, statements=sorted(p["statements"], key=key),
+                                     roles=sorted(p["roles"]))
+    return out
+
+
+# ---------------------------------------------------------------- CloudFormation
+
+class CfnEvaluator:
+    def __init__(self, template, pseudo):
+        self.resources = template.get("Resources", {})
+        self.pseudo = pseudo
+
+    def ref(self, name):
+        if name in self.pseudo:
+            return self.pseudo[name]
+        res = self.resources.get(name)
+        if res is None:
+            raise Unresolvable(f"Ref {name}")
+        t, props = res["Type"], res.get("Properties", {})
+        if t == "AWS::IAM::Role":
+            return self.eval(props["RoleName"])
+        if t == "AWS::IAM::InstanceProfile":
+            return self.eval(props["InstanceProfileName"])
+        if t == "AWS::IAM::ManagedPolicy":
+            return "arn:{}:iam::{}:policy{}{}".format(
+                self.pseudo["AWS::Partition"], self.pseudo["AWS::AccountId"],
+                self.eval(props.get("Path", "/")), self.eval(props["ManagedPolicyName"]))
+        raise Unresolvable(f"Ref to {t}")
+
+    def getatt(self, name, attr):
+        res = self.resources.get(name)
+        if res is None:
+            raise Unresolvable(f"GetAtt {name}")
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::IAM::Role" and attr == "Arn":
+            return "arn:{}:iam::{}:role{}{}".format(
+                self.pseudo["AWS::Partition"], self.pseudo["AWS::AccountId"],
+                self.eval(props.get("Path", "/")), self.eval(props["RoleName"]))
+        raise Unresolvable(f"GetAtt {name}.{attr}")
+
+    def sub(self, text, variables=None):
+        variables = variables or {}
+
+        def repl(m):
+            inner = m.group(1)
+            if inner.startswith("!"):
+                return "${" + inner[1:] + "}"
+            if inner in variables:
+                return str(self.eval(variables[inner]))
+            if "." in inner and inner not in self.pseudo:
+                name, attr = inner.split(".", 1)
+                return self.getatt(name, attr)
+            return self.ref(inner)
+        return re.sub(r"\$\{([^}]*)\}", repl, text)
+
+    def eval(self, v):
+        if isinstance(v, dict) and len(v) == 1:
+            (k, arg), = v.items()
+            if k == "Ref":
+                return self.ref(arg)
+            if k == "Fn::GetAtt":
+                name, attr = arg if isinstance(arg, list) else arg.split(".", 1)
+                return self.getatt(name, attr)
+            if k == "Fn::Join":
+                sep, parts = arg
+                return sep.join(str(self.eval(p)) for p in parts)
+            if k == "Fn::Sub":
+                if isinstance(arg, list):
+                    return self.sub(arg[0], arg[1])
+                return self.sub(arg)
+        if isinstance(v, dict):
+            return {k: self.eval(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [self.eval(x) for x in v]
+        return v
+
+
+def cfn_statements(doc, with_principal):
+    out = []
+    for st in as_list(doc.get("Statement")):
+        principals = []
+        if with_principal:
+            principals = as_list(st.get("Principal", {}).get("Service"))
+        out.append(norm_statement(st.get("Effect"), st.get("Action"), st.get("Resource"),
+                                  principals, st.get("Condition")))
+    return out
+
+
+def cfn_tags(tags):
+    return {t["Key"]: t["Value"] for t in as_list(tags)}
+
+
+def from_cloudformation(template, pseudo):
+    """The IAM model of a CloudFormation template (plain JSON form, intrinsics as dicts)."""
+    ev = CfnEvaluator(template, pseudo)
+    model = {"roles": {}, "profiles": {}, "policies": {}}
+    role_names = {}
+    for lid, res in template.get("Resources", {}).items():
+        if res["Type"] == "AWS::IAM::Role":
+            props = ev.eval(res.get("Properties", {}))
+            role_names[lid] = props["RoleName"]
+    for lid, res in sorted(template.get("Resources", {}).items()):
+        t = res["Type"]
+        if t in ("CDK::Metadata", "AWS::CDK::Metadata"):
+            continue
+        props = ev.eval(res.get("Properties", {}))
+        if t == "AWS::IAM::Role":
+            model["roles"][props["RoleName"]] = {
+                "path": props.get("Path", "/"),
+                "trust": cfn_statements(props["AssumeRolePolicyDocument"], True),
+                "managed": as_list(props.get("ManagedPolicyArns")),
+                "boundary": props.get("PermissionsBoundary"),
+                "tags": cfn_tags(props.get("Tags")),
+                "inline": sorted(p["PolicyName"] for p in as_list(props.get("Policies"))),
+            }
+        elif t == "AWS::IAM::InstanceProfile":
+            model["profiles"][props["InstanceProfileName"]] = {
+                "path": props.get("Path", "/"), "roles": as_list(props.get("Roles"))}
+        elif t == "AWS::IAM::ManagedPolicy":
+            model["policies"][props["ManagedPolicyName"]] = {
+                "path": props.get("Path", "/"),
+                "statements": cfn_statements(props["PolicyDocument"], False),
+                "roles": as_list(props.get("Roles")),
+            }
+        elif t.startswith("AWS::IAM::"):
+            raise Unresolvable(f"unexpected IAM resource {t} ({lid})")
+    return canonical(model)
+
+
+# ---------------------------------------------------------------- Terraform
+
+class TfEvaluator:
+    """Evaluates the small expression language ssmgen's Terraform uses."""
+
+    def __init__(self, blocks, pseudo):
+        self.blocks = blocks  # {("resource"|"data", type, name): attrs}
+        self.pseudo = pseudo
+
+    def attr(self, ref):
+        parts = ref.split(".")
+        if parts[0] == "data":
+            kind, typ, name, rest = "data", parts[1], parts[2], parts[3:]
+        else:
+            kind, typ, name, rest = "resource", parts[0], parts[1], parts[2:]
+        if kind == "data" and typ == "aws_partition":
+            return {"partition": self.pseudo["AWS::Partition"],
+                    "dns_suffix": self.pseudo["AWS::URLSuffix"]}[rest[0]]
+        if kind == "data" and typ == "aws_region":
+            return self.pseudo["AWS::Region"]
+        if kind == "data" and typ == "aws_caller_identity":
+            return self.pseudo["AWS::AccountId"]
+        block = self.blocks.get((kind, typ, name))
+        if block is None:
+            raise Unresolvable(ref)
+        if kind == "data" and typ == "aws_iam_policy_document" and rest == ["json"]:
+            return {"__policy_document__": (typ, name)}
+        a = rest[0]
+        if typ == "aws_iam_role" and a == "arn":
+            return "arn:{}:iam::{}:role{}{}".format(
+                self.pseudo["AWS::Partition"], self.pseudo["AWS::AccountId"],
+                self.eval(block.get("path", "/")), self.eval(block["name"]))
+        if typ == "aws_iam_policy" and a == "arn":
+            return "arn:{}:iam::{}:policy{}{}".format(
+                self.pseudo["AWS::Partition"], self.pseudo["AWS::AccountId"],
+                self.eval(block.get("path", "/")), self.eval(block["name"]))
+        if a in block:
+            return self.eval(block[a])
+        if a == "path":
+            return "/"
+        raise Unresolvable(ref)
+
+    def eval(self, v):
+        if isinstance(v, list):
+            return [self.eval(x) for x in v]
+        if isinstance(v, dict):
+            return {k: self.eval(x) for k, x in v.items()}
+        if not isinstance(v, str):
+            return v
+        m = re.fullmatch(r"\$\{(.*)\}", v, re.S)
+        if m and "${" not in m.group(1):
+            return self.expr(m.group(1).strip())
+        return self.template(v)
+
+    def template(self, s):
+        out, i = [], 0
+        while i < len(s):
+            if s.startswith("$${", i):
+                out.append("${")
+                i += 3
+            elif s.startswith("%%{", i):
+                out.append("%{")
+                i += 3
+            elif s.startswith("${", i):
+                depth, j = 1, i + 2
+                while depth:
+                    if s[j] == "{":
+                        depth += 1
+                    elif s[j] == "}":
+                        depth -= 1
+                    j += 1
+                out.append(str(self.expr(s[i + 2:j - 1].strip())))
+                i = j
+            else:
+                out.append(s[i])
+                i += 1
+        return "".join(out)
+
+    def expr(self, e):
+        m = re.fullmatch(r'trimprefix\((.*),\s*"(.*)"\)', e, re.S)
+        if m:
+            inner = self.expr_value(m.group(1).strip())
+            return inner[len(m.group(2)):] if inner.startswith(m.group(2)) else inner
+        return self.expr_value(e)
+
+    def expr_value(self, e):
+        if e.startswith('"') and e.endswith('"'):
+            return self.template(json.loads(e) if "\\" in e else e[1:-1])
+        if re.fullmatch(r"[A-Za-z_][\w.\-]*", e):
+            return self.attr(e)
+        raise Unresolvable(e)
+
+
+def tf_blocks(parsed_files):
+    blocks = {}
+    for parsed in parsed_files:
+        for kind in ("resource", "data"):
+            for entry in parsed.get(kind, []):
+                for typ, named in entry.items():
+                    for name, attrs in named.items():
+                        blocks[(kind, typ, name)] = attrs
+    return blocks
+
+
+def strip_hcl2_quotes(v):
+    """python-hcl2 (v5+) keeps string literals quoted; older versions did not."""
+    if isinstance(v, str) and len(v) >= 2 and v[0] == '"' and v[-1] == '"':
+        return v[1:-1]
+    if isinstance(v, list):
+        return [strip_hcl2_quotes(x) for x in v]
+    if isinstance(v, dict):
+        return {strip_hcl2_quotes(k): strip_hcl2_quotes(x) for k, x in v.items()}
+    return v
+
+
+def tf_policy_document(ev, attrs, with_principal):
+    out = []
+    for st in as_list(attrs.get("statement")):
+        principals = []
+        for p in as_list(st.get("principals")):
+            if ev.eval(p["type"]) != "Service":
+                raise Unresolvable("non-service principal")
+            principals += as_list(ev.eval(p["identifiers"]))
+        conditions = {}
+        for c in as_list(st.get("condition")):
+            conditions.setdefault(ev.eval(c["test"]), {})[ev.eval(c["variable"])] = ev.eval(c["values"])
+        out.append(norm_statement(ev.eval(st.get("effect", "Allow")), ev.eval(st.get("actions")),
+                                  ev.eval(st.get("resources")) if not with_principal else None,
+                                  principals, conditions))
+    return out
+
+
+def from_terraform(parsed_files, pseudo):
+    """The IAM model of a Terraform module, from python-hcl2's parse of each file."""
+    blocks = tf_blocks([strip_hcl2_quotes(p) for p in parsed_files])
+    ev = TfEvaluator(blocks, pseudo)
+    model = {"roles": {}, "profiles": {}, "policies": {}}
+
+    def doc(ref_value, with_principal):
+        typ, name = ref_value["__policy_document__"]
+        return tf_policy_document(ev, blocks[("data", typ, name)], with_principal)
+
+    for (kind, typ, name), attrs in sorted(blocks.items()):
+        if kind != "resource":
+            continue
+        if typ == "aws_iam_role":
+            model["roles"][ev.eval(attrs["name"])] = {
+                "path": ev.eval(attrs.get("path", "/")),
+                "trust": doc(ev.eval(attrs["assume_role_policy"]), True),
+                "managed": [],
+                "boundary": ev.eval(attrs.get("permissions_boundary")),
+                "tags": ev.eval(attrs.get("tags", {})),
+                "inline": [],
+            }
+    for (kind, typ, name), attrs in sorted(blocks.items()):
+        if kind != "resource":
+            continue
+        if typ == "aws_iam_instance_profile":
+            model["profiles"][ev.eval(attrs["name"])] = {
+                "path": ev.eval(attrs.get("path", "/")), "roles": [ev.eval(attrs["role"])]}
+        elif typ == "aws_iam_policy":
+            model["policies"][ev.eval(attrs["name"])] = {
+                "path": ev.eval(attrs.get("path", "/")),
+                "statements": doc(ev.eval(attrs["policy"]), False),
+                "roles": [],
+            }
+    policy_by_arn = {}
+    for (kind, typ, name), attrs in blocks.items():
+        if kind == "resource" and typ == "aws_iam_policy":
+            policy_by_arn[ev.attr(f"aws_iam_policy.{name}.arn")] = ev.eval(attrs["name"])
+    for (kind, typ, name), attrs in sorted(blocks.items()):
+        if kind != "resource" or typ != "aws_iam_role_policy_attachment":
+            continue
+        for_each = attrs.get("for_each")
+        items = [None] if for_each is None else list(ev.eval(for_each).items())
+        for item in items:
+            if item is not None:
+                ev.each = {"key": item[0], "value": item[1]}
+            role = ev_each(ev, attrs["role"])
+            arn = ev_each(ev, attrs["policy_arn"])
+            if arn in policy_by_arn:
+                model["policies"][policy_by_arn[arn]]["roles"].append(role)
+            elif role in model["roles"]:
+                model["roles"][role]["managed"].append(arn)
+            else:
+                raise Unresolvable(f"managed policy {arn} attached to unknown role {role}")
+    return canonical(model)
+
+
+def ev_each(ev, v):
+    each = getattr(ev, "each", None)
+    if isinstance(v, str) and each is not None:
+        v = v.replace("${each.value}", str(each["value"])).replace("${each.key}", str(each["key"]))
+    return ev.eval(v)
+
+
+# ---------------------------------------------------------------- comparison
+
+def diff(a, b, path=""):
+    """Readable differences between two models."""
+    out = []
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            p = f"{path}.{k}" if path else str(k)
+            if k not in a:
+                out.append(f"+ {p}: {json.dumps(b[k], sort_keys=True)}")
+            elif k not in b:
+                out.append(f"- {p}: {json.dumps(a[k], sort_keys=True)}")
+            else:
+                out += diff(a[k], b[k], p)
+    elif isinstance(a, list) and isinstance(b, list) and all(isinstance(x, dict) for x in a + b):
+        sa = {json.dumps(x, sort_keys=True) for x in a}
+        sb = {json.dumps(x, sort_keys=True) for x in b}
+        out += [f"- {path}: {x}" for x in sorted(sa - sb)]
+        out += [f"+ {path}: {x}" for x in sorted(sb - sa)]
+    elif a != b:
+        out.append(f"~ {path}: {json.dumps(a, sort_keys=True)} != {json.dumps(b, sort_keys=True)}")
+    return out
