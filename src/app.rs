@@ -151,9 +151,15 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
     };
     let files = render_targets(&plan, args.target, &options)?;
     let Some(out) = &args.out else {
+        let Some((template, extras)) = files.split_first() else {
+            return Err(Error::Render {
+                template: "cloudformation".into(),
+                message: "no template was rendered".into(),
+            });
+        };
         let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(files[0].contents.as_bytes());
-        for extra in &files[1..] {
+        let _ = stdout.write_all(template.contents.as_bytes());
+        for extra in extras {
             eprintln!(
                 "note: {} not written; use --out DIR to write it beside the template",
                 extra.path.display()

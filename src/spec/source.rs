@@ -102,7 +102,6 @@ enum Frame {
         path: String,
         pending_key: Option<(String, Pos)>,
         anchor: usize,
-        start: Pos,
     },
 }
 
@@ -115,7 +114,6 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
     let mut root: Option<Value> = None;
     let mut nodes = 0usize;
     let mut documents = 0usize;
-    let mut root_path = String::new();
 
     loop {
         let (event, mark) = parser.next_token().map_err(|e| SyntaxError {
@@ -142,7 +140,7 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
                 if stack.len() >= limits.max_depth {
                     return Err(depth_error(pos, limits));
                 }
-                let path = child_path(&stack, &root_path, &mut locations, pos)?;
+                let path = child_path(&stack, &mut locations, pos)?;
                 stack.push(Frame::Seq {
                     items: Vec::new(),
                     path,
@@ -153,13 +151,12 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
                 if stack.len() >= limits.max_depth {
                     return Err(depth_error(pos, limits));
                 }
-                let path = child_path(&stack, &root_path, &mut locations, pos)?;
+                let path = child_path(&stack, &mut locations, pos)?;
                 stack.push(Frame::Map {
                     map: Map::new(),
                     path,
                     pending_key: None,
                     anchor,
-                    start: pos,
                 });
             }
             Event::SequenceEnd => {
@@ -170,21 +167,17 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
                 if anchor > 0 {
                     anchors.insert(anchor, v.clone());
                 }
-                place(&mut stack, &mut root, v, pos)?;
+                place(&mut stack, &mut root, v);
             }
             Event::MappingEnd => {
-                let Some(Frame::Map {
-                    map, anchor, start, ..
-                }) = stack.pop()
-                else {
+                let Some(Frame::Map { map, anchor, .. }) = stack.pop() else {
                     unreachable!("the YAML parser balances mapping events")
                 };
-                let _ = start;
                 let v = Value::Object(map);
                 if anchor > 0 {
                     anchors.insert(anchor, v.clone());
                 }
-                place(&mut stack, &mut root, v, pos)?;
+                place(&mut stack, &mut root, v);
             }
             Event::Scalar(s, style, anchor, tag) => {
                 nodes += 1;
@@ -217,8 +210,8 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
                 if anchor > 0 {
                     anchors.insert(anchor, v.clone());
                 }
-                record_leaf(&stack, &root_path, &mut locations, pos);
-                place(&mut stack, &mut root, v, pos)?;
+                record_leaf(&stack, &mut locations, pos);
+                place(&mut stack, &mut root, v);
             }
             Event::Alias(id) => {
                 let Some(v) = anchors.get(&id).cloned() else {
@@ -242,11 +235,10 @@ pub fn parse(text: &str, limits: Limits) -> Result<(Value, Locations), SyntaxErr
                         help: "write the key out as plain text",
                     });
                 }
-                record_leaf(&stack, &root_path, &mut locations, pos);
-                place(&mut stack, &mut root, v, pos)?;
+                record_leaf(&stack, &mut locations, pos);
+                place(&mut stack, &mut root, v);
             }
         }
-        root_path.clear();
     }
     Ok((root.unwrap_or(Value::Null), locations))
 }
@@ -279,25 +271,19 @@ fn count_nodes(v: &Value) -> usize {
 }
 
 /// The path of the node about to start, recording its position.
-fn child_path(
-    stack: &[Frame],
-    root_path: &str,
-    locations: &mut Locations,
-    pos: Pos,
-) -> Result<String, SyntaxError> {
+fn child_path(stack: &[Frame], locations: &mut Locations, pos: Pos) -> Result<String, SyntaxError> {
     match stack.last() {
         None => {
             // Whole-file findings (a missing top-level field) point at the file's start.
             let start = Pos { line: 1, column: 1 };
-            let _ = pos;
             locations.map.insert(
-                root_path.to_string(),
+                String::new(),
                 Span {
                     key: start,
                     value: start,
                 },
             );
-            Ok(root_path.to_string())
+            Ok(String::new())
         }
         Some(Frame::Seq { items, path, .. }) => {
             let p = format!("{path}[{}]", items.len());
@@ -333,9 +319,9 @@ fn child_path(
     }
 }
 
-fn record_leaf(stack: &[Frame], root_path: &str, locations: &mut Locations, pos: Pos) {
+fn record_leaf(stack: &[Frame], locations: &mut Locations, pos: Pos) {
     // child_path only fails for complex keys, which leaves never are.
-    let _ = child_path(stack, root_path, locations, pos);
+    let _ = child_path(stack, locations, pos);
 }
 
 fn join_key(path: &str, key: &str) -> String {
@@ -346,12 +332,7 @@ fn join_key(path: &str, key: &str) -> String {
     }
 }
 
-fn place(
-    stack: &mut [Frame],
-    root: &mut Option<Value>,
-    v: Value,
-    _pos: Pos,
-) -> Result<(), SyntaxError> {
+fn place(stack: &mut [Frame], root: &mut Option<Value>, v: Value) {
     match stack.last_mut() {
         None => {
             *root = Some(v);
@@ -365,7 +346,6 @@ fn place(
             }
         }
     }
-    Ok(())
 }
 
 /// YAML 1.2 core-schema resolution of a scalar, with one exception: digit strings with

@@ -233,7 +233,10 @@ fn report_shape_error(ctx: &mut Ctx<'_>, e: &serde_path_to_error::Error<serde_js
         .replace("invalid value: ", "wrong value: ");
     // serde names Rust types; say what the user writes instead.
     for (rust, user) in [
-        ("expected u32", "expected a whole number from 0 to 4294967295"),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
         ("expected u64", "expected a whole number"),
         ("expected a sequence", "expected a list"),
         ("expected a map", "expected a mapping"),
