@@ -66,7 +66,8 @@ fn yaml_printable(c: char) -> bool {
 pub fn yaml_scalar(s: &str) -> String {
     const KEYWORDS: [&str; 9] = ["y", "n", "yes", "no", "true", "false", "on", "off", "null"];
     let plain = s.starts_with(|c: char| c.is_ascii_alphabetic())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "_-.:/*".contains(c))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.:/*".contains(c))
         && !s.ends_with(':')
         && !KEYWORDS.contains(&s.to_ascii_lowercase().as_str());
     if plain {
@@ -372,7 +373,21 @@ mod tests {
     fn yaml_scalars_are_plain_only_when_unambiguous() {
         assert_eq!(yaml_scalar("AWS::IAM::Role"), "AWS::IAM::Role");
         assert_eq!(yaml_scalar("arn:aws:s3:::b/*"), "arn:aws:s3:::b/*");
-        for s in ["", "2012-10-17", "123", "*", "/p/", "a b", "a: b", "a #b", "on", "No", "a:", "é", "${x}"] {
+        for s in [
+            "",
+            "2012-10-17",
+            "123",
+            "*",
+            "/p/",
+            "a b",
+            "a: b",
+            "a #b",
+            "on",
+            "No",
+            "a:",
+            "é",
+            "${x}",
+        ] {
             assert_eq!(yaml_scalar(s), yaml_str(s), "{s:?} is quoted");
         }
     }

@@ -128,7 +128,10 @@ pub fn load(path: &Path) -> Result<(Spec, Vec<Diagnostic>), Error> {
             help: Some("save the spec as UTF-8".into()),
         }])
     })?;
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
         check_json_syntax(&text, &shown)?;
     }
     load_str(&text, &shown)
@@ -151,7 +154,9 @@ fn check_json_syntax(text: &str, file: &str) -> Result<(), Error> {
                 column: Some(e.column()),
                 field: String::new(),
                 message: format!("cannot parse the spec as JSON: {message}"),
-                help: Some("fix the JSON syntax at this place (or use YAML, which allows comments)".into()),
+                help: Some(
+                    "fix the JSON syntax at this place (or use YAML, which allows comments)".into(),
+                ),
             }]))
         }
     }

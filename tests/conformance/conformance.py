@@ -43,6 +43,15 @@ PARLIAMENT_ALLOWED = {
     "RESOURCE_STAR": "actions without resource-level scoping are granted on * as documented",
 }
 
+# Findings that fail whatever their severity: a misspelt action or service prefix is
+# a wrong permission, even though parliament rates it LOW.
+PARLIAMENT_ALWAYS_FAIL = {"UNKNOWN_ACTION", "UNKNOWN_PREFIX", "MALFORMED", "INVALID_ARN",
+                          "RESOURCE_MISMATCH", "UNKNOWN_CONDITION_FOR_ACTION"}
+
+# Parliament audits identity policies; a trust policy has a Principal instead of a
+# Resource, which it reports as MALFORMED with exactly this detail. Nothing else is excused.
+TRUST_MALFORMED = ("MALFORMED", "Statement contains neither Resource nor NotResource")
+
 CHECKS = ["cfn", "tf", "cdk-ts", "cdk-py", "same", "policy"]
 
 
@@ -305,23 +314,33 @@ def check_same(spec, out, ts_template, py_template, tf_parsed):
     return models["cloudformation-yaml"]
 
 
+def statement_json(s, with_principal):
+    st = {"Effect": s["effect"], "Action": s["actions"]}
+    if with_principal:
+        st["Principal"] = {"Service": s["principals"]}
+    else:
+        st["Resource"] = s["resources"]
+    if s["conditions"]:
+        st["Condition"] = s["conditions"]
+    return st
+
+
 def check_policies(model):
-    from parliament import analyze_policy_string
+    """Parliament on every permission and trust policy document of the model."""
+    from parliament import analyze_policy_string, config
     problems = []
-    docs = [(f"policy {n}", p["statements"]) for n, p in model["policies"].items()]
-    for label, statements in docs:
-        doc = {"Version": "2012-10-17", "Statement": [
-            {"Effect": s["effect"], "Action": s["actions"], "Resource": s["resources"],
-             **({"Condition": {op: kv for op, kv in s["conditions"].items()}} if s["conditions"] else {})}
-            for s in statements]}
-        policy = analyze_policy_string(json.dumps(doc))
-        for f in policy.findings:
-            severity = getattr(f, "severity", None) or "UNKNOWN"
-            if severity in ("LOW", "INFO", "MUTE"):
+    docs = [(f"policy {n}", p["statements"], False) for n, p in model["policies"].items()]
+    docs += [(f"trust of role {n}", r["trust"], True) for n, r in model["roles"].items()]
+    for label, statements, trust in docs:
+        doc = {"Version": "2012-10-17",
+               "Statement": [statement_json(s, trust) for s in statements]}
+        for f in analyze_policy_string(json.dumps(doc)).findings:
+            severity = config.get(f.issue, {}).get("severity", "UNKNOWN")
+            allowed = PARLIAMENT_ALLOWED.get(f.issue)
+            if trust and (f.issue, f.detail) == TRUST_MALFORMED:
                 continue
-            if f.issue in PARLIAMENT_ALLOWED:
-                continue
-            problems.append(f"{label}: {severity} {f.issue} {f.detail} {f.location}")
+            if f.issue in PARLIAMENT_ALWAYS_FAIL or (severity not in ("LOW", "INFO", "MUTE") and not allowed):
+                problems.append(f"{label}: {severity} {f.issue} {f.detail} {f.location}")
     if problems:
         raise Failure("\n".join(problems))
 

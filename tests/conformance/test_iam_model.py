@@ -8,7 +8,7 @@ from pathlib import Path
 import hcl2
 
 import iam_model
-from conformance import load_cfn
+from conformance import Failure, check_policies, load_cfn
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 PSEUDO = iam_model.PSEUDO_SETS["aws"]
@@ -70,6 +70,16 @@ class ComparerTest(unittest.TestCase):
                         st["Action"].reverse()
         b = iam_model.from_cloudformation(cfn, PSEUDO)
         self.assertEqual(iam_model.diff(a, b), [])
+
+
+class PolicyLintTest(unittest.TestCase):
+    def test_generated_policies_pass_and_a_misspelt_action_fails(self):
+        cfn, _ = golden_models("mixed-fleets")
+        model = iam_model.from_cloudformation(cfn, PSEUDO)
+        check_policies(model)
+        broken = json.loads(json.dumps(model).replace("s3:PutObjectAcl", "s3:PutObjectAcll", 1))
+        with self.assertRaises(Failure):
+            check_policies(broken)
 
 
 if __name__ == "__main__":
