@@ -141,6 +141,9 @@ pub const VPC_ENDPOINT_BUCKET_PATTERNS: [(&str, &str); 8] = [
     ("patch-baseline-snapshot-", ""),
 ];
 
+/// The IAM policy language version every generated policy document declares.
+pub const POLICY_VERSION: &str = "2012-10-17";
+
 /// The trust policy action of every role ssmgen creates.
 pub const ASSUME_ROLE: &str = "sts:AssumeRole";
 

@@ -207,12 +207,14 @@ fn managed_ref(env: &Env, name: &str, fact: Fact) -> ManagedPolicyRef {
 pub fn trust_for(env: &Env, platform: Platform) -> Trust {
     match platform {
         Platform::Ec2 => Trust {
+            effect: Effect::Allow,
             service: partition_service_principal(env, "ec2"),
             action: facts::ASSUME_ROLE,
             conditions: Vec::new(),
             fact: facts::EC2_TRUST,
         },
         Platform::Hybrid => Trust {
+            effect: Effect::Allow,
             service: global_service_principal("ssm"),
             action: facts::ASSUME_ROLE,
             // Ordered by operator, as every target sorts them.

@@ -78,6 +78,7 @@ pub struct Condition {
 /// The trust policy of a role ssmgen creates: one statement allowing `sts:AssumeRole`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Trust {
+    pub effect: Effect,
     /// The service principal, e.g. `ec2.${UrlSuffix}`.
     pub service: Text,
     pub action: &'static str,

@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value as Json};
 
 use super::{CfnFormat, Options, OutFile, Target};
 use crate::error::Error;
+use crate::facts;
 use crate::plan::{Attachment, Condition, Effect, OutputValue, Piece, Plan, Role, Statement, Text};
 use crate::render::{self, escape, Template};
 
@@ -39,9 +40,6 @@ pub const TEMPLATES: &[Template] = &[
 
 /// CloudFormation's only template format version.
 const FORMAT_VERSION: &str = "2010-09-09";
-/// The IAM policy language version every policy document declares.
-const POLICY_VERSION: &str = "2012-10-17";
-
 pub struct CloudFormation;
 
 impl Target for CloudFormation {
@@ -247,7 +245,7 @@ fn template_tree(plan: &Plan) -> Result<Json, Error> {
                 "ManagedPolicyName": p.name,
                 "Path": p.path,
                 "Description": p.description,
-                "PolicyDocument": {"Version": POLICY_VERSION, "Statement": statements},
+                "PolicyDocument": {"Version": facts::POLICY_VERSION, "Statement": statements},
                 "Roles": [attached],
             });
             resources.insert(&p.id.upper_camel, "AWS::IAM::ManagedPolicy", props)?;
@@ -346,7 +344,7 @@ fn effect(e: Effect) -> &'static str {
 
 fn role_properties(role: &Role) -> Json {
     let mut trust = Map::new();
-    trust.insert("Effect".into(), effect(Effect::Allow).into());
+    trust.insert("Effect".into(), effect(role.trust.effect).into());
     trust.insert(
         "Principal".into(),
         json!({"Service": text(&role.trust.service)}),
@@ -362,7 +360,7 @@ fn role_properties(role: &Role) -> Json {
     props.insert("Description".into(), role.description.clone().into());
     props.insert(
         "AssumeRolePolicyDocument".into(),
-        json!({"Version": POLICY_VERSION, "Statement": [trust]}),
+        json!({"Version": facts::POLICY_VERSION, "Statement": [trust]}),
     );
     if !role.managed_policies.is_empty() {
         let arns = role.managed_policies.iter().map(|m| text(&m.arn));

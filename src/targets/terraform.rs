@@ -505,7 +505,7 @@ fn role_context(plan: &Plan, i: usize) -> Result<RoleContext, Error> {
     let trust_name = format!("{snake}_trust");
 
     let mut st = Body::default();
-    st.line("effect", effect(Effect::Allow))
+    st.line("effect", effect(role.trust.effect))
         .list("actions", vec![hcl_str(role.trust.action)]);
     let mut pr = Body::default();
     pr.line("type", hcl_str("Service"))
