@@ -40,6 +40,8 @@ pub const TEMPLATES: &[Template] = &[
 
 /// CloudFormation's only template format version.
 const FORMAT_VERSION: &str = "2010-09-09";
+
+/// One template, YAML or JSON.
 pub struct CloudFormation;
 
 impl Target for CloudFormation {
