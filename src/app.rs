@@ -167,6 +167,16 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         }
         return Ok(exit::OK);
     };
+    let mut files = files;
+    let replaced = output::replaced_hybrid_roles(out, &plan);
+    for role in &replaced {
+        eprintln!(
+            "warning: hybrid service role {role} was generated before and is not any more (a project, fleet or role_path change renames it). \
+             An activation's role cannot be changed: nodes registered with it keep using the old role, \
+             and lose Session Manager access when it is deleted; register them again with the new activation"
+        );
+    }
+    files.push(output::manifest(&plan));
     if args.check {
         let diff = output::check_all(out, &files);
         if diff.is_empty() {

@@ -246,3 +246,40 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+#[test]
+fn renaming_a_hybrid_fleet_warns_that_its_service_role_is_replaced() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out");
+    let spec = dir.path().join("spec.yaml");
+    let original = fs::read_to_string("examples/hybrid-activation.yaml").expect("example");
+    fs::write(&spec, &original).expect("write");
+    ssmgen()
+        .arg("generate")
+        .arg(&spec)
+        .args(["--target", "terraform", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("hybrid service role").not());
+    let manifest = fs::read_to_string(out.join(".ssmgen-manifest.json")).expect("manifest");
+    assert!(
+        manifest.contains("ssm/hybrid/factory-plc-gateways-ssm"),
+        "{manifest}"
+    );
+    fs::write(
+        &spec,
+        original.replace("name: plc-gateways", "name: plc-gw"),
+    )
+    .expect("rename");
+    ssmgen()
+        .arg("generate")
+        .arg(&spec)
+        .args(["--target", "terraform", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning: hybrid service role ssm/hybrid/factory-plc-gateways-ssm was generated before and is not any more",
+        ));
+}
