@@ -141,6 +141,16 @@ pub enum Value {
     Pseudo(Pseudo),
 }
 
+impl Value {
+    /// The value the spec pins, if it pins one.
+    pub fn pinned(&self) -> Option<&str> {
+        match self {
+            Value::Pinned(s) => Some(s),
+            Value::Pseudo(_) => None,
+        }
+    }
+}
+
 /// Builds a [`Text`] from literal and value parts: `text!["arn:", partition, ":s3:::"]`.
 #[macro_export]
 macro_rules! text {

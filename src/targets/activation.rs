@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::OutFile;
 use crate::error::Error;
-use crate::plan::{Plan, Value};
+use crate::plan::Plan;
 use crate::render::{self, Template};
 
 const SCRIPT: &str = "activation/create-activations.sh";
@@ -70,10 +70,7 @@ pub fn script(plan: &Plan, deployed_by: &str) -> Result<Option<OutFile>, Error> 
             }
         })
         .collect();
-    let region = match &plan.env.region {
-        Value::Pinned(r) => Some(r.as_str()),
-        Value::Pseudo(_) => None,
-    };
+    let region = plan.env.region.pinned();
     let ctx = ScriptContext {
         project: &plan.project.kebab,
         region,

@@ -21,7 +21,7 @@ use super::{activation, Options, OutFile, Target};
 use crate::error::Error;
 use crate::plan::{
     Attachment, Condition, Effect, Ident, Mode, OutputValue, Piece, Plan, Platform, Role,
-    Statement, Text, Value,
+    Statement, Text,
 };
 use crate::render::escape::{py_str, CDK_PSEUDO};
 use crate::render::{self, Template};
@@ -511,16 +511,12 @@ fn conditions(conditions: &[Condition]) -> Py {
 }
 
 fn app_context<'a>(plan: &'a Plan, module: &'a str, class_name: &'a str) -> AppContext<'a> {
-    let pinned = |v: &Value| match v {
-        Value::Pinned(s) => Some(s.clone()),
-        Value::Pseudo(_) => None,
-    };
     let mut env_args = Vec::new();
-    if let Some(account) = pinned(&plan.env.account) {
-        env_args.push((Some("account"), Py::atom(py_str(&account))));
+    if let Some(account) = plan.env.account.pinned() {
+        env_args.push((Some("account"), Py::atom(py_str(account))));
     }
-    if let Some(region) = pinned(&plan.env.region) {
-        env_args.push((Some("region"), Py::atom(py_str(&region))));
+    if let Some(region) = plan.env.region.pinned() {
+        env_args.push((Some("region"), Py::atom(py_str(region))));
     }
     let env = (!env_args.is_empty()).then(|| {
         Py::Call("cdk.Environment", env_args).lay(APP_ARG_INDENT, APP_ARG_INDENT + "env=".len(), 1)

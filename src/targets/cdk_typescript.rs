@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::{Options, OutFile, Target, GENERATED_MARKER};
 use crate::error::Error;
 use crate::facts;
-use crate::plan::{Attachment, Condition, Effect, OutputValue, Plan, Platform, Role, Text, Value};
+use crate::plan::{Attachment, Condition, Effect, OutputValue, Plan, Platform, Role, Text};
 use crate::render::{self, Template};
 
 const CONSTRUCT: &str = "cdk-typescript/construct.ts";
@@ -89,8 +89,8 @@ impl Target for CdkTypeScript {
                     "Session Manager access of project {} ({GENERATED_MARKER})",
                     plan.project.kebab
                 ),
-                account: pinned(&plan.env.account),
-                region: pinned(&plan.env.region),
+                account: plan.env.account.pinned(),
+                region: plan.env.region.pinned(),
             };
             let package = PackageContext {
                 marker: GENERATED_MARKER,
@@ -137,13 +137,6 @@ fn file(path: &str, contents: String) -> OutFile {
     OutFile {
         path: PathBuf::from(path),
         contents,
-    }
-}
-
-fn pinned(v: &Value) -> Option<&str> {
-    match v {
-        Value::Pinned(s) => Some(s),
-        Value::Pseudo(_) => None,
     }
 }
 

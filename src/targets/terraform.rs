@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::{Options, OutFile, Target, GENERATED_MARKER};
 use crate::error::Error;
 use crate::plan::{
-    Attachment, Condition, Effect, Ident, OutputValue, Plan, Pseudo, Role, Statement, Value,
+    Attachment, Condition, Effect, Ident, OutputValue, Plan, Pseudo, Role, Statement,
 };
 use crate::render::escape::{hcl_expr, hcl_str};
 use crate::render::{self, Template};
@@ -413,10 +413,7 @@ fn pinned(plan: &Plan) -> Vec<String> {
         ("account", &env.account),
     ]
     .into_iter()
-    .filter_map(|(what, v)| match v {
-        Value::Pinned(s) => Some(format!("{what} {s}")),
-        Value::Pseudo(_) => None,
-    })
+    .filter_map(|(what, v)| v.pinned().map(|s| format!("{what} {s}")))
     .collect()
 }
 
