@@ -283,3 +283,17 @@ fn renaming_a_hybrid_fleet_warns_that_its_service_role_is_replaced() {
             "warning: hybrid service role ssm/hybrid/factory-plc-gateways-ssm was generated before and is not any more",
         ));
 }
+
+#[test]
+fn oversized_specs_are_refused_before_reading() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let spec = dir.path().join("huge.yaml");
+    let f = fs::File::create(&spec).expect("create");
+    f.set_len(ssmgen::spec::MAX_SPEC_BYTES + 1).expect("grow");
+    ssmgen()
+        .arg("validate")
+        .arg(&spec)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("are refused"));
+}
