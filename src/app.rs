@@ -122,9 +122,29 @@ pub fn render_targets(
 ) -> Result<Vec<OutFile>, Error> {
     let chosen = chosen_targets(target);
     let nest = chosen.len() > 1;
+    // Targets only read the plan, so they render side by side; results are gathered in
+    // target order, which keeps the output deterministic.
+    let rendered: Vec<Result<Vec<OutFile>, Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chosen
+            .iter()
+            .map(|t| scope.spawn(move || t.render(plan, options)))
+            .collect();
+        handles
+            .into_iter()
+            .zip(&chosen)
+            .map(|(h, t)| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::Render {
+                        template: t.name().into(),
+                        message: "the renderer panicked".into(),
+                    })
+                })
+            })
+            .collect()
+    });
     let mut files = Vec::new();
-    for t in chosen {
-        for mut f in t.render(plan, options)? {
+    for (t, result) in chosen.iter().zip(rendered) {
+        for mut f in result? {
             if nest {
                 f.path = PathBuf::from(t.name()).join(&f.path);
             }

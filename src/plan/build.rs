@@ -47,13 +47,14 @@ pub fn build(spec: &Spec) -> Plan {
         activations: Vec::new(),
         outputs: Vec::new(),
     };
+    let sfx = Suffixes::new();
     for fleet in &spec.fleets {
-        add_fleet(&mut plan, spec, fleet);
+        add_fleet(&mut plan, spec, fleet, &sfx);
     }
     plan
 }
 
-fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet) {
+fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
     let env = plan.env.clone();
     let id = Ident::new(&fleet.name);
     let base_name = format!("{}-{}", spec.project, fleet.name);
@@ -83,7 +84,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet) {
         tags.extend(fleet.tags.clone());
         let role_index = plan.roles.len();
         plan.roles.push(Role {
-            id: suffixed(&id, "role"),
+            id: id.suffixed(&sfx.role),
             name: format!("{base_name}-ssm"),
             path: spec.role_path.clone(),
             description: match fleet.platform {
@@ -108,7 +109,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet) {
         });
         fp.role = Some(role_index);
         plan.outputs.push(Output {
-            id: suffixed(&id, "role-arn"),
+            id: id.suffixed(&sfx.role_arn),
             description: format!("ARN of the Session Manager role of fleet {}", fleet.name),
             value: OutputValue::RoleArn { role: role_index },
         });
@@ -117,14 +118,14 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet) {
             Platform::Ec2 => {
                 let profile_index = plan.instance_profiles.len();
                 plan.instance_profiles.push(InstanceProfile {
-                    id: suffixed(&id, "instance-profile"),
+                    id: id.suffixed(&sfx.instance_profile),
                     name: format!("{base_name}-ssm"),
                     path: spec.role_path.clone(),
                     role: role_index,
                 });
                 fp.instance_profile = Some(profile_index);
                 plan.outputs.push(Output {
-                    id: suffixed(&id, "instance-profile-name"),
+                    id: id.suffixed(&sfx.instance_profile_name),
                     description: format!(
                         "Instance profile to attach to the instances of fleet {}",
                         fleet.name
@@ -136,7 +137,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet) {
             }
             Platform::Hybrid => {
                 plan.outputs.push(Output {
-                    id: suffixed(&id, "role-name"),
+                    id: id.suffixed(&sfx.role_name),
                     description: format!(
                         "Service role to name in the hybrid activation of fleet {}",
                         fleet.name
@@ -149,7 +150,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet) {
                     tags.extend(a.tags.clone());
                     fp.activation = Some(plan.activations.len());
                     plan.activations.push(Activation {
-                        id: suffixed(&id, "activation"),
+                        id: id.suffixed(&sfx.activation),
                         role: role_index,
                         description: a.description.clone().unwrap_or_else(|| {
                             format!(
@@ -176,7 +177,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet) {
         };
         fp.policy = Some(plan.policies.len());
         plan.policies.push(Policy {
-            id: suffixed(&id, "session-policy"),
+            id: id.suffixed(&sfx.session_policy),
             name: format!("{base_name}-session-manager"),
             path: spec.role_path.clone(),
             description: format!(
@@ -191,8 +192,29 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet) {
     plan.fleets.push(fp);
 }
 
-fn suffixed(id: &Ident, suffix: &str) -> Ident {
-    Ident::new(&format!("{}-{suffix}", id.kebab))
+/// The name suffixes of what a fleet generates, cased once per plan.
+struct Suffixes {
+    role: Ident,
+    role_arn: Ident,
+    role_name: Ident,
+    instance_profile: Ident,
+    instance_profile_name: Ident,
+    activation: Ident,
+    session_policy: Ident,
+}
+
+impl Suffixes {
+    fn new() -> Self {
+        Suffixes {
+            role: Ident::new("role"),
+            role_arn: Ident::new("role-arn"),
+            role_name: Ident::new("role-name"),
+            instance_profile: Ident::new("instance-profile"),
+            instance_profile_name: Ident::new("instance-profile-name"),
+            activation: Ident::new("activation"),
+            session_policy: Ident::new("session-policy"),
+        }
+    }
 }
 
 fn managed_ref(env: &Env, name: &str, fact: Fact) -> ManagedPolicyRef {

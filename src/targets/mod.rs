@@ -36,7 +36,7 @@ pub struct Options {
 }
 
 /// An infrastructure tool ssmgen writes code for.
-pub trait Target {
+pub trait Target: Send + Sync {
     /// The `--target` name.
     fn name(&self) -> &'static str;
     /// Renders the plan. Files come back in a fixed order.
