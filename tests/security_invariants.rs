@@ -4,6 +4,9 @@
 //! scoped, every resource the spec names used as given, and no hard-coded partition
 //! when the spec pins none.
 
+mod common;
+
+use common::Rng;
 use ssmgen::facts;
 use ssmgen::plan::{build::build, Plan, Platform, Resource};
 use ssmgen::spec::Spec;
@@ -132,24 +135,6 @@ fn invariants_hold_for_every_example() {
         let path = entry.expect("entry").path();
         let (spec, _) = ssmgen::spec::load(&path).expect("valid example");
         check(&build(&spec), &spec, &path.display().to_string());
-    }
-}
-
-/// A small deterministic generator (xorshift), so that failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
     }
 }
 
