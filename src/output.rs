@@ -66,8 +66,10 @@ fn write_atomic(path: &Path, contents: &str) -> Result<(), Error> {
         .unwrap_or_default();
     let tmp = parent.join(format!(".{file_name}.ssmgen-tmp"));
     let mut f = fs::File::create(&tmp).map_err(err)?;
+    // Atomic visibility is what matters here (readers see the old file or the new one,
+    // never half of one); a code generator is simply run again after a crash, so the
+    // cost of fsync on every file buys nothing.
     f.write_all(contents.as_bytes()).map_err(err)?;
-    f.sync_all().map_err(err)?;
     drop(f);
     #[cfg(unix)]
     if file_name.ends_with(".sh") {

@@ -6,49 +6,81 @@ use crate::plan::{Piece, Pseudo, Text};
 /// A JSON string literal (also a valid TypeScript and Python string literal).
 pub fn json_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    push_json_str(&mut out, s);
+    out
+}
+
+/// Appends [`json_str`] to `out`, for renderers that build code in one buffer.
+pub fn push_json_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
+    // Runs of characters that need no escape are copied whole.
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
             // Line and paragraph separators end lines in older JavaScript parsers.
-            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{2028}' || c == '\u{2029}' => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        run = i + c.len_utf8();
+        if escape.is_empty() {
+            push_u_escape(out, 'u', 4, c);
+        } else {
+            out.push_str(escape);
         }
     }
+    out.push_str(&s[run..]);
     out.push('"');
-    out
+}
+
+/// `\u` or `\U` and the code point in `width` lowercase hex digits.
+fn push_u_escape(out: &mut String, letter: char, width: usize, c: char) {
+    use std::fmt::Write as _;
+    out.push('\\');
+    out.push(letter);
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{:0width$x}", c as u32);
 }
 
 /// A YAML double-quoted scalar; escapes everything YAML does not allow printed.
 pub fn yaml_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    push_yaml_str(&mut out, s);
+    out
+}
+
+/// Appends [`yaml_str`] to `out`, for renderers that build code in one buffer.
+pub fn push_yaml_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if !yaml_printable(c) => {
-                let n = c as u32;
-                if n <= 0xffff {
-                    out.push_str(&format!("\\u{n:04x}"))
-                } else {
-                    out.push_str(&format!("\\U{n:08x}"))
-                }
-            }
-            c => out.push(c),
+    // Runs of characters that need no escape are copied whole.
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if !yaml_printable(c) => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        run = i + c.len_utf8();
+        match (escape, c as u32) {
+            ("", 0..=0xffff) => push_u_escape(out, 'u', 4, c),
+            ("", _) => push_u_escape(out, 'U', 8, c),
+            (escape, _) => out.push_str(escape),
         }
     }
+    out.push_str(&s[run..]);
     out.push('"');
-    out
 }
 
 fn yaml_printable(c: char) -> bool {
@@ -64,16 +96,23 @@ fn yaml_printable(c: char) -> bool {
 /// never a number, date, alias, tag or indicator), holds no space (so no `: ` or ` #`),
 /// does not end with `:` and is not a boolean or null keyword.
 pub fn yaml_scalar(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_yaml_scalar(&mut out, s);
+    out
+}
+
+/// Appends [`yaml_scalar`] to `out`, for renderers that build code in one buffer.
+pub fn push_yaml_scalar(out: &mut String, s: &str) {
     const KEYWORDS: [&str; 9] = ["y", "n", "yes", "no", "true", "false", "on", "off", "null"];
     let plain = s.starts_with(|c: char| c.is_ascii_alphabetic())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.:/*".contains(c))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.:/*".contains(&b))
         && !s.ends_with(':')
-        && !KEYWORDS.contains(&s.to_ascii_lowercase().as_str());
+        && !KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(s));
     if plain {
-        s.to_string()
+        out.push_str(s);
     } else {
-        yaml_str(s)
+        push_yaml_str(out, s);
     }
 }
 
@@ -81,35 +120,54 @@ pub fn yaml_scalar(s: &str) -> String {
 /// interpolations and directives in HCL, so they are doubled.
 pub fn hcl_str_body(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
+    push_hcl_str_body(&mut out, s);
+    out
+}
+
+/// Appends [`hcl_str_body`] to `out`, for renderers that build code in one buffer.
+pub fn push_hcl_str_body(out: &mut String, s: &str) {
+    // Runs of characters that need no escape are copied whole.
+    let mut run = 0;
+    let bytes = s.as_bytes();
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '$' if bytes.get(i + 1) == Some(&b'{') => "$$",
+            '%' if bytes.get(i + 1) == Some(&b'{') => "%%",
+            c if (c as u32) < 0x20 || c == '\u{7f}' => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        run = i + c.len_utf8();
+        if escape.is_empty() {
+            push_u_escape(out, 'u', 4, c);
+        } else {
+            out.push_str(escape);
         }
     }
-    out
+    out.push_str(&s[run..]);
 }
 
 /// An HCL quoted string.
 pub fn hcl_str(s: &str) -> String {
-    format!("\"{}\"", hcl_str_body(s))
+    let mut out = String::with_capacity(s.len() + 2);
+    push_hcl_str(&mut out, s);
+    out
 }
 
-/// The body of a JavaScript template literal, without the backticks.
-fn ts_template_body(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+/// Appends [`hcl_str`] to `out`, for renderers that build code in one buffer.
+pub fn push_hcl_str(out: &mut String, s: &str) {
+    out.push('"');
+    push_hcl_str_body(out, s);
+    out.push('"');
+}
+
+/// Appends the body of a JavaScript template literal, without the backticks.
+fn push_ts_template_body(out: &mut String, s: &str) {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -125,7 +183,6 @@ fn ts_template_body(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// A single-quoted POSIX shell word.
@@ -175,10 +232,17 @@ pub const CFN_PSEUDO: PseudoNames = PseudoNames {
 
 /// A Terraform expression for a text: a quoted template with interpolations.
 pub fn hcl_text(t: &Text) -> String {
-    let mut out = String::from("\"");
+    let mut out = String::new();
+    push_hcl_text(&mut out, t);
+    out
+}
+
+/// Appends [`hcl_text`] to `out`, for renderers that build code in one buffer.
+pub fn push_hcl_text(out: &mut String, t: &Text) {
+    out.push('"');
     for piece in t.pieces() {
         match piece {
-            Piece::Literal(s) => out.push_str(&hcl_str_body(s)),
+            Piece::Literal(s) => push_hcl_str_body(out, s),
             Piece::Pseudo(p) => {
                 out.push_str("${");
                 out.push_str(HCL_PSEUDO.get(*p));
@@ -187,32 +251,56 @@ pub fn hcl_text(t: &Text) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 /// A Terraform expression for a text, written as a bare reference when the text is one
 /// pseudo value alone (`data.aws_caller_identity.current.account_id` rather than the
 /// `"${...}"` wrapper that `terraform fmt` and linters flag), else as [`hcl_text`].
 pub fn hcl_expr(t: &Text) -> String {
+    let mut out = String::new();
+    push_hcl_expr(&mut out, t);
+    out
+}
+
+/// Appends [`hcl_expr`] to `out`, for renderers that build code in one buffer.
+pub fn push_hcl_expr(out: &mut String, t: &Text) {
     match t.pieces() {
-        [Piece::Pseudo(p)] => HCL_PSEUDO.get(*p).to_string(),
-        _ => hcl_text(t),
+        [Piece::Pseudo(p)] => out.push_str(HCL_PSEUDO.get(*p)),
+        _ => push_hcl_text(out, t),
     }
 }
 
 /// A TypeScript expression for a text: a string literal, or a template literal.
 pub fn ts_text(t: &Text) -> String {
-    if let Some(lit) = t.as_literal() {
-        return ts_str(&lit);
+    let mut out = String::new();
+    push_ts_text(&mut out, t);
+    out
+}
+
+/// Appends [`ts_text`] to `out`, for renderers that build code in one buffer.
+pub fn push_ts_text(out: &mut String, t: &Text) {
+    let pieces = t.pieces();
+    // Escaping is per character, so a text without pseudo values is the string literal
+    // of its pieces joined.
+    if pieces.iter().all(|p| matches!(p, Piece::Literal(_))) {
+        out.push('\'');
+        for piece in pieces {
+            if let Piece::Literal(s) = piece {
+                push_ts_str_body(out, s);
+            }
+        }
+        out.push('\'');
+        return;
     }
     // A lone pseudo value is already a string expression.
-    if let [Piece::Pseudo(p)] = t.pieces() {
-        return CDK_PSEUDO.get(*p).to_string();
+    if let [Piece::Pseudo(p)] = pieces {
+        out.push_str(CDK_PSEUDO.get(*p));
+        return;
     }
-    let mut out = String::from("`");
-    for piece in t.pieces() {
+    out.push('`');
+    for piece in pieces {
         match piece {
-            Piece::Literal(s) => out.push_str(&ts_template_body(s)),
+            Piece::Literal(s) => push_ts_template_body(out, s),
             Piece::Pseudo(p) => {
                 out.push_str("${");
                 out.push_str(CDK_PSEUDO.get(*p));
@@ -221,13 +309,23 @@ pub fn ts_text(t: &Text) -> String {
         }
     }
     out.push('`');
-    out
 }
 
 /// A TypeScript string literal, single-quoted as most CDK code is.
 pub fn ts_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    push_ts_str(&mut out, s);
+    out
+}
+
+/// Appends [`ts_str`] to `out`, for renderers that build code in one buffer.
+pub fn push_ts_str(out: &mut String, s: &str) {
     out.push('\'');
+    push_ts_str_body(out, s);
+    out.push('\'');
+}
+
+fn push_ts_str_body(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '\'' => out.push_str("\\'"),
@@ -241,48 +339,77 @@ pub fn ts_str(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out.push('\'');
-    out
 }
 
 /// Text inside a TypeScript `/** … */` or `//` comment: it can neither close the block
 /// comment nor start a new line of code.
 pub fn ts_comment(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\n' | '\r' | '\u{2028}' | '\u{2029}' => " ".to_string(),
-            c if c.is_control() => " ".to_string(),
-            c => c.to_string(),
-        })
-        .collect::<String>()
-        .replace("*/", "*\\/")
+    let mut out = String::with_capacity(s.len());
+    push_ts_comment(&mut out, s);
+    out
+}
+
+/// Appends [`ts_comment`] to `out`, for renderers that build code in one buffer.
+pub fn push_ts_comment(out: &mut String, s: &str) {
+    let mut after_star = false;
+    for c in s.chars() {
+        let c = match c {
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => ' ',
+            c if c.is_control() => ' ',
+            c => c,
+        };
+        if c == '/' && after_star {
+            out.push_str("\\/");
+        } else {
+            out.push(c);
+        }
+        after_star = c == '*';
+    }
 }
 
 /// A Python string literal (double-quoted; `\x00`-style escapes for controls).
 pub fn py_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    push_py_body(&mut out, s, false);
-    out.push('"');
+    push_py_str(&mut out, s);
     out
 }
 
+/// Appends [`py_str`] to `out`, for renderers that build code in one buffer.
+pub fn push_py_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    push_py_body(out, s, false);
+    out.push('"');
+}
+
 fn push_py_body(out: &mut String, s: &str, fstring: bool) {
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '{' if fstring => out.push_str("{{"),
-            '}' if fstring => out.push_str("}}"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
+    // Runs of characters that need no escape are copied whole; every character that
+    // does is ASCII, so byte offsets of the run boundaries are character boundaries.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            b'{' if fstring => "{{",
+            b'}' if fstring => "}}",
+            b if b < 0x20 || b == 0x7f => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        run = i + 1;
+        if escape.is_empty() {
+            out.push_str("\\x");
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            out.push_str(escape);
         }
     }
+    out.push_str(&s[run..]);
 }
 
 /// A Python expression for a text: a string literal, or an f-string.
@@ -308,13 +435,23 @@ pub fn py_text(t: &Text) -> String {
 /// A CloudFormation value for a text: a plain string, or `Fn::Sub` over the pseudo
 /// parameters (a literal `${` is written `${!` as `Fn::Sub` requires).
 pub fn cfn_text(t: &Text) -> serde_json::Value {
-    if let Some(lit) = t.as_literal() {
-        return serde_json::Value::String(lit);
+    match cfn_sub(t) {
+        Some(sub) => serde_json::json!({ "Fn::Sub": sub }),
+        None => serde_json::Value::String(t.as_literal().unwrap_or_default()),
+    }
+}
+
+/// The `Fn::Sub` string of a text that holds a pseudo value (a literal `${` is written
+/// `${!`), or `None` for a text without one, which is a plain string.
+pub fn cfn_sub(t: &Text) -> Option<String> {
+    if t.pieces().iter().all(|p| matches!(p, Piece::Literal(_))) {
+        return None;
     }
     let mut sub = String::new();
     for piece in t.pieces() {
         match piece {
-            Piece::Literal(s) => sub.push_str(&s.replace("${", "${!")),
+            Piece::Literal(s) if s.contains("${") => sub.push_str(&s.replace("${", "${!")),
+            Piece::Literal(s) => sub.push_str(s),
             Piece::Pseudo(p) => {
                 sub.push_str("${");
                 sub.push_str(CFN_PSEUDO.get(*p));
@@ -322,7 +459,7 @@ pub fn cfn_text(t: &Text) -> serde_json::Value {
             }
         }
     }
-    serde_json::json!({ "Fn::Sub": sub })
+    Some(sub)
 }
 
 #[cfg(test)]
@@ -334,6 +471,11 @@ mod tests {
     fn hcl_doubles_interpolation_and_directive_openers() {
         assert_eq!(hcl_str("a${b}%{c}\"\\\n"), r#""a$${b}%%{c}\"\\\n""#);
         assert_eq!(hcl_str("$x %y"), r#""$x %y""#);
+        assert_eq!(hcl_str("$${%%{é\u{1}\u{7f}\t\r"), r#""$$${%%%{é\u0001\u007f\t\r""#);
+        let mut out = String::from("x");
+        push_hcl_str(&mut out, "${");
+        push_hcl_expr(&mut out, &text!["a", Pseudo::Region]);
+        assert_eq!(out, r#"x"$${""a${data.aws_region.current.region}""#);
     }
 
     #[test]
@@ -362,6 +504,17 @@ mod tests {
             hcl_expr(&text!["a", Pseudo::Region]),
             r#""a${data.aws_region.current.region}""#
         );
+    }
+
+    #[test]
+    fn json_escapes_controls_quotes_and_line_separators() {
+        assert_eq!(
+            json_str("a\"\\\n\u{1}\u{7f}\u{2028}é"),
+            r#""a\"\\\n\u0001\u007f\u2028é""#
+        );
+        let mut out = String::from("x");
+        push_json_str(&mut out, "y");
+        assert_eq!(out, r#"x"y""#);
     }
 
     #[test]
@@ -405,5 +558,38 @@ mod tests {
     #[test]
     fn ts_comments_cannot_close_or_leave_the_comment() {
         assert_eq!(ts_comment("a */ b\nc"), r"a *\/ b c");
+        assert_eq!(ts_comment("**/*/*\n/ *\u{2028}/"), r"**\/*\/* / * /");
+    }
+
+    #[test]
+    fn ts_push_escapers_append_what_the_string_escapers_return() {
+        let hostile = "a' + `${x}` */ \\ \n\u{2028}\u{1} b";
+        let mut out = String::from("x");
+        push_ts_str(&mut out, hostile);
+        assert_eq!(out, format!("x{}", ts_str(hostile)));
+        assert_eq!(ts_str(hostile), r"'a\' + `${x}` */ \\ \n\u2028\u0001 b'");
+        for t in [
+            Text::default(),
+            Text::literal(hostile),
+            text![Pseudo::Region],
+            text!["arn:", Pseudo::Partition, hostile],
+        ] {
+            let mut out = String::from("x");
+            push_ts_text(&mut out, &t);
+            assert_eq!(out, format!("x{}", ts_text(&t)));
+        }
+        assert_eq!(ts_text(&Text::default()), "''");
+        assert_eq!(
+            ts_text(&text!["a`", Pseudo::Partition, "${b}"]),
+            r"`a\`${cdk.Aws.PARTITION}\${b}`"
+        );
+    }
+
+    #[test]
+    fn push_py_str_appends_the_escaped_literal() {
+        let mut out = String::from("x=");
+        push_py_str(&mut out, "a\"b\\c{d}\n\u{1}\u{7f}é");
+        assert_eq!(out, r#"x="a\"b\\c{d}\n\x01\x7fé""#);
+        assert_eq!(py_str("plain"), "\"plain\"");
     }
 }

@@ -49,14 +49,28 @@ fn engine() -> Result<&'static Tera, Error> {
 
 /// Renders the named template with a context struct.
 pub fn render<C: Serialize>(template: &str, context: &C) -> Result<String, Error> {
+    render_with_capacity(template, context, 0)
+}
+
+/// Renders into a buffer of `capacity` bytes reserved up front. For large outputs this
+/// saves Tera's repeated doubling of its buffer, whose discarded copies otherwise all
+/// count towards peak memory.
+pub fn render_with_capacity<C: Serialize>(
+    template: &str,
+    context: &C,
+    capacity: usize,
+) -> Result<String, Error> {
+    let err = |e: tera::Error| Error::Render {
+        template: template.into(),
+        message: describe(&e),
+    };
     let tera = engine()?;
-    let ctx = Context::from_serialize(context).map_err(|e| Error::Render {
+    let ctx = Context::from_serialize(context).map_err(err)?;
+    let mut out = Vec::with_capacity(capacity);
+    tera.render_to(template, &ctx, &mut out).map_err(err)?;
+    String::from_utf8(out).map_err(|e| Error::Render {
         template: template.into(),
-        message: describe(&e),
-    })?;
-    tera.render(template, &ctx).map_err(|e| Error::Render {
-        template: template.into(),
-        message: describe(&e),
+        message: e.to_string(),
     })
 }
 

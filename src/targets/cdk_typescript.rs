@@ -5,15 +5,21 @@
 //! role's `assumedBy` principal, so the one trust detail the plan decides that CDK does
 //! not take as input (the action) is checked instead of written.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
 
 use super::{Options, OutFile, Target, GENERATED_MARKER};
 use crate::error::Error;
 use crate::facts;
-use crate::plan::{Attachment, Condition, Effect, OutputValue, Plan, Platform, Role, Text};
-use crate::render::{self, Template};
+use crate::plan::{
+    Attachment, Condition, Effect, InstanceProfile, Output, OutputValue, Plan, Platform, Policy,
+    Role, Statement,
+};
+use crate::render::{self, escape, Template};
 
 const CONSTRUCT: &str = "cdk-typescript/construct.ts";
 const APP: &str = "cdk-typescript/app.ts";
@@ -141,6 +147,12 @@ fn file(path: &str, contents: String) -> OutFile {
 }
 
 /// Context of `templates/cdk-typescript/construct.ts.tera`.
+///
+/// Each resource arrives as one string, already escaped and indented: the field
+/// declaration of each role, instance profile and policy, and the statement that
+/// constructs it. The template lays out the file around them (header, imports, class,
+/// constructor, section order, blank lines). At thousands of fleets, Tera filters,
+/// lookups and loops per value cost far more than the text itself.
 #[derive(Serialize)]
 struct ConstructContext<'a> {
     marker: &'static str,
@@ -151,116 +163,126 @@ struct ConstructContext<'a> {
     /// Whether anything refers to `cdk.` (pseudo values, tags, outputs), so that the
     /// import is written only when used.
     import_cdk: bool,
-    roles: Vec<RoleContext<'a>>,
-    instance_profiles: Vec<ProfileContext<'a>>,
-    policies: Vec<PolicyContext<'a>>,
-    outputs: Vec<OutputContext<'a>>,
+    /// `/** doc */ public readonly webRole: iam.Role;`, one per role.
+    role_fields: Each<'a, Role>,
+    /// The field declaration of each instance profile.
+    profile_fields: Each<'a, InstanceProfile>,
+    /// The field declaration of each customer managed policy.
+    policy_fields: Each<'a, Policy>,
+    /// `this.webRole = new iam.Role(...);` and its tags, one per role.
+    roles: Each<'a, Role>,
+    /// `this.webInstanceProfile = new iam.InstanceProfile(...);`, one per profile.
+    instance_profiles: Each<'a, InstanceProfile>,
+    /// The `new iam.PolicyStatement({...}),` lines of each distinct statement list, once:
+    /// fleets with the same session settings have equal statements, so the policies of
+    /// thousands of fleets share a few lists.
+    statement_lists: Vec<String>,
+    /// One `iam.ManagedPolicy` per policy.
+    policies: Policies<'a>,
+    /// `new cdk.CfnOutput(...);`, one per output.
+    outputs: Each<'a, Output>,
 }
 
-/// One `iam.Role`.
-#[derive(Serialize)]
-struct RoleContext<'a> {
-    /// The public field, e.g. `webRole`.
-    field: &'a str,
-    /// The construct id, e.g. `WebRole`.
-    construct_id: &'a str,
-    /// The field's TSDoc sentence.
-    doc: String,
-    name: &'a str,
-    path: &'a str,
-    description: &'a str,
-    /// The trust policy's service principal.
-    service: &'a Text,
-    /// Trust conditions, grouped by operator.
-    conditions: Vec<OperatorContext<'a>>,
-    managed_policies: Vec<ImportedPolicyContext<'a>>,
-    permissions_boundary: Option<ImportedPolicyContext<'a>>,
-    tags: Vec<TagContext<'a>>,
+/// A list of strings written from plan items only while Tera converts the context into
+/// its own value tree, one item at a time into one reused buffer: the text then exists
+/// once, in Tera's tree, rather than also in a list of our own. `write` cannot fail:
+/// [`check`] has already rejected every plan it could fail on.
+struct Each<'a, T> {
+    plan: &'a Plan,
+    items: &'a [T],
+    write: fn(&mut String, &'a Plan, &'a T),
 }
 
-/// An existing managed policy imported by ARN.
-#[derive(Serialize)]
-struct ImportedPolicyContext<'a> {
-    construct_id: String,
-    arn: &'a Text,
+impl<'a, T> Each<'a, T> {
+    fn new(plan: &'a Plan, items: &'a [T], write: fn(&mut String, &'a Plan, &'a T)) -> Self {
+        Each { plan, items, write }
+    }
 }
 
-/// The keys of one condition operator.
-#[derive(Serialize)]
-struct OperatorContext<'a> {
-    operator: &'a str,
-    entries: Vec<ConditionEntryContext<'a>>,
-}
-
-/// One condition key and its values.
-#[derive(Serialize)]
-struct ConditionEntryContext<'a> {
-    key: &'a str,
-    /// One value is written as a scalar, several as an array.
-    values: &'a [Text],
-    list: bool,
-}
-
-/// One `cdk.Tags.of(role).add(key, value)`.
-#[derive(Serialize)]
-struct TagContext<'a> {
-    key: &'a str,
-    value: &'a str,
-}
-
-/// One `iam.InstanceProfile`.
-#[derive(Serialize)]
-struct ProfileContext<'a> {
-    field: &'a str,
-    construct_id: &'a str,
-    doc: String,
-    /// The field of the role it carries.
-    role_field: &'a str,
-    name: &'a str,
-    path: &'a str,
+impl<T> Serialize for Each<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.items.len()))?;
+        let mut buf = String::with_capacity(4096);
+        for item in self.items {
+            buf.clear();
+            (self.write)(&mut buf, self.plan, item);
+            seq.serialize_element(buf.as_str())?;
+        }
+        seq.end()
+    }
 }
 
 /// One `iam.ManagedPolicy`.
 #[derive(Serialize)]
-struct PolicyContext<'a> {
-    field: &'a str,
-    construct_id: &'a str,
-    doc: String,
-    name: &'a str,
-    path: &'a str,
-    description: &'a str,
-    statements: Vec<StatementContext<'a>>,
-    /// The field of the generated role it is attached to.
-    role_field: Option<&'a str>,
-    /// Or the role outside the generated code it is attached to.
-    existing_role: Option<ExistingRoleContext<'a>>,
+struct PolicyContext<'b> {
+    /// `this.webSessionPolicy = new iam.ManagedPolicy(this, 'WebSessionPolicy', {` and
+    /// the lines of its name, path and description, escaped and indented.
+    head: &'b str,
+    /// The index of its statements in `statement_lists`.
+    statements: usize,
+    /// The role it is attached to: `this.webRole`, or an existing role imported by name.
+    role: &'b str,
 }
 
-/// A role imported by name.
-#[derive(Serialize)]
-struct ExistingRoleContext<'a> {
-    construct_id: String,
-    name: &'a str,
+/// The policies, written like [`Each`] while Tera converts the context.
+struct Policies<'a> {
+    plan: &'a Plan,
+    /// For each policy, the index of its statements in `statement_lists`.
+    lists: Vec<usize>,
 }
 
-/// One `iam.PolicyStatement`.
-#[derive(Serialize)]
-struct StatementContext<'a> {
-    sid: &'a str,
-    /// The `iam.Effect` member.
-    effect: &'static str,
-    actions: &'a [&'static str],
-    resources: Vec<Text>,
-    conditions: Vec<OperatorContext<'a>>,
+impl Serialize for Policies<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.lists.len()))?;
+        let mut head = String::with_capacity(1024);
+        let mut role = String::with_capacity(128);
+        for (p, &statements) in self.plan.policies.iter().zip(&self.lists) {
+            head.clear();
+            role.clear();
+            policy_head(&mut head, self.plan, p);
+            policy_role(&mut role, self.plan, p);
+            seq.serialize_element(&PolicyContext {
+                head: &head,
+                statements,
+                role: &role,
+            })?;
+        }
+        seq.end()
+    }
 }
 
-/// One `cdk.CfnOutput`.
-#[derive(Serialize)]
-struct OutputContext<'a> {
-    construct_id: &'a str,
-    /// The TypeScript expression of the value, e.g. `this.webRole.roleArn`.
-    value: String,
-    description: &'a str,
+/// A policy's statements, equal and hashed by everything that is written of them, so
+/// that equal statements are written once.
+struct StatementsKey<'a>(&'a [Statement]);
+
+impl PartialEq for StatementsKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self.0.iter().zip(other.0).all(|(a, b)| {
+                a.sid == b.sid
+                    && a.effect == b.effect
+                    && a.actions == b.actions
+                    && a.resources == b.resources
+                    && a.conditions == b.conditions
+            })
+    }
+}
+
+impl Eq for StatementsKey<'_> {}
+
+impl Hash for StatementsKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for s in self.0 {
+            s.sid.hash(state);
+            s.actions.hash(state);
+            s.resources.hash(state);
+            for c in &s.conditions {
+                c.operator.hash(state);
+                c.key.hash(state);
+                c.values.hash(state);
+            }
+        }
+    }
 }
 
 /// Context of `templates/cdk-typescript/app.ts.tera`.
@@ -321,61 +343,81 @@ fn ident(s: &str) -> Result<&str, Error> {
     }
 }
 
-/// Groups conditions (sorted by operator, then key) under their operators.
-fn operators(conditions: &[Condition]) -> Vec<OperatorContext<'_>> {
-    let mut out: Vec<OperatorContext<'_>> = Vec::new();
-    for c in conditions {
-        let entry = ConditionEntryContext {
-            key: c.key,
-            values: &c.values,
-            list: c.values.len() != 1,
-        };
-        match out.last_mut() {
-            Some(last) if last.operator == c.operator => last.entries.push(entry),
-            _ => out.push(OperatorContext {
-                operator: c.operator,
-                entries: vec![entry],
-            }),
+fn missing(what: &str, i: usize) -> Error {
+    Error::Render {
+        template: CONSTRUCT.into(),
+        message: format!("the plan refers to {what} {i}, which it does not hold"),
+    }
+}
+
+/// The field of the generated role `i`, checked by [`check`].
+fn role_field(plan: &Plan, i: usize) -> &str {
+    plan.roles.get(i).map_or("", |r| r.id.lower_camel.as_str())
+}
+
+/// Rejects, in the order the construct is written, every plan the construct cannot be
+/// written for, so that building the contexts afterwards cannot fail.
+fn check(plan: &Plan) -> Result<(), Error> {
+    let role = |i: usize| -> Result<&str, Error> {
+        let role = plan.roles.get(i).ok_or_else(|| missing("role", i))?;
+        ident(&role.id.lower_camel)
+    };
+    for r in &plan.roles {
+        // `iam.Role` writes the action of its service principal's trust statement itself.
+        if r.trust.action != facts::ASSUME_ROLE {
+            return Err(Error::Render {
+                template: CONSTRUCT.into(),
+                message: format!(
+                    "role {}: CDK writes the trust action of a service principal itself and cannot write {}",
+                    r.name, r.trust.action
+                ),
+            });
         }
+        ident(&r.id.lower_camel)?;
+        ident(&r.id.upper_camel)?;
     }
-    out
+    for p in &plan.instance_profiles {
+        ident(&p.id.lower_camel)?;
+        ident(&p.id.upper_camel)?;
+        role(p.role)?;
+    }
+    for p in &plan.policies {
+        if let Attachment::Role(i) = p.attachment {
+            role(i)?;
+        }
+        ident(&p.id.lower_camel)?;
+        ident(&p.id.upper_camel)?;
+    }
+    for o in &plan.outputs {
+        match o.value {
+            OutputValue::RoleArn { role: i } | OutputValue::RoleName { role: i } => {
+                role(i)?;
+            }
+            OutputValue::InstanceProfileName { profile } => {
+                let p = plan
+                    .instance_profiles
+                    .get(profile)
+                    .ok_or_else(|| missing("instance profile", profile))?;
+                ident(&p.id.lower_camel)?;
+            }
+        }
+        ident(&o.id.upper_camel)?;
+    }
+    Ok(())
 }
 
-/// Construct ids of the managed policies a role imports, unique within the construct.
-fn imported_policy_id(role: &Role, name: &str, taken: &[String]) -> String {
-    // The policy's own spelling (`AmazonSSMManagedInstanceCore`) reads best; a path
-    // separator or other punctuation has no place in a construct id.
-    let clean: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
-    let base = format!("{}{clean}", role.id.upper_camel);
-    if taken.contains(&base) {
-        format!("{base}{}", taken.len())
-    } else {
-        base
-    }
+/// Writes a field declaration: its TSDoc sentence (escaped for a comment) and the field.
+fn push_field(out: &mut String, doc: &str, field: &str, kind: &str) {
+    out.push_str("  /** ");
+    escape::push_ts_comment(out, doc);
+    out.push_str(" */\n  public readonly ");
+    out.push_str(field);
+    out.push_str(": ");
+    out.push_str(kind);
+    out.push(';');
 }
 
-fn role_context(role: &Role) -> Result<RoleContext<'_>, Error> {
-    // `iam.Role` writes the action of its service principal's trust statement itself.
-    if role.trust.action != facts::ASSUME_ROLE {
-        return Err(Error::Render {
-            template: CONSTRUCT.into(),
-            message: format!(
-                "role {}: CDK writes the trust action of a service principal itself and cannot write {}",
-                role.name, role.trust.action
-            ),
-        });
-    }
-    let mut managed_policies: Vec<ImportedPolicyContext<'_>> = Vec::new();
-    for m in &role.managed_policies {
-        let taken: Vec<String> = managed_policies
-            .iter()
-            .map(|p| p.construct_id.clone())
-            .collect();
-        managed_policies.push(ImportedPolicyContext {
-            construct_id: imported_policy_id(role, &m.name, &taken),
-            arn: &m.arn,
-        });
-    }
+fn role_field_decl(out: &mut String, _plan: &Plan, role: &Role) {
     let doc = match role.platform {
         Platform::Ec2 => format!(
             "The role of EC2 fleet {}, named {}; its instance profile carries it to the fleet's instances.",
@@ -386,149 +428,299 @@ fn role_context(role: &Role) -> Result<RoleContext<'_>, Error> {
             role.fleet, role.name
         ),
     };
-    Ok(RoleContext {
-        field: ident(&role.id.lower_camel)?,
-        construct_id: ident(&role.id.upper_camel)?,
-        doc,
-        name: &role.name,
-        path: &role.path,
-        description: &role.description,
-        service: &role.trust.service,
-        conditions: operators(&role.trust.conditions),
-        managed_policies,
-        permissions_boundary: role
-            .permissions_boundary
-            .as_ref()
-            .map(|arn| ImportedPolicyContext {
-                construct_id: format!("{}PermissionsBoundary", role.id.upper_camel),
-                arn,
-            }),
-        tags: role
-            .tags
-            .iter()
-            .map(|(key, value)| TagContext { key, value })
-            .collect(),
-    })
+    push_field(out, &doc, &role.id.lower_camel, "iam.Role");
+}
+
+fn profile_field_decl(out: &mut String, plan: &Plan, p: &InstanceProfile) {
+    let fleet = plan.roles.get(p.role).map_or("", |r| r.fleet.as_str());
+    let doc = format!(
+        "The instance profile of EC2 fleet {fleet}, named {}: attach it to the fleet's instances.",
+        p.name
+    );
+    push_field(out, &doc, &p.id.lower_camel, "iam.InstanceProfile");
+}
+
+fn policy_field_decl(out: &mut String, plan: &Plan, p: &Policy) {
+    let doc = match &p.attachment {
+        Attachment::Role(i) => format!(
+            "The Session Manager permissions of fleet {}, named {}, attached to role {}.",
+            p.fleet,
+            p.name,
+            plan.roles.get(*i).map_or("", |r| r.name.as_str())
+        ),
+        Attachment::ExistingRole(name) => format!(
+            "The Session Manager permissions of fleet {}, named {}, attached to the existing role {name}.",
+            p.fleet, p.name
+        ),
+    };
+    push_field(out, &doc, &p.id.lower_camel, "iam.ManagedPolicy");
+}
+
+/// Writes `    this.<field> = new <class>(this, '<Id>', {`, the opening of a construct.
+fn push_new(out: &mut String, field: &str, class: &str, construct_id: &str) {
+    out.push_str("    this.");
+    out.push_str(field);
+    out.push_str(" = new ");
+    out.push_str(class);
+    out.push_str("(this, ");
+    escape::push_ts_str(out, construct_id);
+    out.push_str(", {");
+}
+
+/// Writes `\n<indent><key>: <string literal>,`, one property line.
+fn push_str_prop(out: &mut String, indent: &str, key: &str, value: &str) {
+    out.push('\n');
+    out.push_str(indent);
+    out.push_str(key);
+    out.push_str(": ");
+    escape::push_ts_str(out, value);
+    out.push(',');
+}
+
+/// Writes the operators of a condition block (conditions come sorted by operator, then
+/// key), each operator's line at `indent` and its keys two spaces deeper.
+fn push_conditions(out: &mut String, conditions: &[Condition], indent: &str) {
+    let mut operator: Option<&str> = None;
+    for c in conditions {
+        if operator != Some(c.operator) {
+            if operator.is_some() {
+                out.push('\n');
+                out.push_str(indent);
+                out.push_str("},");
+            }
+            out.push('\n');
+            out.push_str(indent);
+            escape::push_ts_str(out, c.operator);
+            out.push_str(": {");
+            operator = Some(c.operator);
+        }
+        out.push('\n');
+        out.push_str(indent);
+        out.push_str("  ");
+        escape::push_ts_str(out, c.key);
+        out.push_str(": ");
+        // One value is written as a scalar, several (or none) as an array.
+        if let [value] = c.values.as_slice() {
+            escape::push_ts_text(out, value);
+        } else {
+            out.push('[');
+            for (i, value) in c.values.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                escape::push_ts_text(out, value);
+            }
+            out.push(']');
+        }
+        out.push(',');
+    }
+    if operator.is_some() {
+        out.push('\n');
+        out.push_str(indent);
+        out.push_str("},");
+    }
+}
+
+/// Construct ids of the managed policies a role imports, unique within the construct.
+fn imported_policy_id(role: &Role, name: &str, taken: &[String]) -> String {
+    // The policy's own spelling (`AmazonSSMManagedInstanceCore`) reads best; a path
+    // separator or other punctuation has no place in a construct id.
+    let mut id = String::with_capacity(role.id.upper_camel.len() + name.len());
+    id.push_str(&role.id.upper_camel);
+    id.extend(name.chars().filter(char::is_ascii_alphanumeric));
+    if taken.contains(&id) {
+        id.push_str(&taken.len().to_string());
+    }
+    id
+}
+
+fn role_block(out: &mut String, _plan: &Plan, role: &Role) {
+    const PROP: &str = "      ";
+    let field = role.id.lower_camel.as_str();
+    push_new(out, field, "iam.Role", &role.id.upper_camel);
+    push_str_prop(out, PROP, "roleName", &role.name);
+    push_str_prop(out, PROP, "path", &role.path);
+    push_str_prop(out, PROP, "description", &role.description);
+    out.push_str("\n      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(");
+    escape::push_ts_text(out, &role.trust.service);
+    out.push(')');
+    if !role.trust.conditions.is_empty() {
+        out.push_str(".withConditions({");
+        push_conditions(out, &role.trust.conditions, "        ");
+        out.push_str("\n      })");
+    }
+    out.push(',');
+    if !role.managed_policies.is_empty() {
+        out.push_str("\n      managedPolicies: [");
+        let mut taken: Vec<String> = Vec::with_capacity(role.managed_policies.len());
+        for m in &role.managed_policies {
+            let id = imported_policy_id(role, &m.name, &taken);
+            out.push_str("\n        iam.ManagedPolicy.fromManagedPolicyArn(this, ");
+            escape::push_ts_str(out, &id);
+            out.push_str(", ");
+            escape::push_ts_text(out, &m.arn);
+            out.push_str("),");
+            taken.push(id);
+        }
+        out.push_str("\n      ],");
+    }
+    if let Some(arn) = &role.permissions_boundary {
+        out.push_str("\n      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(this, ");
+        escape::push_ts_str(out, &format!("{}PermissionsBoundary", role.id.upper_camel));
+        out.push_str(", ");
+        escape::push_ts_text(out, arn);
+        out.push_str("),");
+    }
+    out.push_str("\n    });");
+    for (key, value) in &role.tags {
+        out.push_str("\n    cdk.Tags.of(this.");
+        out.push_str(field);
+        out.push_str(").add(");
+        escape::push_ts_str(out, key);
+        out.push_str(", ");
+        escape::push_ts_str(out, value);
+        out.push_str(");");
+    }
+}
+
+fn profile_block(out: &mut String, plan: &Plan, p: &InstanceProfile) {
+    push_new(
+        out,
+        &p.id.lower_camel,
+        "iam.InstanceProfile",
+        &p.id.upper_camel,
+    );
+    out.push_str("\n      role: this.");
+    out.push_str(role_field(plan, p.role));
+    out.push(',');
+    push_str_prop(out, "      ", "instanceProfileName", &p.name);
+    push_str_prop(out, "      ", "path", &p.path);
+    out.push_str("\n    });");
+}
+
+fn push_statement(out: &mut String, plan: &Plan, s: &Statement) {
+    out.push_str("\n        new iam.PolicyStatement({");
+    push_str_prop(out, "          ", "sid", &s.sid);
+    out.push_str("\n          effect: iam.Effect.");
+    out.push_str(match s.effect {
+        Effect::Allow => "ALLOW",
+    });
+    out.push_str(",\n          actions: [");
+    for a in &s.actions {
+        out.push_str("\n            ");
+        escape::push_ts_str(out, a);
+        out.push(',');
+    }
+    out.push_str("\n          ],\n          resources: [");
+    for r in &s.resources {
+        out.push_str("\n            ");
+        escape::push_ts_text(out, &r.arn(&plan.env));
+        out.push(',');
+    }
+    out.push_str("\n          ],");
+    if !s.conditions.is_empty() {
+        out.push_str("\n          conditions: {");
+        push_conditions(out, &s.conditions, "            ");
+        out.push_str("\n          },");
+    }
+    out.push_str("\n        }),");
+}
+
+fn policy_head(out: &mut String, _plan: &Plan, p: &Policy) {
+    const PROP: &str = "      ";
+    push_new(
+        out,
+        &p.id.lower_camel,
+        "iam.ManagedPolicy",
+        &p.id.upper_camel,
+    );
+    push_str_prop(out, PROP, "managedPolicyName", &p.name);
+    push_str_prop(out, PROP, "path", &p.path);
+    push_str_prop(out, PROP, "description", &p.description);
+}
+
+fn policy_role(out: &mut String, plan: &Plan, p: &Policy) {
+    match &p.attachment {
+        Attachment::Role(i) => {
+            out.push_str("this.");
+            out.push_str(role_field(plan, *i));
+        }
+        Attachment::ExistingRole(name) => {
+            out.push_str("iam.Role.fromRoleName(this, ");
+            escape::push_ts_str(out, &format!("{}ExistingRole", p.id.upper_camel));
+            out.push_str(", ");
+            escape::push_ts_str(out, name);
+            out.push(')');
+        }
+    }
+}
+
+/// The distinct statement lists, written, and the index of each policy's list.
+fn statement_lists(plan: &Plan) -> (Vec<String>, Vec<usize>) {
+    let mut written: Vec<String> = Vec::new();
+    let mut seen: HashMap<StatementsKey<'_>, usize> = HashMap::new();
+    let mut lists = Vec::with_capacity(plan.policies.len());
+    for p in &plan.policies {
+        let next = written.len();
+        let index = *seen.entry(StatementsKey(&p.statements)).or_insert(next);
+        if index == next {
+            let mut text = String::with_capacity(512 * p.statements.len());
+            for s in &p.statements {
+                push_statement(&mut text, plan, s);
+            }
+            written.push(text);
+        }
+        lists.push(index);
+    }
+    (written, lists)
+}
+
+fn output_block(out: &mut String, plan: &Plan, o: &Output) {
+    out.push_str("    new cdk.CfnOutput(this, ");
+    escape::push_ts_str(out, &o.id.upper_camel);
+    out.push_str(", {\n      value: this.");
+    match o.value {
+        OutputValue::RoleArn { role } => {
+            out.push_str(role_field(plan, role));
+            out.push_str(".roleArn");
+        }
+        OutputValue::RoleName { role } => {
+            out.push_str(role_field(plan, role));
+            out.push_str(".roleName");
+        }
+        OutputValue::InstanceProfileName { profile } => {
+            let field = plan
+                .instance_profiles
+                .get(profile)
+                .map_or("", |p| p.id.lower_camel.as_str());
+            out.push_str(field);
+            out.push_str(".instanceProfileName");
+        }
+    }
+    out.push(',');
+    push_str_prop(out, "      ", "description", &o.description);
+    out.push_str("\n    });");
 }
 
 fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
-    let role_field = |i: usize| -> Result<&str, Error> {
-        let role = plan.roles.get(i).ok_or_else(|| Error::Render {
-            template: CONSTRUCT.into(),
-            message: format!("the plan refers to role {i}, which it does not hold"),
-        })?;
-        ident(&role.id.lower_camel)
-    };
-
-    let roles = plan
-        .roles
-        .iter()
-        .map(role_context)
-        .collect::<Result<Vec<_>, _>>()?;
-
-    let mut instance_profiles = Vec::new();
-    for p in &plan.instance_profiles {
-        let fleet = plan.roles.get(p.role).map_or("", |r| r.fleet.as_str());
-        instance_profiles.push(ProfileContext {
-            field: ident(&p.id.lower_camel)?,
-            construct_id: ident(&p.id.upper_camel)?,
-            doc: format!(
-                "The instance profile of EC2 fleet {fleet}, named {}: attach it to the fleet's instances.",
-                p.name
-            ),
-            role_field: role_field(p.role)?,
-            name: &p.name,
-            path: &p.path,
-        });
-    }
-
-    let mut policies = Vec::new();
-    for p in &plan.policies {
-        let (role_field, existing_role, attached_to) = match &p.attachment {
-            Attachment::Role(i) => {
-                let name = plan.roles.get(*i).map_or("", |r| r.name.as_str());
-                (
-                    Some(role_field(*i)?),
-                    None,
-                    format!("attached to role {name}"),
-                )
-            }
-            Attachment::ExistingRole(name) => (
-                None,
-                Some(ExistingRoleContext {
-                    construct_id: format!("{}ExistingRole", p.id.upper_camel),
-                    name,
-                }),
-                format!("attached to the existing role {name}"),
-            ),
-        };
-        let statements = p
-            .statements
-            .iter()
-            .map(|s| StatementContext {
-                sid: &s.sid,
-                effect: match s.effect {
-                    Effect::Allow => "ALLOW",
-                },
-                actions: &s.actions,
-                resources: s.resources.iter().map(|r| r.arn(&plan.env)).collect(),
-                conditions: operators(&s.conditions),
-            })
-            .collect();
-        policies.push(PolicyContext {
-            field: ident(&p.id.lower_camel)?,
-            construct_id: ident(&p.id.upper_camel)?,
-            doc: format!(
-                "The Session Manager permissions of fleet {}, named {}, {attached_to}.",
-                p.fleet, p.name
-            ),
-            name: &p.name,
-            path: &p.path,
-            description: &p.description,
-            statements,
-            role_field,
-            existing_role,
-        });
-    }
-
-    let mut outputs = Vec::new();
-    for o in &plan.outputs {
-        let value = match o.value {
-            OutputValue::RoleArn { role } => format!("this.{}.roleArn", role_field(role)?),
-            OutputValue::RoleName { role } => format!("this.{}.roleName", role_field(role)?),
-            OutputValue::InstanceProfileName { profile } => {
-                let p = plan
-                    .instance_profiles
-                    .get(profile)
-                    .ok_or_else(|| Error::Render {
-                        template: CONSTRUCT.into(),
-                        message: format!(
-                            "the plan refers to instance profile {profile}, which it does not hold"
-                        ),
-                    })?;
-                format!("this.{}.instanceProfileName", ident(&p.id.lower_camel)?)
-            }
-        };
-        outputs.push(OutputContext {
-            construct_id: ident(&o.id.upper_camel)?,
-            value,
-            description: &o.description,
-        });
-    }
-
-    let import_cdk = !plan.pseudos().is_empty()
-        || !outputs.is_empty()
-        || roles.iter().any(|r| !r.tags.is_empty());
-
+    check(plan)?;
+    let (statement_lists, lists) = statement_lists(plan);
+    let import_cdk = !plan.outputs.is_empty()
+        || plan.roles.iter().any(|r| !r.tags.is_empty())
+        || !plan.pseudos().is_empty();
     Ok(ConstructContext {
         marker: GENERATED_MARKER,
         project: &plan.project.kebab,
         class_name: format!("{}SsmAccess", ident(&plan.project.upper_camel)?),
         import_cdk,
-        roles,
-        instance_profiles,
-        policies,
-        outputs,
+        role_fields: Each::new(plan, &plan.roles, role_field_decl),
+        profile_fields: Each::new(plan, &plan.instance_profiles, profile_field_decl),
+        policy_fields: Each::new(plan, &plan.policies, policy_field_decl),
+        roles: Each::new(plan, &plan.roles, role_block),
+        instance_profiles: Each::new(plan, &plan.instance_profiles, profile_block),
+        statement_lists,
+        policies: Policies { plan, lists },
+        outputs: Each::new(plan, &plan.outputs, output_block),
     })
 }
 
@@ -571,6 +763,41 @@ mod tests {
         );
         assert!(ts.contains(r"a' + `${process.exit(1)}` *\/   b"), "{ts}");
         assert!(!ts.contains("*/ \n"), "{ts}");
+    }
+
+    #[test]
+    fn policies_share_only_equal_statements() {
+        let mut plan = plan_of(
+            "version: 1\nproject: p\nsession:\n  cloudwatch: {log_group: /ssm/p}\nfleets:\n  - name: a\n    platform: ec2\n    mode: session-only\n  - name: b\n    platform: ec2\n    mode: session-only\n  - name: c\n    platform: ec2\n    mode: session-only\n    session:\n      cloudwatch: {log_group: /ssm/c}\n",
+        );
+        let (lists, index) = statement_lists(&plan);
+        assert_eq!(index, [0, 0, 1]);
+        assert_eq!(lists.len(), 2);
+        assert!(lists[0].contains("log-group:/ssm/p:*"), "{}", lists[0]);
+        assert!(lists[1].contains("log-group:/ssm/c:*"), "{}", lists[1]);
+        // A difference anywhere in what is written keeps a policy's own list.
+        plan.policies[1].statements[0].sid = "Other".into();
+        let (lists, index) = statement_lists(&plan);
+        assert_eq!(index, [0, 1, 2]);
+        assert!(lists[1].contains("sid: 'Other',"), "{}", lists[1]);
+        let ts = construct(&plan);
+        assert_eq!(ts.matches("log-group:/ssm/p:*").count(), 2, "{ts}");
+        assert_eq!(ts.matches("sid: 'Other',").count(), 1, "{ts}");
+        let b = ts.find("this.bSessionPolicy = new").expect("policy b");
+        let c = ts.find("this.cSessionPolicy = new").expect("policy c");
+        assert!(ts[b..c].contains("sid: 'Other',"), "{ts}");
+    }
+
+    #[test]
+    fn identifiers_are_checked_before_anything_is_written() {
+        let mut plan = plan_of(
+            "version: 1\nproject: p\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n",
+        );
+        plan.policies[0].id.lower_camel = "web-policy".into();
+        let err = CdkTypeScript
+            .render(&plan, &Options::default())
+            .expect_err("not an identifier");
+        assert!(err.to_string().contains("`web-policy`"), "{err}");
     }
 
     #[test]
