@@ -122,29 +122,9 @@ pub fn render_targets(
 ) -> Result<Vec<OutFile>, Error> {
     let chosen = chosen_targets(target);
     let nest = chosen.len() > 1;
-    // Targets only read the plan, so they render side by side; results are gathered in
-    // target order, which keeps the output deterministic.
-    let rendered: Vec<Result<Vec<OutFile>, Error>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chosen
-            .iter()
-            .map(|t| scope.spawn(move || t.render(plan, options)))
-            .collect();
-        handles
-            .into_iter()
-            .zip(&chosen)
-            .map(|(h, t)| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::Render {
-                        template: t.name().into(),
-                        message: "the renderer panicked".into(),
-                    })
-                })
-            })
-            .collect()
-    });
     let mut files = Vec::new();
-    for (t, result) in chosen.iter().zip(rendered) {
-        for mut f in result? {
+    for t in &chosen {
+        for mut f in t.render(plan, options)? {
             if nest {
                 f.path = PathBuf::from(t.name()).join(&f.path);
             }
@@ -169,8 +149,8 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         },
         scaffold: args.scaffold,
     };
-    let files = render_targets(&plan, args.target, &options)?;
     let Some(out) = &args.out else {
+        let files = render_targets(&plan, args.target, &options)?;
         let Some((template, extras)) = files.split_first() else {
             return Err(Error::Render {
                 template: "cloudformation".into(),
@@ -187,20 +167,41 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         }
         return Ok(exit::OK);
     };
-    let mut files = files;
-    let replaced = output::replaced_hybrid_roles(out, &plan);
-    for role in &replaced {
+    for role in output::replaced_hybrid_roles(out, &plan) {
         eprintln!(
             "warning: hybrid service role {role} was generated before and is not any more (a project, fleet or role_path change renames it). \
              An activation's role cannot be changed: nodes registered with it keep using the old role, \
              and lose Session Manager access when it is deleted; register them again with the new activation"
         );
     }
-    files.push(output::manifest(&plan));
+    // One target at a time: each target's files are staged (or compared) and dropped
+    // before the next renders, so memory holds one target's output at most.
+    let chosen = chosen_targets(args.target);
+    let nest = chosen.len() > 1;
+    let mut staging = output::Staging::new(out, args.force);
+    let mut diff = String::new();
+    let mut count = 0;
+    let mut handle = |f: &OutFile| -> Result<(), Error> {
+        count += 1;
+        if args.check {
+            diff.push_str(&output::check_one(out, f));
+            Ok(())
+        } else {
+            staging.stage(f)
+        }
+    };
+    for t in &chosen {
+        for mut f in t.render(&plan, &options)? {
+            if nest {
+                f.path = PathBuf::from(t.name()).join(&f.path);
+            }
+            handle(&f)?;
+        }
+    }
+    handle(&output::manifest(&plan))?;
     if args.check {
-        let diff = output::check_all(out, &files);
         if diff.is_empty() {
-            eprintln!("{}: up to date ({} files)", out.display(), files.len());
+            eprintln!("{}: up to date ({count} files)", out.display());
             return Ok(exit::OK);
         }
         print!("{diff}");
@@ -210,8 +211,7 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         );
         return Ok(exit::FINDINGS);
     }
-    let written = output::write_all(out, &files, args.force)?;
-    for p in written {
+    for p in staging.commit()? {
         eprintln!("wrote {}", p.display());
     }
     Ok(exit::OK)

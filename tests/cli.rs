@@ -297,3 +297,27 @@ fn oversized_specs_are_refused_before_reading() {
         .code(2)
         .stderr(predicate::str::contains("are refused"));
 }
+
+#[test]
+fn a_conflict_in_a_later_target_leaves_no_file_of_an_earlier_one() {
+    let dir = tempfile::tempdir().expect("tmp");
+    fs::create_dir_all(dir.path().join("terraform")).expect("mkdir");
+    fs::write(dir.path().join("terraform/main.tf"), "# mine\n").expect("write");
+    ssmgen()
+        .args([
+            "generate",
+            "examples/mixed-fleets.yaml",
+            "--target",
+            "all",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(3);
+    let left: Vec<_> = walk(dir.path());
+    assert_eq!(
+        left,
+        vec![dir.path().join("terraform/main.tf")],
+        "only the user's file remains"
+    );
+}
