@@ -14,6 +14,14 @@ pub fn json_str(s: &str) -> String {
 pub fn push_json_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    // Most strings are printable ASCII with nothing to escape: one byte scan, one copy.
+    if s.bytes()
+        .all(|b| matches!(b, 0x20..=0x7e) && b != b'"' && b != b'\\')
+    {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     // Runs of characters that need no escape are copied whole.
     let mut run = 0;
     for (i, c) in s.char_indices() {
@@ -59,6 +67,14 @@ pub fn yaml_str(s: &str) -> String {
 pub fn push_yaml_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    // Most strings are printable ASCII with nothing to escape: one byte scan, one copy.
+    if s.bytes()
+        .all(|b| matches!(b, 0x20..=0x7e) && b != b'"' && b != b'\\')
+    {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     // Runs of characters that need no escape are copied whole.
     let mut run = 0;
     for (i, c) in s.char_indices() {
@@ -126,25 +142,26 @@ pub fn hcl_str_body(s: &str) -> String {
 
 /// Appends [`hcl_str_body`] to `out`, for renderers that build code in one buffer.
 pub fn push_hcl_str_body(out: &mut String, s: &str) {
-    // Runs of characters that need no escape are copied whole.
+    // Every character that needs an escape is ASCII, and no byte of a multi-byte UTF-8
+    // character is, so bytes are scanned and runs of the rest are copied whole.
     let mut run = 0;
     let bytes = s.as_bytes();
-    for (i, c) in s.char_indices() {
-        let escape = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            '$' if bytes.get(i + 1) == Some(&b'{') => "$$",
-            '%' if bytes.get(i + 1) == Some(&b'{') => "%%",
-            c if (c as u32) < 0x20 || c == '\u{7f}' => "",
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            b'$' if bytes.get(i + 1) == Some(&b'{') => "$$",
+            b'%' if bytes.get(i + 1) == Some(&b'{') => "%%",
+            b if b < 0x20 || b == 0x7f => "",
             _ => continue,
         };
         out.push_str(&s[run..i]);
-        run = i + c.len_utf8();
+        run = i + 1;
         if escape.is_empty() {
-            push_u_escape(out, 'u', 4, c);
+            push_u_escape(out, 'u', 4, char::from(b));
         } else {
             out.push_str(escape);
         }
@@ -387,6 +404,10 @@ fn push_py_body(out: &mut String, s: &str, fstring: bool) {
     // does is ASCII, so byte offsets of the run boundaries are character boundaries.
     let mut run = 0;
     for (i, b) in s.bytes().enumerate() {
+        // Most bytes are printable ASCII other than `"`, `\\`, `{` and `}`: one test.
+        if (0x20..0x7f).contains(&b) && !matches!(b, b'"' | b'\\' | b'{' | b'}') {
+            continue;
+        }
         let escape = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -471,7 +492,10 @@ mod tests {
     fn hcl_doubles_interpolation_and_directive_openers() {
         assert_eq!(hcl_str("a${b}%{c}\"\\\n"), r#""a$${b}%%{c}\"\\\n""#);
         assert_eq!(hcl_str("$x %y"), r#""$x %y""#);
-        assert_eq!(hcl_str("$${%%{é\u{1}\u{7f}\t\r"), r#""$$${%%%{é\u0001\u007f\t\r""#);
+        assert_eq!(
+            hcl_str("$${%%{é\u{1}\u{7f}\t\r"),
+            r#""$$${%%%{é\u0001\u007f\t\r""#
+        );
         let mut out = String::from("x");
         push_hcl_str(&mut out, "${");
         push_hcl_expr(&mut out, &text!["a", Pseudo::Region]);

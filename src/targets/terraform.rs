@@ -3,42 +3,56 @@
 //!
 //! The output is exactly what `terraform fmt` writes, so that a formatting check in CI
 //! never fights the generator. `terraform fmt` aligns the `=` of consecutive single-line
-//! arguments of a body; every argument list is therefore built here as [`Arg`]s whose
-//! keys are already padded, and the templates only lay the lines out.
+//! arguments of a body; every block body is therefore laid out here (keys padded, values
+//! escaped, lines indented) and the templates only frame the blocks: file header,
+//! section order, block headers and comments.
+//!
+//! A plan can hold many thousands of fleets, so no context ever holds all of them: each
+//! fleet's section of `main.tf` is rendered on its own (its names are then top-level
+//! variables, which Tera finds much faster than dotted paths into a list), and
+//! `outputs.tf` a run of outputs at a time. Fleets mostly repeat the same trust and
+//! policy statements, which are laid out once and shared.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::rc::Rc;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use super::{Options, OutFile, Target, GENERATED_MARKER};
 use crate::error::Error;
 use crate::plan::{
-    Attachment, Condition, Effect, Ident, OutputValue, Plan, Pseudo, Role, Statement,
+    Attachment, Condition, Effect, FleetPlan, Ident, OutputValue, Plan, Pseudo, Role, Statement,
+    Text, Trust,
 };
-use crate::render::escape::{hcl_expr, hcl_str};
+use crate::render::escape::{push_hcl_expr, push_hcl_str};
 use crate::render::{self, Template};
 
-const MACROS: &str = "terraform/macros";
 const VERSIONS: &str = "terraform/versions.tf";
 const MAIN: &str = "terraform/main.tf";
+const FLEET: &str = "terraform/fleet.tf";
 const OUTPUTS: &str = "terraform/outputs.tf";
 
 pub const TEMPLATES: &[Template] = &[
-    (
-        MACROS,
-        include_str!("../../templates/terraform/macros.tera"),
-    ),
     (
         VERSIONS,
         include_str!("../../templates/terraform/versions.tf.tera"),
     ),
     (MAIN, include_str!("../../templates/terraform/main.tf.tera")),
     (
+        FLEET,
+        include_str!("../../templates/terraform/fleet.tf.tera"),
+    ),
+    (
         OUTPUTS,
         include_str!("../../templates/terraform/outputs.tf.tera"),
     ),
 ];
+
+/// Outputs rendered per template call: enough that the per-call cost of Tera vanishes,
+/// few enough that a call's context stays small.
+const RUN: usize = 64;
 
 pub struct Terraform;
 
@@ -65,20 +79,13 @@ impl Target for Terraform {
             },
             OutFile {
                 path: PathBuf::from("main.tf"),
-                contents: render::render(MAIN, &main_context(plan, &header)?)?,
+                contents: main_tf(plan, &header)?,
             },
         ];
-        let outputs = outputs(plan)?;
-        if !outputs.is_empty() {
+        if !plan.outputs.is_empty() || !plan.activations.is_empty() {
             files.push(OutFile {
                 path: PathBuf::from("outputs.tf"),
-                contents: render::render(
-                    OUTPUTS,
-                    &OutputsContext {
-                        header: &header,
-                        outputs,
-                    },
-                )?,
+                contents: outputs_tf(plan, &header)?,
             });
         }
         Ok(files)
@@ -86,69 +93,94 @@ impl Target for Terraform {
 }
 
 // ---------------------------------------------------------------------------------------
-// Argument lists, padded as `terraform fmt` pads them.
+// Block bodies, laid out as `terraform fmt` lays them out.
 // ---------------------------------------------------------------------------------------
 
-/// One argument of a block body (or one entry of a map), ready to print.
-#[derive(Debug, Serialize)]
-struct Arg {
-    /// The argument name or quoted map key, followed by the spaces that align its `=`
-    /// with the other single-line arguments of its run.
-    key: String,
-    /// The expression of a single-line argument.
-    value: Option<String>,
-    /// The items of a list written one per line (with trailing commas).
-    list: Option<Vec<String>>,
-    /// The entries of a map written one per line, keys already padded.
-    map: Option<Vec<Arg>>,
-    /// Whether an empty line precedes the argument.
-    blank_before: bool,
+/// A value, escaped as it is written.
+enum Val<'a> {
+    /// An expression written as it is (a reference or a keyword).
+    Raw(&'a str),
+    /// A reference: `prefix`, a name, `suffix`.
+    Ref(&'static str, &'a str, &'static str),
+    /// A number.
+    Num(u32),
+    /// A string, written as an HCL string literal.
+    Str(&'a str),
+    /// A plan text, written as an HCL expression.
+    Text(&'a Text),
 }
 
-/// The value of an argument before layout.
-enum Val {
-    Line(String),
-    List(Vec<String>),
-    Map(Vec<(String, String)>),
+impl Val<'_> {
+    fn write(&self, out: &mut String) {
+        match self {
+            Val::Raw(s) => out.push_str(s),
+            Val::Ref(prefix, name, suffix) => {
+                out.push_str(prefix);
+                out.push_str(name);
+                out.push_str(suffix);
+            }
+            Val::Num(n) => {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "{n}");
+            }
+            Val::Str(s) => push_hcl_str(out, s),
+            Val::Text(t) => push_hcl_expr(out, t),
+        }
+    }
 }
 
-/// Builds one body's arguments in order, then aligns them.
+/// The value of an argument.
+enum Arg<'a> {
+    Line(Val<'a>),
+    /// On one line when it holds at most one item, else one item a line.
+    List(Vec<Val<'a>>),
+    /// One entry a line.
+    Map(Vec<(Val<'a>, Val<'a>)>),
+}
+
+impl Arg<'_> {
+    /// Whether the value takes one line (which is what joins a run of aligned `=`).
+    fn single_line(&self) -> bool {
+        match self {
+            Arg::Line(_) => true,
+            Arg::List(items) => items.len() <= 1,
+            Arg::Map(_) => false,
+        }
+    }
+}
+
+/// Builds one body's arguments in order, then writes them aligned.
 #[derive(Default)]
-struct Body {
-    args: Vec<(String, Val, bool)>,
+struct Body<'a> {
+    args: Vec<(&'static str, Arg<'a>, bool)>,
     blank_next: bool,
 }
 
-impl Body {
-    fn push(&mut self, key: &str, val: Val) -> &mut Self {
+impl<'a> Body<'a> {
+    fn push(&mut self, key: &'static str, arg: Arg<'a>) -> &mut Self {
         // A blank line only separates arguments; none leads a body.
         let blank = self.blank_next && !self.args.is_empty();
         self.blank_next = false;
-        self.args.push((key.to_string(), val, blank));
+        self.args.push((key, arg, blank));
         self
     }
 
     /// A single-line argument.
-    fn line(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
-        self.push(key, Val::Line(value.into()))
+    fn line(&mut self, key: &'static str, value: Val<'a>) -> &mut Self {
+        self.push(key, Arg::Line(value))
     }
 
-    /// A list argument: on one line when it holds at most one item, else one item a line.
-    fn list(&mut self, key: &str, items: Vec<String>) -> &mut Self {
-        if items.len() <= 1 {
-            let inline = format!("[{}]", items.join(", "));
-            self.push(key, Val::Line(inline))
-        } else {
-            self.push(key, Val::List(items))
-        }
+    /// A list argument.
+    fn list(&mut self, key: &'static str, items: Vec<Val<'a>>) -> &mut Self {
+        self.push(key, Arg::List(items))
     }
 
-    /// A map argument, one entry a line; an empty map is left out.
-    fn map(&mut self, key: &str, entries: Vec<(String, String)>) -> &mut Self {
+    /// A map argument; an empty map is left out.
+    fn map(&mut self, key: &'static str, entries: Vec<(Val<'a>, Val<'a>)>) -> &mut Self {
         if entries.is_empty() {
             return self;
         }
-        self.push(key, Val::Map(entries))
+        self.push(key, Arg::Map(entries))
     }
 
     /// Puts an empty line before the next argument.
@@ -157,116 +189,139 @@ impl Body {
         self
     }
 
-    /// Pads the keys of every run of consecutive single-line arguments to the run's
-    /// longest key. `terraform fmt` ends a run at an empty line and at a multi-line
-    /// value (whose first line ends in an open bracket), and counts characters.
-    fn finish(&mut self) -> Vec<Arg> {
-        let args = std::mem::take(&mut self.args);
-        let mut run_of = Vec::with_capacity(args.len());
-        let mut widths: Vec<usize> = Vec::new();
-        let mut open = false;
-        for (key, val, blank) in &args {
-            match val {
-                Val::Line(_) => {
-                    if !open || *blank {
-                        widths.push(0);
-                        open = true;
-                    }
-                    let run = widths.len() - 1;
-                    widths[run] = widths[run].max(key.chars().count());
-                    run_of.push(Some(run));
+    /// Writes the arguments, each line introduced by a newline and `indent`. The keys of
+    /// every run of consecutive single-line arguments are padded to the run's longest
+    /// key: `terraform fmt` ends a run at an empty line and at a multi-line value (whose
+    /// first line ends in an open bracket), and counts characters.
+    fn write(&self, out: &mut String, indent: &str) {
+        let mut width = 0;
+        let mut in_run = false;
+        for (i, (key, arg, blank)) in self.args.iter().enumerate() {
+            if *blank {
+                out.push('\n');
+            }
+            out.push('\n');
+            out.push_str(indent);
+            out.push_str(key);
+            if arg.single_line() {
+                if !in_run || *blank {
+                    width = run_width(&self.args[i..]);
+                    in_run = true;
                 }
-                Val::List(_) | Val::Map(_) => {
-                    open = false;
-                    run_of.push(None);
+                pad(out, width, key.len());
+                out.push_str(" = ");
+            } else {
+                in_run = false;
+            }
+            match arg {
+                Arg::Line(v) => v.write(out),
+                Arg::List(items) if items.len() <= 1 => {
+                    out.push('[');
+                    if let Some(item) = items.first() {
+                        item.write(out);
+                    }
+                    out.push(']');
+                }
+                Arg::List(items) => {
+                    out.push_str(" = [");
+                    for item in items {
+                        out.push('\n');
+                        out.push_str(indent);
+                        out.push_str("  ");
+                        item.write(out);
+                        out.push(',');
+                    }
+                    out.push('\n');
+                    out.push_str(indent);
+                    out.push(']');
+                }
+                Arg::Map(entries) => {
+                    out.push_str(" = {");
+                    // The entries are one run of their own, aligned on the longest key as
+                    // written (escaped and quoted).
+                    let mut key = String::new();
+                    let mut width = 0;
+                    for (k, _) in entries {
+                        key.clear();
+                        k.write(&mut key);
+                        width = width.max(key.chars().count());
+                    }
+                    for (k, v) in entries {
+                        out.push('\n');
+                        out.push_str(indent);
+                        out.push_str("  ");
+                        let start = out.len();
+                        k.write(out);
+                        let len = out[start..].chars().count();
+                        pad(out, width, len);
+                        out.push_str(" = ");
+                        v.write(out);
+                    }
+                    out.push('\n');
+                    out.push_str(indent);
+                    out.push('}');
                 }
             }
         }
-        args.into_iter()
-            .zip(run_of)
-            .map(|((key, val, blank_before), run)| {
-                let key = match run {
-                    Some(r) => pad(&key, widths[r]),
-                    None => key,
-                };
-                let mut arg = Arg {
-                    key,
-                    value: None,
-                    list: None,
-                    map: None,
-                    blank_before,
-                };
-                match val {
-                    Val::Line(v) => arg.value = Some(v),
-                    Val::List(items) => arg.list = Some(items),
-                    Val::Map(entries) => arg.map = Some(map_entries(entries)),
-                }
-                arg
-            })
-            .collect()
+    }
+
+    /// The body of a block (arguments indented by two spaces), as a template frames it.
+    fn block_body(&self) -> String {
+        let mut out = String::with_capacity(48 * self.args.len());
+        self.write(&mut out, "  ");
+        out
     }
 }
 
-/// The entries of a multi-line map: one run, keys padded to the longest.
-fn map_entries(entries: Vec<(String, String)>) -> Vec<Arg> {
-    let width = entries
-        .iter()
-        .map(|(k, _)| k.chars().count())
+/// The longest key of the run of single-line arguments that starts `args`.
+fn run_width(args: &[(&'static str, Arg, bool)]) -> usize {
+    args.iter()
+        .enumerate()
+        .take_while(|(j, (_, arg, blank))| arg.single_line() && (*j == 0 || !*blank))
+        .map(|(_, (k, _, _))| k.len())
         .max()
-        .unwrap_or(0);
-    entries
-        .into_iter()
-        .map(|(k, v)| Arg {
-            key: pad(&k, width),
-            value: Some(v),
-            list: None,
-            map: None,
-            blank_before: false,
-        })
-        .collect()
+        .unwrap_or(0)
 }
 
-fn pad(key: &str, width: usize) -> String {
-    let mut out = key.to_string();
-    out.extend(std::iter::repeat_n(
-        ' ',
-        width.saturating_sub(key.chars().count()),
-    ));
-    out
+/// Spaces that bring a key of `len` characters to `width`.
+fn pad(out: &mut String, width: usize, len: usize) {
+    for _ in len..width {
+        out.push(' ');
+    }
 }
 
 /// A tags map: quoted keys, in the plan's (sorted) order.
-fn tags(tags: &BTreeMap<String, String>) -> Vec<(String, String)> {
-    tags.iter().map(|(k, v)| (hcl_str(k), hcl_str(v))).collect()
+fn tags(tags: &BTreeMap<String, String>) -> Vec<(Val<'_>, Val<'_>)> {
+    tags.iter()
+        .map(|(k, v)| (Val::Str(k), Val::Str(v)))
+        .collect()
 }
 
 /// Width of the text of a comment line inside a block (after `  # `).
 const COMMENT_WIDTH: usize = 88;
 
-/// Each sentence on its own comment lines, wrapped at word boundaries.
-fn wrap(sentences: &[&str]) -> Vec<String> {
-    let mut lines = Vec::new();
+/// Writes each sentence as `  # ` comment lines (each introduced by a newline), wrapped
+/// at word boundaries.
+fn write_why<'s>(out: &mut String, sentences: impl IntoIterator<Item = &'s str>) {
     for s in sentences {
-        let mut line = String::new();
+        let mut len = 0;
         for word in s.split_whitespace() {
-            if !line.is_empty() && line.len() + 1 + word.len() > COMMENT_WIDTH {
-                lines.push(std::mem::take(&mut line));
+            if len > 0 && len + 1 + word.len() <= COMMENT_WIDTH {
+                out.push(' ');
+                len += 1;
+            } else {
+                out.push_str("\n  # ");
+                len = 0;
             }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        if !line.is_empty() {
-            lines.push(line);
+            out.push_str(word);
+            len += word.len();
         }
     }
-    lines
 }
 
 /// How the policy language spells an effect.
-fn effect(e: Effect) -> String {
-    hcl_str(match e {
+fn effect(e: Effect) -> Val<'static> {
+    Val::Str(match e {
         Effect::Allow => "Allow",
     })
 }
@@ -287,90 +342,88 @@ struct Header<'a> {
 /// Context of `templates/terraform/versions.tf.tera`.
 #[derive(Serialize)]
 struct VersionsContext<'a> {
+    /// [`GENERATED_MARKER`] and the project.
     header: &'a Header<'a>,
     /// The `hashicorp/time` provider is required (only for activation expiry offsets).
     time_provider: bool,
 }
 
-/// Context of `templates/terraform/main.tf.tera`.
+/// Context of `templates/terraform/main.tf.tera`: the top of `main.tf`, which the
+/// fleets' sections follow.
 #[derive(Serialize)]
 struct MainContext<'a> {
+    /// [`GENERATED_MARKER`] and the project.
     header: &'a Header<'a>,
     /// Deployment values the spec pins, as `what value` phrases for the header comment.
     pinned: Vec<String>,
     /// The data sources the pseudo values of the plan need, as `(type, name)`.
     data_sources: Vec<(&'static str, &'static str)>,
-    fleets: Vec<FleetContext>,
 }
 
-/// Everything one fleet creates, in dependency order.
+/// An `output` block: its name and its laid-out body.
 #[derive(Serialize)]
+struct Block {
+    /// The output name.
+    name: String,
+    /// The body's lines, each introduced by a newline and indented, keys padded and
+    /// values escaped; the template writes the block's header before and `}` after.
+    body: String,
+}
+
+/// A laid-out text that several blocks share: fleets mostly repeat the same statements,
+/// which are then escaped, wrapped and aligned once.
+#[derive(Clone)]
+struct Shared(Rc<str>);
+
+impl Serialize for Shared {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// Context of `templates/terraform/fleet.tf.tera`: everything one fleet creates, in
+/// dependency order. Flat, because Tera resolves a dotted name segment by segment. Every
+/// `*_body` is laid out like [`Block::body`]; a block is absent when its name is.
+#[derive(Default, Serialize)]
 struct FleetContext {
     /// The section comment (`Fleet web: EC2 instances, managed-core mode`).
     heading: String,
-    role: Option<RoleContext>,
-    /// The instance profile of an EC2 fleet's role.
-    instance_profile: Option<Block>,
-    policy: Option<PolicyContext>,
-    activation: Option<ActivationContext>,
-}
-
-/// A block whose body is a single argument list.
-#[derive(Serialize)]
-struct Block {
-    /// The Terraform resource or data source name.
-    name: String,
-    args: Vec<Arg>,
-}
-
-/// A `statement` block of an `aws_iam_policy_document`.
-#[derive(Serialize)]
-struct StatementContext {
-    /// Why the statement exists (static fact summaries), wrapped into comment lines.
-    why: Vec<String>,
-    /// `sid`, `effect`, `actions`, `resources`.
-    args: Vec<Arg>,
-    /// The `principals` block's arguments (trust policies only).
-    principals: Option<Vec<Arg>>,
-    /// One argument list per `condition` block.
-    conditions: Vec<Vec<Arg>>,
-}
-
-/// A role ssmgen creates, with its trust policy and AWS managed policy attachments.
-#[derive(Serialize)]
-struct RoleContext {
-    /// The trust policy document's data source name.
-    trust_name: String,
-    trust: StatementContext,
-    /// The `aws_iam_role`.
-    role: Block,
+    /// The `aws_iam_role` ssmgen creates (absent when the fleet uses an existing role).
+    role_name: Option<String>,
+    role_body: Option<String>,
+    /// The `aws_iam_policy_document` of the role's trust policy (with the role).
+    trust_name: Option<String>,
+    /// Its single statement.
+    trust_body: Option<Shared>,
     /// The `aws_iam_role_policy_attachment` with one instance per AWS managed policy.
-    managed: Option<Block>,
+    managed_name: Option<String>,
+    managed_body: Option<String>,
+    /// The `aws_iam_instance_profile` of an EC2 fleet's role.
+    profile_name: Option<String>,
+    profile_body: Option<String>,
+    /// Shared name of the customer managed policy's document, policy and attachment.
+    policy_name: Option<String>,
+    /// The `aws_iam_policy_document`: its statements, separated by empty lines.
+    document_body: Option<Shared>,
+    /// The `aws_iam_policy`.
+    policy_body: Option<String>,
+    /// The `aws_iam_role_policy_attachment`.
+    attachment_body: Option<String>,
+    /// The `time_offset` that fixes a hybrid activation's expiry.
+    expiry_name: Option<String>,
+    expiry_body: Option<String>,
+    /// The `aws_ssm_activation`.
+    activation_name: Option<String>,
+    activation_body: Option<String>,
 }
 
-/// A customer managed policy, its document and its attachment.
-#[derive(Serialize)]
-struct PolicyContext {
-    /// Shared name of the document, the policy and the attachment.
-    name: String,
-    statements: Vec<StatementContext>,
-    policy: Vec<Arg>,
-    attachment: Vec<Arg>,
-}
-
-/// A hybrid activation and its expiry.
-#[derive(Serialize)]
-struct ActivationContext {
-    /// The `time_offset` resource.
-    expiry: Block,
-    /// The `aws_ssm_activation` resource.
-    activation: Block,
-}
-
-/// Context of `templates/terraform/outputs.tf.tera`.
+/// Context of one render of `templates/terraform/outputs.tf.tera`: a run of outputs,
+/// after the file header in the first run.
 #[derive(Serialize)]
 struct OutputsContext<'a> {
-    header: &'a Header<'a>,
+    /// The file header; only in the first run.
+    header: Option<&'a Header<'a>>,
+    /// The `output` blocks of this run.
     outputs: Vec<Block>,
 }
 
@@ -417,59 +470,149 @@ fn pinned(plan: &Plan) -> Vec<String> {
     .collect()
 }
 
-fn main_context<'a>(plan: &'a Plan, header: &'a Header<'a>) -> Result<MainContext<'a>, Error> {
-    let mut fleets = Vec::with_capacity(plan.fleets.len());
-    for fp in &plan.fleets {
-        let role = fp.role.map(|i| role_context(plan, i)).transpose()?;
-        let instance_profile = fp
-            .instance_profile
-            .map(|i| {
-                let p = plan
-                    .instance_profiles
-                    .get(i)
-                    .ok_or_else(|| dangling("instance profile", i))?;
-                let role = get_role(plan, p.role)?;
-                let mut b = Body::default();
-                b.line("name", hcl_str(&p.name))
-                    .line("path", hcl_str(&p.path))
-                    .line("role", format!("aws_iam_role.{}.name", role.id.snake));
-                Ok::<_, Error>(Block {
-                    name: p.id.snake.clone(),
-                    args: b.finish(),
-                })
-            })
-            .transpose()?;
-        let policy = fp.policy.map(|i| policy_context(plan, i)).transpose()?;
-        let activation = fp
-            .activation
-            .map(|i| activation_context(plan, i))
-            .transpose()?;
-        fleets.push(FleetContext {
-            heading: format!(
-                "Fleet {}: {}, {} mode",
-                fp.name,
-                match fp.platform {
-                    crate::plan::Platform::Ec2 => "EC2 instances",
-                    crate::plan::Platform::Hybrid => "hybrid (on-premises) nodes",
-                },
-                match fp.mode {
-                    crate::plan::Mode::ManagedCore => "managed-core",
-                    crate::plan::Mode::SessionOnly => "session-only",
-                    crate::plan::Mode::ExistingRole => "existing-role",
-                }
-            ),
-            role,
-            instance_profile,
-            policy,
-            activation,
-        });
+/// `main.tf`: its top, then each fleet's section.
+fn main_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
+    // The customer managed policies attached to each role, found once rather than by a
+    // scan of every policy per activation.
+    let mut attached: Vec<Vec<&str>> = vec![Vec::new(); plan.roles.len()];
+    for p in &plan.policies {
+        if let Attachment::Role(r) = p.attachment {
+            attached
+                .get_mut(r)
+                .ok_or_else(|| dangling("role", r))?
+                .push(&p.id.snake);
+        }
     }
-    Ok(MainContext {
-        header,
-        pinned: pinned(plan),
-        data_sources: data_sources(plan),
-        fleets,
-    })
+    let mut out = render::render(
+        MAIN,
+        &MainContext {
+            header,
+            pinned: pinned(plan),
+            data_sources: data_sources(plan),
+        },
+    )?;
+    let mut trusts = Recent::default();
+    let mut documents = Recent::default();
+    for (n, fp) in plan.fleets.iter().enumerate() {
+        let mut f = FleetContext {
+            heading: heading(fp),
+            ..FleetContext::default()
+        };
+        if let Some(i) = fp.role {
+            add_role(&mut f, plan, i, &mut trusts)?;
+        }
+        if let Some(i) = fp.instance_profile {
+            add_instance_profile(&mut f, plan, i)?;
+        }
+        if let Some(i) = fp.policy {
+            add_policy(&mut f, plan, i, &mut documents)?;
+        }
+        if let Some(i) = fp.activation {
+            add_activation(&mut f, plan, i, &attached)?;
+        }
+        let section = render::render(FLEET, &f)?;
+        if n == 0 {
+            // Sections are alike: reserve for all of them at once rather than regrowing
+            // a string of tens of megabytes (what is never written is never mapped in).
+            out.reserve(section.len() * plan.fleets.len() * 3 / 2);
+        }
+        out.push_str(&section);
+    }
+    Ok(out)
+}
+
+/// How many distinct laid-out texts [`Recent`] keeps.
+const RECENT: usize = 8;
+
+/// The last few distinct texts laid out, with what each was laid out from. Bounded, so
+/// that a plan whose fleets all differ costs a few failed comparisons per fleet, not a
+/// search of every earlier fleet.
+struct Recent<'p, K: ?Sized> {
+    entries: Vec<(&'p K, Shared)>,
+}
+
+impl<K: ?Sized> Default for Recent<'_, K> {
+    fn default() -> Self {
+        Recent {
+            entries: Vec::with_capacity(RECENT),
+        }
+    }
+}
+
+impl<'p, K: ?Sized> Recent<'p, K> {
+    /// The text laid out from a key equal to `key`, else `lay_out(key)`, remembered.
+    fn get(
+        &mut self,
+        key: &'p K,
+        same: impl Fn(&K, &K) -> bool,
+        lay_out: impl FnOnce(&K) -> String,
+    ) -> Shared {
+        if let Some((_, text)) = self.entries.iter().find(|(k, _)| same(k, key)) {
+            return text.clone();
+        }
+        let text = Shared(Rc::from(lay_out(key)));
+        if self.entries.len() == RECENT {
+            self.entries.remove(0);
+        }
+        self.entries.push((key, text.clone()));
+        text
+    }
+}
+
+/// Whether two trust policies lay out alike. Destructured so that a field added to the
+/// plan cannot be left out of the comparison.
+fn same_trust(a: &Trust, b: &Trust) -> bool {
+    let Trust {
+        effect,
+        service,
+        action,
+        conditions,
+        fact,
+    } = a;
+    *effect == b.effect
+        && *service == b.service
+        && *action == b.action
+        && *conditions == b.conditions
+        && *fact == b.fact
+}
+
+/// Whether two statements lay out alike (see [`same_trust`]).
+fn same_statement(a: &Statement, b: &Statement) -> bool {
+    let Statement {
+        sid,
+        effect,
+        actions,
+        resources,
+        conditions,
+        facts,
+    } = a;
+    *sid == b.sid
+        && *effect == b.effect
+        && *actions == b.actions
+        && *resources == b.resources
+        && *conditions == b.conditions
+        && *facts == b.facts
+}
+
+fn same_statements(a: &[Statement], b: &[Statement]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_statement(x, y))
+}
+
+/// The section comment of a fleet.
+fn heading(fp: &FleetPlan) -> String {
+    format!(
+        "Fleet {}: {}, {} mode",
+        fp.name,
+        match fp.platform {
+            crate::plan::Platform::Ec2 => "EC2 instances",
+            crate::plan::Platform::Hybrid => "hybrid (on-premises) nodes",
+        },
+        match fp.mode {
+            crate::plan::Mode::ManagedCore => "managed-core",
+            crate::plan::Mode::SessionOnly => "session-only",
+            crate::plan::Mode::ExistingRole => "existing-role",
+        }
+    )
 }
 
 fn dangling(what: &str, i: usize) -> Error {
@@ -488,48 +631,83 @@ fn managed_attachment_name(role: &Role) -> String {
     format!("{}_managed", role.id.snake)
 }
 
-fn condition_args(c: &Condition) -> Vec<Arg> {
+fn condition_body(c: &Condition) -> Body<'_> {
     let mut b = Body::default();
-    b.line("test", hcl_str(c.operator))
-        .line("variable", hcl_str(c.key))
-        .list("values", c.values.iter().map(hcl_expr).collect());
-    b.finish()
+    b.line("test", Val::Str(c.operator))
+        .line("variable", Val::Str(c.key))
+        .list("values", c.values.iter().map(Val::Text).collect());
+    b
 }
 
-fn role_context(plan: &Plan, i: usize) -> Result<RoleContext, Error> {
+/// Writes a `statement` block of an `aws_iam_policy_document` (why comments first), each
+/// line introduced by a newline.
+fn write_statement<'s>(
+    out: &mut String,
+    why: impl IntoIterator<Item = &'s str>,
+    args: &Body,
+    principals: Option<&Body>,
+    conditions: &[Condition],
+) {
+    write_why(out, why);
+    out.push_str("\n  statement {");
+    args.write(out, "    ");
+    if let Some(p) = principals {
+        out.push_str("\n\n    principals {");
+        p.write(out, "      ");
+        out.push_str("\n    }");
+    }
+    for c in conditions {
+        out.push_str("\n\n    condition {");
+        condition_body(c).write(out, "      ");
+        out.push_str("\n    }");
+    }
+    out.push_str("\n  }");
+}
+
+/// The trust policy document's body: its one statement.
+fn trust_body(trust: &Trust) -> String {
+    let mut st = Body::default();
+    st.line("effect", effect(trust.effect))
+        .list("actions", vec![Val::Str(trust.action)]);
+    let mut pr = Body::default();
+    pr.line("type", Val::Str("Service"))
+        .list("identifiers", vec![Val::Text(&trust.service)]);
+    let mut out = String::with_capacity(512);
+    write_statement(
+        &mut out,
+        [trust.fact.summary],
+        &st,
+        Some(&pr),
+        &trust.conditions,
+    );
+    out
+}
+
+fn add_role<'p>(
+    f: &mut FleetContext,
+    plan: &'p Plan,
+    i: usize,
+    trusts: &mut Recent<'p, Trust>,
+) -> Result<(), Error> {
     let role = get_role(plan, i)?;
     let snake = &role.id.snake;
     let trust_name = format!("{snake}_trust");
 
-    let mut st = Body::default();
-    st.line("effect", effect(role.trust.effect))
-        .list("actions", vec![hcl_str(role.trust.action)]);
-    let mut pr = Body::default();
-    pr.line("type", hcl_str("Service"))
-        .list("identifiers", vec![hcl_expr(&role.trust.service)]);
-    let trust = StatementContext {
-        why: wrap(&[role.trust.fact.summary]),
-        args: st.finish(),
-        principals: Some(pr.finish()),
-        conditions: role.trust.conditions.iter().map(condition_args).collect(),
-    };
-
     let mut b = Body::default();
-    b.line("name", hcl_str(&role.name))
-        .line("path", hcl_str(&role.path))
-        .line("description", hcl_str(&role.description))
+    b.line("name", Val::Str(&role.name))
+        .line("path", Val::Str(&role.path))
+        .line("description", Val::Str(&role.description))
         .line(
             "assume_role_policy",
-            format!("data.aws_iam_policy_document.{trust_name}.json"),
+            Val::Ref("data.aws_iam_policy_document.", &trust_name, ".json"),
         );
     if let Some(boundary) = &role.permissions_boundary {
-        b.line("permissions_boundary", hcl_expr(boundary));
+        b.line("permissions_boundary", Val::Text(boundary));
     }
     b.blank().map("tags", tags(&role.tags));
+    f.role_body = Some(b.block_body());
 
-    let managed = if role.managed_policies.is_empty() {
-        None
-    } else {
+    if !role.managed_policies.is_empty() {
         let mut m = Body::default();
         // Keyed by policy name so that each attachment's address stays stable when the
         // list changes.
@@ -537,80 +715,103 @@ fn role_context(plan: &Plan, i: usize) -> Result<RoleContext, Error> {
             "for_each",
             role.managed_policies
                 .iter()
-                .map(|p| (hcl_str(&p.name), hcl_expr(&p.arn)))
+                .map(|p| (Val::Str(&p.name), Val::Text(&p.arn)))
                 .collect(),
         )
         .blank()
-        .line("role", format!("aws_iam_role.{snake}.name"))
-        .line("policy_arn", "each.value");
-        Some(Block {
-            name: managed_attachment_name(role),
-            args: m.finish(),
-        })
-    };
-
-    Ok(RoleContext {
-        trust_name,
-        trust,
-        role: Block {
-            name: snake.clone(),
-            args: b.finish(),
-        },
-        managed,
-    })
-}
-
-fn statement_context(plan: &Plan, s: &Statement) -> StatementContext {
-    let mut b = Body::default();
-    b.line("sid", hcl_str(&s.sid))
-        .line("effect", effect(s.effect))
-        .list("actions", s.actions.iter().map(|a| hcl_str(a)).collect())
-        .list(
-            "resources",
-            s.resources
-                .iter()
-                .map(|r| hcl_expr(&r.arn(&plan.env)))
-                .collect(),
-        );
-    StatementContext {
-        why: wrap(&s.facts.iter().map(|f| f.summary).collect::<Vec<_>>()),
-        args: b.finish(),
-        principals: None,
-        conditions: s.conditions.iter().map(condition_args).collect(),
+        .line("role", Val::Ref("aws_iam_role.", snake, ".name"))
+        .line("policy_arn", Val::Raw("each.value"));
+        f.managed_name = Some(managed_attachment_name(role));
+        f.managed_body = Some(m.block_body());
     }
+
+    f.trust_body = Some(trusts.get(&role.trust, same_trust, trust_body));
+    f.trust_name = Some(trust_name);
+    f.role_name = Some(snake.clone());
+    Ok(())
 }
 
-fn policy_context(plan: &Plan, i: usize) -> Result<PolicyContext, Error> {
+fn add_instance_profile(f: &mut FleetContext, plan: &Plan, i: usize) -> Result<(), Error> {
+    let p = plan
+        .instance_profiles
+        .get(i)
+        .ok_or_else(|| dangling("instance profile", i))?;
+    let role = get_role(plan, p.role)?;
+    let mut b = Body::default();
+    b.line("name", Val::Str(&p.name))
+        .line("path", Val::Str(&p.path))
+        .line("role", Val::Ref("aws_iam_role.", &role.id.snake, ".name"));
+    f.profile_name = Some(p.id.snake.clone());
+    f.profile_body = Some(b.block_body());
+    Ok(())
+}
+
+fn write_policy_statement(out: &mut String, plan: &Plan, s: &Statement) {
+    let arns: Vec<Text> = s.resources.iter().map(|r| r.arn(&plan.env)).collect();
+    let mut b = Body::default();
+    b.line("sid", Val::Str(&s.sid))
+        .line("effect", effect(s.effect))
+        .list("actions", s.actions.iter().map(|a| Val::Str(a)).collect())
+        .list("resources", arns.iter().map(Val::Text).collect());
+    write_statement(
+        out,
+        s.facts.iter().map(|f| f.summary),
+        &b,
+        None,
+        &s.conditions,
+    );
+}
+
+/// A policy document's body: its statements, separated by empty lines.
+fn document_body(plan: &Plan, statements: &[Statement]) -> String {
+    let mut out = String::with_capacity(512 * statements.len());
+    for (n, s) in statements.iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        write_policy_statement(&mut out, plan, s);
+    }
+    out
+}
+
+fn add_policy<'p>(
+    f: &mut FleetContext,
+    plan: &'p Plan,
+    i: usize,
+    documents: &mut Recent<'p, [Statement]>,
+) -> Result<(), Error> {
     let policy = plan.policies.get(i).ok_or_else(|| dangling("policy", i))?;
-    let name = policy.id.snake.clone();
+    let name = &policy.id.snake;
     let mut p = Body::default();
-    p.line("name", hcl_str(&policy.name))
-        .line("path", hcl_str(&policy.path))
-        .line("description", hcl_str(&policy.description))
+    p.line("name", Val::Str(&policy.name))
+        .line("path", Val::Str(&policy.path))
+        .line("description", Val::Str(&policy.description))
         .line(
             "policy",
-            format!("data.aws_iam_policy_document.{name}.json"),
+            Val::Ref("data.aws_iam_policy_document.", name, ".json"),
         );
     let role = match &policy.attachment {
-        Attachment::Role(r) => format!("aws_iam_role.{}.name", get_role(plan, *r)?.id.snake),
-        Attachment::ExistingRole(existing) => hcl_str(existing),
+        Attachment::Role(r) => Val::Ref("aws_iam_role.", &get_role(plan, *r)?.id.snake, ".name"),
+        Attachment::ExistingRole(existing) => Val::Str(existing),
     };
     let mut a = Body::default();
     a.line("role", role)
-        .line("policy_arn", format!("aws_iam_policy.{name}.arn"));
-    Ok(PolicyContext {
-        statements: policy
-            .statements
-            .iter()
-            .map(|s| statement_context(plan, s))
-            .collect(),
-        policy: p.finish(),
-        attachment: a.finish(),
-        name,
-    })
+        .line("policy_arn", Val::Ref("aws_iam_policy.", name, ".arn"));
+    f.document_body = Some(documents.get(&policy.statements, same_statements, |s| {
+        document_body(plan, s)
+    }));
+    f.policy_body = Some(p.block_body());
+    f.attachment_body = Some(a.block_body());
+    f.policy_name = Some(name.clone());
+    Ok(())
 }
 
-fn activation_context(plan: &Plan, i: usize) -> Result<ActivationContext, Error> {
+fn add_activation(
+    f: &mut FleetContext,
+    plan: &Plan,
+    i: usize,
+    attached: &[Vec<&str>],
+) -> Result<(), Error> {
     let act = plan
         .activations
         .get(i)
@@ -618,106 +819,142 @@ fn activation_context(plan: &Plan, i: usize) -> Result<ActivationContext, Error>
     let role = get_role(plan, act.role)?;
     let expiry_name = format!("{}_expiry", act.id.snake);
     let mut e = Body::default();
-    e.line("offset_hours", act.expiry_hours.to_string());
+    e.line("offset_hours", Val::Num(act.expiry_hours));
+    f.expiry_body = Some(e.block_body());
 
     // Every policy attachment of the role, so that no node registers before the role
     // holds its permissions.
-    let mut depends_on = Vec::new();
-    if !role.managed_policies.is_empty() {
-        depends_on.push(format!(
-            "aws_iam_role_policy_attachment.{}",
-            managed_attachment_name(role)
-        ));
-    }
-    for p in &plan.policies {
-        if matches!(p.attachment, Attachment::Role(r) if r == act.role) {
-            depends_on.push(format!("aws_iam_role_policy_attachment.{}", p.id.snake));
-        }
-    }
+    let managed = (!role.managed_policies.is_empty()).then(|| managed_attachment_name(role));
+    let depends_on: Vec<Val> = managed
+        .iter()
+        .map(String::as_str)
+        .chain(attached.get(act.role).into_iter().flatten().copied())
+        .map(|name| Val::Ref("aws_iam_role_policy_attachment.", name, ""))
+        .collect();
 
-    let r = format!("aws_iam_role.{}", role.id.snake);
+    let r = &role.id.snake;
+    // The API wants `path/name` without a leading slash; built from the role's
+    // attributes so that the activation depends on the role.
+    let iam_role =
+        format!("trimprefix(\"${{aws_iam_role.{r}.path}}${{aws_iam_role.{r}.name}}\", \"/\")");
     let mut b = Body::default();
     if let Some(n) = &act.default_instance_name {
-        b.line("name", hcl_str(n));
+        b.line("name", Val::Str(n));
     }
-    b.line("description", hcl_str(&act.description))
-        // The API wants `path/name` without a leading slash; built from the role's
-        // attributes so that the activation depends on the role.
-        .line(
-            "iam_role",
-            format!("trimprefix(\"${{{r}.path}}${{{r}.name}}\", \"/\")"),
-        )
-        .line("registration_limit", act.registration_limit.to_string())
+    b.line("description", Val::Str(&act.description))
+        .line("iam_role", Val::Raw(&iam_role))
+        .line("registration_limit", Val::Num(act.registration_limit))
         .line(
             "expiration_date",
-            format!("time_offset.{expiry_name}.rfc3339"),
+            Val::Ref("time_offset.", &expiry_name, ".rfc3339"),
         )
         .blank()
         .map("tags", tags(&act.tags));
     if !depends_on.is_empty() {
         b.blank().list("depends_on", depends_on);
     }
-    Ok(ActivationContext {
-        expiry: Block {
-            name: expiry_name,
-            args: e.finish(),
-        },
-        activation: Block {
-            name: act.id.snake.clone(),
-            args: b.finish(),
-        },
-    })
+    f.activation_body = Some(b.block_body());
+    f.expiry_name = Some(expiry_name);
+    f.activation_name = Some(act.id.snake.clone());
+    Ok(())
 }
 
 /// One output block.
-fn output(name: &str, description: &str, value: String, sensitive: bool) -> Block {
+fn output(name: String, description: &str, value: Val, sensitive: bool) -> Block {
     let mut b = Body::default();
-    b.line("description", hcl_str(description))
+    b.line("description", Val::Str(description))
         .line("value", value);
     if sensitive {
-        b.line("sensitive", "true");
+        b.line("sensitive", Val::Raw("true"));
     }
     Block {
-        name: name.to_string(),
-        args: b.finish(),
+        name,
+        body: b.block_body(),
     }
 }
 
-fn outputs(plan: &Plan) -> Result<Vec<Block>, Error> {
-    let mut out = Vec::new();
-    for o in &plan.outputs {
-        let value = match o.value {
-            OutputValue::RoleArn { role } => {
-                format!("aws_iam_role.{}.arn", get_role(plan, role)?.id.snake)
-            }
-            OutputValue::RoleName { role } => {
-                format!("aws_iam_role.{}.name", get_role(plan, role)?.id.snake)
-            }
-            OutputValue::InstanceProfileName { profile } => {
-                let p = plan
-                    .instance_profiles
-                    .get(profile)
-                    .ok_or_else(|| dangling("instance profile", profile))?;
-                format!("aws_iam_instance_profile.{}.name", p.id.snake)
-            }
-        };
-        out.push(output(&o.id.snake, &o.description, value, false));
-    }
-    for a in &plan.activations {
-        let fleet = &get_role(plan, a.role)?.fleet;
-        let res = format!("aws_ssm_activation.{}", a.id.snake);
-        out.push(output(
-            &Ident::new(&format!("{}-id", a.id.kebab)).snake,
+fn plan_output(plan: &Plan, o: &crate::plan::Output) -> Result<Block, Error> {
+    let value = match o.value {
+        OutputValue::RoleArn { role } => {
+            Val::Ref("aws_iam_role.", &get_role(plan, role)?.id.snake, ".arn")
+        }
+        OutputValue::RoleName { role } => {
+            Val::Ref("aws_iam_role.", &get_role(plan, role)?.id.snake, ".name")
+        }
+        OutputValue::InstanceProfileName { profile } => {
+            let p = plan
+                .instance_profiles
+                .get(profile)
+                .ok_or_else(|| dangling("instance profile", profile))?;
+            Val::Ref("aws_iam_instance_profile.", &p.id.snake, ".name")
+        }
+    };
+    Ok(output(o.id.snake.clone(), &o.description, value, false))
+}
+
+/// The id and the (secret) code of an activation.
+fn activation_outputs(
+    plan: &Plan,
+    a: &crate::plan::Activation,
+    suffixes: &[Ident; 2],
+) -> Result<[Block; 2], Error> {
+    let fleet = &get_role(plan, a.role)?.fleet;
+    let name = &a.id.snake;
+    Ok([
+        output(
+            a.id.suffixed(&suffixes[0]).snake,
             &format!("Activation id to register the nodes of fleet {fleet} with"),
-            format!("{res}.id"),
+            Val::Ref("aws_ssm_activation.", name, ".id"),
             false,
-        ));
-        out.push(output(
-            &Ident::new(&format!("{}-code", a.id.kebab)).snake,
+        ),
+        output(
+            a.id.suffixed(&suffixes[1]).snake,
             &format!("Activation code to register the nodes of fleet {fleet} with (secret)"),
-            format!("{res}.activation_code"),
+            Val::Ref("aws_ssm_activation.", name, ".activation_code"),
             true,
-        ));
+        ),
+    ])
+}
+
+/// `outputs.tf`, a run of outputs at a time: the plan's outputs, then each activation's.
+fn outputs_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
+    let plan_outputs = plan.outputs.iter().map(|o| plan_output(plan, o));
+    let suffixes = [Ident::new("id"), Ident::new("code")];
+    let activation_outputs = plan
+        .activations
+        .iter()
+        .flat_map(|a| match activation_outputs(plan, a, &suffixes) {
+            Ok([id, code]) => [Some(Ok(id)), Some(Ok(code))],
+            Err(e) => [Some(Err(e)), None],
+        })
+        .flatten();
+    let total = plan.outputs.len() + 2 * plan.activations.len();
+    let mut blocks = plan_outputs.chain(activation_outputs);
+    let mut out = String::new();
+    let mut header = Some(header);
+    // Runs of [`RUN`] outputs; the first run (which a file without outputs also gets)
+    // carries the header.
+    loop {
+        let outputs = blocks
+            .by_ref()
+            .take(RUN)
+            .collect::<Result<Vec<Block>, Error>>()?;
+        if outputs.is_empty() && header.is_none() {
+            break;
+        }
+        let n = outputs.len();
+        let text = render::render(
+            OUTPUTS,
+            &OutputsContext {
+                header: header.take(),
+                outputs,
+            },
+        )?;
+        if out.is_empty() {
+            // Outputs are alike: reserve for all of them at once rather than regrowing.
+            out.reserve(text.len() / n.max(1) * total * 5 / 4);
+        }
+        out.push_str(&text);
     }
     Ok(out)
 }
@@ -743,14 +980,26 @@ mod tests {
     #[test]
     fn runs_of_single_line_arguments_align_and_multi_line_values_break_them() {
         let mut b = Body::default();
-        b.line("sid", "\"A\"")
-            .line("effect", "\"Allow\"")
-            .list("actions", vec!["\"a\"".into(), "\"b\"".into()])
-            .list("resources", vec!["\"*\"".into()])
+        b.line("sid", Val::Str("A"))
+            .line("effect", Val::Str("Allow"))
+            .list("actions", vec![Val::Str("a"), Val::Str("b")])
+            .list("resources", vec![Val::Str("*")])
             .blank()
-            .line("x", "1")
-            .line("yy", "2");
-        let keys: Vec<String> = b.finish().into_iter().map(|a| a.key).collect();
+            .line("x", Val::Num(1))
+            .line("yy", Val::Num(2));
+        let mut out = String::new();
+        b.write(&mut out, "  ");
+        // The key of each argument line (not of list items, brackets or blank lines).
+        let keys: Vec<&str> = out
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .filter_map(|l| {
+                l.trim_start()
+                    .split(" = ")
+                    .next()
+                    .filter(|_| l.contains(" = "))
+            })
+            .collect();
         assert_eq!(
             keys,
             ["sid   ", "effect", "actions", "resources", "x ", "yy"]
@@ -832,6 +1081,43 @@ mod tests {
             );
         }
         assert_eq!(live_templates(&main).len(), live_templates(base).len());
+    }
+
+    #[test]
+    fn shared_statements_follow_each_policy() {
+        // Fleets whose statements are equal share one layout; a fleet whose statements
+        // differ in the middle of a run of equal ones gets its own.
+        let mut plan = example_plan("mixed-fleets");
+        let base = plan.policies[0].clone();
+        let mut policies = Vec::new();
+        for n in 0..12 {
+            let mut p = base.clone();
+            if n == 5 {
+                p.statements[0].sid = "Changed${x}".into();
+            }
+            policies.push(p);
+        }
+        plan.policies = policies;
+        let docs: Vec<String> = {
+            let mut documents: Recent<[Statement]> = Recent::default();
+            plan.policies
+                .iter()
+                .map(|p| {
+                    documents
+                        .get(&p.statements, same_statements, |s| document_body(&plan, s))
+                        .0
+                        .to_string()
+                })
+                .collect()
+        };
+        let expected: Vec<String> = plan
+            .policies
+            .iter()
+            .map(|p| document_body(&plan, &p.statements))
+            .collect();
+        assert_eq!(docs, expected);
+        assert!(docs[5].contains(r#"sid    = "Changed$${x}""#));
+        assert!(docs.iter().filter(|d| d.contains("Changed")).count() == 1);
     }
 
     #[test]
