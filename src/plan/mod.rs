@@ -288,27 +288,36 @@ pub struct Plan {
 impl Plan {
     /// Every pseudo value any text of the plan uses, in a fixed order.
     pub fn pseudos(&self) -> std::collections::BTreeSet<Pseudo> {
+        const ALL: usize = 4;
         let mut set = std::collections::BTreeSet::new();
-        let mut add = |t: &Text| set.extend(t.pseudos());
+        // Large plans repeat the same shapes, so every pseudo value shows up within the
+        // first fleets; stop looking once all four are seen.
         for role in &self.roles {
-            add(&role.trust.service);
-            role.trust
-                .conditions
+            if set.len() == ALL {
+                return set;
+            }
+            set.extend(role.trust.service.pseudos());
+            for c in &role.trust.conditions {
+                c.values.iter().for_each(|v| set.extend(v.pseudos()));
+            }
+            role.managed_policies
                 .iter()
-                .flat_map(|c| &c.values)
-                .for_each(&mut add);
-            role.managed_policies.iter().for_each(|m| add(&m.arn));
+                .for_each(|m| set.extend(m.arn.pseudos()));
             if let Some(b) = &role.permissions_boundary {
-                add(b);
+                set.extend(b.pseudos());
             }
         }
         for policy in &self.policies {
             for st in &policy.statements {
-                st.resources.iter().for_each(|r| add(&r.arn(&self.env)));
-                st.conditions
+                if set.len() == ALL {
+                    return set;
+                }
+                st.resources
                     .iter()
-                    .flat_map(|c| &c.values)
-                    .for_each(&mut add);
+                    .for_each(|r| set.extend(r.arn(&self.env).pseudos()));
+                for c in &st.conditions {
+                    c.values.iter().for_each(|v| set.extend(v.pseudos()));
+                }
             }
         }
         set
