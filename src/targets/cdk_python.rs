@@ -10,8 +10,15 @@
 //! arguments do not fit on one line are exploded one argument a line with a trailing
 //! ("magic") comma, which `black` keeps; everything else is written on one line. The
 //! decision is made here, in [`Py::lay`], so that templates only place the pieces.
+//!
+//! Specs may hold thousands of fleets. Each resource of the module is written here as
+//! one laid-out, escaped statement, and the module is rendered a run of fleets at a time
+//! (see [`construct`]): the template does no per-value work and no context holds every
+//! fleet, which keeps time and memory linear and small.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::PathBuf;
 
 use heck::ToUpperCamelCase;
@@ -20,10 +27,10 @@ use serde::Serialize;
 use super::{activation, Options, OutFile, Target};
 use crate::error::Error;
 use crate::plan::{
-    Attachment, Condition, Effect, Ident, Mode, OutputValue, Piece, Plan, Platform, Role,
-    Statement, Text,
+    Attachment, Condition, Effect, FleetPlan, Ident, InstanceProfile, Mode, Output, OutputValue,
+    Piece, Plan, Platform, Policy, Resource, Role, Statement, Text,
 };
-use crate::render::escape::{py_str, CDK_PSEUDO};
+use crate::render::escape::{push_py_str, py_str, CDK_PSEUDO};
 use crate::render::{self, Template};
 
 const CONSTRUCT: &str = "cdk-python/construct.py";
@@ -78,10 +85,9 @@ impl Target for CdkPython {
     fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {
         let module = format!("{}_ssm_access", plan.project.snake);
         let class_name = format!("{}SsmAccess", plan.project.upper_camel);
-        let ctx = module_context(plan, &module, &class_name)?;
         let mut files = vec![OutFile {
             path: PathBuf::from(format!("{module}.py")),
-            contents: render::render(CONSTRUCT, &ctx)?,
+            contents: construct(plan, &module, &class_name)?,
         }];
         if options.scaffold {
             let app = app_context(plan, &module, &class_name);
@@ -105,9 +111,35 @@ impl Target for CdkPython {
     }
 }
 
-/// Context of `templates/cdk-python/construct.py.tera`.
-#[derive(Serialize)]
-struct ModuleContext<'a> {
+/// Which part of `construct.py.tera` one render writes. The template holds the whole
+/// module in file order; [`construct`] renders its parts in that order and appends them.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Part {
+    /// Header comment, module docstring, imports and class docstring.
+    Head,
+    /// A run of attribute declarations.
+    Attributes,
+    /// The start of `__init__`.
+    Init,
+    /// A run of fleet blocks.
+    Fleets,
+    /// A run of `cdk.CfnOutput`s (the first run with the section comment).
+    Outputs,
+    /// The final line break.
+    End,
+}
+
+/// Context of one render of `templates/cdk-python/construct.py.tera`.
+///
+/// Everything that comes from the plan is already escaped (`py_str`, `py_text`) and
+/// laid out, so that the template only places pieces, calling no filter and no macro.
+/// Attributes, fleets and outputs come [`CHUNK`] at a time: a spec with thousands of
+/// fleets never puts all of them in one context.
+#[derive(Serialize, Clone, Copy)]
+struct ModuleContext<'a, 'c> {
+    /// The part to write.
+    part: Part,
     /// The project name (comments and docstrings).
     project: &'a str,
     /// The module's name, for the usage example.
@@ -119,23 +151,15 @@ struct ModuleContext<'a> {
     imports_cdk: bool,
     /// Whether `create-activations.sh` is written beside the module.
     has_activations: bool,
-    /// The typed public attributes, declared on the class with a docstring each.
-    attributes: Vec<Attribute>,
-    /// The resources, grouped by fleet in spec order.
-    fleets: Vec<FleetBlock<'a>>,
-    /// `cdk.CfnOutput`s, in plan order.
-    outputs: Vec<OutputBlock<'a>>,
-}
-
-/// A public attribute of the construct.
-#[derive(Serialize)]
-struct Attribute {
-    /// Python attribute name (`web_role`).
-    name: String,
-    /// Its type (`iam.Role`).
-    type_name: &'static str,
-    /// One-line docstring.
-    doc: String,
+    /// The typed public attributes of this run, each its annotation and docstring
+    /// (see [`fleet_attributes`]).
+    attributes: &'c [String],
+    /// The fleets of this run, in spec order.
+    fleets: &'c [FleetBlock<'a>],
+    /// The `cdk.CfnOutput(...)` statements of this run, in plan order.
+    outputs: &'c [String],
+    /// Whether this run of outputs is the first, which opens the section.
+    outputs_heading: bool,
 }
 
 /// The resources of one fleet.
@@ -143,67 +167,21 @@ struct Attribute {
 struct FleetBlock<'a> {
     /// Fleet name, for the comment above its resources.
     name: &'a str,
+    /// The fleet's platform, for the same comment.
     platform: Platform,
+    /// The fleet's mode, for the same comment.
     mode: Mode,
-    role: Option<RoleBlock<'a>>,
-    instance_profile: Option<ProfileBlock<'a>>,
-    policy: Option<PolicyBlock<'a>>,
-}
-
-/// An `iam.Role`.
-#[derive(Serialize)]
-struct RoleBlock<'a> {
-    /// Attribute holding the role (`web_role`).
-    attr: &'a str,
-    /// Construct id (`WebRole`).
-    construct_id: &'a str,
-    name: &'a str,
-    path: &'a str,
-    description: &'a str,
-    /// The `assumed_by` value, laid out for its place in the call.
-    assumed_by: String,
-    /// The `managed_policies` value, when the role has AWS managed policies.
-    managed_policies: Option<String>,
-    /// The `permissions_boundary` value, when the spec sets one.
-    permissions_boundary: Option<String>,
-    /// One `cdk.Tags.of(...).add(...)` statement per tag, sorted by key.
-    tags: Vec<String>,
-    /// A hybrid activation's service role, whose identity must not change.
+    /// Whether the role is a hybrid activation's service role, whose identity must not
+    /// change.
     hybrid: bool,
-}
-
-/// An `iam.InstanceProfile`.
-#[derive(Serialize)]
-struct ProfileBlock<'a> {
-    attr: &'a str,
-    construct_id: &'a str,
-    /// Attribute holding the profile's role.
-    role_attr: &'a str,
-    name: &'a str,
-    path: &'a str,
-}
-
-/// An `iam.ManagedPolicy` with the plan's statements.
-#[derive(Serialize)]
-struct PolicyBlock<'a> {
-    attr: &'a str,
-    construct_id: &'a str,
-    name: &'a str,
-    path: &'a str,
-    description: &'a str,
-    /// The `statements` value, laid out.
-    statements: String,
-    /// The `roles` value, laid out (a generated role or an imported existing one).
-    roles: String,
-}
-
-/// A `cdk.CfnOutput`.
-#[derive(Serialize)]
-struct OutputBlock<'a> {
-    construct_id: &'a str,
-    /// The Python expression of the value (an attribute of a generated resource).
-    value: String,
-    description: &'a str,
+    /// The fleet's statements of `__init__`, in order: `self.<attr> = iam.Role(...)`
+    /// unless the fleet uses an existing role, one `cdk.Tags.of(...).add(...)` per tag
+    /// of the role (sorted by key), `self.<attr> = iam.InstanceProfile(...)` for an EC2
+    /// fleet with a generated role, and `self.<attr> = iam.ManagedPolicy(...)` when the
+    /// fleet needs statements. Each is laid out by [`call_statement`] (or, for tags,
+    /// [`Py::lay`]): the first line without indentation (the template places it), the
+    /// following lines with theirs.
+    statements: Vec<String>,
 }
 
 /// Context of the scaffold templates (`app.py`, `cdk.json`, `requirements.txt`).
@@ -225,170 +203,439 @@ struct AppContext<'a> {
     constructs_requirement: &'static str,
 }
 
-fn module_context<'a>(
-    plan: &'a Plan,
-    module: &'a str,
-    class_name: &'a str,
-) -> Result<ModuleContext<'a>, Error> {
-    let mut ids = ConstructIds::new(plan);
-    let mut attributes = Vec::new();
-    let mut fleets = Vec::new();
-    for fleet in &plan.fleets {
-        let fleet_id = Ident::new(&fleet.name);
-        let role = fleet.role.map(|i| role_at(plan, i)).transpose()?;
-        let role_block = role.map(|r| role_block(r, &mut ids));
-        if let Some(r) = role {
-            attributes.push(Attribute {
-                name: r.id.snake.clone(),
-                type_name: "iam.Role",
-                doc: match r.platform {
-                    Platform::Ec2 => format!(
-                        "Role of fleet {}; its instances get it through an instance profile.",
-                        fleet.name
-                    ),
-                    Platform::Hybrid => format!(
-                        "Service role of fleet {}, named by its hybrid activation.",
-                        fleet.name
-                    ),
-                },
-            });
-        }
-        let profile_block = match fleet.instance_profile {
-            Some(i) => {
-                let p = plan
-                    .instance_profiles
-                    .get(i)
-                    .ok_or_else(|| missing("instance profile", i))?;
-                let r = role_at(plan, p.role)?;
-                attributes.push(Attribute {
-                    name: p.id.snake.clone(),
-                    type_name: "iam.InstanceProfile",
-                    doc: format!(
-                        "Instance profile to attach to the EC2 instances of fleet {}.",
-                        fleet.name
-                    ),
-                });
-                Some(ProfileBlock {
-                    attr: &p.id.snake,
-                    construct_id: &p.id.upper_camel,
-                    role_attr: &r.id.snake,
-                    name: &p.name,
-                    path: &p.path,
-                })
-            }
-            None => None,
-        };
-        let policy_block = match fleet.policy {
-            Some(i) => {
-                let p = plan.policies.get(i).ok_or_else(|| missing("policy", i))?;
-                let role = match &p.attachment {
-                    Attachment::Role(r) => {
-                        Py::atom(format!("self.{}", role_at(plan, *r)?.id.snake))
-                    }
-                    Attachment::ExistingRole(name) => Py::call(
-                        "iam.Role.from_role_name",
-                        vec![
-                            Py::atom("self"),
-                            Py::atom(py_str(
-                                &ids.fresh(format!("{}ExistingRole", fleet_id.upper_camel)),
-                            )),
-                            Py::atom(py_str(name)),
-                        ],
-                    ),
-                };
-                attributes.push(Attribute {
-                    name: p.id.snake.clone(),
-                    type_name: "iam.ManagedPolicy",
-                    doc: match &p.attachment {
-                        Attachment::Role(_) => format!(
-                            "Session Manager policy of fleet {}, attached to its role.",
-                            fleet.name
-                        ),
-                        Attachment::ExistingRole(_) => format!(
-                            "Session Manager policy of fleet {}, attached to its existing role.",
-                            fleet.name
-                        ),
-                    },
-                });
-                let statements =
-                    Py::List(p.statements.iter().map(|s| statement(plan, s)).collect());
-                Some(PolicyBlock {
-                    attr: &p.id.snake,
-                    construct_id: &p.id.upper_camel,
-                    name: &p.name,
-                    path: &p.path,
-                    description: &p.description,
-                    statements: statements.lay_arg("statements"),
-                    roles: Py::List(vec![role]).lay_arg("roles"),
-                })
-            }
-            None => None,
-        };
-        fleets.push(FleetBlock {
-            name: &fleet.name,
-            platform: fleet.platform,
-            mode: fleet.mode,
-            role: role_block,
-            instance_profile: profile_block,
-            policy: policy_block,
-        });
-    }
-    let outputs = plan
-        .outputs
-        .iter()
-        .map(|o| {
-            let value = match o.value {
-                OutputValue::RoleArn { role } => {
-                    format!("self.{}.role_arn", role_at(plan, role)?.id.snake)
-                }
-                OutputValue::RoleName { role } => {
-                    format!("self.{}.role_name", role_at(plan, role)?.id.snake)
-                }
-                OutputValue::InstanceProfileName { profile } => format!(
-                    "self.{}.instance_profile_name",
-                    plan.instance_profiles
-                        .get(profile)
-                        .ok_or_else(|| missing("instance profile", profile))?
-                        .id
-                        .snake
-                ),
-            };
-            Ok(OutputBlock {
-                construct_id: &o.id.upper_camel,
-                value,
-                description: &o.description,
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let imports_cdk = !outputs.is_empty()
-        || plan.roles.iter().any(|r| !r.tags.is_empty())
-        || !plan.pseudos().is_empty();
-    Ok(ModuleContext {
+/// Attributes, fleets or outputs per render of their part of `construct.py.tera`: enough
+/// that per-render costs vanish, few enough that a context stays small.
+const CHUNK: usize = 64;
+
+/// Renders the module: every part of `construct.py.tera` in file order, the parts that
+/// repeat [`CHUNK`] items at a time, appended to one buffer.
+fn construct(plan: &Plan, module: &str, class_name: &str) -> Result<String, Error> {
+    construct_in_runs(plan, module, class_name, CHUNK)
+}
+
+/// [`construct`] with `run` items a render (the same text whatever `run` is).
+fn construct_in_runs(
+    plan: &Plan,
+    module: &str,
+    class_name: &str,
+    run: usize,
+) -> Result<String, Error> {
+    let base = ModuleContext {
+        part: Part::Head,
         project: &plan.project.kebab,
         module,
         class_name,
-        imports_cdk,
+        imports_cdk: !plan.outputs.is_empty()
+            || plan.roles.iter().any(|r| !r.tags.is_empty())
+            || !plan.pseudos().is_empty(),
         has_activations: !plan.activations.is_empty(),
-        attributes,
-        fleets,
-        outputs,
+        attributes: &[],
+        fleets: &[],
+        outputs: &[],
+        outputs_heading: false,
+    };
+    let head = render::render(CONSTRUCT, &base)?;
+    let init = render::render(
+        CONSTRUCT,
+        &ModuleContext {
+            part: Part::Init,
+            ..base
+        },
+    )?;
+    let end = render::render(
+        CONSTRUCT,
+        &ModuleContext {
+            part: Part::End,
+            ..base
+        },
+    )?;
+
+    // The repeated parts, each a lazy sequence of rendered runs.
+    let mut attributes = Vec::with_capacity(3 * run);
+    let mut attribute_runs = plan.fleets.chunks(run).map(|chunk| {
+        attributes.clear();
+        for fleet in chunk {
+            fleet_attributes(plan, fleet, &mut attributes)?;
+        }
+        let ctx = ModuleContext {
+            part: Part::Attributes,
+            attributes: &attributes,
+            ..base
+        };
+        render::render(CONSTRUCT, &ctx)
+    });
+    let mut ids = ConstructIds::new(plan);
+    let mut shared = Shared::default();
+    let mut fleets = Vec::with_capacity(run);
+    let mut fleet_runs = plan.fleets.chunks(run).map(|chunk| {
+        fleets.clear();
+        for fleet in chunk {
+            fleets.push(fleet_block(plan, fleet, &mut ids, &mut shared)?);
+        }
+        let ctx = ModuleContext {
+            part: Part::Fleets,
+            fleets: &fleets,
+            ..base
+        };
+        render::render(CONSTRUCT, &ctx)
+    });
+    let mut outputs = Vec::with_capacity(run);
+    let mut output_runs = plan.outputs.chunks(run).enumerate().map(|(n, chunk)| {
+        outputs.clear();
+        for o in chunk {
+            outputs.push(output_statement(plan, o)?);
+        }
+        let ctx = ModuleContext {
+            part: Part::Outputs,
+            outputs: &outputs,
+            outputs_heading: n == 0,
+            ..base
+        };
+        render::render(CONSTRUCT, &ctx)
+    });
+
+    // The first run of each part is rendered before the module's buffer is allocated,
+    // to size it once for the whole module (capacity never written to costs no memory)
+    // rather than doubling, and copying, a buffer of tens of megabytes.
+    let first_attributes = attribute_runs.next().transpose()?.unwrap_or_default();
+    let first_fleets = fleet_runs.next().transpose()?.unwrap_or_default();
+    let first_outputs = output_runs.next().transpose()?.unwrap_or_default();
+    let estimate = |first: &str, items: usize| {
+        let per_item = first.len() / items.clamp(1, run) + 1;
+        per_item * items
+    };
+    let size = head.len()
+        + estimate(&first_attributes, plan.fleets.len())
+        + init.len()
+        + estimate(&first_fleets, plan.fleets.len())
+        + estimate(&first_outputs, plan.outputs.len())
+        + end.len();
+    let mut out = String::with_capacity(size + size / 8);
+
+    out.push_str(&head);
+    out.push_str(&first_attributes);
+    for text in attribute_runs {
+        out.push_str(&text?);
+    }
+    out.push_str(&init);
+    out.push_str(&first_fleets);
+    for text in fleet_runs {
+        out.push_str(&text?);
+    }
+    out.push_str(&first_outputs);
+    for text in output_runs {
+        out.push_str(&text?);
+    }
+    out.push_str(&end);
+    Ok(out)
+}
+
+/// What makes two statements render the same: everything but their facts.
+type StatementKey<'p> = (
+    &'p str,
+    &'static str,
+    &'p [&'static str],
+    &'p [Resource],
+    &'p [Condition],
+);
+
+/// Laid-out values that many fleets share, each laid out once: fleets of the same
+/// platform and mode get equal principals and statements, and laying those out is most
+/// of the work. Keys are the plan values that decide the text, so equal keys give equal
+/// text; lookups are logarithmic, so the cost stays linear in fleets.
+#[derive(Default)]
+struct Shared<'p> {
+    principals: BTreeMap<(&'p Text, &'p [Condition]), String>,
+    statement_lists: BTreeMap<Vec<StatementKey<'p>>, String>,
+    policy_ids: BTreeMap<&'p str, String>,
+}
+
+impl<'p> Shared<'p> {
+    /// The construct id part of an AWS managed policy name.
+    fn policy_id(&mut self, name: &'p str) -> &str {
+        self.policy_ids
+            .entry(name)
+            .or_insert_with(|| name.to_upper_camel_case())
+    }
+
+    /// The `assumed_by` value of a role.
+    fn principal(&mut self, role: &'p Role) -> &str {
+        let key = (&role.trust.service, role.trust.conditions.as_slice());
+        self.principals.entry(key).or_insert_with(|| {
+            let principal = Py::call(
+                "iam.ServicePrincipal.from_static_service_principle_name",
+                vec![Py::atom(py_text(&role.trust.service))],
+            );
+            let assumed_by = if role.trust.conditions.is_empty() {
+                principal
+            } else {
+                Py::Method(
+                    Box::new(principal),
+                    "with_conditions",
+                    vec![(None, conditions(&role.trust.conditions))],
+                )
+            };
+            assumed_by.lay_arg("assumed_by")
+        })
+    }
+
+    /// The `statements` value of a policy.
+    fn statements(&mut self, plan: &Plan, statements: &'p [Statement]) -> &str {
+        let key: Vec<StatementKey<'p>> = statements
+            .iter()
+            .map(|s| {
+                (
+                    s.sid.as_str(),
+                    effect(s.effect),
+                    s.actions.as_slice(),
+                    s.resources.as_slice(),
+                    s.conditions.as_slice(),
+                )
+            })
+            .collect();
+        self.statement_lists.entry(key).or_insert_with(|| {
+            Py::List(statements.iter().map(|s| statement(plan, s)).collect()).lay_arg("statements")
+        })
+    }
+}
+
+/// The typed attributes a fleet's resources are held in, in the order the fleet block
+/// creates them: `name: Type`, then on its own line the docstring. Attribute names and
+/// the fleet names in the docstrings are plan identifiers (lowercase letters, digits,
+/// hyphens and underscores), which need no escaping in either place.
+fn fleet_attributes(
+    plan: &Plan,
+    fleet: &FleetPlan,
+    attributes: &mut Vec<String>,
+) -> Result<(), Error> {
+    let mut push = |name: &str, type_name: &str, doc: [&str; 3]| {
+        let len = name.len() + type_name.len() + doc.iter().map(|d| d.len()).sum::<usize>();
+        let mut a = String::with_capacity(len + 16);
+        a.push_str(name);
+        a.push_str(": ");
+        a.push_str(type_name);
+        a.push_str("\n    \"\"\"");
+        doc.iter().for_each(|d| a.push_str(d));
+        a.push_str("\"\"\"");
+        attributes.push(a);
+    };
+    if let Some(i) = fleet.role {
+        let r = role_at(plan, i)?;
+        let doc = match r.platform {
+            Platform::Ec2 => [
+                "Role of fleet ",
+                &fleet.name,
+                "; its instances get it through an instance profile.",
+            ],
+            Platform::Hybrid => [
+                "Service role of fleet ",
+                &fleet.name,
+                ", named by its hybrid activation.",
+            ],
+        };
+        push(&r.id.snake, "iam.Role", doc);
+    }
+    if let Some(i) = fleet.instance_profile {
+        let p = profile_at(plan, i)?;
+        let doc = [
+            "Instance profile to attach to the EC2 instances of fleet ",
+            &fleet.name,
+            ".",
+        ];
+        push(&p.id.snake, "iam.InstanceProfile", doc);
+    }
+    if let Some(i) = fleet.policy {
+        let p = policy_at(plan, i)?;
+        let doc = match &p.attachment {
+            Attachment::Role(_) => [
+                "Session Manager policy of fleet ",
+                &fleet.name,
+                ", attached to its role.",
+            ],
+            Attachment::ExistingRole(_) => [
+                "Session Manager policy of fleet ",
+                &fleet.name,
+                ", attached to its existing role.",
+            ],
+        };
+        push(&p.id.snake, "iam.ManagedPolicy", doc);
+    }
+    Ok(())
+}
+
+/// The resources of a fleet.
+fn fleet_block<'a>(
+    plan: &'a Plan,
+    fleet: &'a FleetPlan,
+    ids: &mut ConstructIds<'a>,
+    shared: &mut Shared<'a>,
+) -> Result<FleetBlock<'a>, Error> {
+    let role = fleet.role.map(|i| role_at(plan, i)).transpose()?;
+    let mut statements = Vec::with_capacity(4);
+    if let Some(r) = role {
+        statements.push(role_statement(r, ids, shared));
+        push_tag_statements(r, &mut statements);
+    }
+    if let Some(i) = fleet.instance_profile {
+        let p = profile_at(plan, i)?;
+        let profile_role = role_at(plan, p.role)?;
+        statements.push(call_statement(
+            Some(&p.id.snake),
+            "iam.InstanceProfile",
+            &[
+                ("", Arg::Code("self")),
+                ("", Arg::Str(&p.id.upper_camel)),
+                ("role", Arg::SelfAttr(&profile_role.id.snake)),
+                ("instance_profile_name", Arg::Str(&p.name)),
+                ("path", Arg::Str(&p.path)),
+            ],
+        ));
+    }
+    if let Some(i) = fleet.policy {
+        let p = policy_at(plan, i)?;
+        let role = match &p.attachment {
+            Attachment::Role(r) => Py::atom(format!("self.{}", role_at(plan, *r)?.id.snake)),
+            Attachment::ExistingRole(name) => Py::call(
+                "iam.Role.from_role_name",
+                vec![
+                    Py::atom("self"),
+                    Py::atom(py_str(&ids.fresh(format!(
+                        "{}ExistingRole",
+                        Ident::new(&fleet.name).upper_camel
+                    )))),
+                    Py::atom(py_str(name)),
+                ],
+            ),
+        };
+        // Laid out before the statements, which borrow `shared`, are looked up.
+        let roles = Py::List(vec![role]).lay_arg("roles");
+        statements.push(call_statement(
+            Some(&p.id.snake),
+            "iam.ManagedPolicy",
+            &[
+                ("", Arg::Code("self")),
+                ("", Arg::Str(&p.id.upper_camel)),
+                ("managed_policy_name", Arg::Str(&p.name)),
+                ("path", Arg::Str(&p.path)),
+                ("description", Arg::Str(&p.description)),
+                (
+                    "statements",
+                    Arg::Code(shared.statements(plan, &p.statements)),
+                ),
+                ("roles", Arg::Code(&roles)),
+            ],
+        ));
+    }
+    Ok(FleetBlock {
+        name: &fleet.name,
+        platform: fleet.platform,
+        mode: fleet.mode,
+        hybrid: role.is_some_and(|r| r.platform == Platform::Hybrid),
+        statements,
     })
 }
 
-fn role_block<'a>(role: &'a Role, ids: &mut ConstructIds) -> RoleBlock<'a> {
-    let principal = Py::call(
-        "iam.ServicePrincipal.from_static_service_principle_name",
-        vec![Py::atom(py_text(&role.trust.service))],
-    );
-    let assumed_by = if role.trust.conditions.is_empty() {
-        principal
-    } else {
-        Py::Method(
-            Box::new(principal),
-            "with_conditions",
-            vec![(None, conditions(&role.trust.conditions))],
-        )
+/// A `cdk.CfnOutput`.
+fn output_statement(plan: &Plan, o: &Output) -> Result<String, Error> {
+    let (attr, property) = match o.value {
+        OutputValue::RoleArn { role } => (&role_at(plan, role)?.id.snake, "role_arn"),
+        OutputValue::RoleName { role } => (&role_at(plan, role)?.id.snake, "role_name"),
+        OutputValue::InstanceProfileName { profile } => (
+            &profile_at(plan, profile)?.id.snake,
+            "instance_profile_name",
+        ),
     };
+    Ok(call_statement(
+        None,
+        "cdk.CfnOutput",
+        &[
+            ("", Arg::Code("self")),
+            ("", Arg::Str(&o.id.upper_camel)),
+            ("value", Arg::Property(attr, property)),
+            ("description", Arg::Str(&o.description)),
+        ],
+    ))
+}
+
+/// An argument of a [`call_statement`].
+enum Arg<'s> {
+    /// Python code, laid out for its place already.
+    Code(&'s str),
+    /// A string, written as a Python literal by [`push_py_str`].
+    Str(&'s str),
+    /// `self.<attribute>`.
+    SelfAttr(&'s str),
+    /// `self.<attribute>.<property>`.
+    Property(&'s str, &'static str),
+}
+
+/// A call statement of `__init__` (`self.<attr> = <callee>(...)`, or the bare call):
+/// every resource call is written one argument a line at [`ARG_INDENT`], each with a
+/// trailing comma (which `black` keeps), and `)` at [`BODY_INDENT`]. Arguments are
+/// `(keyword, value)`, positional when the keyword is empty. The first line carries no
+/// indentation: the template places it.
+fn call_statement(attr: Option<&str>, callee: &str, args: &[(&str, Arg)]) -> String {
+    let size = args
+        .iter()
+        .map(|(keyword, value)| {
+            let value = match value {
+                Arg::Code(s) | Arg::Str(s) | Arg::SelfAttr(s) => s.len(),
+                Arg::Property(a, p) => a.len() + p.len(),
+            };
+            ARG_INDENT + keyword.len() + value + 16
+        })
+        .sum::<usize>()
+        + attr.map_or(0, str::len)
+        + callee.len()
+        + BODY_INDENT
+        + 16;
+    let mut s = String::with_capacity(size);
+    if let Some(attr) = attr {
+        s.push_str("self.");
+        s.push_str(attr);
+        s.push_str(" = ");
+    }
+    s.push_str(callee);
+    s.push('(');
+    for (keyword, value) in args {
+        push_line_break(&mut s, ARG_INDENT);
+        if !keyword.is_empty() {
+            s.push_str(keyword);
+            s.push('=');
+        }
+        match value {
+            Arg::Code(code) => s.push_str(code),
+            Arg::Str(text) => push_py_str(&mut s, text),
+            Arg::SelfAttr(attr) => {
+                s.push_str("self.");
+                s.push_str(attr);
+            }
+            Arg::Property(attr, property) => {
+                s.push_str("self.");
+                s.push_str(attr);
+                s.push('.');
+                s.push_str(property);
+            }
+        }
+        s.push(',');
+    }
+    push_line_break(&mut s, BODY_INDENT);
+    s.push(')');
+    s
+}
+
+/// A line break and the next line's indentation.
+fn push_line_break(out: &mut String, indent: usize) {
+    out.push('\n');
+    out.extend(std::iter::repeat_n(' ', indent));
+}
+
+/// `self.<attr> = iam.Role(...)`.
+fn role_statement<'a>(
+    role: &'a Role,
+    ids: &mut ConstructIds<'a>,
+    shared: &mut Shared<'a>,
+) -> String {
     // The plan gives each managed policy's ARN; importing by ARN (not by name, which
     // makes CDK build its own ARN) keeps the plan the one source of every ARN.
     let managed: Vec<Py> = role
@@ -398,42 +645,53 @@ fn role_block<'a>(role: &'a Role, ids: &mut ConstructIds) -> RoleBlock<'a> {
             let id = ids.fresh(format!(
                 "{}{}",
                 role.id.upper_camel,
-                m.name.to_upper_camel_case()
+                shared.policy_id(&m.name)
             ));
             import_policy(&id, py_text(&m.arn))
         })
         .collect();
+    let managed = (!managed.is_empty()).then(|| Py::List(managed).lay_arg("managed_policies"));
     let boundary = role.permissions_boundary.as_ref().map(|arn| {
         let id = ids.fresh(format!("{}PermissionsBoundary", role.id.upper_camel));
         import_policy(&id, py_text(arn)).lay_arg("permissions_boundary")
     });
-    let tags = role
-        .tags
-        .iter()
-        .map(|(k, v)| {
-            Py::Method(
-                Box::new(Py::call(
-                    "cdk.Tags.of",
-                    vec![Py::atom(format!("self.{}", role.id.snake))],
-                )),
-                "add",
-                vec![(None, Py::atom(py_str(k))), (None, Py::atom(py_str(v)))],
-            )
-            .lay(BODY_INDENT, BODY_INDENT, 0)
-        })
-        .collect();
-    RoleBlock {
-        attr: &role.id.snake,
-        construct_id: &role.id.upper_camel,
-        name: &role.name,
-        path: &role.path,
-        description: &role.description,
-        assumed_by: assumed_by.lay_arg("assumed_by"),
-        managed_policies: (!managed.is_empty())
-            .then(|| Py::List(managed).lay_arg("managed_policies")),
-        permissions_boundary: boundary,
-        tags,
-        hybrid: role.platform == Platform::Hybrid,
+    let mut args = Vec::with_capacity(8);
+    args.extend([
+        ("", Arg::Code("self")),
+        ("", Arg::Str(&role.id.upper_camel)),
+        ("role_name", Arg::Str(&role.name)),
+        ("path", Arg::Str(&role.path)),
+        ("description", Arg::Str(&role.description)),
+        ("assumed_by", Arg::Code(shared.principal(role))),
+    ]);
+    if let Some(m) = &managed {
+        args.push(("managed_policies", Arg::Code(m)));
+    }
+    if let Some(b) = &boundary {
+        args.push(("permissions_boundary", Arg::Code(b)));
+    }
+    call_statement(Some(&role.id.snake), "iam.Role", &args)
+}
+
+/// One `cdk.Tags.of(self.<role>).add(key, value)` statement per tag, sorted by key.
+fn push_tag_statements(role: &Role, statements: &mut Vec<String>) {
+    statements.extend(role.tags.iter().map(|(k, v)| {
+        Py::Method(
+            Box::new(Py::call(
+                "cdk.Tags.of",
+                vec![Py::atom(format!("self.{}", role.id.snake))],
+            )),
+            "add",
+            vec![(None, Py::atom(py_str(k))), (None, Py::atom(py_str(v)))],
+        )
+        .lay(BODY_INDENT, BODY_INDENT, 0)
+    }));
+}
+
+/// The Python spelling of a statement's effect.
+fn effect(e: Effect) -> &'static str {
+    match e {
+        Effect::Allow => "iam.Effect.ALLOW",
     }
 }
 
@@ -456,12 +714,9 @@ fn import_policy(id: &str, arn: String) -> Py {
 
 /// An `iam.PolicyStatement` with the plan's sid, actions, resources and conditions.
 fn statement(plan: &Plan, s: &Statement) -> Py {
-    let effect = match s.effect {
-        Effect::Allow => "iam.Effect.ALLOW",
-    };
     let mut args = vec![
         (Some("sid"), Py::atom(py_str(&s.sid))),
-        (Some("effect"), Py::atom(effect)),
+        (Some("effect"), Py::atom(effect(s.effect))),
         (
             Some("actions"),
             Py::List(s.actions.iter().map(|a| Py::atom(py_str(a))).collect()),
@@ -541,6 +796,16 @@ fn role_at(plan: &Plan, i: usize) -> Result<&Role, Error> {
     plan.roles.get(i).ok_or_else(|| missing("role", i))
 }
 
+fn profile_at(plan: &Plan, i: usize) -> Result<&InstanceProfile, Error> {
+    plan.instance_profiles
+        .get(i)
+        .ok_or_else(|| missing("instance profile", i))
+}
+
+fn policy_at(plan: &Plan, i: usize) -> Result<&Policy, Error> {
+    plan.policies.get(i).ok_or_else(|| missing("policy", i))
+}
+
 /// A plan whose indices do not resolve is a bug in the plan builder, not in the spec.
 fn missing(what: &str, i: usize) -> Error {
     Error::Render {
@@ -552,31 +817,55 @@ fn missing(what: &str, i: usize) -> Error {
 /// The construct ids used inside the construct. The plan's ids are unique; the ids this
 /// target adds for imported policies and roles (which create no CloudFormation
 /// resource) get a number when they would collide with any other.
-struct ConstructIds(BTreeSet<String>);
+struct ConstructIds<'p>(HashSet<Cow<'p, str>, BuildHasherDefault<Fnv>>);
 
-impl ConstructIds {
-    fn new(plan: &Plan) -> Self {
-        let mut set = BTreeSet::new();
-        set.extend(plan.roles.iter().map(|r| r.id.upper_camel.clone()));
-        set.extend(
-            plan.instance_profiles
-                .iter()
-                .map(|p| p.id.upper_camel.clone()),
-        );
-        set.extend(plan.policies.iter().map(|p| p.id.upper_camel.clone()));
-        set.extend(plan.outputs.iter().map(|o| o.id.upper_camel.clone()));
+impl<'p> ConstructIds<'p> {
+    fn new(plan: &'p Plan) -> Self {
+        let ids = (plan.roles.iter().map(|r| &r.id))
+            .chain(plan.instance_profiles.iter().map(|p| &p.id))
+            .chain(plan.policies.iter().map(|p| &p.id))
+            .chain(plan.outputs.iter().map(|o| &o.id));
+        let count = plan.roles.len()
+            + plan.instance_profiles.len()
+            + plan.policies.len()
+            + plan.outputs.len();
+        // Only ever asked whether it holds an id, so its order does not matter.
+        let mut set = HashSet::with_capacity_and_hasher(count * 5 / 4, Default::default());
+        set.extend(ids.map(|id| Cow::Borrowed(id.upper_camel.as_str())));
         ConstructIds(set)
     }
 
     fn fresh(&mut self, wanted: String) -> String {
         let mut id = wanted.clone();
         let mut n = 2;
-        while self.0.contains(&id) {
+        while self.0.contains(id.as_str()) {
             id = format!("{wanted}{n}");
             n += 1;
         }
-        self.0.insert(id.clone());
+        self.0.insert(Cow::Owned(id.clone()));
         id
+    }
+}
+
+/// FNV-1a, for [`ConstructIds`]: tens of thousands of short ids from the spec's own
+/// names, which hash several times faster than with the default SipHash.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
     }
 }
 
@@ -603,38 +892,94 @@ impl Py {
         Py::Call(callee, args.into_iter().map(|a| (None, a)).collect())
     }
 
-    /// The expression on one line.
-    fn flat(&self) -> String {
-        fn args(list: &[(Option<&str>, Py)]) -> String {
-            list.iter()
-                .map(|(name, v)| match name {
-                    Some(n) => format!("{n}={}", v.flat()),
-                    None => v.flat(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
+    /// Appends the expression on one line to `out`.
+    fn flat_into(&self, out: &mut String) {
+        fn args(out: &mut String, list: &[(Option<&str>, Py)]) {
+            for (i, (name, v)) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                if let Some(n) = name {
+                    out.push_str(n);
+                    out.push('=');
+                }
+                v.flat_into(out);
+            }
         }
         match self {
-            Py::Atom(s) => s.clone(),
-            Py::Call(callee, a) => format!("{callee}({})", args(a)),
-            Py::Method(recv, m, a) => format!("{}.{m}({})", recv.flat(), args(a)),
-            Py::List(items) => format!(
-                "[{}]",
-                items.iter().map(Py::flat).collect::<Vec<_>>().join(", ")
-            ),
-            Py::Dict(entries) => format!(
-                "{{{}}}",
-                entries
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {}", v.flat()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            Py::Atom(s) => out.push_str(s),
+            Py::Call(callee, a) => {
+                out.push_str(callee);
+                out.push('(');
+                args(out, a);
+                out.push(')');
+            }
+            Py::Method(recv, m, a) => {
+                recv.flat_into(out);
+                out.push('.');
+                out.push_str(m);
+                out.push('(');
+                args(out, a);
+                out.push(')');
+            }
+            Py::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    item.flat_into(out);
+                }
+                out.push(']');
+            }
+            Py::Dict(entries) => {
+                out.push('{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(k);
+                    out.push_str(": ");
+                    v.flat_into(out);
+                }
+                out.push('}');
+            }
         }
     }
 
-    /// The value of a keyword argument of a call in `__init__`, written by the template
-    /// as `<name>=<value>,` at [`ARG_INDENT`].
+    /// The width of [`Py::flat_into`]'s line in characters, without writing it.
+    fn flat_width(&self) -> usize {
+        fn separators(n: usize) -> usize {
+            2 * n.saturating_sub(1)
+        }
+        fn args(list: &[(Option<&str>, Py)]) -> usize {
+            let names: usize = list
+                .iter()
+                .filter_map(|(n, _)| *n)
+                .map(|n| n.len() + 1)
+                .sum();
+            let values: usize = list.iter().map(|(_, v)| v.flat_width()).sum();
+            names + values + separators(list.len())
+        }
+        match self {
+            Py::Atom(s) => s.chars().count(),
+            Py::Call(callee, a) => callee.len() + 2 + args(a),
+            Py::Method(recv, m, a) => recv.flat_width() + 1 + m.len() + 2 + args(a),
+            Py::List(items) => {
+                2 + items.iter().map(Py::flat_width).sum::<usize>() + separators(items.len())
+            }
+            Py::Dict(entries) => {
+                let widths: usize = entries
+                    .iter()
+                    .map(|(k, v)| k.chars().count() + 2 + v.flat_width())
+                    .sum();
+                2 + widths + separators(entries.len())
+            }
+        }
+    }
+
+    /// The value of a keyword argument of a call in `__init__`, written as
+    /// `<name>=<value>,` at [`ARG_INDENT`].
     fn lay_arg(&self, name: &str) -> String {
         self.lay(ARG_INDENT, ARG_INDENT + name.len() + 1, 1)
     }
@@ -643,61 +988,80 @@ impl Py {
     /// by `tail` characters: on one line when it fits in [`LINE_LENGTH`], else exploded.
     /// Continuation lines carry their indentation; the first does not.
     fn lay(&self, indent: usize, col: usize, tail: usize) -> String {
-        let flat = self.flat();
-        if col + flat.chars().count() + tail <= LINE_LENGTH {
-            flat
+        let mut out = String::new();
+        self.lay_into(&mut out, indent, col, tail);
+        out
+    }
+
+    /// Appends [`Py::lay`] to `out`.
+    fn lay_into(&self, out: &mut String, indent: usize, col: usize, tail: usize) {
+        if col + self.flat_width() + tail <= LINE_LENGTH {
+            self.flat_into(out);
         } else {
-            self.explode(indent, col)
+            self.explode_into(out, indent, col);
         }
     }
 
     /// One element a line, each followed by a comma, closing bracket at `indent`.
-    fn explode(&self, indent: usize, col: usize) -> String {
+    fn explode_into(&self, out: &mut String, indent: usize, col: usize) {
         let inner = indent + 4;
-        let items = |entries: Vec<(String, &Py)>| -> String {
-            let mut out = String::new();
-            for (head, v) in entries {
-                out.push('\n');
-                out.push_str(&" ".repeat(inner));
-                out.push_str(&head);
-                out.push_str(&v.lay(inner, inner + head.chars().count(), 1));
+        // Each element on its own line after `head` (a keyword or a dict key), then the
+        // closing bracket's line.
+        let items = |out: &mut String, entries: &mut dyn Iterator<Item = (&str, &str, &Py)>| {
+            for (head, sep, v) in entries {
+                push_line_break(out, inner);
+                out.push_str(head);
+                out.push_str(sep);
+                let head_width = head.chars().count() + sep.len();
+                v.lay_into(out, inner, inner + head_width, 1);
                 out.push(',');
             }
-            out.push('\n');
-            out.push_str(&" ".repeat(indent));
-            out
+            push_line_break(out, indent);
         };
-        fn args<'p>(a: &'p [(Option<&str>, Py)]) -> Vec<(String, &'p Py)> {
-            a.iter()
-                .map(|(n, v)| (n.map(|n| format!("{n}=")).unwrap_or_default(), v))
-                .collect()
+        fn args<'p>(
+            a: &'p [(Option<&'static str>, Py)],
+        ) -> impl Iterator<Item = (&'p str, &'p str, &'p Py)> {
+            a.iter().map(|(n, v)| match n {
+                Some(n) => (*n, "=", v),
+                None => ("", "", v),
+            })
         }
         match self {
-            Py::Atom(s) => s.clone(),
+            Py::Atom(s) => out.push_str(s),
             // Nothing to explode: an empty bracket pair stays closed.
-            Py::Call(_, a) | Py::Method(_, _, a) if a.is_empty() => self.flat(),
-            Py::List(v) if v.is_empty() => self.flat(),
-            Py::Dict(v) if v.is_empty() => self.flat(),
-            Py::Call(callee, a) => format!("{callee}({})", items(args(a))),
+            Py::Call(_, a) | Py::Method(_, _, a) if a.is_empty() => self.flat_into(out),
+            Py::List(v) if v.is_empty() => self.flat_into(out),
+            Py::Dict(v) if v.is_empty() => self.flat_into(out),
+            Py::Call(callee, a) => {
+                out.push_str(callee);
+                out.push('(');
+                items(out, &mut args(a));
+                out.push(')');
+            }
             // As `black` does: the last call of a chain is split; the receiver too when
             // the line up to the last opening bracket would not fit.
             Py::Method(recv, m, a) => {
-                let head = recv.flat();
-                let receiver = if col + head.chars().count() + m.len() + 2 <= LINE_LENGTH {
-                    head
+                if col + recv.flat_width() + m.len() + 2 <= LINE_LENGTH {
+                    recv.flat_into(out);
                 } else {
-                    recv.explode(indent, col)
-                };
-                format!("{receiver}.{m}({})", items(args(a)))
+                    recv.explode_into(out, indent, col);
+                }
+                out.push('.');
+                out.push_str(m);
+                out.push('(');
+                items(out, &mut args(a));
+                out.push(')');
             }
-            Py::List(v) => format!(
-                "[{}]",
-                items(v.iter().map(|p| (String::new(), p)).collect())
-            ),
-            Py::Dict(e) => format!(
-                "{{{}}}",
-                items(e.iter().map(|(k, v)| (format!("{k}: "), v)).collect())
-            ),
+            Py::List(v) => {
+                out.push('[');
+                items(out, &mut v.iter().map(|p| ("", "", p)));
+                out.push(']');
+            }
+            Py::Dict(e) => {
+                out.push('{');
+                items(out, &mut e.iter().map(|(k, v)| (k.as_str(), ": ", v)));
+                out.push('}');
+            }
         }
     }
 }
@@ -824,6 +1188,36 @@ mod tests {
         assert!(req.contains(&format!("aws-cdk-lib=={AWS_CDK_LIB_VERSION}\n")));
         let cdk_json: serde_json::Value = serde_json::from_str(&files[2].contents).expect("json");
         assert_eq!(cdk_json["app"], "python3 app.py");
+    }
+
+    #[test]
+    fn runs_join_into_the_same_module_whatever_their_length() {
+        let mut spec = String::from(
+            "version: 1\nproject: runs\ntags: {team: t}\nsession:\n  s3: {bucket: run-logs}\nfleets:\n",
+        );
+        let kinds = [
+            "platform: ec2\n    mode: session-only",
+            "platform: hybrid\n    mode: session-only\n    activation: {registration_limit: 1, expires_after: 1d}",
+            "platform: ec2\n    mode: managed-core",
+        ];
+        for i in 0..2 * CHUNK + 5 {
+            spec.push_str(&format!("  - name: f{i:04}\n    {}\n", kinds[i % 3]));
+        }
+        let (spec, _) = crate::spec::load_str(&spec, "runs.yaml").expect("valid");
+        let plan = crate::plan::build::build(&spec);
+        // One run for everything, as the module was rendered in one piece before.
+        let all = plan.fleets.len().max(plan.outputs.len());
+        let whole = construct_in_runs(&plan, "m", "C", all).expect("renders");
+        for run in [1, 2, 7, CHUNK] {
+            let text = construct_in_runs(&plan, "m", "C", run).expect("renders");
+            assert!(text == whole, "runs of {run} change the module");
+        }
+        assert_eq!(whole.matches("        # Fleet f").count(), 2 * CHUNK + 5);
+        assert_eq!(
+            whole.matches("# What the deployment reports back.").count(),
+            1
+        );
+        assert!(whole.ends_with("        )\n") && !whole.contains(")\n\n\n"));
     }
 
     #[test]
