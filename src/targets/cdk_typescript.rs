@@ -68,6 +68,17 @@ const TS_NODE_RANGE: &str = "^10.9.2";
 /// Types of the oldest Node.js release aws-cdk-lib supports (`engines: node >= 20`).
 const TYPES_NODE_RANGE: &str = "^20.0.0";
 
+/// A generous estimate of the construct's size, so that its buffer is reserved once
+/// instead of doubling (and leaving the discarded copies in peak memory) at 10,000 fleets.
+fn size_hint(plan: &Plan) -> usize {
+    let statements: usize = plan.policies.iter().map(|p| p.statements.len()).sum();
+    4096 + 1000 * plan.roles.len()
+        + 300 * plan.instance_profiles.len()
+        + 600 * plan.policies.len()
+        + 450 * statements
+        + 250 * plan.outputs.len()
+}
+
 /// The construct id of the construct inside the scaffold's stack.
 const CONSTRUCT_ID: &str = "SsmAccess";
 
@@ -81,7 +92,7 @@ impl Target for CdkTypeScript {
     fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {
         let ctx = construct_context(plan)?;
         let module = format!("{}-ssm-access", plan.project.kebab);
-        let construct = render::render(CONSTRUCT, &ctx)?;
+        let construct = render::render_with_capacity(CONSTRUCT, &ctx, size_hint(plan))?;
         let mut files = Vec::new();
         if options.scaffold {
             let app = AppContext {
