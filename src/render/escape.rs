@@ -12,6 +12,16 @@ pub fn json_str(s: &str) -> String {
 
 /// Appends [`json_str`] to `out`, for renderers that build code in one buffer.
 pub fn push_json_str(out: &mut String, s: &str) {
+    // Line and paragraph separators end lines in older JavaScript parsers.
+    push_double_quoted(out, s, |c| {
+        (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{2028}' || c == '\u{2029}'
+    });
+}
+
+/// A double-quoted string as JSON and YAML both write it: `"`, `\`, newline, carriage
+/// return and tab escaped by name, and every character `needs_code` flags as `\uXXXX`
+/// (`\UXXXXXXXX` beyond the Basic Multilingual Plane, which only YAML flags).
+fn push_double_quoted(out: &mut String, s: &str, needs_code: fn(char) -> bool) {
     out.reserve(s.len() + 2);
     out.push('"');
     // Most strings are printable ASCII with nothing to escape: one byte scan, one copy.
@@ -31,16 +41,15 @@ pub fn push_json_str(out: &mut String, s: &str) {
             '\n' => "\\n",
             '\r' => "\\r",
             '\t' => "\\t",
-            // Line and paragraph separators end lines in older JavaScript parsers.
-            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{2028}' || c == '\u{2029}' => "",
+            c if needs_code(c) => "",
             _ => continue,
         };
         out.push_str(&s[run..i]);
         run = i + c.len_utf8();
-        if escape.is_empty() {
-            push_u_escape(out, 'u', 4, c);
-        } else {
-            out.push_str(escape);
+        match (escape, c as u32) {
+            ("", 0..=0xffff) => push_u_escape(out, 'u', 4, c),
+            ("", _) => push_u_escape(out, 'U', 8, c),
+            (escape, _) => out.push_str(escape),
         }
     }
     out.push_str(&s[run..]);
@@ -65,38 +74,7 @@ pub fn yaml_str(s: &str) -> String {
 
 /// Appends [`yaml_str`] to `out`, for renderers that build code in one buffer.
 pub fn push_yaml_str(out: &mut String, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push('"');
-    // Most strings are printable ASCII with nothing to escape: one byte scan, one copy.
-    if s.bytes()
-        .all(|b| matches!(b, 0x20..=0x7e) && b != b'"' && b != b'\\')
-    {
-        out.push_str(s);
-        out.push('"');
-        return;
-    }
-    // Runs of characters that need no escape are copied whole.
-    let mut run = 0;
-    for (i, c) in s.char_indices() {
-        let escape = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            c if !yaml_printable(c) => "",
-            _ => continue,
-        };
-        out.push_str(&s[run..i]);
-        run = i + c.len_utf8();
-        match (escape, c as u32) {
-            ("", 0..=0xffff) => push_u_escape(out, 'u', 4, c),
-            ("", _) => push_u_escape(out, 'U', 8, c),
-            (escape, _) => out.push_str(escape),
-        }
-    }
-    out.push_str(&s[run..]);
-    out.push('"');
+    push_double_quoted(out, s, |c| !yaml_printable(c));
 }
 
 fn yaml_printable(c: char) -> bool {
