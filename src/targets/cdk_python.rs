@@ -146,9 +146,6 @@ struct ModuleContext<'a, 'c> {
     module: &'a str,
     /// The construct class.
     class_name: &'a str,
-    /// Whether the module uses `cdk.` (outputs, tags, pseudo values), so that an unused
-    /// import is never written.
-    imports_cdk: bool,
     /// Whether `create-activations.sh` is written beside the module.
     has_activations: bool,
     /// The typed public attributes of this run, each its annotation and docstring
@@ -225,9 +222,6 @@ fn construct_in_runs(
         project: &plan.project.kebab,
         module,
         class_name,
-        imports_cdk: !plan.outputs.is_empty()
-            || plan.roles.iter().any(|r| !r.tags.is_empty())
-            || !plan.pseudos().is_empty(),
         has_activations: !plan.activations.is_empty(),
         attributes: &[],
         fleets: &[],
@@ -1217,7 +1211,10 @@ mod tests {
             whole.matches("# What the deployment reports back.").count(),
             1
         );
-        assert!(whole.ends_with("        )\n") && !whole.contains(")\n\n\n"));
+        assert!(
+            whole.ends_with("            cdk.Tags.of(self).add(key, value)\n")
+                && !whole.contains(")\n\n\n")
+        );
     }
 
     #[test]

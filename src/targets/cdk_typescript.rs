@@ -171,9 +171,6 @@ struct ConstructContext<'a> {
     project: &'a str,
     /// `<Project>SsmAccess`.
     class_name: String,
-    /// Whether anything refers to `cdk.` (pseudo values, tags, outputs), so that the
-    /// import is written only when used.
-    import_cdk: bool,
     /// `/** doc */ public readonly webRole: iam.Role;`, one per role.
     role_fields: Each<'a, Role>,
     /// The field declaration of each instance profile.
@@ -716,14 +713,10 @@ fn output_block(out: &mut String, plan: &Plan, o: &Output) {
 fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
     check(plan)?;
     let (statement_lists, lists) = statement_lists(plan);
-    let import_cdk = !plan.outputs.is_empty()
-        || plan.roles.iter().any(|r| !r.tags.is_empty())
-        || !plan.pseudos().is_empty();
     Ok(ConstructContext {
         marker: GENERATED_MARKER,
         project: &plan.project.kebab,
         class_name: format!("{}SsmAccess", ident(&plan.project.upper_camel)?),
-        import_cdk,
         role_fields: Each::new(plan, &plan.roles, role_field_decl),
         profile_fields: Each::new(plan, &plan.instance_profiles, profile_field_decl),
         policy_fields: Each::new(plan, &plan.policies, policy_field_decl),

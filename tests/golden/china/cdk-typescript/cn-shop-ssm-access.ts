@@ -5,6 +5,17 @@ import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
+/** Options of {@link CnShopSsmAccess}. */
+export interface CnShopSsmAccessProps {
+  /**
+   * Tags added to every taggable resource of the construct, over the spec's own tags
+   * (for example the stage). They change no permission.
+   *
+   * @default - only the spec's tags
+   */
+  readonly tags?: { [key: string]: string };
+}
+
 /**
  * The Session Manager access of project cn-shop: the IAM roles, instance
  * profiles and customer managed policies its spec asks for, and their outputs.
@@ -17,7 +28,7 @@ export class CnShopSsmAccess extends Construct {
   /** The Session Manager permissions of fleet web, named cn-shop-web-session-manager, attached to role cn-shop-web-ssm. */
   public readonly webSessionPolicy: iam.ManagedPolicy;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: CnShopSsmAccessProps = {}) {
     super(scope, id);
 
     this.webRole = new iam.Role(this, 'WebRole', {
@@ -86,5 +97,9 @@ export class CnShopSsmAccess extends Construct {
       value: this.webInstanceProfile.instanceProfileName,
       description: 'Instance profile to attach to the instances of fleet web',
     });
+
+    for (const [key, value] of Object.entries(props.tags ?? {})) {
+      cdk.Tags.of(this).add(key, value);
+    }
   }
 }

@@ -5,6 +5,17 @@ import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
+/** Options of {@link LegacySsmAccess}. */
+export interface LegacySsmAccessProps {
+  /**
+   * Tags added to every taggable resource of the construct, over the spec's own tags
+   * (for example the stage). They change no permission.
+   *
+   * @default - only the spec's tags
+   */
+  readonly tags?: { [key: string]: string };
+}
+
 /**
  * The Session Manager access of project legacy: the IAM roles, instance
  * profiles and customer managed policies its spec asks for, and their outputs.
@@ -13,7 +24,7 @@ export class LegacySsmAccess extends Construct {
   /** The Session Manager permissions of fleet batch, named legacy-batch-session-manager, attached to the existing role legacy-batch-instance-role. */
   public readonly batchSessionPolicy: iam.ManagedPolicy;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: LegacySsmAccessProps = {}) {
     super(scope, id);
 
     this.batchSessionPolicy = new iam.ManagedPolicy(this, 'BatchSessionPolicy', {
@@ -47,5 +58,9 @@ export class LegacySsmAccess extends Construct {
       ],
       roles: [iam.Role.fromRoleName(this, 'BatchSessionPolicyExistingRole', 'legacy-batch-instance-role')],
     });
+
+    for (const [key, value] of Object.entries(props.tags ?? {})) {
+      cdk.Tags.of(this).add(key, value);
+    }
   }
 }

@@ -5,6 +5,17 @@ import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
+/** Options of {@link AgencySsmAccess}. */
+export interface AgencySsmAccessProps {
+  /**
+   * Tags added to every taggable resource of the construct, over the spec's own tags
+   * (for example the stage). They change no permission.
+   *
+   * @default - only the spec's tags
+   */
+  readonly tags?: { [key: string]: string };
+}
+
 /**
  * The Session Manager access of project agency: the IAM roles, instance
  * profiles and customer managed policies its spec asks for, and their outputs.
@@ -21,7 +32,7 @@ export class AgencySsmAccess extends Construct {
   /** The Session Manager permissions of fleet field-offices, named agency-field-offices-session-manager, attached to role agency-field-offices-ssm. */
   public readonly fieldOfficesSessionPolicy: iam.ManagedPolicy;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: AgencySsmAccessProps = {}) {
     super(scope, id);
 
     this.workstationsRole = new iam.Role(this, 'WorkstationsRole', {
@@ -173,5 +184,9 @@ export class AgencySsmAccess extends Construct {
       value: this.fieldOfficesRole.roleName,
       description: 'Service role to name in the hybrid activation of fleet field-offices',
     });
+
+    for (const [key, value] of Object.entries(props.tags ?? {})) {
+      cdk.Tags.of(this).add(key, value);
+    }
   }
 }

@@ -11,6 +11,8 @@ Once the stack is deployed, run create-activations.sh to create the hybrid
 activations that name the service roles created here.
 """
 
+from typing import Mapping, Optional
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -28,12 +30,20 @@ class FactorySsmAccess(Construct):
     plc_gateways_session_policy: iam.ManagedPolicy
     """Session Manager policy of fleet plc-gateways, attached to its role."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        tags: Optional[Mapping[str, str]] = None,
+    ) -> None:
         """Creates the resources.
 
         Args:
             scope: The construct (usually a stack) to add the resources to.
             construct_id: The id of this construct within ``scope``.
+            tags: Tags added to every taggable resource of the construct, over the
+                spec's own tags (for example the stage). They change no permission.
         """
         super().__init__(scope, construct_id)
 
@@ -112,3 +122,6 @@ class FactorySsmAccess(Construct):
             value=self.plc_gateways_role.role_name,
             description="Service role to name in the hybrid activation of fleet plc-gateways",
         )
+
+        for key, value in (tags or {}).items():
+            cdk.Tags.of(self).add(key, value)

@@ -5,6 +5,17 @@ import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
+/** Options of {@link FactorySsmAccess}. */
+export interface FactorySsmAccessProps {
+  /**
+   * Tags added to every taggable resource of the construct, over the spec's own tags
+   * (for example the stage). They change no permission.
+   *
+   * @default - only the spec's tags
+   */
+  readonly tags?: { [key: string]: string };
+}
+
 /**
  * The Session Manager access of project factory: the IAM roles, instance
  * profiles and customer managed policies its spec asks for, and their outputs.
@@ -15,7 +26,7 @@ export class FactorySsmAccess extends Construct {
   /** The Session Manager permissions of fleet plc-gateways, named factory-plc-gateways-session-manager, attached to role factory-plc-gateways-ssm. */
   public readonly plcGatewaysSessionPolicy: iam.ManagedPolicy;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: FactorySsmAccessProps = {}) {
     super(scope, id);
 
     this.plcGatewaysRole = new iam.Role(this, 'PlcGatewaysRole', {
@@ -86,5 +97,9 @@ export class FactorySsmAccess extends Construct {
       value: this.plcGatewaysRole.roleName,
       description: 'Service role to name in the hybrid activation of fleet plc-gateways',
     });
+
+    for (const [key, value] of Object.entries(props.tags ?? {})) {
+      cdk.Tags.of(this).add(key, value);
+    }
   }
 }

@@ -8,6 +8,8 @@ Add it once to a stack (its role names are fixed, so once per account)::
     AcmeSsmAccess(self, "SsmAccess")
 """
 
+from typing import Mapping, Optional
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -25,12 +27,20 @@ class AcmeSsmAccess(Construct):
     web_instance_profile: iam.InstanceProfile
     """Instance profile to attach to the EC2 instances of fleet web."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        tags: Optional[Mapping[str, str]] = None,
+    ) -> None:
         """Creates the resources.
 
         Args:
             scope: The construct (usually a stack) to add the resources to.
             construct_id: The id of this construct within ``scope``.
+            tags: Tags added to every taggable resource of the construct, over the
+                spec's own tags (for example the stage). They change no permission.
         """
         super().__init__(scope, construct_id)
 
@@ -79,3 +89,6 @@ class AcmeSsmAccess(Construct):
             value=self.web_instance_profile.instance_profile_name,
             description="Instance profile to attach to the instances of fleet web",
         )
+
+        for key, value in (tags or {}).items():
+            cdk.Tags.of(self).add(key, value)

@@ -5,6 +5,17 @@ import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
+/** Options of {@link AcmeSsmAccess}. */
+export interface AcmeSsmAccessProps {
+  /**
+   * Tags added to every taggable resource of the construct, over the spec's own tags
+   * (for example the stage). They change no permission.
+   *
+   * @default - only the spec's tags
+   */
+  readonly tags?: { [key: string]: string };
+}
+
 /**
  * The Session Manager access of project acme: the IAM roles, instance
  * profiles and customer managed policies its spec asks for, and their outputs.
@@ -15,7 +26,7 @@ export class AcmeSsmAccess extends Construct {
   /** The instance profile of EC2 fleet web, named acme-web-ssm: attach it to the fleet's instances. */
   public readonly webInstanceProfile: iam.InstanceProfile;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: AcmeSsmAccessProps = {}) {
     super(scope, id);
 
     this.webRole = new iam.Role(this, 'WebRole', {
@@ -44,5 +55,9 @@ export class AcmeSsmAccess extends Construct {
       value: this.webInstanceProfile.instanceProfileName,
       description: 'Instance profile to attach to the instances of fleet web',
     });
+
+    for (const [key, value] of Object.entries(props.tags ?? {})) {
+      cdk.Tags.of(this).add(key, value);
+    }
   }
 }

@@ -5,6 +5,17 @@ import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
+/** Options of {@link RetailSsmAccess}. */
+export interface RetailSsmAccessProps {
+  /**
+   * Tags added to every taggable resource of the construct, over the spec's own tags
+   * (for example the stage). They change no permission.
+   *
+   * @default - only the spec's tags
+   */
+  readonly tags?: { [key: string]: string };
+}
+
 /**
  * The Session Manager access of project retail: the IAM roles, instance
  * profiles and customer managed policies its spec asks for, and their outputs.
@@ -29,7 +40,7 @@ export class RetailSsmAccess extends Construct {
   /** The Session Manager permissions of fleet reporting, named retail-reporting-session-manager, attached to the existing role reporting-ec2. */
   public readonly reportingSessionPolicy: iam.ManagedPolicy;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: RetailSsmAccessProps = {}) {
     super(scope, id);
 
     this.storefrontRole = new iam.Role(this, 'StorefrontRole', {
@@ -301,5 +312,9 @@ export class RetailSsmAccess extends Construct {
       value: this.storesRole.roleName,
       description: 'Service role to name in the hybrid activation of fleet stores',
     });
+
+    for (const [key, value] of Object.entries(props.tags ?? {})) {
+      cdk.Tags.of(this).add(key, value);
+    }
   }
 }

@@ -5,6 +5,17 @@ import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
+/** Options of {@link PaymentsSsmAccess}. */
+export interface PaymentsSsmAccessProps {
+  /**
+   * Tags added to every taggable resource of the construct, over the spec's own tags
+   * (for example the stage). They change no permission.
+   *
+   * @default - only the spec's tags
+   */
+  readonly tags?: { [key: string]: string };
+}
+
 /**
  * The Session Manager access of project payments: the IAM roles, instance
  * profiles and customer managed policies its spec asks for, and their outputs.
@@ -17,7 +28,7 @@ export class PaymentsSsmAccess extends Construct {
   /** The Session Manager permissions of fleet api, named payments-api-session-manager, attached to role payments-api-ssm. */
   public readonly apiSessionPolicy: iam.ManagedPolicy;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: PaymentsSsmAccessProps = {}) {
     super(scope, id);
 
     this.apiRole = new iam.Role(this, 'ApiRole', {
@@ -128,5 +139,9 @@ export class PaymentsSsmAccess extends Construct {
       value: this.apiInstanceProfile.instanceProfileName,
       description: 'Instance profile to attach to the instances of fleet api',
     });
+
+    for (const [key, value] of Object.entries(props.tags ?? {})) {
+      cdk.Tags.of(this).add(key, value);
+    }
   }
 }

@@ -5,6 +5,17 @@ import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
+/** Options of {@link IsolatedSsmAccess}. */
+export interface IsolatedSsmAccessProps {
+  /**
+   * Tags added to every taggable resource of the construct, over the spec's own tags
+   * (for example the stage). They change no permission.
+   *
+   * @default - only the spec's tags
+   */
+  readonly tags?: { [key: string]: string };
+}
+
 /**
  * The Session Manager access of project isolated: the IAM roles, instance
  * profiles and customer managed policies its spec asks for, and their outputs.
@@ -17,7 +28,7 @@ export class IsolatedSsmAccess extends Construct {
   /** The Session Manager permissions of fleet private-app, named isolated-private-app-session-manager, attached to role isolated-private-app-ssm. */
   public readonly privateAppSessionPolicy: iam.ManagedPolicy;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: IsolatedSsmAccessProps = {}) {
     super(scope, id);
 
     this.privateAppRole = new iam.Role(this, 'PrivateAppRole', {
@@ -98,5 +109,9 @@ export class IsolatedSsmAccess extends Construct {
       value: this.privateAppInstanceProfile.instanceProfileName,
       description: 'Instance profile to attach to the instances of fleet private-app',
     });
+
+    for (const [key, value] of Object.entries(props.tags ?? {})) {
+      cdk.Tags.of(this).add(key, value);
+    }
   }
 }
