@@ -993,13 +993,10 @@ fn check_activation(ctx: &mut Ctx<'_>, at: &str, raw: RawActivation) -> Activati
 
 /// `24h` or `7d` in hours.
 fn parse_duration_hours(s: &str) -> Option<u32> {
-    let (n, unit) = s.split_at(s.len().checked_sub(1)?);
-    let n: u32 = n.parse().ok()?;
-    match unit {
-        "h" => Some(n),
-        "d" => n.checked_mul(24),
-        _ => None,
+    if let Some(n) = s.strip_suffix('h') {
+        return n.parse().ok();
     }
+    s.strip_suffix('d')?.parse::<u32>().ok()?.checked_mul(24)
 }
 
 #[cfg(test)]
@@ -1013,6 +1010,10 @@ mod tests {
         assert_eq!(parse_duration_hours("30d"), Some(720));
         assert_eq!(parse_duration_hours("7w"), None);
         assert_eq!(parse_duration_hours(""), None);
+        // Found by tests/fuzz_mutations.rs: a multi-byte last character once panicked.
+        assert_eq!(parse_duration_hours("14dé"), None);
+        assert_eq!(parse_duration_hours("é"), None);
+        assert_eq!(parse_duration_hours("+1h"), Some(1));
     }
 
     #[test]
