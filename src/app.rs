@@ -114,23 +114,38 @@ fn chosen_targets(t: TargetArg) -> Vec<Box<dyn Target>> {
         .collect()
 }
 
-/// Renders every requested target; with several targets each goes in its own folder.
-pub fn render_targets(
+/// Renders every requested target, one after another, handing each file to `each` as
+/// soon as its target has rendered; with several targets each goes in its own folder.
+pub fn for_each_file(
     plan: &plan::Plan,
     target: TargetArg,
     options: &Options,
-) -> Result<Vec<OutFile>, Error> {
+    mut each: impl FnMut(OutFile) -> Result<(), Error>,
+) -> Result<(), Error> {
     let chosen = chosen_targets(target);
     let nest = chosen.len() > 1;
-    let mut files = Vec::new();
     for t in &chosen {
         for mut f in t.render(plan, options)? {
             if nest {
                 f.path = PathBuf::from(t.name()).join(&f.path);
             }
-            files.push(f);
+            each(f)?;
         }
     }
+    Ok(())
+}
+
+/// Every file of every requested target.
+pub fn render_targets(
+    plan: &plan::Plan,
+    target: TargetArg,
+    options: &Options,
+) -> Result<Vec<OutFile>, Error> {
+    let mut files = Vec::new();
+    for_each_file(plan, target, options, |f| {
+        files.push(f);
+        Ok(())
+    })?;
     Ok(files)
 }
 
@@ -174,10 +189,8 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
              and lose Session Manager access when it is deleted; register them again with the new activation"
         );
     }
-    // One target at a time: each target's files are staged (or compared) and dropped
-    // before the next renders, so memory holds one target's output at most.
-    let chosen = chosen_targets(args.target);
-    let nest = chosen.len() > 1;
+    // Each target's files are staged (or compared) and dropped before the next target
+    // renders, so memory holds one target's output at most.
     let mut staging = output::Staging::new(out, args.force);
     let mut diff = String::new();
     let mut count = 0;
@@ -190,14 +203,7 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
             staging.stage(f)
         }
     };
-    for t in &chosen {
-        for mut f in t.render(&plan, &options)? {
-            if nest {
-                f.path = PathBuf::from(t.name()).join(&f.path);
-            }
-            handle(&f)?;
-        }
-    }
+    for_each_file(&plan, args.target, &options, |f| handle(&f))?;
     handle(&output::manifest(&plan))?;
     if args.check {
         if diff.is_empty() {
