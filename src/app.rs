@@ -28,11 +28,23 @@ pub fn main() -> u8 {
     };
     match run(cli) {
         Ok(code) => code,
+        Err(Error::InvalidSpec(diags)) => {
+            eprintln!("{}", crate::error::render_all(&diags, use_color()));
+            exit::BAD_INPUT
+        }
         Err(e) => {
             eprintln!("{e}");
             e.exit_code()
         }
     }
+}
+
+/// Colours only on a terminal, and never when `NO_COLOR` is set to anything
+/// (https://no-color.org).
+fn use_color() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stderr().is_terminal()
 }
 
 /// Runs a command; `Ok` holds the exit code of a command that completed.
@@ -69,8 +81,9 @@ fn init(path: &Path, force: bool) -> Result<u8, Error> {
 }
 
 fn print_diagnostics(diags: &[Diagnostic]) {
+    let color = use_color();
     for d in diags {
-        eprintln!("{d}");
+        eprintln!("{}", d.render(color));
     }
 }
 

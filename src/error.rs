@@ -27,25 +27,42 @@ pub struct Diagnostic {
     pub help: Option<String>,
 }
 
+impl Diagnostic {
+    /// The diagnostic as text; with `color`, the level and the help label are
+    /// highlighted with ANSI colours (for a terminal).
+    pub fn render(&self, color: bool) -> String {
+        use std::fmt::Write as _;
+        let (level, paint) = match self.severity {
+            Severity::Error => ("error", "1;31"),
+            Severity::Warning => ("warning", "1;33"),
+        };
+        let mut s = self.file.clone();
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            let _ = write!(s, ":{l}:{c}");
+        }
+        if color {
+            let _ = write!(s, ": \x1b[{paint}m{level}\x1b[0m");
+        } else {
+            let _ = write!(s, ": {level}");
+        }
+        if !self.field.is_empty() {
+            let _ = write!(s, " in `{}`", self.field);
+        }
+        let _ = write!(s, ": {}", self.message);
+        if let Some(help) = &self.help {
+            if color {
+                let _ = write!(s, "\n  \x1b[1;36mhelp\x1b[0m: {help}");
+            } else {
+                let _ = write!(s, "\n  help: {help}");
+            }
+        }
+        s
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let level = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, "{}", self.file)?;
-        if let (Some(l), Some(c)) = (self.line, self.column) {
-            write!(f, ":{l}:{c}")?;
-        }
-        write!(f, ": {level}")?;
-        if !self.field.is_empty() {
-            write!(f, " in `{}`", self.field)?;
-        }
-        write!(f, ": {}", self.message)?;
-        if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
-        }
-        Ok(())
+        f.write_str(&self.render(false))
     }
 }
 
@@ -56,7 +73,7 @@ pub enum Error {
     #[error("{path}: {message}")]
     Read { path: PathBuf, message: String },
     /// The spec is not valid; every error found is listed.
-    #[error("{}", render_all(.0))]
+    #[error("{}", render_all(.0, false))]
     InvalidSpec(Vec<Diagnostic>),
     /// The command line asked for something that cannot be done.
     #[error("{0}")]
@@ -69,14 +86,15 @@ pub enum Error {
     Render { template: String, message: String },
 }
 
-fn render_all(diags: &[Diagnostic]) -> String {
+/// Every diagnostic and the count of errors, as printed for an invalid spec.
+pub fn render_all(diags: &[Diagnostic], color: bool) -> String {
     let errors = diags
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
     let mut s = diags
         .iter()
-        .map(|d| d.to_string())
+        .map(|d| d.render(color))
         .collect::<Vec<_>>()
         .join("\n");
     s.push_str(&format!(
@@ -111,3 +129,36 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diag() -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            file: "s.yaml".into(),
+            line: Some(3),
+            column: Some(5),
+            field: "fleets[0].mode".into(),
+            message: "bad".into(),
+            help: Some("fix it".into()),
+        }
+    }
+
+    #[test]
+    fn plain_text_has_no_escape_codes_and_colour_only_paints_labels() {
+        let plain = diag().render(false);
+        assert_eq!(
+            plain,
+            "s.yaml:3:5: error in `fleets[0].mode`: bad\n  help: fix it"
+        );
+        let painted = diag().render(true);
+        assert!(painted.contains("\x1b[1;31merror\x1b[0m"));
+        let stripped = painted
+            .replace("\x1b[1;31m", "")
+            .replace("\x1b[1;36m", "")
+            .replace("\x1b[0m", "");
+        assert_eq!(stripped, plain);
+    }
+}

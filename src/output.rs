@@ -31,6 +31,9 @@ pub struct Staging {
     dir: PathBuf,
     force: bool,
     staged: Vec<(PathBuf, PathBuf)>,
+    /// Folders this staging created, in creation order, removed again if it is dropped
+    /// uncommitted.
+    created_dirs: Vec<PathBuf>,
 }
 
 impl Staging {
@@ -39,6 +42,7 @@ impl Staging {
             dir: dir.to_path_buf(),
             force,
             staged: Vec::new(),
+            created_dirs: Vec::new(),
         }
     }
 
@@ -63,6 +67,15 @@ impl Staging {
             }
         }
         let tmp = temp_path(&path);
+        if let Some(parent) = tmp.parent() {
+            let mut missing: Vec<PathBuf> = parent
+                .ancestors()
+                .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+                .map(Path::to_path_buf)
+                .collect();
+            missing.reverse();
+            self.created_dirs.extend(missing);
+        }
         write_new(&tmp, &f.contents).map_err(|e| Error::Write {
             path: path.clone(),
             message: e.to_string(),
@@ -74,6 +87,7 @@ impl Staging {
     /// Renames every staged file into place, returning the destinations.
     pub fn commit(mut self) -> Result<Vec<PathBuf>, Error> {
         let staged = std::mem::take(&mut self.staged);
+        self.created_dirs.clear();
         let mut written = Vec::with_capacity(staged.len());
         let mut rest = staged.into_iter();
         while let Some((tmp, path)) = rest.next() {
@@ -97,6 +111,10 @@ impl Drop for Staging {
     fn drop(&mut self) {
         for (tmp, _) in &self.staged {
             let _ = fs::remove_file(tmp);
+        }
+        // Deepest first; remove_dir leaves any folder that is not empty.
+        for dir in self.created_dirs.iter().rev() {
+            let _ = fs::remove_dir(dir);
         }
     }
 }

@@ -321,3 +321,62 @@ fn a_conflict_in_a_later_target_leaves_no_file_of_an_earlier_one() {
         "only the user's file remains"
     );
 }
+
+#[test]
+fn a_failed_generation_removes_the_folders_it_created() {
+    let dir = tempfile::tempdir().expect("tmp");
+    fs::create_dir_all(dir.path().join("terraform")).expect("mkdir");
+    fs::write(dir.path().join("terraform/main.tf"), "# mine\n").expect("write");
+    ssmgen()
+        .args([
+            "generate",
+            "examples/mixed-fleets.yaml",
+            "--target",
+            "all",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(3);
+    let mut entries: Vec<String> = fs::read_dir(dir.path())
+        .expect("read")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        ["terraform"],
+        "no cloudformation/ folder left behind"
+    );
+}
+
+/// Colours appear on a terminal only, and never with NO_COLOR. `script` (util-linux)
+/// gives the command a pseudo-terminal.
+#[test]
+fn colours_only_on_a_terminal_and_never_with_no_color() {
+    let bin = assert_cmd::cargo::cargo_bin("ssmgen");
+    let cmd = format!("{} validate tests/errors/unknown-mode.yaml", bin.display());
+    let on_tty = std::process::Command::new("script")
+        .args(["-qc", &cmd, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("script(1) from util-linux runs");
+    assert!(String::from_utf8_lossy(&on_tty.stdout).contains("\x1b[1;31merror\x1b[0m"));
+    let no_color = std::process::Command::new("script")
+        .args(["-qc", &cmd, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script(1) runs");
+    let text = String::from_utf8_lossy(&no_color.stdout);
+    assert!(
+        text.contains("error in `fleets[0].mode`") && !text.contains('\x1b'),
+        "{text}"
+    );
+    // Piped, as in every other test: plain text.
+    ssmgen()
+        .args(["validate", "tests/errors/unknown-mode.yaml"])
+        .env_remove("NO_COLOR")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains('\x1b').not());
+}
