@@ -128,7 +128,7 @@ pub struct Condition {
 }
 
 /// The trust policy of a role ssmgen creates: one statement allowing `sts:AssumeRole`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Trust {
     pub effect: Effect,
     /// The service principal, e.g. `ec2.${UrlSuffix}`.
@@ -145,7 +145,7 @@ pub enum Effect {
 }
 
 /// One policy statement.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Statement {
     /// Stable statement id, unique within its policy (`[A-Za-z0-9]+`).
     pub sid: String,

@@ -539,15 +539,10 @@ impl<K: ?Sized> Default for Recent<'_, K> {
     }
 }
 
-impl<'p, K: ?Sized> Recent<'p, K> {
+impl<'p, K: ?Sized + PartialEq> Recent<'p, K> {
     /// The text laid out from a key equal to `key`, else `lay_out(key)`, remembered.
-    fn get(
-        &mut self,
-        key: &'p K,
-        same: impl Fn(&K, &K) -> bool,
-        lay_out: impl FnOnce(&K) -> String,
-    ) -> Shared {
-        if let Some((_, text)) = self.entries.iter().find(|(k, _)| same(k, key)) {
+    fn get(&mut self, key: &'p K, lay_out: impl FnOnce(&K) -> String) -> Shared {
+        if let Some((_, text)) = self.entries.iter().find(|(k, _)| *k == key) {
             return text.clone();
         }
         let text = Shared(Rc::from(lay_out(key)));
@@ -557,45 +552,6 @@ impl<'p, K: ?Sized> Recent<'p, K> {
         self.entries.push((key, text.clone()));
         text
     }
-}
-
-/// Whether two trust policies lay out alike. Destructured so that a field added to the
-/// plan cannot be left out of the comparison.
-fn same_trust(a: &Trust, b: &Trust) -> bool {
-    let Trust {
-        effect,
-        service,
-        action,
-        conditions,
-        fact,
-    } = a;
-    *effect == b.effect
-        && *service == b.service
-        && *action == b.action
-        && *conditions == b.conditions
-        && *fact == b.fact
-}
-
-/// Whether two statements lay out alike (see [`same_trust`]).
-fn same_statement(a: &Statement, b: &Statement) -> bool {
-    let Statement {
-        sid,
-        effect,
-        actions,
-        resources,
-        conditions,
-        facts,
-    } = a;
-    *sid == b.sid
-        && *effect == b.effect
-        && *actions == b.actions
-        && *resources == b.resources
-        && *conditions == b.conditions
-        && *facts == b.facts
-}
-
-fn same_statements(a: &[Statement], b: &[Statement]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_statement(x, y))
 }
 
 /// The section comment of a fleet.
@@ -725,7 +681,7 @@ fn add_role<'p>(
         f.managed_body = Some(m.block_body());
     }
 
-    f.trust_body = Some(trusts.get(&role.trust, same_trust, trust_body));
+    f.trust_body = Some(trusts.get(&role.trust, trust_body));
     f.trust_name = Some(trust_name);
     f.role_name = Some(snake.clone());
     Ok(())
@@ -797,9 +753,7 @@ fn add_policy<'p>(
     let mut a = Body::default();
     a.line("role", role)
         .line("policy_arn", Val::Ref("aws_iam_policy.", name, ".arn"));
-    f.document_body = Some(documents.get(&policy.statements, same_statements, |s| {
-        document_body(plan, s)
-    }));
+    f.document_body = Some(documents.get(&policy.statements, |s| document_body(plan, s)));
     f.policy_body = Some(p.block_body());
     f.attachment_body = Some(a.block_body());
     f.policy_name = Some(name.clone());
@@ -1104,7 +1058,7 @@ mod tests {
                 .iter()
                 .map(|p| {
                     documents
-                        .get(&p.statements, same_statements, |s| document_body(&plan, s))
+                        .get(&p.statements, |s| document_body(&plan, s))
                         .0
                         .to_string()
                 })
