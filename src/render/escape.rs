@@ -12,10 +12,15 @@ pub fn json_str(s: &str) -> String {
 
 /// Appends [`json_str`] to `out`, for renderers that build code in one buffer.
 pub fn push_json_str(out: &mut String, s: &str) {
-    // Line and paragraph separators end lines in older JavaScript parsers.
-    push_double_quoted(out, s, |c| {
-        (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{2028}' || c == '\u{2029}'
-    });
+    // Line and paragraph separators end lines in older JavaScript parsers. JSON is read
+    // as YAML 1.1 by some tools (cfn-lint decodes every template with PyYAML first),
+    // which folds NEL (U+0085) into a space and refuses the other C1 controls and
+    // U+FEFF..U+FFFF: all of them are escaped so that every reader gets the same string.
+    push_double_quoted(
+        out,
+        s,
+        |c| matches!(c as u32, 0..=0x1f | 0x7f..=0x9f | 0x2028 | 0x2029 | 0xfeff..=0xffff),
+    );
 }
 
 /// A double-quoted string as JSON and YAML both write it: `"`, `\`, newline, carriage
@@ -77,9 +82,12 @@ pub fn push_yaml_str(out: &mut String, s: &str) {
     push_double_quoted(out, s, |c| !yaml_printable(c));
 }
 
+/// Characters written as themselves in a double-quoted scalar. YAML 1.2 counts NEL
+/// (U+0085) as printable, but YAML 1.1 parsers (PyYAML, and so cfn-lint) read it, like
+/// U+2028 and U+2029, as a line break and fold it to a space, so all three are escaped.
 fn yaml_printable(c: char) -> bool {
     matches!(c as u32,
-        0x20..=0x7e | 0x85 | 0xa0..=0xd7ff | 0xe000..=0xfefe | 0xff00..=0xfffd | 0x10000..=0x10ffff)
+        0x20..=0x7e | 0xa0..=0xd7ff | 0xe000..=0xfefe | 0xff00..=0xfffd | 0x10000..=0x10ffff)
         && c != '\u{2028}'
         && c != '\u{2029}'
 }
@@ -235,8 +243,21 @@ pub fn hcl_text(t: &Text) -> String {
 /// Appends [`hcl_text`] to `out`, for renderers that build code in one buffer.
 pub fn push_hcl_text(out: &mut String, t: &Text) {
     out.push('"');
-    for piece in t.pieces() {
+    let pieces = t.pieces();
+    for (i, piece) in pieces.iter().enumerate() {
         match piece {
+            Piece::Literal(s) if matches!(pieces.get(i + 1), Some(Piece::Pseudo(_))) => {
+                // `$` right before the interpolation would read as the `$${` escape and
+                // turn the interpolation into literal text: the trailing dollars are
+                // written as an interpolated string instead.
+                let body = s.trim_end_matches('$');
+                push_hcl_str_body(out, body);
+                if body.len() < s.len() {
+                    out.push_str("${\"");
+                    out.push_str(&s[body.len()..]);
+                    out.push_str("\"}");
+                }
+            }
             Piece::Literal(s) => push_hcl_str_body(out, s),
             Piece::Pseudo(p) => {
                 out.push_str("${");
@@ -496,6 +517,20 @@ mod tests {
     }
 
     #[test]
+    fn hcl_text_keeps_a_dollar_before_an_interpolation_literal() {
+        // Found by tests/hostile_output.rs: `a$` then a pseudo value rendered `a$${…}`,
+        // which HCL reads as the literal text `a${…}`.
+        assert_eq!(
+            hcl_text(&text!["a$$", Pseudo::Region, "$"]),
+            r#""a${"$$"}${data.aws_region.current.region}$""#
+        );
+        assert_eq!(
+            hcl_text(&text!["$", Pseudo::Partition]),
+            r#""${"$"}${data.aws_partition.current.partition}""#
+        );
+    }
+
+    #[test]
     fn hcl_expr_unwraps_a_lone_pseudo_value_only() {
         assert_eq!(
             hcl_expr(&text![Pseudo::AccountId]),
@@ -545,6 +580,18 @@ mod tests {
         ] {
             assert_eq!(yaml_scalar(s), yaml_str(s), "{s:?} is quoted");
         }
+    }
+
+    #[test]
+    fn yaml_escapes_what_yaml_1_1_reads_as_line_breaks() {
+        // Found by tests/conformance/hostile.py: cfn-lint's YAML 1.1 decoder read a raw
+        // NEL in a double-quoted path as a space.
+        assert_eq!(yaml_str("/\u{85}/"), r#""/\u0085/""#);
+        assert_eq!(yaml_str("\u{2028}\u{2029}"), r#""\u2028\u2029""#);
+        assert_eq!(
+            json_str("/\u{85}\u{9f}\u{feff}/"),
+            r#""/\u0085\u009f\ufeff/""#
+        );
     }
 
     #[test]
