@@ -619,6 +619,41 @@ fn is_tag_char(c: char) -> bool {
     c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
 }
 
+/// Refuses free text that is not in Unicode normalization form C. Terraform stores every
+/// string in NFC (HCL and cty normalize it, escaped or not), while CloudFormation and the
+/// CDK keep it as written: a tag such as `\u{fa20}` (a compatibility ideograph) would
+/// differ between targets. Pinned by `free_text_must_be_nfc_because_terraform_normalizes`.
+fn check_nfc(ctx: &mut Ctx<'_>, field: &str, at_key: bool, what: &str, s: &str) {
+    use unicode_normalization::UnicodeNormalization;
+    if unicode_normalization::is_nfc(s) {
+        return;
+    }
+    let nfc: String = s.nfc().collect();
+    // The two forms usually look the same, so non-ASCII characters are shown escaped.
+    let shown = |t: &str| -> String {
+        t.chars()
+            .map(|c| {
+                if c.is_ascii() {
+                    c.to_string()
+                } else {
+                    c.escape_unicode().to_string()
+                }
+            })
+            .collect()
+    };
+    ctx.push(
+        Severity::Error,
+        field,
+        at_key,
+        format!(
+            "{what} \"{}\" is not in Unicode normalization form C (NFC): Terraform would store it as \"{}\" while CloudFormation and the CDK keep it as written",
+            shown(s),
+            shown(&nfc)
+        ),
+        Some(format!("write it in NFC form: \"{}\" (\"{nfc}\")", shown(&nfc))),
+    );
+}
+
 fn check_tags(ctx: &mut Ctx<'_>, at: &str, tags: &BTreeMap<String, String>) {
     if tags.len() > MAX_TAGS {
         ctx.error(
@@ -645,6 +680,8 @@ fn check_tags(ctx: &mut Ctx<'_>, at: &str, tags: &BTreeMap<String, String>) {
                 format!("tag key {k:?} uses the reserved `aws:` prefix"),
                 Some("choose a key that does not start with aws:".into()),
             );
+        } else {
+            check_nfc(ctx, &f, true, "tag key", k);
         }
         if v.chars().count() > 256 || !v.chars().all(is_tag_char) {
             ctx.error(
@@ -652,6 +689,8 @@ fn check_tags(ctx: &mut Ctx<'_>, at: &str, tags: &BTreeMap<String, String>) {
                 format!("tag value {v:?} is not valid"),
                 "tag values are up to 256 letters, digits, spaces and _ . : / = + - @",
             );
+        } else {
+            check_nfc(ctx, &f, false, "tag value", v);
         }
     }
 }
@@ -972,12 +1011,15 @@ fn check_activation(ctx: &mut Ctx<'_>, at: &str, raw: RawActivation) -> Activati
         ("description", &raw.description),
     ] {
         if let Some(v) = value {
+            let what = field.replace('_', " ");
             if v.is_empty() || v.chars().count() > 256 || !v.chars().all(is_tag_char) {
                 ctx.error(
                     &format!("{at}.{field}"),
-                    format!("{v:?} is not a valid {}", field.replace('_', " ")),
+                    format!("{v:?} is not a valid {what}"),
                     "use 1 to 256 letters, digits, spaces and _ . : / = + - @",
                 );
+            } else {
+                check_nfc(ctx, &format!("{at}.{field}"), false, &what, v);
             }
         }
     }
@@ -1021,6 +1063,32 @@ mod tests {
         assert!(is_key_id("1234abcd-12ab-34cd-56ef-1234567890ab"));
         assert!(is_key_id("mrk-1234abcd12ab34cd56ef1234567890ab"));
         assert!(!is_key_id("my-key"));
+    }
+
+    /// HashiCorp's HCL turns every string into a cty value, and cty normalizes strings
+    /// to NFC on entry (go-cty `cty/value_init.go`, `StringVal`; observed with hclsyntax:
+    /// `"\ufa20"` reads back as U+8612 and `"\u212b"` as U+00C5, escaped or not), while
+    /// CloudFormation and the CDK keep strings byte for byte. Found by
+    /// tests/conformance/hostile.py. So free text must already be NFC.
+    #[test]
+    fn free_text_must_be_nfc_because_terraform_normalizes() {
+        let spec = |tag: &str| {
+            format!("version: 1\nproject: p\ntags:\n  team: \"{tag}\"\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n")
+        };
+        for ok in ["Zürich", "\u{c5}", "\u{8612}", "日本", "plain"] {
+            let (_, warnings) = validate(&spec(ok), "t.yaml").expect(ok);
+            assert!(warnings.is_empty(), "{ok}: {warnings:?}");
+        }
+        for bad in ["\u{212b}", "\u{fa20}", "Zu\u{308}rich"] {
+            let err = validate(&spec(bad), "t.yaml").expect_err(bad);
+            let text = format!("{err:?}");
+            assert!(
+                text.contains("not valid") || text.contains("normalization form C"),
+                "{bad}: {text}"
+            );
+        }
+        let err = validate(&spec("\u{fa20}"), "t.yaml").expect_err("fa20");
+        assert!(format!("{err:?}").contains("\\u{8612}"), "{err:?}");
     }
 
     #[test]
