@@ -11,101 +11,17 @@ use std::process::{Command, Stdio};
 
 mod common;
 
-use common::Rng;
+use common::{random_hostile_string, Rng, HOSTILE};
 use ssmgen::plan::{Pseudo, Text};
 use ssmgen::render::escape;
 
 const CASES: usize = 3000;
 
-const HOSTILE: &[&str] = &[
-    "\"",
-    "'",
-    "`",
-    "\\",
-    "\\\\",
-    "${",
-    "${x}",
-    "$${",
-    "%{",
-    "%{ if true }",
-    "{{",
-    "}}",
-    "{",
-    "}",
-    "\n",
-    "\r\n",
-    "\t",
-    "\0",
-    "*/",
-    "/*",
-    "\"\"\"",
-    "'''",
-    "#",
-    " # ",
-    ": ",
-    "- ",
-    "!Ref ",
-    "&a",
-    "*a",
-    "|",
-    ">",
-    "\u{2028}",
-    "\u{2029}",
-    "\u{feff}",
-    "\u{202e}",
-    "\u{7f}",
-    "\u{85}",
-    "\u{a0}",
-    "é",
-    "Zürich",
-    "日本",
-    "😀",
-    "\u{10ffff}",
-    "$",
-    "%",
-    "!",
-    "${!Literal}",
-    "${AWS::Region}",
-    "\\u0041",
-    "\\n",
-    "\\x41",
-    "'\\''",
-    "; rm -rf /",
-    "$(id)",
-    "`id`",
-    "null",
-    "true",
-    "~",
-    "0x1F",
-    "1e3",
-    "-",
-    "?",
-    " ",
-];
-
-fn random_string(rng: &mut Rng) -> String {
-    let mut s = String::new();
-    for _ in 0..rng.below(8) {
-        if rng.below(3) == 0 {
-            let c = loop {
-                let n = rng.below(0x11_0000) as u32;
-                if let Some(c) = char::from_u32(n) {
-                    break c;
-                }
-            };
-            s.push(c);
-        } else {
-            s.push_str(HOSTILE[rng.below(HOSTILE.len())]);
-        }
-    }
-    s
-}
-
 fn strings() -> Vec<String> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut v: Vec<String> = HOSTILE.iter().map(|s| s.to_string()).collect();
     v.push(String::new());
-    v.extend((0..CASES).map(|_| random_string(&mut rng)));
+    v.extend((0..CASES).map(|_| random_hostile_string(&mut rng)));
     v
 }
 
