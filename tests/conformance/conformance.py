@@ -11,7 +11,9 @@ examples/ and tests/conformance/fixtures/ it generates all targets and checks:
   same       the IAM model of CloudFormation YAML, CloudFormation JSON, both CDK synths and
              Terraform is identical, for every partition the spec can be deployed to
   policy     parliament on every policy document: no finding above LOW unless allowed below
-Once per run: the CDK TypeScript and Python --scaffold apps synthesize as generated.
+Once per run: the CDK TypeScript and Python --scaffold apps synthesize as generated, and
+the hostile-string checks of hostile.py (hostile-cfn, hostile-tf, hostile-ts, hostile-synth)
+read outputs full of quotes, `${`, newlines and the like with each target's own parser.
 Prints a spec x check table and exits non-zero on any failure.
 """
 
@@ -23,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+import hostile
 import iam_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -422,6 +425,7 @@ def main():
         check_scaffolds()
     except Failure as e:
         scaffold = ("FAIL", str(e))
+    hostile_results = hostile.check_all()
 
     failures = 0
     for name, r in results.items():
@@ -433,6 +437,10 @@ def main():
     if scaffold[0] != "ok":
         failures += 1
         print(f"\n--- scaffolds\n{scaffold[1]}")
+    for check, (status, detail) in hostile_results.items():
+        if status != "ok":
+            failures += 1
+            print(f"\n--- {check}\n{detail}")
 
     width = max(len(n) for n in results) + 2
     print("\n== Conformance summary (spec x check)")
@@ -440,7 +448,9 @@ def main():
     for name, r in results.items():
         print(name.ljust(width) + "".join(r.get(c, ("FAIL",))[0].ljust(8) for c in CHECKS))
     print(f"scaffolds (cdk-ts npm install + cdk synth, cdk-py app.py): {scaffold[0]}")
-    total = len(results) * len(CHECKS) + 1
+    for check, (status, detail) in hostile_results.items():
+        print(f"{check}: {status} ({detail if status == 'ok' else 'see above'})")
+    total = len(results) * len(CHECKS) + 1 + len(hostile_results)
     print(f"\nconformance: {total - failures} passed, {failures} failed")
     print(f"checks took {time.time() - started:.0f} s")
     return 1 if failures else 0

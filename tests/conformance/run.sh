@@ -31,6 +31,9 @@ if [ ! -x "$WORK/bin/hclfmt" ]; then
   GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$WORK/go-cache" \
     go build -o "$WORK/bin/hclfmt" github.com/hashicorp/hcl/v2/cmd/hclfmt
 fi
+echo "== conformance: hcldump (HashiCorp's HCL parser, syntax trees as JSON)"
+(cd "$HERE/hcldump" && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$WORK/go-cache" \
+  go build -o "$WORK/bin/hcldump" .)
 installed=$(date +%s)
 echo "tools ready in $((installed - start)) s"
 
