@@ -6,12 +6,9 @@
 //! string and template literals (node), Python string and f-string literals (python3),
 //! POSIX shell words (sh). Every string must come back unchanged.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 mod common;
 
-use common::{random_hostile_string, Rng, HOSTILE};
+use common::{random_hostile_string, read_sub, run, Rng, SubPiece, HOSTILE};
 use ssmgen::plan::{Pseudo, Text};
 use ssmgen::render::escape;
 
@@ -23,30 +20,6 @@ fn strings() -> Vec<String> {
     v.push(String::new());
     v.extend((0..CASES).map(|_| random_hostile_string(&mut rng)));
     v
-}
-
-/// Runs a program with `stdin`, returning its stdout; fails the test when it cannot run.
-fn run(program: &str, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program} must be installed for this test: {e}"));
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
-    assert!(
-        out.status.success(),
-        "{program} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
 fn pseudo_text(s: &str) -> Text {
@@ -178,25 +151,18 @@ fn cloudformation_sub_keeps_literal_dollar_braces() {
         let value = escape::cfn_text(&pseudo_text(&s));
         let sub = value["Fn::Sub"].as_str().expect("Fn::Sub");
         let mut out = String::new();
-        let mut rest = sub;
-        while let Some(i) = rest.find("${") {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 2..];
-            if let Some(lit) = after.strip_prefix('!') {
-                out.push_str("${");
-                rest = lit;
-            } else {
-                let end = after.find('}').expect("closed");
-                assert_eq!(
-                    &after[..end],
-                    "AWS::Partition",
-                    "only the pseudo value is substituted in {sub:?}"
-                );
-                out.push_str(PARTITION);
-                rest = &after[end + 1..];
+        for piece in read_sub(sub) {
+            match piece {
+                SubPiece::Literal(l) => out.push_str(&l),
+                SubPiece::Ref(name) => {
+                    assert_eq!(
+                        name, "AWS::Partition",
+                        "only the pseudo value is substituted in {sub:?}"
+                    );
+                    out.push_str(PARTITION);
+                }
             }
         }
-        out.push_str(rest);
         assert_eq!(out, format!("{s}{PARTITION}{s}"));
     }
 }

@@ -31,7 +31,7 @@ use std::process::Command;
 
 mod common;
 
-use common::{random_hostile_string, Rng, HOSTILE};
+use common::{random_hostile_string, read_sub, run, Rng, SubPiece, HOSTILE};
 use serde_json::{json, Value};
 use ssmgen::plan::{build::build, Attachment, KmsKey, Piece, Plan, Resource, Text};
 use ssmgen::targets::{self, CfnFormat, Options, OutFile};
@@ -492,28 +492,13 @@ fn decode_sub(v: &Value) -> Value {
             let Some(s) = o["Fn::Sub"].as_str() else {
                 return v.clone();
             };
-            let mut pieces: Vec<Value> = Vec::new();
-            let mut lit = String::new();
-            let mut rest = s;
-            while let Some(i) = rest.find("${") {
-                lit.push_str(&rest[..i]);
-                let after = &rest[i + 2..];
-                if let Some(l) = after.strip_prefix('!') {
-                    lit.push_str("${");
-                    rest = l;
-                } else {
-                    let end = after.find('}').unwrap_or(after.len());
-                    if !lit.is_empty() {
-                        pieces.push(Value::String(std::mem::take(&mut lit)));
-                    }
-                    pieces.push(json!({ "Ref": &after[..end] }));
-                    rest = after.get(end + 1..).unwrap_or("");
-                }
-            }
-            lit.push_str(rest);
-            if !lit.is_empty() {
-                pieces.push(Value::String(lit));
-            }
+            let pieces: Vec<Value> = read_sub(s)
+                .into_iter()
+                .map(|p| match p {
+                    SubPiece::Literal(l) => Value::String(l),
+                    SubPiece::Ref(name) => json!({ "Ref": name }),
+                })
+                .collect();
             json!({ "Fn::Sub(decoded)": pieces })
         }
         Value::Array(a) => Value::Array(a.iter().map(decode_sub).collect()),
@@ -836,24 +821,10 @@ fn check_python(cases: &[Case], dir: &Path) {
         }
         manifest.push(entry);
     }
-    let mut child = Command::new("python3")
-        .args(["-c", PY_COMPARE])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 must be installed for this test");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(serde_json::to_string(&manifest).expect("json").as_bytes())
-        .expect("write manifest");
-    let out = child.wait_with_output().expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "Python syntax trees differ:\n{}",
-        String::from_utf8_lossy(&out.stdout)
+    run(
+        "python3",
+        &["-c", PY_COMPARE],
+        &serde_json::to_string(&manifest).expect("json"),
     );
 }
 

@@ -112,3 +112,67 @@ pub fn random_hostile_string(rng: &mut Rng) -> String {
     }
     s
 }
+
+/// A piece of a CloudFormation `Fn::Sub` string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubPiece {
+    Literal(String),
+    /// `${Name}`: a parameter, resource or pseudo parameter.
+    Ref(String),
+}
+
+/// Reads an `Fn::Sub` string as CloudFormation does: `${Name}` is replaced, `${!x}` is the
+/// literal `${x}`, everything else is literal. Adjacent literal text is one piece.
+pub fn read_sub(sub: &str) -> Vec<SubPiece> {
+    let mut pieces = Vec::new();
+    let mut lit = String::new();
+    let mut rest = sub;
+    while let Some(i) = rest.find("${") {
+        lit.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        if let Some(l) = after.strip_prefix('!') {
+            lit.push_str("${");
+            rest = l;
+        } else {
+            let end = after.find('}').unwrap_or(after.len());
+            if !lit.is_empty() {
+                pieces.push(SubPiece::Literal(std::mem::take(&mut lit)));
+            }
+            pieces.push(SubPiece::Ref(after[..end].to_string()));
+            rest = after.get(end + 1..).unwrap_or("");
+        }
+    }
+    lit.push_str(rest);
+    if !lit.is_empty() {
+        pieces.push(SubPiece::Literal(lit));
+    }
+    pieces
+}
+
+/// Runs a program with `stdin`, returning its stdout; fails the test when it cannot run
+/// or exits unsuccessfully, showing its standard output and error.
+pub fn run(program: &str, args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} must be installed for this test: {e}"));
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{program} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
