@@ -91,7 +91,10 @@ impl Profile {
 
 /// Calls `f` on every string of the plan that a target writes as a literal, in a fixed
 /// order. Identifiers (project and fleet names) are not visited: they become logical ids,
-/// variable names and comments, so validation keeps them to `[a-z0-9-]`.
+/// variable names and comments, so validation keeps them to `[a-z0-9-]`. Neither are the
+/// pinned account, Region and partition as such (they also appear in comments; validation
+/// holds them to 12 digits and the known Regions and partitions), nor statement ids
+/// (fixed `[A-Za-z0-9]+` names): where they are part of an ARN, the ARN's text is visited.
 fn walk(plan: &mut Plan, f: &mut dyn FnMut(Kind, &mut String)) {
     fn tags(map: &mut BTreeMap<String, String>, f: &mut dyn FnMut(Kind, &mut String)) {
         let old = std::mem::take(map);
