@@ -15,11 +15,12 @@ pub fn push_json_str(out: &mut String, s: &str) {
     // Line and paragraph separators end lines in older JavaScript parsers. JSON is read
     // as YAML 1.1 by some tools (cfn-lint decodes every template with PyYAML first),
     // which folds NEL (U+0085) into a space and refuses the other C1 controls and
-    // U+FEFF..U+FFFF: all of them are escaped so that every reader gets the same string.
+    // U+FEFF, U+FFFE and U+FFFF: all of them are escaped so that every reader gets the
+    // same string.
     push_double_quoted(
         out,
         s,
-        |c| matches!(c as u32, 0..=0x1f | 0x7f..=0x9f | 0x2028 | 0x2029 | 0xfeff..=0xffff),
+        |c| matches!(c as u32, 0..=0x1f | 0x7f..=0x9f | 0x2028 | 0x2029 | 0xfeff | 0xfffe | 0xffff),
     );
 }
 
@@ -589,8 +590,8 @@ mod tests {
         assert_eq!(yaml_str("/\u{85}/"), r#""/\u0085/""#);
         assert_eq!(yaml_str("\u{2028}\u{2029}"), r#""\u2028\u2029""#);
         assert_eq!(
-            json_str("/\u{85}\u{9f}\u{feff}/"),
-            r#""/\u0085\u009f\ufeff/""#
+            json_str("/\u{85}\u{9f}\u{feff}\u{ff21}\u{ffff}/"),
+            "\"/\\u0085\\u009f\\ufeff\u{ff21}\\uffff/\""
         );
     }
 
