@@ -18,23 +18,16 @@ Prints a spec x check table and exits non-zero on any failure.
 """
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import hostile
 import iam_model
+from tooling import (BIN, HCLFMT, HERE, NODE_ENV, ROOT, TSC, VENV_BIN, WORK, Failure, find_class,
+                     must, run, tsconfig)
 
-ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-WORK = Path(os.environ.get("CONFORMANCE_WORK", HERE / ".work"))
-BIN = Path(os.environ.get("SSMGEN_BIN", ROOT / "target" / "release" / "ssmgen"))
-VENV_BIN = WORK / "venv" / "bin"
-NODE = WORK / "node"
-HCLFMT = WORK / "bin" / "hclfmt"
 
 # cfn-lint rules disabled for every template, and why. Nothing is disabled today.
 CFN_LINT_IGNORED = {}
@@ -56,24 +49,6 @@ PARLIAMENT_ALWAYS_FAIL = {"UNKNOWN_ACTION", "UNKNOWN_PREFIX", "MALFORMED", "INVA
 TRUST_MALFORMED = ("MALFORMED", "Statement contains neither Resource nor NotResource")
 
 CHECKS = ["cfn", "tf", "cdk-ts", "cdk-py", "same", "policy"]
-
-
-def run(cmd, cwd=None, env=None, timeout=600):
-    e = dict(os.environ)
-    e.update(env or {})
-    p = subprocess.run(cmd, cwd=cwd, env=e, capture_output=True, text=True, timeout=timeout)
-    return p.returncode, (p.stdout + p.stderr).strip()
-
-
-class Failure(Exception):
-    pass
-
-
-def must(cmd, what, **kw):
-    code, out = run(cmd, **kw)
-    if code != 0:
-        raise Failure(f"{what} failed (exit {code}):\n{out[-4000:]}")
-    return out
 
 
 def specs():
@@ -174,14 +149,6 @@ def cdk_app_ts(construct_file, class_name):
     )
 
 
-def find_class(text, keyword):
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith(keyword):
-            return line[len(keyword):].split("(")[0].split(" ")[0].split(":")[0].strip()
-    raise Failure(f"no `{keyword}` in construct")
-
-
 def check_cdk_ts_all(outs):
     """Type-checks and synthesizes every TypeScript construct in one tsc project."""
     proj = WORK / "ts"
@@ -199,20 +166,13 @@ def check_cdk_ts_all(outs):
         cls = find_class(constructs[0].read_text(), "export class ")
         (d / "app.ts").write_text(cdk_app_ts(constructs[0], cls))
         entries[name] = d
-    (proj / "tsconfig.json").write_text(json.dumps({
-        "compilerOptions": {
-            "target": "ES2022", "module": "commonjs", "strict": True, "noEmitOnError": True,
-            "esModuleInterop": True, "skipLibCheck": True, "outDir": "dist", "rootDir": "src",
-            "typeRoots": [str(NODE / "node_modules" / "@types")],
-            "baseUrl": ".", "paths": {"*": [str(NODE / "node_modules" / "*")]},
-        },
-        "include": ["src/**/*.ts"],
-    }, indent=2))
-    tsc = str(NODE / "node_modules" / ".bin" / "tsc")
+    (proj / "tsconfig.json").write_text(json.dumps(
+        tsconfig(["src/**/*.ts"], root_dir="src", base_url=".", out_dir="dist"), indent=2))
+    tsc = str(TSC)
     results = {}
-    code, out = run([tsc, "--strict", "--noEmit", "-p", str(proj)])
+    code, out, err = run([tsc, "--strict", "--noEmit", "-p", str(proj)])
     if code != 0:
-        return {name: f"tsc --strict --noEmit failed:\n{out[-4000:]}" for name in outs}
+        return {name: f"tsc --strict --noEmit failed:\n{(out + err)[-4000:]}" for name in outs}
     must([tsc, "-p", str(proj)], "tsc emit")
     for name, d in entries.items():
         outdir = WORK / "synth-ts" / name
@@ -220,7 +180,7 @@ def check_cdk_ts_all(outs):
             shutil.rmtree(outdir)
         try:
             must(["node", str(proj / "dist" / name / "app.js"), str(outdir)], "node synth",
-                 env={"NODE_PATH": str(NODE / "node_modules")})
+                 env=NODE_ENV)
             template = outdir / "ConformanceStack.template.json"
             cfn_lint([template])
             results[name] = template

@@ -22,42 +22,18 @@ CPython's ast, and runs the activation script with sh and a fake aws.)
 """
 
 import json
-import os
 import shutil
-import subprocess
 import unicodedata
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-WORK = Path(os.environ.get("CONFORMANCE_WORK", HERE / ".work"))
-NODE = WORK / "node"
-VENV_PY = WORK / "venv" / "bin" / "python"
-HCLDUMP = WORK / "bin" / "hcldump"
+from tooling import (HCLDUMP, NODE_ENV, ROOT, TSC, VENV_BIN, WORK, Failure, find_class, must,
+                     tsconfig)
+
 CASES = WORK / "hostile"
 
 # Free-text cases synthesized per example and language (each case is two stacks).
 SYNTH_SEEDS = 2
 
 CHECKS = ["hostile-cfn", "hostile-tf", "hostile-ts", "hostile-synth"]
-
-
-class Failure(Exception):
-    pass
-
-
-def run(cmd, cwd=None, env=None, timeout=900):
-    e = dict(os.environ)
-    e.update(env or {})
-    p = subprocess.run(cmd, cwd=cwd, env=e, capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout, p.stderr
-
-
-def must(cmd, what, **kw):
-    code, out, err = run(cmd, **kw)
-    if code != 0:
-        raise Failure(f"{what} failed ({code}):\n{(out + err)[-4000:]}")
-    return out
 
 
 def substitute(s, mapping):
@@ -223,27 +199,12 @@ process.stdout.write(JSON.stringify(out));
 """
 
 
-def tsconfig(include, out_dir=None):
-    options = {
-        "target": "ES2022", "module": "commonjs", "strict": True, "noEmitOnError": True,
-        "esModuleInterop": True, "skipLibCheck": True, "rootDir": str(CASES),
-        "typeRoots": [str(NODE / "node_modules" / "@types")],
-        "baseUrl": str(CASES), "paths": {"*": [str(NODE / "node_modules" / "*")]},
-    }
-    if out_dir:
-        options["outDir"] = str(out_dir)
-    return json.dumps({"compilerOptions": options, "include": include}, indent=2)
-
-
 def check_ts(cases):
     files = [str(CASES / f) for c in cases for side in ("plain", "hostile") for f in c[side]["ts"]]
     script = WORK / "ts-tree.js"
     script.write_text(TS_TREE)
-    p = subprocess.run(["node", str(script)], input=json.dumps(files), capture_output=True, text=True,
-                       env={**os.environ, "NODE_PATH": str(NODE / "node_modules")}, timeout=900)
-    if p.returncode != 0:
-        raise Failure(f"TypeScript parser failed:\n{p.stderr[-4000:]}")
-    trees = json.loads(p.stdout)
+    trees = json.loads(must(["node", str(script)], "the TypeScript parser", env=NODE_ENV,
+                            stdin=json.dumps(files)))
     for f, t in trees.items():
         if isinstance(t, dict):
             raise Failure(f"{f} does not parse: {t['error']}")
@@ -251,17 +212,10 @@ def check_ts(cases):
         for p_, h in zip(c["plain"]["ts"], c["hostile"]["ts"]):
             compare(c, trees[str(CASES / p_)], trees[str(CASES / h)], h)
     config = CASES / "tsconfig.strict.json"
-    config.write_text(tsconfig(["case*/hostile/ts/*.ts"]))
-    must([str(NODE / "node_modules" / ".bin" / "tsc"), "--strict", "--noEmit", "-p", str(config)],
+    config.write_text(json.dumps(tsconfig(["case*/hostile/ts/*.ts"], CASES, CASES), indent=2))
+    must([str(TSC), "--strict", "--noEmit", "-p", str(config)],
          "tsc --strict --noEmit on the hostile constructs")
     return f"{len(files)} files"
-
-
-def class_of(path, keyword):
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.startswith(keyword):
-            return line[len(keyword):].split("(")[0].split(" ")[0].split(":")[0].strip()
-    raise Failure(f"no `{keyword}` in {path}")
 
 
 def synth_cases(cases):
@@ -282,27 +236,27 @@ def check_synth(cases):
             (ts,) = c[side]["ts"]
             mod = f"m{i}{side}"
             app.append(f"import * as {mod} from './{ts[:-3]}';")
-            body.append(f"new {mod}.{class_of(CASES / ts, 'export class ')}"
+            body.append(f"new {mod}.{find_class((CASES / ts).read_text(encoding='utf-8'), 'export class ')}"
                         f"(new cdk.Stack(app, '{stack_name(i, side)}'), 'SsmAccess');")
     (CASES / "synth-app.ts").write_text("\n".join(app + body + ["app.synth();", ""]))
     config = CASES / "tsconfig.synth.json"
     dist = WORK / "hostile-dist"
     if dist.exists():
         shutil.rmtree(dist)
-    config.write_text(tsconfig(["synth-app.ts"], dist))
-    must([str(NODE / "node_modules" / ".bin" / "tsc"), "-p", str(config)], "tsc (synth app)")
+    config.write_text(json.dumps(tsconfig(["synth-app.ts"], CASES, CASES, dist), indent=2))
+    must([str(TSC), "-p", str(config)], "tsc (synth app)")
     ts_out = WORK / "hostile-synth-ts"
     if ts_out.exists():
         shutil.rmtree(ts_out)
     must(["node", str(dist / "synth-app.js"), str(ts_out)], "TypeScript synth",
-         env={"NODE_PATH": str(NODE / "node_modules")})
+         env=NODE_ENV)
     # Python: the same, one app.
     py_app = ["import importlib.util, sys", "import aws_cdk as cdk",
               "app = cdk.App(outdir=sys.argv[1])"]
     for i, c in enumerate(chosen):
         for side in ("plain", "hostile"):
             (py,) = c[side]["py"]
-            cls = class_of(CASES / py, "class ")
+            cls = find_class((CASES / py).read_text(encoding="utf-8"), "class ")
             py_app += [
                 f"spec = importlib.util.spec_from_file_location('m{i}{side}', {str(CASES / py)!r})",
                 "mod = importlib.util.module_from_spec(spec)",
@@ -314,7 +268,7 @@ def check_synth(cases):
     py_out = WORK / "hostile-synth-py"
     if py_out.exists():
         shutil.rmtree(py_out)
-    must([str(VENV_PY), str(CASES / "synth_app.py"), str(py_out)], "Python synth",
+    must([str(VENV_BIN / "python"), str(CASES / "synth_app.py"), str(py_out)], "Python synth",
          env={"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"})
     for out, lang in ((ts_out, "TypeScript"), (py_out, "Python")):
         for i, c in enumerate(chosen):
