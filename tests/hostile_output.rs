@@ -755,22 +755,12 @@ fn check_scripts(case: &Case, plain: &[OutFile], hostile: &[OutFile]) {
 
 // ---- Python ------------------------------------------------------------------------
 
-/// Compares the syntax trees of Python sources, two by two, after substitution.
+/// Compares the syntax trees of Python sources, two by two, after substitution (with the
+/// conformance suite's `substitute`, given its folder as the first argument).
 const PY_COMPARE: &str = r#"
 import ast, json, sys
-
-def sub(s, mapping):
-    out, i = [], 0
-    while True:
-        j = s.find("zq", i)
-        if j < 0:
-            out.append(s[i:]); break
-        out.append(s[i:j]); cand = s[j:j + 8]
-        if len(cand) == 8 and cand[2:7].isdigit() and cand[7] == "q" and int(cand[2:7]) < len(mapping):
-            out.append(mapping[int(cand[2:7])]); i = j + 8
-        else:
-            out.append("zq"); i = j + 2
-    return "".join(out)
+sys.path.insert(0, sys.argv[1])
+from hostile import substitute as sub
 
 class Sub(ast.NodeTransformer):
     def __init__(self, mapping): self.mapping = mapping
@@ -826,7 +816,11 @@ fn check_python(cases: &[Case], dir: &Path) {
     }
     run(
         "python3",
-        &["-c", PY_COMPARE],
+        &[
+            "-c",
+            PY_COMPARE,
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conformance"),
+        ],
         &serde_json::to_string(&manifest).expect("json"),
     );
 }
