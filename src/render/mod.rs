@@ -1,6 +1,10 @@
-//! The template engine: every template is embedded in the binary, parsed once, and
-//! rendered from a documented `#[derive(Serialize)]` context struct. Templates only lay
-//! text out; what to write is decided by the plan and by each target before rendering.
+//! The template engine: every template is embedded in the binary and rendered from a
+//! documented `#[derive(Serialize)]` context struct. Templates only lay text out; what to
+//! write is decided by the plan and by each target before rendering.
+//!
+//! Each target owns its templates as a [`Templates`] set (a `static` in the target's
+//! module), so this module knows no target, and a run parses only the templates of the
+//! targets it renders.
 
 pub mod escape;
 pub mod tera_ext;
@@ -16,62 +20,72 @@ use crate::error::Error;
 /// A template embedded in the binary: its name and its text.
 pub type Template = (&'static str, &'static str);
 
-/// Every target's templates, registered once.
-fn all_templates() -> impl Iterator<Item = &'static Template> {
-    [
-        crate::targets::cloudformation::TEMPLATES,
-        crate::targets::terraform::TEMPLATES,
-        crate::targets::cdk_typescript::TEMPLATES,
-        crate::targets::cdk_python::TEMPLATES,
-        crate::targets::activation::TEMPLATES,
-    ]
-    .into_iter()
-    .flatten()
+/// One target's embedded templates, parsed together the first time one of them is
+/// rendered and kept for the rest of the process.
+pub struct Templates {
+    list: &'static [Template],
+    engine: OnceLock<Result<Tera, String>>,
 }
 
-fn engine() -> Result<&'static Tera, Error> {
-    static ENGINE: OnceLock<Result<Tera, String>> = OnceLock::new();
-    ENGINE
-        .get_or_init(|| {
-            let mut tera = Tera::default();
-            tera.autoescape_on(Vec::new());
-            tera_ext::register(&mut tera);
-            tera.add_raw_templates(all_templates().copied())
-                .map_err(|e| describe(&e))?;
-            Ok(tera)
+impl Templates {
+    /// A set of templates; nothing is parsed until the first render.
+    pub const fn new(list: &'static [Template]) -> Self {
+        Templates {
+            list,
+            engine: OnceLock::new(),
+        }
+    }
+
+    /// The names of the templates in the set.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> {
+        self.list.iter().map(|(name, _)| *name)
+    }
+
+    /// The parsed set; a template that does not parse is an error naming the set.
+    pub fn engine(&self) -> Result<&Tera, Error> {
+        self.engine
+            .get_or_init(|| {
+                let mut tera = Tera::default();
+                tera.autoescape_on(Vec::new());
+                tera_ext::register(&mut tera);
+                tera.add_raw_templates(self.list.iter().copied())
+                    .map_err(|e| describe(&e))?;
+                Ok(tera)
+            })
+            .as_ref()
+            .map_err(|message| Error::Render {
+                template: self.names().collect::<Vec<_>>().join(", "),
+                message: message.clone(),
+            })
+    }
+
+    /// Renders the named template of the set with a context struct.
+    pub fn render<C: Serialize>(&self, template: &str, context: &C) -> Result<String, Error> {
+        self.render_with_capacity(template, context, 0)
+    }
+
+    /// Renders into a buffer of `capacity` bytes reserved up front. For large outputs this
+    /// saves Tera's repeated doubling of its buffer, whose discarded copies otherwise all
+    /// count towards peak memory.
+    pub fn render_with_capacity<C: Serialize>(
+        &self,
+        template: &str,
+        context: &C,
+        capacity: usize,
+    ) -> Result<String, Error> {
+        let err = |e: tera::Error| Error::Render {
+            template: template.into(),
+            message: describe(&e),
+        };
+        let tera = self.engine()?;
+        let ctx = Context::from_serialize(context).map_err(err)?;
+        let mut out = Vec::with_capacity(capacity);
+        tera.render_to(template, &ctx, &mut out).map_err(err)?;
+        String::from_utf8(out).map_err(|e| Error::Render {
+            template: template.into(),
+            message: e.to_string(),
         })
-        .as_ref()
-        .map_err(|message| Error::Render {
-            template: "templates".into(),
-            message: message.clone(),
-        })
-}
-
-/// Renders the named template with a context struct.
-pub fn render<C: Serialize>(template: &str, context: &C) -> Result<String, Error> {
-    render_with_capacity(template, context, 0)
-}
-
-/// Renders into a buffer of `capacity` bytes reserved up front. For large outputs this
-/// saves Tera's repeated doubling of its buffer, whose discarded copies otherwise all
-/// count towards peak memory.
-pub fn render_with_capacity<C: Serialize>(
-    template: &str,
-    context: &C,
-    capacity: usize,
-) -> Result<String, Error> {
-    let err = |e: tera::Error| Error::Render {
-        template: template.into(),
-        message: describe(&e),
-    };
-    let tera = engine()?;
-    let ctx = Context::from_serialize(context).map_err(err)?;
-    let mut out = Vec::with_capacity(capacity);
-    tera.render_to(template, &ctx, &mut out).map_err(err)?;
-    String::from_utf8(out).map_err(|e| Error::Render {
-        template: template.into(),
-        message: e.to_string(),
-    })
+    }
 }
 
 /// Tera nests the cause of a failure several errors deep; show the whole chain.
@@ -87,8 +101,24 @@ fn describe(e: &tera::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    static BROKEN: Templates = Templates::new(&[("t/bad", "{{ unclosed")]);
+    static GOOD: Templates = Templates::new(&[("t/good", "{{ name | yaml_str }}")]);
+
     #[test]
-    fn every_embedded_template_parses() {
-        super::engine().expect("templates parse");
+    fn a_set_renders_with_the_filters_and_names_a_template_that_does_not_parse() {
+        #[derive(Serialize)]
+        struct Ctx {
+            name: &'static str,
+        }
+        assert_eq!(
+            GOOD.render("t/good", &Ctx { name: "a: b" }).unwrap(),
+            "\"a: b\""
+        );
+        match BROKEN.render("t/bad", &Ctx { name: "x" }) {
+            Err(Error::Render { template, .. }) => assert_eq!(template, "t/bad"),
+            other => panic!("expected a render error, got {other:?}"),
+        }
     }
 }

@@ -9,14 +9,14 @@ use serde::Serialize;
 use super::OutFile;
 use crate::error::Error;
 use crate::plan::Plan;
-use crate::render::{self, Template};
+use crate::render::Templates;
 
 const SCRIPT: &str = "activation/create-activations.sh";
 
-pub const TEMPLATES: &[Template] = &[(
+pub static TEMPLATES: Templates = Templates::new(&[(
     SCRIPT,
     include_str!("../../templates/activation/create-activations.sh.tera"),
-)];
+)]);
 
 /// The file name of the script.
 pub const FILE_NAME: &str = "create-activations.sh";
@@ -79,7 +79,7 @@ pub fn script(plan: &Plan, deployed_by: &str) -> Result<Option<OutFile>, Error> 
     };
     Ok(Some(OutFile {
         path: PathBuf::from(FILE_NAME),
-        contents: render::render(SCRIPT, &ctx)?,
+        contents: TEMPLATES.render(SCRIPT, &ctx)?,
     }))
 }
 

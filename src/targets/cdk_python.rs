@@ -31,14 +31,14 @@ use crate::plan::{
     Piece, Plan, Platform, Policy, Resource, Role, Statement, Text,
 };
 use crate::render::escape::{push_py_str, py_str, CDK_PSEUDO};
-use crate::render::{self, Template};
+use crate::render::Templates;
 
 const CONSTRUCT: &str = "cdk-python/construct.py";
 const APP: &str = "cdk-python/app.py";
 const CDK_JSON: &str = "cdk-python/cdk.json";
 const REQUIREMENTS: &str = "cdk-python/requirements.txt";
 
-pub const TEMPLATES: &[Template] = &[
+static TEMPLATES: Templates = Templates::new(&[
     (
         CONSTRUCT,
         include_str!("../../templates/cdk-python/construct.py.tera"),
@@ -52,7 +52,7 @@ pub const TEMPLATES: &[Template] = &[
         REQUIREMENTS,
         include_str!("../../templates/cdk-python/requirements.txt.tera"),
     ),
-];
+]);
 
 /// The aws-cdk-lib release the scaffolded app pins: the one the generated code was
 /// synthesized and linted with. `ServicePrincipal.from_static_service_principle_name`
@@ -82,6 +82,10 @@ impl Target for CdkPython {
         "cdk-python"
     }
 
+    fn templates(&self) -> &'static Templates {
+        &TEMPLATES
+    }
+
     fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {
         let module = format!("{}_ssm_access", plan.project.snake);
         let class_name = format!("{}SsmAccess", plan.project.upper_camel);
@@ -93,15 +97,15 @@ impl Target for CdkPython {
             let app = app_context(plan, &module, &class_name);
             files.push(OutFile {
                 path: PathBuf::from("app.py"),
-                contents: render::render(APP, &app)?,
+                contents: TEMPLATES.render(APP, &app)?,
             });
             files.push(OutFile {
                 path: PathBuf::from("cdk.json"),
-                contents: render::render(CDK_JSON, &app)?,
+                contents: TEMPLATES.render(CDK_JSON, &app)?,
             });
             files.push(OutFile {
                 path: PathBuf::from("requirements.txt"),
-                contents: render::render(REQUIREMENTS, &app)?,
+                contents: TEMPLATES.render(REQUIREMENTS, &app)?,
             });
         }
         if let Some(script) = activation::script(plan, "CDK app")? {
@@ -228,15 +232,15 @@ fn construct_in_runs(
         outputs: &[],
         outputs_heading: false,
     };
-    let head = render::render(CONSTRUCT, &base)?;
-    let init = render::render(
+    let head = TEMPLATES.render(CONSTRUCT, &base)?;
+    let init = TEMPLATES.render(
         CONSTRUCT,
         &ModuleContext {
             part: Part::Init,
             ..base
         },
     )?;
-    let end = render::render(
+    let end = TEMPLATES.render(
         CONSTRUCT,
         &ModuleContext {
             part: Part::End,
@@ -256,7 +260,7 @@ fn construct_in_runs(
             attributes: &attributes,
             ..base
         };
-        render::render(CONSTRUCT, &ctx)
+        TEMPLATES.render(CONSTRUCT, &ctx)
     });
     let mut ids = ConstructIds::new(plan);
     let mut shared = Shared::default();
@@ -271,7 +275,7 @@ fn construct_in_runs(
             fleets: &fleets,
             ..base
         };
-        render::render(CONSTRUCT, &ctx)
+        TEMPLATES.render(CONSTRUCT, &ctx)
     });
     let mut outputs = Vec::with_capacity(run);
     let mut output_runs = plan.outputs.chunks(run).enumerate().map(|(n, chunk)| {
@@ -285,7 +289,7 @@ fn construct_in_runs(
             outputs_heading: n == 0,
             ..base
         };
-        render::render(CONSTRUCT, &ctx)
+        TEMPLATES.render(CONSTRUCT, &ctx)
     });
 
     // The first run of each part is rendered before the module's buffer is allocated,

@@ -19,7 +19,7 @@ use crate::plan::{
     Attachment, Condition, Effect, InstanceProfile, Output, OutputValue, Plan, Platform, Policy,
     Role, Statement,
 };
-use crate::render::{self, escape, Template};
+use crate::render::{escape, Templates};
 
 const CONSTRUCT: &str = "cdk-typescript/construct.ts";
 const APP: &str = "cdk-typescript/app.ts";
@@ -28,7 +28,7 @@ const TSCONFIG: &str = "cdk-typescript/tsconfig.json";
 const CDK_JSON: &str = "cdk-typescript/cdk.json";
 const GITIGNORE: &str = "cdk-typescript/gitignore";
 
-pub const TEMPLATES: &[Template] = &[
+static TEMPLATES: Templates = Templates::new(&[
     (
         CONSTRUCT,
         include_str!("../../templates/cdk-typescript/construct.ts.tera"),
@@ -53,7 +53,7 @@ pub const TEMPLATES: &[Template] = &[
         GITIGNORE,
         include_str!("../../templates/cdk-typescript/gitignore.tera"),
     ),
-];
+]);
 
 /// The aws-cdk-lib release the scaffold pins: verified to synthesize every example, and
 /// newer than 2.163.0, which added `ServicePrincipal.fromStaticServicePrincipleName`.
@@ -89,10 +89,14 @@ impl Target for CdkTypeScript {
         "cdk-typescript"
     }
 
+    fn templates(&self) -> &'static Templates {
+        &TEMPLATES
+    }
+
     fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {
         let ctx = construct_context(plan)?;
         let module = format!("{}-ssm-access", plan.project.kebab);
-        let construct = render::render_with_capacity(CONSTRUCT, &ctx, size_hint(plan))?;
+        let construct = TEMPLATES.render_with_capacity(CONSTRUCT, &ctx, size_hint(plan))?;
         let mut files = Vec::new();
         if options.scaffold {
             let app = AppContext {
@@ -133,12 +137,12 @@ impl Target for CdkTypeScript {
             };
             files.push(file(
                 "package.json",
-                render::render(PACKAGE_JSON, &package)?,
+                TEMPLATES.render(PACKAGE_JSON, &package)?,
             ));
-            files.push(file("tsconfig.json", render::render(TSCONFIG, &plain)?));
-            files.push(file("cdk.json", render::render(CDK_JSON, &plain)?));
-            files.push(file(".gitignore", render::render(GITIGNORE, &plain)?));
-            files.push(file("bin/app.ts", render::render(APP, &app)?));
+            files.push(file("tsconfig.json", TEMPLATES.render(TSCONFIG, &plain)?));
+            files.push(file("cdk.json", TEMPLATES.render(CDK_JSON, &plain)?));
+            files.push(file(".gitignore", TEMPLATES.render(GITIGNORE, &plain)?));
+            files.push(file("bin/app.ts", TEMPLATES.render(APP, &app)?));
             files.push(file(&format!("lib/{module}.ts"), construct));
         } else {
             files.push(file(&format!("{module}.ts"), construct));

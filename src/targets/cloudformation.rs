@@ -25,12 +25,12 @@ use crate::facts;
 use crate::plan::{
     Attachment, Condition, Effect, Output, OutputValue, Piece, Plan, Policy, Role, Statement, Text,
 };
-use crate::render::{self, escape, Template};
+use crate::render::{escape, Templates};
 
 const YAML: &str = "cloudformation/template.yaml";
 const JSON: &str = "cloudformation/template.json";
 
-pub const TEMPLATES: &[Template] = &[
+static TEMPLATES: Templates = Templates::new(&[
     (
         YAML,
         include_str!("../../templates/cloudformation/template.yaml.tera"),
@@ -39,7 +39,7 @@ pub const TEMPLATES: &[Template] = &[
         JSON,
         include_str!("../../templates/cloudformation/template.json.tera"),
     ),
-];
+]);
 
 /// CloudFormation's only template format version.
 const FORMAT_VERSION: &str = "2010-09-09";
@@ -61,13 +61,18 @@ impl Target for CloudFormation {
         "cloudformation"
     }
 
+    fn templates(&self) -> &'static Templates {
+        &TEMPLATES
+    }
+
     fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {
         let (syntax, file, template) = match options.cfn_format {
             CfnFormat::Yaml => (Syntax::Yaml, "template.yaml", YAML),
             CfnFormat::Json => (Syntax::Json, "template.json", JSON),
         };
         let context = template_context(plan, syntax)?;
-        let contents = render::render_with_capacity(template, &context, size_hint(plan, syntax))?;
+        let contents =
+            TEMPLATES.render_with_capacity(template, &context, size_hint(plan, syntax))?;
         let mut files = vec![OutFile {
             path: PathBuf::from(file),
             contents,

@@ -27,14 +27,14 @@ use crate::plan::{
     Text, Trust,
 };
 use crate::render::escape::{push_hcl_expr, push_hcl_str};
-use crate::render::{self, Template};
+use crate::render::Templates;
 
 const VERSIONS: &str = "terraform/versions.tf";
 const MAIN: &str = "terraform/main.tf";
 const FLEET: &str = "terraform/fleet.tf";
 const OUTPUTS: &str = "terraform/outputs.tf";
 
-pub const TEMPLATES: &[Template] = &[
+static TEMPLATES: Templates = Templates::new(&[
     (
         VERSIONS,
         include_str!("../../templates/terraform/versions.tf.tera"),
@@ -48,7 +48,7 @@ pub const TEMPLATES: &[Template] = &[
         OUTPUTS,
         include_str!("../../templates/terraform/outputs.tf.tera"),
     ),
-];
+]);
 
 /// Outputs rendered per template call: enough that the per-call cost of Tera vanishes,
 /// few enough that a call's context stays small.
@@ -61,6 +61,10 @@ impl Target for Terraform {
         "terraform"
     }
 
+    fn templates(&self) -> &'static Templates {
+        &TEMPLATES
+    }
+
     fn render(&self, plan: &Plan, _options: &Options) -> Result<Vec<OutFile>, Error> {
         let header = Header {
             marker: GENERATED_MARKER,
@@ -69,7 +73,7 @@ impl Target for Terraform {
         let mut files = vec![
             OutFile {
                 path: PathBuf::from("versions.tf"),
-                contents: render::render(
+                contents: TEMPLATES.render(
                     VERSIONS,
                     &VersionsContext {
                         header: &header,
@@ -483,7 +487,7 @@ fn main_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
                 .push(&p.id.snake);
         }
     }
-    let mut out = render::render(
+    let mut out = TEMPLATES.render(
         MAIN,
         &MainContext {
             header,
@@ -510,7 +514,7 @@ fn main_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
         if let Some(i) = fp.activation {
             add_activation(&mut f, plan, i, &attached)?;
         }
-        let section = render::render(FLEET, &f)?;
+        let section = TEMPLATES.render(FLEET, &f)?;
         if n == 0 {
             // Sections are alike: reserve for all of them at once rather than regrowing
             // a string of tens of megabytes (what is never written is never mapped in).
@@ -897,7 +901,7 @@ fn outputs_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
             break;
         }
         let n = outputs.len();
-        let text = render::render(
+        let text = TEMPLATES.render(
             OUTPUTS,
             &OutputsContext {
                 header: header.take(),
