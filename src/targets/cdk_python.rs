@@ -17,11 +17,11 @@
 //! fleet, which keeps time and memory linear and small.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use heck::ToUpperCamelCase;
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use super::{activation, Options, OutFile, Target};
@@ -815,7 +815,7 @@ fn missing(what: &str, i: usize) -> Error {
 /// The construct ids used inside the construct. The plan's ids are unique; the ids this
 /// target adds for imported policies and roles (which create no CloudFormation
 /// resource) get a number when they would collide with any other.
-struct ConstructIds<'p>(HashSet<Cow<'p, str>, BuildHasherDefault<Fnv>>);
+struct ConstructIds<'p>(FxHashSet<Cow<'p, str>>);
 
 impl<'p> ConstructIds<'p> {
     fn new(plan: &'p Plan) -> Self {
@@ -828,7 +828,7 @@ impl<'p> ConstructIds<'p> {
             + plan.policies.len()
             + plan.outputs.len();
         // Only ever asked whether it holds an id, so its order does not matter.
-        let mut set = HashSet::with_capacity_and_hasher(count * 5 / 4, Default::default());
+        let mut set = FxHashSet::with_capacity_and_hasher(count * 5 / 4, Default::default());
         set.extend(ids.map(|id| Cow::Borrowed(id.upper_camel.as_str())));
         ConstructIds(set)
     }
@@ -842,28 +842,6 @@ impl<'p> ConstructIds<'p> {
         }
         self.0.insert(Cow::Owned(id.clone()));
         id
-    }
-}
-
-/// FNV-1a, for [`ConstructIds`]: tens of thousands of short ids from the spec's own
-/// names, which hash several times faster than with the default SipHash.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
     }
 }
 

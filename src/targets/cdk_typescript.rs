@@ -5,10 +5,10 @@
 //! role's `assumedBy` principal, so the one trust detail the plan decides that CDK does
 //! not take as input (the action) is checked instead of written.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
+use rustc_hash::FxHashMap;
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
@@ -670,7 +670,7 @@ fn policy_role(out: &mut String, plan: &Plan, p: &Policy) {
 /// The distinct statement lists, written, and the index of each policy's list.
 fn statement_lists(plan: &Plan) -> (Vec<String>, Vec<usize>) {
     let mut written: Vec<String> = Vec::new();
-    let mut seen: HashMap<StatementsKey<'_>, usize> = HashMap::new();
+    let mut seen: FxHashMap<StatementsKey<'_>, usize> = FxHashMap::default();
     let mut lists = Vec::with_capacity(plan.policies.len());
     for p in &plan.policies {
         let next = written.len();

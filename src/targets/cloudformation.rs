@@ -12,10 +12,9 @@
 //! 10,000 fleets a Tera lookup per field, or a map per entry in the context, costs more
 //! than writing the whole template does.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::PathBuf;
 
+use rustc_hash::FxHashSet;
 use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
@@ -308,13 +307,13 @@ fn description(plan: &Plan) -> String {
 /// names that differ only in hyphens (`a-1`, `a1`) have the same CamelCase id.
 #[derive(Default)]
 struct LogicalIds<'p> {
-    seen: HashSet<&'p str, BuildHasherDefault<Fnv>>,
+    seen: FxHashSet<&'p str>,
 }
 
 impl<'p> LogicalIds<'p> {
     fn with_capacity(n: usize) -> Self {
         LogicalIds {
-            seen: HashSet::with_capacity_and_hasher(n, BuildHasherDefault::default()),
+            seen: FxHashSet::with_capacity_and_hasher(n, Default::default()),
         }
     }
 
@@ -326,29 +325,6 @@ impl<'p> LogicalIds<'p> {
                 "two fleets produce the CloudFormation logical id `{id}`; rename one so that their names differ in more than hyphens"
             )))
         }
-    }
-}
-
-/// FNV-1a: the ids are short and come from the spec's author, so the standard library's
-/// flooding-resistant hash only costs time here (tens of thousands of ids per template).
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
     }
 }
 
