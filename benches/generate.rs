@@ -3,6 +3,10 @@
 //! and peak resident memory of each run. Figures are recorded in BENCHMARKS.md.
 //!
 //! `cargo bench --bench generate`
+//!
+//! `SSMGEN_BENCH_BASELINE=/path/to/older/ssmgen cargo bench --bench generate` measures
+//! that binary side by side with this one: runs alternate between the two, so that a
+//! change in the machine's load falls on both alike, and each row shows both figures.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -60,34 +64,65 @@ fn run_once(bin: &str, spec_path: &Path, out: &Path) -> (f64, i64) {
     (secs, kib)
 }
 
+/// A binary to measure, with the label its columns carry.
+struct Binary {
+    label: String,
+    path: String,
+}
+
+fn binaries() -> Vec<Binary> {
+    let mut list = vec![Binary {
+        label: "this".into(),
+        path: env!("CARGO_BIN_EXE_ssmgen").into(),
+    }];
+    if let Ok(path) = std::env::var("SSMGEN_BENCH_BASELINE") {
+        assert!(Path::new(&path).is_file(), "no baseline binary at {path}");
+        list.push(Binary {
+            label: "baseline".into(),
+            path,
+        });
+    }
+    list
+}
+
 fn main() {
-    let bin = env!("CARGO_BIN_EXE_ssmgen");
+    let bins = binaries();
     let dir = tempfile::tempdir().expect("temp dir");
     println!("ssmgen generate --target all (process wall time, peak RSS; median of {RUNS} runs)");
+    for b in &bins {
+        println!("  {:<8} {}", b.label, b.path);
+    }
     println!(
-        "{:>8} {:>10} {:>12} {:>12} {:>14}",
-        "fleets", "spec KiB", "median ms", "min ms", "peak RSS MiB"
+        "{:>8} {:>10} {:>9} {:>12} {:>12} {:>14}",
+        "fleets", "spec KiB", "binary", "median ms", "min ms", "peak RSS MiB"
     );
     for n in [3usize, 1_000, 5_000, 10_000] {
         let spec_path = dir.path().join(format!("spec-{n}.yaml"));
         let text = spec(n);
         std::fs::write(&spec_path, &text).expect("write spec");
         let out = dir.path().join(format!("out-{n}"));
-        let mut times = Vec::new();
-        let mut peak = 0;
+        let mut times = vec![Vec::new(); bins.len()];
+        let mut peaks = vec![0; bins.len()];
+        // Alternate the binaries run by run.
         for _ in 0..RUNS {
-            let (secs, kib) = run_once(bin, &spec_path, &out);
-            times.push(secs * 1000.0);
-            peak = peak.max(kib);
+            for (i, b) in bins.iter().enumerate() {
+                let (secs, kib) = run_once(&b.path, &spec_path, &out);
+                times[i].push(secs * 1000.0);
+                peaks[i] = peaks[i].max(kib);
+            }
         }
-        times.sort_by(f64::total_cmp);
-        println!(
-            "{:>8} {:>10} {:>12.1} {:>12.1} {:>14.1}",
-            n,
-            text.len() / 1024,
-            times[RUNS / 2],
-            times[0],
-            peak as f64 / 1024.0
-        );
+        for (i, b) in bins.iter().enumerate() {
+            let t = &mut times[i];
+            t.sort_by(f64::total_cmp);
+            println!(
+                "{:>8} {:>10} {:>9} {:>12.1} {:>12.1} {:>14.1}",
+                n,
+                text.len() / 1024,
+                b.label,
+                t[RUNS / 2],
+                t[0],
+                peaks[i] as f64 / 1024.0
+            );
+        }
     }
 }
