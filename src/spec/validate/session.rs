@@ -1,0 +1,249 @@
+//! Session options (`session` at the top and on each fleet): KMS key, S3 and CloudWatch
+//! logging, VPC endpoint Regions, and how a fleet's overrides merge over the defaults.
+
+use super::names::{check_account, check_arn_partition, split_arn, unknown_region};
+use super::Ctx;
+use crate::plan::KmsKey;
+use crate::spec::raw::{RawCloudWatch, RawS3, RawSession};
+use crate::spec::regions::{partition_of, Partition};
+use crate::spec::{CloudWatchLogging, Pin, S3Logging, Session};
+
+/// A session block after checking: each field is `None` when absent, `Some(None)` when
+/// turned off with `null`, `Some(Some(v))` when set.
+pub(super) struct Overrides {
+    kms_key: Option<Option<KmsKey>>,
+    s3: Option<Option<S3Logging>>,
+    cloudwatch: Option<Option<CloudWatchLogging>>,
+    vpc_endpoint_regions: Option<Vec<String>>,
+}
+
+pub(super) fn resolve_overrides(
+    ctx: &mut Ctx<'_>,
+    at: &str,
+    raw: RawSession,
+    pin: &Pin,
+) -> Overrides {
+    let kms_key = raw
+        .kms_key
+        .map(|o| o.map(|k| check_kms_key(ctx, &format!("{at}.kms_key"), &k, pin)));
+    let s3 = raw
+        .s3
+        .map(|o| o.map(|s| check_s3(ctx, &format!("{at}.s3"), s, pin)));
+    let cloudwatch = raw
+        .cloudwatch
+        .map(|o| o.map(|c| check_cloudwatch(ctx, &format!("{at}.cloudwatch"), c)));
+    let vpc_endpoint_regions = raw.vpc_endpoint_regions.map(|o| {
+        let list = o.unwrap_or_default();
+        check_vpc_regions(ctx, &format!("{at}.vpc_endpoint_regions"), &list, pin);
+        let mut list = list;
+        list.sort();
+        list.dedup();
+        list
+    });
+    Overrides {
+        kms_key,
+        s3,
+        cloudwatch,
+        vpc_endpoint_regions,
+    }
+}
+
+pub(super) fn merge_session(base: &Session, o: Overrides) -> Session {
+    Session {
+        kms_key: o.kms_key.unwrap_or_else(|| base.kms_key.clone()),
+        s3: o.s3.unwrap_or_else(|| base.s3.clone()),
+        cloudwatch: o.cloudwatch.unwrap_or_else(|| base.cloudwatch.clone()),
+        vpc_endpoint_regions: o
+            .vpc_endpoint_regions
+            .unwrap_or_else(|| base.vpc_endpoint_regions.clone()),
+    }
+}
+
+fn check_kms_key(ctx: &mut Ctx<'_>, field: &str, key: &str, pin: &Pin) -> KmsKey {
+    let help = "give the key's ARN (arn:<partition>:kms:<region>:<account>:key/<key-id>) or its key id; aliases cannot scope kms permissions";
+    if !key.starts_with("arn:") {
+        if key.starts_with("alias/") {
+            ctx.error(field, format!("`{key}` is an alias"), help);
+        } else if !is_key_id(key) {
+            ctx.error(
+                field,
+                format!("`{key}` is neither a KMS key ARN nor a key id"),
+                help,
+            );
+        }
+        return KmsKey::Id(key.to_string());
+    }
+    let Some([_, partition, service, region, account, resource]) = split_arn(key) else {
+        ctx.error(field, format!("`{key}` is not an ARN"), help);
+        return KmsKey::Arn(key.to_string());
+    };
+    if service != "kms" {
+        ctx.error(
+            field,
+            format!("`{key}` is a {service} ARN, not a KMS key ARN"),
+            help,
+        );
+        return KmsKey::Arn(key.to_string());
+    }
+    if resource.starts_with("alias/") {
+        ctx.error(field, format!("`{key}` is an alias ARN"), help);
+        return KmsKey::Arn(key.to_string());
+    }
+    match resource.strip_prefix("key/") {
+        Some(id) if is_key_id(id) => {}
+        _ => ctx.error(
+            field,
+            format!("`{key}` does not name a key (key/<key-id>)"),
+            help,
+        ),
+    }
+    check_account(ctx, field, account);
+    if check_arn_partition(ctx, field, partition, pin.partition) {
+        match partition_of(region) {
+            None => unknown_region(ctx, field, region),
+            Some(p) if p.name() != partition => ctx.error(
+                field,
+                format!("region {region} is not in partition {partition}"),
+                format!("a key in {region} has an ARN starting arn:{}:", p.name()),
+            ),
+            Some(_) => {}
+        }
+    }
+    KmsKey::Arn(key.to_string())
+}
+
+fn is_key_id(id: &str) -> bool {
+    let hex_dash = |s: &str| s.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    if let Some(rest) = id.strip_prefix("mrk-") {
+        return rest.len() == 32 && rest.chars().all(|c| c.is_ascii_hexdigit());
+    }
+    id.len() == 36 && hex_dash(id) && id.matches('-').count() == 4
+}
+
+fn check_bucket_name(ctx: &mut Ctx<'_>, field: &str, b: &str) {
+    let chars_ok = b
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+    let ends_ok = b.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && b.ends_with(|c: char| c.is_ascii_alphanumeric());
+    let ip_like = b.split('.').count() == 4 && b.split('.').all(|p| p.parse::<u8>().is_ok());
+    if !(3..=63).contains(&b.len()) || !chars_ok || !ends_ok || b.contains("..") || ip_like {
+        let hint = if b.starts_with("arn:") {
+            "give the bucket's name, not its ARN"
+        } else {
+            "bucket names are 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
+        };
+        ctx.error(field, format!("`{b}` is not a valid S3 bucket name"), hint);
+    }
+}
+
+fn check_s3(ctx: &mut Ctx<'_>, at: &str, raw: RawS3, pin: &Pin) -> S3Logging {
+    check_bucket_name(ctx, &format!("{at}.bucket"), &raw.bucket);
+    let prefix = match raw.prefix.as_deref() {
+        None | Some("") => String::new(),
+        Some(p) => {
+            let trimmed = p.trim_start_matches('/');
+            let ok = trimmed.len() <= 512
+                && trimmed
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "!-_.'()/".contains(c))
+                && !trimmed.contains("//");
+            if !ok {
+                ctx.error(
+                    &format!("{at}.prefix"),
+                    format!("`{p}` is not a key prefix ssmgen can scope a policy to"),
+                    "use letters, digits and ! - _ . ' ( ) /, without wildcards (* ?) or //",
+                );
+            }
+            if trimmed.is_empty() || trimmed.ends_with('/') {
+                trimmed.to_string()
+            } else {
+                format!("{trimmed}/")
+            }
+        }
+    };
+    let kms_key = raw
+        .kms_key
+        .map(|k| check_kms_key(ctx, &format!("{at}.kms_key"), &k, pin));
+    if kms_key.is_some() && raw.encrypted == Some(false) {
+        ctx.error(
+            &format!("{at}.encrypted"),
+            "`encrypted: false` conflicts with an SSE-KMS `kms_key`",
+            "remove `encrypted: false`: a bucket with an SSE-KMS key is encrypted",
+        );
+    }
+    if let Some(owner) = &raw.owner_account {
+        check_account(ctx, &format!("{at}.owner_account"), owner);
+        if pin.account.as_deref() == Some(owner.as_str()) {
+            ctx.error(
+                &format!("{at}.owner_account"),
+                "the bucket owner is the pinned account itself",
+                "remove `owner_account`; it is only for buckets owned by another account",
+            );
+        }
+    }
+    S3Logging {
+        bucket: raw.bucket,
+        prefix,
+        encrypted: raw.encrypted.unwrap_or(true),
+        kms_key,
+        owner_account: raw.owner_account,
+    }
+}
+
+fn check_cloudwatch(ctx: &mut Ctx<'_>, at: &str, raw: RawCloudWatch) -> CloudWatchLogging {
+    let n = &raw.log_group;
+    let ok = !n.is_empty()
+        && n.len() <= 512
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c));
+    if !ok {
+        ctx.error(
+            &format!("{at}.log_group"),
+            format!("`{n}` is not a valid CloudWatch Logs group name"),
+            "give the log group's name (not its ARN): 1 to 512 letters, digits and . _ - / #",
+        );
+    }
+    CloudWatchLogging {
+        log_group: raw.log_group,
+        encrypted: raw.encrypted,
+    }
+}
+
+fn check_vpc_regions(ctx: &mut Ctx<'_>, at: &str, list: &[String], pin: &Pin) {
+    for (i, r) in list.iter().enumerate() {
+        let f = format!("{at}[{i}]");
+        match partition_of(r) {
+            None => unknown_region(ctx, &f, r),
+            Some(p) if pin.partition.is_some_and(|pp| pp != p) => ctx.error(
+                &f,
+                format!(
+                    "region {r} is in partition {}, but the spec pins {}",
+                    p.name(),
+                    pin.partition.map(Partition::name).unwrap_or_default()
+                ),
+                "list Regions of the pinned partition only",
+            ),
+            Some(_) => {}
+        }
+        if list[..i].contains(r) {
+            ctx.error(
+                &f,
+                format!("region {r} is listed twice"),
+                "list each Region once",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_ids_are_uuids_or_multi_region_ids() {
+        assert!(is_key_id("1234abcd-12ab-34cd-56ef-1234567890ab"));
+        assert!(is_key_id("mrk-1234abcd12ab34cd56ef1234567890ab"));
+        assert!(!is_key_id("my-key"));
+    }
+}
