@@ -1,0 +1,267 @@
+//! The HCL writer: block bodies laid out exactly as `terraform fmt` lays them out (keys of
+//! each run of single-line arguments padded to one width, values escaped, lines
+//! indented), why comments wrapped, and the tags map every taggable resource carries.
+//! Escaping itself is `crate::render::escape`'s.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::plan::Text;
+use crate::render::escape::{push_hcl_expr, push_hcl_str};
+
+/// A value, escaped as it is written.
+pub(super) enum Val<'a> {
+    /// An expression written as it is (a reference or a keyword).
+    Raw(&'a str),
+    /// A reference: `prefix`, a name, `suffix`.
+    Ref(&'static str, &'a str, &'static str),
+    /// A number.
+    Num(u32),
+    /// A string, written as an HCL string literal.
+    Str(&'a str),
+    /// A plan text, written as an HCL expression.
+    Text(&'a Text),
+}
+
+impl Val<'_> {
+    fn write(&self, out: &mut String) {
+        match self {
+            Val::Raw(s) => out.push_str(s),
+            Val::Ref(prefix, name, suffix) => {
+                out.push_str(prefix);
+                out.push_str(name);
+                out.push_str(suffix);
+            }
+            Val::Num(n) => {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "{n}");
+            }
+            Val::Str(s) => push_hcl_str(out, s),
+            Val::Text(t) => push_hcl_expr(out, t),
+        }
+    }
+}
+
+/// The value of an argument.
+enum Arg<'a> {
+    Line(Val<'a>),
+    /// On one line when it holds at most one item, else one item a line.
+    List(Vec<Val<'a>>),
+    /// One entry a line.
+    Map(Vec<(Val<'a>, Val<'a>)>),
+}
+
+impl Arg<'_> {
+    /// Whether the value takes one line (which is what joins a run of aligned `=`).
+    fn single_line(&self) -> bool {
+        match self {
+            Arg::Line(_) => true,
+            Arg::List(items) => items.len() <= 1,
+            Arg::Map(_) => false,
+        }
+    }
+}
+
+/// Builds one body's arguments in order, then writes them aligned.
+#[derive(Default)]
+pub(super) struct Body<'a> {
+    args: Vec<(&'static str, Arg<'a>, bool)>,
+    blank_next: bool,
+}
+
+impl<'a> Body<'a> {
+    fn push(&mut self, key: &'static str, arg: Arg<'a>) -> &mut Self {
+        // A blank line only separates arguments; none leads a body.
+        let blank = self.blank_next && !self.args.is_empty();
+        self.blank_next = false;
+        self.args.push((key, arg, blank));
+        self
+    }
+
+    /// A single-line argument.
+    pub(super) fn line(&mut self, key: &'static str, value: Val<'a>) -> &mut Self {
+        self.push(key, Arg::Line(value))
+    }
+
+    /// A list argument.
+    pub(super) fn list(&mut self, key: &'static str, items: Vec<Val<'a>>) -> &mut Self {
+        self.push(key, Arg::List(items))
+    }
+
+    /// A map argument; an empty map is left out.
+    pub(super) fn map(&mut self, key: &'static str, entries: Vec<(Val<'a>, Val<'a>)>) -> &mut Self {
+        if entries.is_empty() {
+            return self;
+        }
+        self.push(key, Arg::Map(entries))
+    }
+
+    /// Puts an empty line before the next argument.
+    pub(super) fn blank(&mut self) -> &mut Self {
+        self.blank_next = true;
+        self
+    }
+
+    /// Writes the arguments, each line introduced by a newline and `indent`. The keys of
+    /// every run of consecutive single-line arguments are padded to the run's longest
+    /// key: `terraform fmt` ends a run at an empty line and at a multi-line value (whose
+    /// first line ends in an open bracket), and counts characters.
+    pub(super) fn write(&self, out: &mut String, indent: &str) {
+        let mut width = 0;
+        let mut in_run = false;
+        for (i, (key, arg, blank)) in self.args.iter().enumerate() {
+            if *blank {
+                out.push('\n');
+            }
+            out.push('\n');
+            out.push_str(indent);
+            out.push_str(key);
+            if arg.single_line() {
+                if !in_run || *blank {
+                    width = run_width(&self.args[i..]);
+                    in_run = true;
+                }
+                pad(out, width, key.len());
+                out.push_str(" = ");
+            } else {
+                in_run = false;
+            }
+            match arg {
+                Arg::Line(v) => v.write(out),
+                Arg::List(items) if items.len() <= 1 => {
+                    out.push('[');
+                    if let Some(item) = items.first() {
+                        item.write(out);
+                    }
+                    out.push(']');
+                }
+                Arg::List(items) => {
+                    out.push_str(" = [");
+                    for item in items {
+                        out.push('\n');
+                        out.push_str(indent);
+                        out.push_str("  ");
+                        item.write(out);
+                        out.push(',');
+                    }
+                    out.push('\n');
+                    out.push_str(indent);
+                    out.push(']');
+                }
+                Arg::Map(entries) => {
+                    out.push_str(" = {");
+                    // The entries are one run of their own, aligned on the longest key as
+                    // written (escaped and quoted).
+                    let mut key = String::new();
+                    let mut width = 0;
+                    for (k, _) in entries {
+                        key.clear();
+                        k.write(&mut key);
+                        width = width.max(key.chars().count());
+                    }
+                    for (k, v) in entries {
+                        out.push('\n');
+                        out.push_str(indent);
+                        out.push_str("  ");
+                        let start = out.len();
+                        k.write(out);
+                        let len = out[start..].chars().count();
+                        pad(out, width, len);
+                        out.push_str(" = ");
+                        v.write(out);
+                    }
+                    out.push('\n');
+                    out.push_str(indent);
+                    out.push('}');
+                }
+            }
+        }
+    }
+
+    /// The body of a block (arguments indented by two spaces), as a template frames it.
+    pub(super) fn block_body(&self) -> String {
+        let mut out = String::with_capacity(48 * self.args.len());
+        self.write(&mut out, "  ");
+        out
+    }
+}
+
+/// The longest key of the run of single-line arguments that starts `args`.
+fn run_width(args: &[(&'static str, Arg, bool)]) -> usize {
+    args.iter()
+        .enumerate()
+        .take_while(|(j, (_, arg, blank))| arg.single_line() && (*j == 0 || !*blank))
+        .map(|(_, (k, _, _))| k.len())
+        .max()
+        .unwrap_or(0)
+}
+
+/// Spaces that bring a key of `len` characters to `width`.
+fn pad(out: &mut String, width: usize, len: usize) {
+    for _ in len..width {
+        out.push(' ');
+    }
+}
+
+/// A tags map: quoted keys, in the plan's (sorted) order.
+pub(super) fn tags(tags: &BTreeMap<String, String>) -> Vec<(Val<'_>, Val<'_>)> {
+    tags.iter()
+        .map(|(k, v)| (Val::Str(k), Val::Str(v)))
+        .collect()
+}
+
+/// Width of the text of a comment line inside a block (after `  # `).
+const COMMENT_WIDTH: usize = 88;
+
+/// Writes each sentence as `  # ` comment lines (each introduced by a newline), wrapped
+/// at word boundaries.
+pub(super) fn write_why<'s>(out: &mut String, sentences: impl IntoIterator<Item = &'s str>) {
+    for s in sentences {
+        let mut len = 0;
+        for word in s.split_whitespace() {
+            if len > 0 && len + 1 + word.len() <= COMMENT_WIDTH {
+                out.push(' ');
+                len += 1;
+            } else {
+                out.push_str("\n  # ");
+                len = 0;
+            }
+            out.push_str(word);
+            len += word.len();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_of_single_line_arguments_align_and_multi_line_values_break_them() {
+        let mut b = Body::default();
+        b.line("sid", Val::Str("A"))
+            .line("effect", Val::Str("Allow"))
+            .list("actions", vec![Val::Str("a"), Val::Str("b")])
+            .list("resources", vec![Val::Str("*")])
+            .blank()
+            .line("x", Val::Num(1))
+            .line("yy", Val::Num(2));
+        let mut out = String::new();
+        b.write(&mut out, "  ");
+        // The key of each argument line (not of list items, brackets or blank lines).
+        let keys: Vec<&str> = out
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .filter_map(|l| {
+                l.trim_start()
+                    .split(" = ")
+                    .next()
+                    .filter(|_| l.contains(" = "))
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            ["sid   ", "effect", "actions", "resources", "x ", "yy"]
+        );
+    }
+}

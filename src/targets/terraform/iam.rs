@@ -1,0 +1,241 @@
+//! The IAM resource family of a fleet: its role (`aws_iam_role` with the trust policy
+//! document, and the attachment of its AWS managed policies), the EC2 instance profile
+//! (`aws_iam_instance_profile`), and the customer managed policy (policy document with
+//! its statements and conditions, `aws_iam_policy`, and its attachment).
+
+use super::hcl::{tags, write_why, Body, Val};
+use super::{dangling, get_role, FleetContext, Recent};
+use crate::error::Error;
+use crate::plan::{Attachment, Condition, Effect, Plan, Role, Statement, Text, Trust};
+
+/// How the policy language spells an effect.
+fn effect(e: Effect) -> Val<'static> {
+    Val::Str(match e {
+        Effect::Allow => "Allow",
+    })
+}
+
+/// The `aws_iam_role_policy_attachment` of a role's AWS managed policies.
+pub(super) fn managed_attachment_name(role: &Role) -> String {
+    format!("{}_managed", role.id.snake)
+}
+
+fn condition_body(c: &Condition) -> Body<'_> {
+    let mut b = Body::default();
+    b.line("test", Val::Str(c.operator))
+        .line("variable", Val::Str(c.key))
+        .list("values", c.values.iter().map(Val::Text).collect());
+    b
+}
+
+/// Writes a `statement` block of an `aws_iam_policy_document` (why comments first), each
+/// line introduced by a newline.
+fn write_statement<'s>(
+    out: &mut String,
+    why: impl IntoIterator<Item = &'s str>,
+    args: &Body,
+    principals: Option<&Body>,
+    conditions: &[Condition],
+) {
+    write_why(out, why);
+    out.push_str("\n  statement {");
+    args.write(out, "    ");
+    if let Some(p) = principals {
+        out.push_str("\n\n    principals {");
+        p.write(out, "      ");
+        out.push_str("\n    }");
+    }
+    for c in conditions {
+        out.push_str("\n\n    condition {");
+        condition_body(c).write(out, "      ");
+        out.push_str("\n    }");
+    }
+    out.push_str("\n  }");
+}
+
+/// The trust policy document's body: its one statement.
+fn trust_body(trust: &Trust) -> String {
+    let mut st = Body::default();
+    st.line("effect", effect(trust.effect))
+        .list("actions", vec![Val::Str(trust.action)]);
+    let mut pr = Body::default();
+    pr.line("type", Val::Str("Service"))
+        .list("identifiers", vec![Val::Text(&trust.service)]);
+    let mut out = String::with_capacity(512);
+    write_statement(
+        &mut out,
+        [trust.fact.summary],
+        &st,
+        Some(&pr),
+        &trust.conditions,
+    );
+    out
+}
+
+pub(super) fn add_role<'p>(
+    f: &mut FleetContext,
+    plan: &'p Plan,
+    i: usize,
+    trusts: &mut Recent<'p, Trust>,
+) -> Result<(), Error> {
+    let role = get_role(plan, i)?;
+    let snake = &role.id.snake;
+    let trust_name = format!("{snake}_trust");
+
+    let mut b = Body::default();
+    b.line("name", Val::Str(&role.name))
+        .line("path", Val::Str(&role.path))
+        .line("description", Val::Str(&role.description))
+        .line(
+            "assume_role_policy",
+            Val::Ref("data.aws_iam_policy_document.", &trust_name, ".json"),
+        );
+    if let Some(boundary) = &role.permissions_boundary {
+        b.line("permissions_boundary", Val::Text(boundary));
+    }
+    b.blank().map("tags", tags(&role.tags));
+    f.role_body = Some(b.block_body());
+
+    if !role.managed_policies.is_empty() {
+        let mut m = Body::default();
+        // Keyed by policy name so that each attachment's address stays stable when the
+        // list changes.
+        m.map(
+            "for_each",
+            role.managed_policies
+                .iter()
+                .map(|p| (Val::Str(&p.name), Val::Text(&p.arn)))
+                .collect(),
+        )
+        .blank()
+        .line("role", Val::Ref("aws_iam_role.", snake, ".name"))
+        .line("policy_arn", Val::Raw("each.value"));
+        f.managed_name = Some(managed_attachment_name(role));
+        f.managed_body = Some(m.block_body());
+    }
+
+    f.trust_body = Some(trusts.get(&role.trust, trust_body));
+    f.trust_name = Some(trust_name);
+    f.role_name = Some(snake.clone());
+    Ok(())
+}
+
+pub(super) fn add_instance_profile(
+    f: &mut FleetContext,
+    plan: &Plan,
+    i: usize,
+) -> Result<(), Error> {
+    let p = plan
+        .instance_profiles
+        .get(i)
+        .ok_or_else(|| dangling("instance profile", i))?;
+    let role = get_role(plan, p.role)?;
+    let mut b = Body::default();
+    b.line("name", Val::Str(&p.name))
+        .line("path", Val::Str(&p.path))
+        .line("role", Val::Ref("aws_iam_role.", &role.id.snake, ".name"));
+    f.profile_name = Some(p.id.snake.clone());
+    f.profile_body = Some(b.block_body());
+    Ok(())
+}
+
+fn write_policy_statement(out: &mut String, plan: &Plan, s: &Statement) {
+    let arns: Vec<Text> = s.resources.iter().map(|r| r.arn(&plan.env)).collect();
+    let mut b = Body::default();
+    b.line("sid", Val::Str(&s.sid))
+        .line("effect", effect(s.effect))
+        .list("actions", s.actions.iter().map(|a| Val::Str(a)).collect())
+        .list("resources", arns.iter().map(Val::Text).collect());
+    write_statement(
+        out,
+        s.facts.iter().map(|f| f.summary),
+        &b,
+        None,
+        &s.conditions,
+    );
+}
+
+/// A policy document's body: its statements, separated by empty lines.
+fn document_body(plan: &Plan, statements: &[Statement]) -> String {
+    let mut out = String::with_capacity(512 * statements.len());
+    for (n, s) in statements.iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        write_policy_statement(&mut out, plan, s);
+    }
+    out
+}
+
+pub(super) fn add_policy<'p>(
+    f: &mut FleetContext,
+    plan: &'p Plan,
+    i: usize,
+    documents: &mut Recent<'p, [Statement]>,
+) -> Result<(), Error> {
+    let policy = plan.policies.get(i).ok_or_else(|| dangling("policy", i))?;
+    let name = &policy.id.snake;
+    let mut p = Body::default();
+    p.line("name", Val::Str(&policy.name))
+        .line("path", Val::Str(&policy.path))
+        .line("description", Val::Str(&policy.description))
+        .line(
+            "policy",
+            Val::Ref("data.aws_iam_policy_document.", name, ".json"),
+        );
+    let role = match &policy.attachment {
+        Attachment::Role(r) => Val::Ref("aws_iam_role.", &get_role(plan, *r)?.id.snake, ".name"),
+        Attachment::ExistingRole(existing) => Val::Str(existing),
+    };
+    let mut a = Body::default();
+    a.line("role", role)
+        .line("policy_arn", Val::Ref("aws_iam_policy.", name, ".arn"));
+    f.document_body = Some(documents.get(&policy.statements, |s| document_body(plan, s)));
+    f.policy_body = Some(p.block_body());
+    f.attachment_body = Some(a.block_body());
+    f.policy_name = Some(name.clone());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::targets::terraform::tests::example_plan;
+
+    #[test]
+    fn shared_statements_follow_each_policy() {
+        // Fleets whose statements are equal share one layout; a fleet whose statements
+        // differ in the middle of a run of equal ones gets its own.
+        let mut plan = example_plan("mixed-fleets");
+        let base = plan.policies[0].clone();
+        let mut policies = Vec::new();
+        for n in 0..12 {
+            let mut p = base.clone();
+            if n == 5 {
+                p.statements[0].sid = "Changed${x}".into();
+            }
+            policies.push(p);
+        }
+        plan.policies = policies;
+        let docs: Vec<String> = {
+            let mut documents: Recent<[Statement]> = Recent::default();
+            plan.policies
+                .iter()
+                .map(|p| {
+                    documents
+                        .get(&p.statements, |s| document_body(&plan, s))
+                        .0
+                        .to_string()
+                })
+                .collect()
+        };
+        let expected: Vec<String> = plan
+            .policies
+            .iter()
+            .map(|p| document_body(&plan, &p.statements))
+            .collect();
+        assert_eq!(docs, expected);
+        assert!(docs[5].contains(r#"sid    = "Changed$${x}""#));
+        assert!(docs.iter().filter(|d| d.contains("Changed")).count() == 1);
+    }
+}

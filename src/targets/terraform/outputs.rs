@@ -1,0 +1,110 @@
+//! `outputs.tf`: the plan's outputs (role ARNs and names, instance profile names), then
+//! each activation's id and code, rendered a run of output blocks at a time.
+
+use serde::Serialize;
+
+use super::activation::activation_outputs;
+use super::hcl::{Body, Val};
+use super::{dangling, get_role, Header, OUTPUTS, TEMPLATES};
+use crate::error::Error;
+use crate::plan::{Ident, OutputValue, Plan};
+
+/// Outputs rendered per template call: enough that the per-call cost of Tera vanishes,
+/// few enough that a call's context stays small.
+const RUN: usize = 64;
+
+/// An `output` block: its name and its laid-out body.
+#[derive(Serialize)]
+pub(super) struct Block {
+    /// The output name.
+    name: String,
+    /// The body's lines, each introduced by a newline and indented, keys padded and
+    /// values escaped; the template writes the block's header before and `}` after.
+    body: String,
+}
+
+/// Context of one render of `templates/terraform/outputs.tf.tera`: a run of outputs,
+/// after the file header in the first run.
+#[derive(Serialize)]
+struct OutputsContext<'a> {
+    /// The file header; only in the first run.
+    header: Option<&'a Header<'a>>,
+    /// The `output` blocks of this run.
+    outputs: Vec<Block>,
+}
+
+/// One output block.
+pub(super) fn output(name: String, description: &str, value: Val, sensitive: bool) -> Block {
+    let mut b = Body::default();
+    b.line("description", Val::Str(description))
+        .line("value", value);
+    if sensitive {
+        b.line("sensitive", Val::Raw("true"));
+    }
+    Block {
+        name,
+        body: b.block_body(),
+    }
+}
+
+fn plan_output(plan: &Plan, o: &crate::plan::Output) -> Result<Block, Error> {
+    let value = match o.value {
+        OutputValue::RoleArn { role } => {
+            Val::Ref("aws_iam_role.", &get_role(plan, role)?.id.snake, ".arn")
+        }
+        OutputValue::RoleName { role } => {
+            Val::Ref("aws_iam_role.", &get_role(plan, role)?.id.snake, ".name")
+        }
+        OutputValue::InstanceProfileName { profile } => {
+            let p = plan
+                .instance_profiles
+                .get(profile)
+                .ok_or_else(|| dangling("instance profile", profile))?;
+            Val::Ref("aws_iam_instance_profile.", &p.id.snake, ".name")
+        }
+    };
+    Ok(output(o.id.snake.clone(), &o.description, value, false))
+}
+
+/// `outputs.tf`, a run of outputs at a time: the plan's outputs, then each activation's.
+pub(super) fn outputs_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
+    let plan_outputs = plan.outputs.iter().map(|o| plan_output(plan, o));
+    let suffixes = [Ident::new("id"), Ident::new("code")];
+    let activation_outputs = plan
+        .activations
+        .iter()
+        .flat_map(|a| match activation_outputs(plan, a, &suffixes) {
+            Ok([id, code]) => [Some(Ok(id)), Some(Ok(code))],
+            Err(e) => [Some(Err(e)), None],
+        })
+        .flatten();
+    let total = plan.outputs.len() + 2 * plan.activations.len();
+    let mut blocks = plan_outputs.chain(activation_outputs);
+    let mut out = String::new();
+    let mut header = Some(header);
+    // Runs of [`RUN`] outputs; the first run (which a file without outputs also gets)
+    // carries the header.
+    loop {
+        let outputs = blocks
+            .by_ref()
+            .take(RUN)
+            .collect::<Result<Vec<Block>, Error>>()?;
+        if outputs.is_empty() && header.is_none() {
+            break;
+        }
+        let n = outputs.len();
+        let text = TEMPLATES.render(
+            OUTPUTS,
+            &OutputsContext {
+                header: header.take(),
+                outputs,
+            },
+        )?;
+        if out.is_empty() {
+            // Outputs are alike: reserve for all of them at once rather than regrowing.
+            out.reserve(text.len() / n.max(1) * total * 5 / 4);
+        }
+        out.push_str(&text);
+    }
+    Ok(out)
+}
