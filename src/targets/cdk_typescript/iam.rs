@@ -1,0 +1,356 @@
+//! The IAM resource family: each role, instance profile and customer managed policy
+//! the plan holds, as a field declaration and the statement that constructs it; the AWS
+//! managed policies and permissions boundary a role imports; and the policy statements,
+//! each distinct list written once.
+
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::FxHashMap;
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
+
+use super::typescript::{push_conditions, push_field, push_new, push_str_prop};
+use crate::plan::{Attachment, Effect, InstanceProfile, Plan, Platform, Policy, Role, Statement};
+use crate::render::escape;
+
+/// The field of the generated role `i`, checked by [`check`](super::check).
+pub(super) fn role_field(plan: &Plan, i: usize) -> &str {
+    plan.roles.get(i).map_or("", |r| r.id.lower_camel.as_str())
+}
+
+pub(super) fn role_field_decl(out: &mut String, _plan: &Plan, role: &Role) {
+    let doc = match role.platform {
+        Platform::Ec2 => format!(
+            "The role of EC2 fleet {}, named {}; its instance profile carries it to the fleet's instances.",
+            role.fleet, role.name
+        ),
+        Platform::Hybrid => format!(
+            "The service role of hybrid fleet {}, named {}: name it in the fleet's hybrid activation. An activation's role cannot be changed, so keep this name.",
+            role.fleet, role.name
+        ),
+    };
+    push_field(out, &doc, &role.id.lower_camel, "iam.Role");
+}
+
+pub(super) fn profile_field_decl(out: &mut String, plan: &Plan, p: &InstanceProfile) {
+    let fleet = plan.roles.get(p.role).map_or("", |r| r.fleet.as_str());
+    let doc = format!(
+        "The instance profile of EC2 fleet {fleet}, named {}: attach it to the fleet's instances.",
+        p.name
+    );
+    push_field(out, &doc, &p.id.lower_camel, "iam.InstanceProfile");
+}
+
+pub(super) fn policy_field_decl(out: &mut String, plan: &Plan, p: &Policy) {
+    let doc = match &p.attachment {
+        Attachment::Role(i) => format!(
+            "The Session Manager permissions of fleet {}, named {}, attached to role {}.",
+            p.fleet,
+            p.name,
+            plan.roles.get(*i).map_or("", |r| r.name.as_str())
+        ),
+        Attachment::ExistingRole(name) => format!(
+            "The Session Manager permissions of fleet {}, named {}, attached to the existing role {name}.",
+            p.fleet, p.name
+        ),
+    };
+    push_field(out, &doc, &p.id.lower_camel, "iam.ManagedPolicy");
+}
+
+/// Construct ids of the managed policies a role imports, unique within the construct.
+fn imported_policy_id(role: &Role, name: &str, taken: &[String]) -> String {
+    // The policy's own spelling (`AmazonSSMManagedInstanceCore`) reads best; a path
+    // separator or other punctuation has no place in a construct id.
+    let mut id = String::with_capacity(role.id.upper_camel.len() + name.len());
+    id.push_str(&role.id.upper_camel);
+    id.extend(name.chars().filter(char::is_ascii_alphanumeric));
+    if taken.contains(&id) {
+        id.push_str(&taken.len().to_string());
+    }
+    id
+}
+
+pub(super) fn role_block(out: &mut String, _plan: &Plan, role: &Role) {
+    const PROP: &str = "      ";
+    let field = role.id.lower_camel.as_str();
+    push_new(out, field, "iam.Role", &role.id.upper_camel);
+    push_str_prop(out, PROP, "roleName", &role.name);
+    push_str_prop(out, PROP, "path", &role.path);
+    push_str_prop(out, PROP, "description", &role.description);
+    out.push_str("\n      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(");
+    escape::push_ts_text(out, &role.trust.service);
+    out.push(')');
+    if !role.trust.conditions.is_empty() {
+        out.push_str(".withConditions({");
+        push_conditions(out, &role.trust.conditions, "        ");
+        out.push_str("\n      })");
+    }
+    out.push(',');
+    if !role.managed_policies.is_empty() {
+        out.push_str("\n      managedPolicies: [");
+        let mut taken: Vec<String> = Vec::with_capacity(role.managed_policies.len());
+        for m in &role.managed_policies {
+            let id = imported_policy_id(role, &m.name, &taken);
+            out.push_str("\n        iam.ManagedPolicy.fromManagedPolicyArn(this, ");
+            escape::push_ts_str(out, &id);
+            out.push_str(", ");
+            escape::push_ts_text(out, &m.arn);
+            out.push_str("),");
+            taken.push(id);
+        }
+        out.push_str("\n      ],");
+    }
+    if let Some(arn) = &role.permissions_boundary {
+        out.push_str("\n      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(this, ");
+        escape::push_ts_str(out, &format!("{}PermissionsBoundary", role.id.upper_camel));
+        out.push_str(", ");
+        escape::push_ts_text(out, arn);
+        out.push_str("),");
+    }
+    out.push_str("\n    });");
+    for (key, value) in &role.tags {
+        out.push_str("\n    cdk.Tags.of(this.");
+        out.push_str(field);
+        out.push_str(").add(");
+        escape::push_ts_str(out, key);
+        out.push_str(", ");
+        escape::push_ts_str(out, value);
+        out.push_str(");");
+    }
+}
+
+pub(super) fn profile_block(out: &mut String, plan: &Plan, p: &InstanceProfile) {
+    push_new(
+        out,
+        &p.id.lower_camel,
+        "iam.InstanceProfile",
+        &p.id.upper_camel,
+    );
+    out.push_str("\n      role: this.");
+    out.push_str(role_field(plan, p.role));
+    out.push(',');
+    push_str_prop(out, "      ", "instanceProfileName", &p.name);
+    push_str_prop(out, "      ", "path", &p.path);
+    out.push_str("\n    });");
+}
+
+/// One `iam.ManagedPolicy`.
+#[derive(Serialize)]
+struct PolicyContext<'b> {
+    /// `this.webSessionPolicy = new iam.ManagedPolicy(this, 'WebSessionPolicy', {` and
+    /// the lines of its name, path and description, escaped and indented.
+    head: &'b str,
+    /// The index of its statements in `statement_lists`.
+    statements: usize,
+    /// The role it is attached to: `this.webRole`, or an existing role imported by name.
+    role: &'b str,
+}
+
+/// The policies, written like [`Each`](super::Each) while Tera converts the context.
+pub(super) struct Policies<'a> {
+    pub(super) plan: &'a Plan,
+    /// For each policy, the index of its statements in `statement_lists`.
+    pub(super) lists: Vec<usize>,
+}
+
+impl Serialize for Policies<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.lists.len()))?;
+        let mut head = String::with_capacity(1024);
+        let mut role = String::with_capacity(128);
+        for (p, &statements) in self.plan.policies.iter().zip(&self.lists) {
+            head.clear();
+            role.clear();
+            policy_head(&mut head, self.plan, p);
+            policy_role(&mut role, self.plan, p);
+            seq.serialize_element(&PolicyContext {
+                head: &head,
+                statements,
+                role: &role,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+/// A policy's statements, equal and hashed by everything that is written of them, so
+/// that equal statements are written once.
+struct StatementsKey<'a>(&'a [Statement]);
+
+impl PartialEq for StatementsKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self.0.iter().zip(other.0).all(|(a, b)| {
+                a.sid == b.sid
+                    && a.effect == b.effect
+                    && a.actions == b.actions
+                    && a.resources == b.resources
+                    && a.conditions == b.conditions
+            })
+    }
+}
+
+impl Eq for StatementsKey<'_> {}
+
+impl Hash for StatementsKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for s in self.0 {
+            s.sid.hash(state);
+            s.actions.hash(state);
+            s.resources.hash(state);
+            for c in &s.conditions {
+                c.operator.hash(state);
+                c.key.hash(state);
+                c.values.hash(state);
+            }
+        }
+    }
+}
+
+fn push_statement(out: &mut String, plan: &Plan, s: &Statement) {
+    out.push_str("\n        new iam.PolicyStatement({");
+    push_str_prop(out, "          ", "sid", &s.sid);
+    out.push_str("\n          effect: iam.Effect.");
+    out.push_str(match s.effect {
+        Effect::Allow => "ALLOW",
+    });
+    out.push_str(",\n          actions: [");
+    for a in &s.actions {
+        out.push_str("\n            ");
+        escape::push_ts_str(out, a);
+        out.push(',');
+    }
+    out.push_str("\n          ],\n          resources: [");
+    for r in &s.resources {
+        out.push_str("\n            ");
+        escape::push_ts_text(out, &r.arn(&plan.env));
+        out.push(',');
+    }
+    out.push_str("\n          ],");
+    if !s.conditions.is_empty() {
+        out.push_str("\n          conditions: {");
+        push_conditions(out, &s.conditions, "            ");
+        out.push_str("\n          },");
+    }
+    out.push_str("\n        }),");
+}
+
+fn policy_head(out: &mut String, _plan: &Plan, p: &Policy) {
+    const PROP: &str = "      ";
+    push_new(
+        out,
+        &p.id.lower_camel,
+        "iam.ManagedPolicy",
+        &p.id.upper_camel,
+    );
+    push_str_prop(out, PROP, "managedPolicyName", &p.name);
+    push_str_prop(out, PROP, "path", &p.path);
+    push_str_prop(out, PROP, "description", &p.description);
+}
+
+fn policy_role(out: &mut String, plan: &Plan, p: &Policy) {
+    match &p.attachment {
+        Attachment::Role(i) => {
+            out.push_str("this.");
+            out.push_str(role_field(plan, *i));
+        }
+        Attachment::ExistingRole(name) => {
+            out.push_str("iam.Role.fromRoleName(this, ");
+            escape::push_ts_str(out, &format!("{}ExistingRole", p.id.upper_camel));
+            out.push_str(", ");
+            escape::push_ts_str(out, name);
+            out.push(')');
+        }
+    }
+}
+
+/// The distinct statement lists, written, and the index of each policy's list.
+pub(super) fn statement_lists(plan: &Plan) -> (Vec<String>, Vec<usize>) {
+    let mut written: Vec<String> = Vec::new();
+    let mut seen: FxHashMap<StatementsKey<'_>, usize> = FxHashMap::default();
+    let mut lists = Vec::with_capacity(plan.policies.len());
+    for p in &plan.policies {
+        let next = written.len();
+        let index = *seen.entry(StatementsKey(&p.statements)).or_insert(next);
+        if index == next {
+            let mut text = String::with_capacity(512 * p.statements.len());
+            for s in &p.statements {
+                push_statement(&mut text, plan, s);
+            }
+            written.push(text);
+        }
+        lists.push(index);
+    }
+    (written, lists)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{construct, plan_of};
+    use super::*;
+
+    #[test]
+    fn hostile_strings_stay_literals() {
+        let mut plan = plan_of(
+            "version: 1\nproject: evil\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n",
+        );
+        // Validation forbids these characters; the escaping must not rely on it.
+        let hostile = "a' + `${process.exit(1)}` */ \n b";
+        plan.roles[0].tags.insert("note".into(), hostile.into());
+        plan.roles[0].description = hostile.into();
+        plan.roles[0].fleet = hostile.into();
+        let ts = construct(&plan);
+        assert!(
+            ts.contains(
+                r"cdk.Tags.of(this.webRole).add('note', 'a\' + `${process.exit(1)}` */ \n b');"
+            ),
+            "{ts}"
+        );
+        assert!(
+            ts.contains(r"description: 'a\' + `${process.exit(1)}` */ \n b',"),
+            "{ts}"
+        );
+        assert!(ts.contains(r"a' + `${process.exit(1)}` *\/   b"), "{ts}");
+        assert!(!ts.contains("*/ \n"), "{ts}");
+    }
+
+    #[test]
+    fn policies_share_only_equal_statements() {
+        let mut plan = plan_of(
+            "version: 1\nproject: p\nsession:\n  cloudwatch: {log_group: /ssm/p}\nfleets:\n  - name: a\n    platform: ec2\n    mode: session-only\n  - name: b\n    platform: ec2\n    mode: session-only\n  - name: c\n    platform: ec2\n    mode: session-only\n    session:\n      cloudwatch: {log_group: /ssm/c}\n",
+        );
+        let (lists, index) = statement_lists(&plan);
+        assert_eq!(index, [0, 0, 1]);
+        assert_eq!(lists.len(), 2);
+        assert!(lists[0].contains("log-group:/ssm/p:*"), "{}", lists[0]);
+        assert!(lists[1].contains("log-group:/ssm/c:*"), "{}", lists[1]);
+        // A difference anywhere in what is written keeps a policy's own list.
+        plan.policies[1].statements[0].sid = "Other".into();
+        let (lists, index) = statement_lists(&plan);
+        assert_eq!(index, [0, 1, 2]);
+        assert!(lists[1].contains("sid: 'Other',"), "{}", lists[1]);
+        let ts = construct(&plan);
+        assert_eq!(ts.matches("log-group:/ssm/p:*").count(), 2, "{ts}");
+        assert_eq!(ts.matches("sid: 'Other',").count(), 1, "{ts}");
+        let b = ts.find("this.bSessionPolicy = new").expect("policy b");
+        let c = ts.find("this.cSessionPolicy = new").expect("policy c");
+        assert!(ts[b..c].contains("sid: 'Other',"), "{ts}");
+    }
+
+    #[test]
+    fn arns_keep_pseudo_values_as_template_literals() {
+        let plan = plan_of(
+            "version: 1\nproject: p\nfleets:\n  - name: web\n    platform: ec2\n    mode: managed-core\n",
+        );
+        let ts = construct(&plan);
+        assert!(
+            ts.contains("fromStaticServicePrincipleName(`ec2.${cdk.Aws.URL_SUFFIX}`)"),
+            "{ts}"
+        );
+        assert!(
+            ts.contains("`arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore`"),
+            "{ts}"
+        );
+        assert!(!ts.contains("fromAwsManagedPolicyName"), "{ts}");
+    }
+}

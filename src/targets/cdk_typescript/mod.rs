@@ -1,0 +1,304 @@
+//! AWS CDK v2 in TypeScript: one construct that creates the plan's roles, instance
+//! profiles and customer managed policies, and with `--scaffold` a whole CDK app around it.
+//!
+//! Every permission comes from the plan. CDK writes the trust statement itself from the
+//! role's `assumedBy` principal, so the one trust detail the plan decides that CDK does
+//! not take as input (the action) is checked instead of written.
+//!
+//! This file holds the target: its templates, the files it writes and in which order,
+//! the scaffold's version pins, and the construct's context with the check that makes
+//! writing it infallible. Each resource family writes its own TypeScript in a file of its
+//! own (`iam.rs` for roles, instance profiles and managed policies, `outputs.rs` for the
+//! stack outputs), with the shared writing helpers in `typescript.rs`; the `--scaffold`
+//! app's contexts are in `scaffold.rs`.
+
+mod iam;
+mod outputs;
+mod scaffold;
+mod typescript;
+
+use std::path::PathBuf;
+
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
+
+use self::iam::Policies;
+use self::scaffold::{AppContext, PackageContext, PlainContext};
+use self::typescript::ident;
+use super::{Options, OutFile, Target, GENERATED_MARKER};
+use crate::error::Error;
+use crate::facts;
+use crate::plan::{Attachment, InstanceProfile, Output, OutputValue, Plan, Policy, Role};
+use crate::render::Templates;
+
+const CONSTRUCT: &str = "cdk-typescript/construct.ts";
+const APP: &str = "cdk-typescript/app.ts";
+const PACKAGE_JSON: &str = "cdk-typescript/package.json";
+const TSCONFIG: &str = "cdk-typescript/tsconfig.json";
+const CDK_JSON: &str = "cdk-typescript/cdk.json";
+const GITIGNORE: &str = "cdk-typescript/gitignore";
+
+static TEMPLATES: Templates = Templates::new(&[
+    (
+        CONSTRUCT,
+        include_str!("../../../templates/cdk-typescript/construct.ts.tera"),
+    ),
+    (
+        APP,
+        include_str!("../../../templates/cdk-typescript/app.ts.tera"),
+    ),
+    (
+        PACKAGE_JSON,
+        include_str!("../../../templates/cdk-typescript/package.json.tera"),
+    ),
+    (
+        TSCONFIG,
+        include_str!("../../../templates/cdk-typescript/tsconfig.json.tera"),
+    ),
+    (
+        CDK_JSON,
+        include_str!("../../../templates/cdk-typescript/cdk.json.tera"),
+    ),
+    (
+        GITIGNORE,
+        include_str!("../../../templates/cdk-typescript/gitignore.tera"),
+    ),
+]);
+
+/// The aws-cdk-lib release the scaffold pins: verified to synthesize every example, and
+/// newer than 2.163.0, which added `ServicePrincipal.fromStaticServicePrincipleName`.
+const AWS_CDK_LIB_VERSION: &str = "2.276.0";
+/// The constructs range aws-cdk-lib 2.276.0 declares as its peer dependency.
+const CONSTRUCTS_RANGE: &str = "^10.5.0";
+/// The CDK CLI; a CLI at least this new reads the cloud assembly of the pinned library.
+const AWS_CDK_CLI_RANGE: &str = "^2.1148.1";
+/// TypeScript 5.9 (7.x has no JavaScript compiler API, which ts-node needs).
+const TYPESCRIPT_RANGE: &str = "~5.9.3";
+const TS_NODE_RANGE: &str = "^10.9.2";
+/// Types of the oldest Node.js release aws-cdk-lib supports (`engines: node >= 20`).
+const TYPES_NODE_RANGE: &str = "^20.0.0";
+
+/// A generous estimate of the construct's size, so that its buffer is reserved once
+/// instead of doubling (and leaving the discarded copies in peak memory) at 10,000 fleets.
+fn size_hint(plan: &Plan) -> usize {
+    let statements: usize = plan.policies.iter().map(|p| p.statements.len()).sum();
+    4096 + 1000 * plan.roles.len()
+        + 300 * plan.instance_profiles.len()
+        + 600 * plan.policies.len()
+        + 450 * statements
+        + 250 * plan.outputs.len()
+}
+
+pub struct CdkTypeScript;
+
+impl Target for CdkTypeScript {
+    fn name(&self) -> &'static str {
+        "cdk-typescript"
+    }
+
+    fn templates(&self) -> &'static Templates {
+        &TEMPLATES
+    }
+
+    fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {
+        let ctx = construct_context(plan)?;
+        let module = format!("{}-ssm-access", plan.project.kebab);
+        let construct = TEMPLATES.render_with_capacity(CONSTRUCT, &ctx, size_hint(plan))?;
+        let mut files = Vec::new();
+        if options.scaffold {
+            let app = AppContext::new(plan, &ctx.class_name, &module);
+            let package = PackageContext::new(plan, &module);
+            let plain = PlainContext::new(plan);
+            files.push(file(
+                "package.json",
+                TEMPLATES.render(PACKAGE_JSON, &package)?,
+            ));
+            files.push(file("tsconfig.json", TEMPLATES.render(TSCONFIG, &plain)?));
+            files.push(file("cdk.json", TEMPLATES.render(CDK_JSON, &plain)?));
+            files.push(file(".gitignore", TEMPLATES.render(GITIGNORE, &plain)?));
+            files.push(file("bin/app.ts", TEMPLATES.render(APP, &app)?));
+            files.push(file(&format!("lib/{module}.ts"), construct));
+        } else {
+            files.push(file(&format!("{module}.ts"), construct));
+        }
+        if let Some(script) = super::activation::script(plan, "CDK app")? {
+            files.push(script);
+        }
+        Ok(files)
+    }
+}
+
+fn file(path: &str, contents: String) -> OutFile {
+    OutFile {
+        path: PathBuf::from(path),
+        contents,
+    }
+}
+
+/// Context of `templates/cdk-typescript/construct.ts.tera`.
+///
+/// Each resource arrives as one string, already escaped and indented: the field
+/// declaration of each role, instance profile and policy, and the statement that
+/// constructs it. The template lays out the file around them (header, imports, class,
+/// constructor, section order, blank lines). At thousands of fleets, Tera filters,
+/// lookups and loops per value cost far more than the text itself.
+#[derive(Serialize)]
+struct ConstructContext<'a> {
+    marker: &'static str,
+    /// The project's kebab name, for comments.
+    project: &'a str,
+    /// `<Project>SsmAccess`.
+    class_name: String,
+    /// `/** doc */ public readonly webRole: iam.Role;`, one per role.
+    role_fields: Each<'a, Role>,
+    /// The field declaration of each instance profile.
+    profile_fields: Each<'a, InstanceProfile>,
+    /// The field declaration of each customer managed policy.
+    policy_fields: Each<'a, Policy>,
+    /// `this.webRole = new iam.Role(...);` and its tags, one per role.
+    roles: Each<'a, Role>,
+    /// `this.webInstanceProfile = new iam.InstanceProfile(...);`, one per profile.
+    instance_profiles: Each<'a, InstanceProfile>,
+    /// The `new iam.PolicyStatement({...}),` lines of each distinct statement list, once:
+    /// fleets with the same session settings have equal statements, so the policies of
+    /// thousands of fleets share a few lists.
+    statement_lists: Vec<String>,
+    /// One `iam.ManagedPolicy` per policy.
+    policies: Policies<'a>,
+    /// `new cdk.CfnOutput(...);`, one per output.
+    outputs: Each<'a, Output>,
+}
+
+/// A list of strings written from plan items only while Tera converts the context into
+/// its own value tree, one item at a time into one reused buffer: the text then exists
+/// once, in Tera's tree, rather than also in a list of our own. `write` cannot fail:
+/// [`check`] has already rejected every plan it could fail on.
+struct Each<'a, T> {
+    plan: &'a Plan,
+    items: &'a [T],
+    write: fn(&mut String, &'a Plan, &'a T),
+}
+
+impl<'a, T> Each<'a, T> {
+    fn new(plan: &'a Plan, items: &'a [T], write: fn(&mut String, &'a Plan, &'a T)) -> Self {
+        Each { plan, items, write }
+    }
+}
+
+impl<T> Serialize for Each<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.items.len()))?;
+        let mut buf = String::with_capacity(4096);
+        for item in self.items {
+            buf.clear();
+            (self.write)(&mut buf, self.plan, item);
+            seq.serialize_element(buf.as_str())?;
+        }
+        seq.end()
+    }
+}
+
+fn missing(what: &str, i: usize) -> Error {
+    Error::Render {
+        template: CONSTRUCT.into(),
+        message: format!("the plan refers to {what} {i}, which it does not hold"),
+    }
+}
+
+/// Rejects, in the order the construct is written, every plan the construct cannot be
+/// written for, so that building the contexts afterwards cannot fail.
+fn check(plan: &Plan) -> Result<(), Error> {
+    let role = |i: usize| -> Result<&str, Error> {
+        let role = plan.roles.get(i).ok_or_else(|| missing("role", i))?;
+        ident(&role.id.lower_camel)
+    };
+    for r in &plan.roles {
+        // `iam.Role` writes the action of its service principal's trust statement itself.
+        if r.trust.action != facts::ASSUME_ROLE {
+            return Err(Error::Render {
+                template: CONSTRUCT.into(),
+                message: format!(
+                    "role {}: CDK writes the trust action of a service principal itself and cannot write {}",
+                    r.name, r.trust.action
+                ),
+            });
+        }
+        ident(&r.id.lower_camel)?;
+        ident(&r.id.upper_camel)?;
+    }
+    for p in &plan.instance_profiles {
+        ident(&p.id.lower_camel)?;
+        ident(&p.id.upper_camel)?;
+        role(p.role)?;
+    }
+    for p in &plan.policies {
+        if let Attachment::Role(i) = p.attachment {
+            role(i)?;
+        }
+        ident(&p.id.lower_camel)?;
+        ident(&p.id.upper_camel)?;
+    }
+    for o in &plan.outputs {
+        match o.value {
+            OutputValue::RoleArn { role: i } | OutputValue::RoleName { role: i } => {
+                role(i)?;
+            }
+            OutputValue::InstanceProfileName { profile } => {
+                let p = plan
+                    .instance_profiles
+                    .get(profile)
+                    .ok_or_else(|| missing("instance profile", profile))?;
+                ident(&p.id.lower_camel)?;
+            }
+        }
+        ident(&o.id.upper_camel)?;
+    }
+    Ok(())
+}
+
+fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
+    check(plan)?;
+    let (statement_lists, lists) = iam::statement_lists(plan);
+    Ok(ConstructContext {
+        marker: GENERATED_MARKER,
+        project: &plan.project.kebab,
+        class_name: format!("{}SsmAccess", ident(&plan.project.upper_camel)?),
+        role_fields: Each::new(plan, &plan.roles, iam::role_field_decl),
+        profile_fields: Each::new(plan, &plan.instance_profiles, iam::profile_field_decl),
+        policy_fields: Each::new(plan, &plan.policies, iam::policy_field_decl),
+        roles: Each::new(plan, &plan.roles, iam::role_block),
+        instance_profiles: Each::new(plan, &plan.instance_profiles, iam::profile_block),
+        statement_lists,
+        policies: Policies { plan, lists },
+        outputs: Each::new(plan, &plan.outputs, outputs::output_block),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(super) fn plan_of(yaml: &str) -> Plan {
+        let (spec, _) = crate::spec::load_str(yaml, "spec.yaml").expect("valid spec");
+        crate::plan::build::build(&spec)
+    }
+
+    pub(super) fn construct(plan: &Plan) -> String {
+        let files = CdkTypeScript
+            .render(plan, &Options::default())
+            .expect("renders");
+        files[0].contents.clone()
+    }
+
+    #[test]
+    fn identifiers_are_checked_before_anything_is_written() {
+        let mut plan = plan_of(
+            "version: 1\nproject: p\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n",
+        );
+        plan.policies[0].id.lower_camel = "web-policy".into();
+        let err = CdkTypeScript
+            .render(&plan, &Options::default())
+            .expect_err("not an identifier");
+        assert!(err.to_string().contains("`web-policy`"), "{err}");
+    }
+}

@@ -1,0 +1,34 @@
+//! The construct's outputs: one `cdk.CfnOutput` per plan output, naming a role's ARN or
+//! name or an instance profile's name.
+
+use super::iam::role_field;
+use super::typescript::push_str_prop;
+use crate::plan::{Output, OutputValue, Plan};
+use crate::render::escape;
+
+pub(super) fn output_block(out: &mut String, plan: &Plan, o: &Output) {
+    out.push_str("    new cdk.CfnOutput(this, ");
+    escape::push_ts_str(out, &o.id.upper_camel);
+    out.push_str(", {\n      value: this.");
+    match o.value {
+        OutputValue::RoleArn { role } => {
+            out.push_str(role_field(plan, role));
+            out.push_str(".roleArn");
+        }
+        OutputValue::RoleName { role } => {
+            out.push_str(role_field(plan, role));
+            out.push_str(".roleName");
+        }
+        OutputValue::InstanceProfileName { profile } => {
+            let field = plan
+                .instance_profiles
+                .get(profile)
+                .map_or("", |p| p.id.lower_camel.as_str());
+            out.push_str(field);
+            out.push_str(".instanceProfileName");
+        }
+    }
+    out.push(',');
+    push_str_prop(out, "      ", "description", &o.description);
+    out.push_str("\n    });");
+}

@@ -1,0 +1,99 @@
+//! The TypeScript writer the resource families share: identifiers, field declarations,
+//! the opening of a construct, string properties and condition blocks. Escaping itself
+//! is `render::escape`'s.
+
+use super::CONSTRUCT;
+use crate::error::Error;
+use crate::plan::Condition;
+use crate::render::escape;
+
+/// Identifiers are written as code, not as string literals, so they must be plain
+/// TypeScript identifiers. Plan identifiers come from validated names; this keeps it so.
+pub(super) fn ident(s: &str) -> Result<&str, Error> {
+    let ok = s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(s)
+    } else {
+        Err(Error::Render {
+            template: CONSTRUCT.into(),
+            message: format!("`{s}` is not a TypeScript identifier"),
+        })
+    }
+}
+
+/// Writes a field declaration: its TSDoc sentence (escaped for a comment) and the field.
+pub(super) fn push_field(out: &mut String, doc: &str, field: &str, kind: &str) {
+    out.push_str("  /** ");
+    escape::push_ts_comment(out, doc);
+    out.push_str(" */\n  public readonly ");
+    out.push_str(field);
+    out.push_str(": ");
+    out.push_str(kind);
+    out.push(';');
+}
+
+/// Writes `    this.<field> = new <class>(this, '<Id>', {`, the opening of a construct.
+pub(super) fn push_new(out: &mut String, field: &str, class: &str, construct_id: &str) {
+    out.push_str("    this.");
+    out.push_str(field);
+    out.push_str(" = new ");
+    out.push_str(class);
+    out.push_str("(this, ");
+    escape::push_ts_str(out, construct_id);
+    out.push_str(", {");
+}
+
+/// Writes `\n<indent><key>: <string literal>,`, one property line.
+pub(super) fn push_str_prop(out: &mut String, indent: &str, key: &str, value: &str) {
+    out.push('\n');
+    out.push_str(indent);
+    out.push_str(key);
+    out.push_str(": ");
+    escape::push_ts_str(out, value);
+    out.push(',');
+}
+
+/// Writes the operators of a condition block (conditions come sorted by operator, then
+/// key), each operator's line at `indent` and its keys two spaces deeper.
+pub(super) fn push_conditions(out: &mut String, conditions: &[Condition], indent: &str) {
+    let mut operator: Option<&str> = None;
+    for c in conditions {
+        if operator != Some(c.operator) {
+            if operator.is_some() {
+                out.push('\n');
+                out.push_str(indent);
+                out.push_str("},");
+            }
+            out.push('\n');
+            out.push_str(indent);
+            escape::push_ts_str(out, c.operator);
+            out.push_str(": {");
+            operator = Some(c.operator);
+        }
+        out.push('\n');
+        out.push_str(indent);
+        out.push_str("  ");
+        escape::push_ts_str(out, c.key);
+        out.push_str(": ");
+        // One value is written as a scalar, several (or none) as an array.
+        if let [value] = c.values.as_slice() {
+            escape::push_ts_text(out, value);
+        } else {
+            out.push('[');
+            for (i, value) in c.values.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                escape::push_ts_text(out, value);
+            }
+            out.push(']');
+        }
+        out.push(',');
+    }
+    if operator.is_some() {
+        out.push('\n');
+        out.push_str(indent);
+        out.push_str("},");
+    }
+}
