@@ -1,0 +1,411 @@
+//! The IAM resources of a fleet, as CDK Python: the typed attributes that hold them, and
+//! the statements of `__init__` that create them (the role with its tags, the instance
+//! profile, the managed policy with its statements and conditions, imported policies),
+//! with the cache of values many fleets share.
+
+use std::collections::BTreeMap;
+
+use heck::ToUpperCamelCase;
+
+use super::python::{call_statement, py_text, Arg, Py, BODY_INDENT};
+use super::{policy_at, profile_at, role_at, ConstructIds, FleetBlock};
+use crate::error::Error;
+use crate::plan::{
+    Attachment, Condition, Effect, FleetPlan, Ident, Plan, Platform, Resource, Role, Statement,
+    Text,
+};
+use crate::render::escape::py_str;
+
+/// What makes two statements render the same: everything but their facts.
+type StatementKey<'p> = (
+    &'p str,
+    &'static str,
+    &'p [&'static str],
+    &'p [Resource],
+    &'p [Condition],
+);
+
+/// Laid-out values that many fleets share, each laid out once: fleets of the same
+/// platform and mode get equal principals and statements, and laying those out is most
+/// of the work. Keys are the plan values that decide the text, so equal keys give equal
+/// text; lookups are logarithmic, so the cost stays linear in fleets.
+#[derive(Default)]
+pub(super) struct Shared<'p> {
+    principals: BTreeMap<(&'p Text, &'p [Condition]), String>,
+    statement_lists: BTreeMap<Vec<StatementKey<'p>>, String>,
+    policy_ids: BTreeMap<&'p str, String>,
+}
+
+impl<'p> Shared<'p> {
+    /// The construct id part of an AWS managed policy name.
+    fn policy_id(&mut self, name: &'p str) -> &str {
+        self.policy_ids
+            .entry(name)
+            .or_insert_with(|| name.to_upper_camel_case())
+    }
+
+    /// The `assumed_by` value of a role.
+    fn principal(&mut self, role: &'p Role) -> &str {
+        let key = (&role.trust.service, role.trust.conditions.as_slice());
+        self.principals.entry(key).or_insert_with(|| {
+            let principal = Py::call(
+                "iam.ServicePrincipal.from_static_service_principle_name",
+                vec![Py::atom(py_text(&role.trust.service))],
+            );
+            let assumed_by = if role.trust.conditions.is_empty() {
+                principal
+            } else {
+                Py::Method(
+                    Box::new(principal),
+                    "with_conditions",
+                    vec![(None, conditions(&role.trust.conditions))],
+                )
+            };
+            assumed_by.lay_arg("assumed_by")
+        })
+    }
+
+    /// The `statements` value of a policy.
+    fn statements(&mut self, plan: &Plan, statements: &'p [Statement]) -> &str {
+        let key: Vec<StatementKey<'p>> = statements
+            .iter()
+            .map(|s| {
+                (
+                    s.sid.as_str(),
+                    effect(s.effect),
+                    s.actions.as_slice(),
+                    s.resources.as_slice(),
+                    s.conditions.as_slice(),
+                )
+            })
+            .collect();
+        self.statement_lists.entry(key).or_insert_with(|| {
+            Py::List(statements.iter().map(|s| statement(plan, s)).collect()).lay_arg("statements")
+        })
+    }
+}
+
+/// The typed attributes a fleet's resources are held in, in the order the fleet block
+/// creates them: `name: Type`, then on its own line the docstring. Attribute names and
+/// the fleet names in the docstrings are plan identifiers (lowercase letters, digits,
+/// hyphens and underscores), which need no escaping in either place.
+pub(super) fn fleet_attributes(
+    plan: &Plan,
+    fleet: &FleetPlan,
+    attributes: &mut Vec<String>,
+) -> Result<(), Error> {
+    let mut push = |name: &str, type_name: &str, doc: [&str; 3]| {
+        let len = name.len() + type_name.len() + doc.iter().map(|d| d.len()).sum::<usize>();
+        let mut a = String::with_capacity(len + 16);
+        a.push_str(name);
+        a.push_str(": ");
+        a.push_str(type_name);
+        a.push_str("\n    \"\"\"");
+        doc.iter().for_each(|d| a.push_str(d));
+        a.push_str("\"\"\"");
+        attributes.push(a);
+    };
+    if let Some(i) = fleet.role {
+        let r = role_at(plan, i)?;
+        let doc = match r.platform {
+            Platform::Ec2 => [
+                "Role of fleet ",
+                &fleet.name,
+                "; its instances get it through an instance profile.",
+            ],
+            Platform::Hybrid => [
+                "Service role of fleet ",
+                &fleet.name,
+                ", named by its hybrid activation.",
+            ],
+        };
+        push(&r.id.snake, "iam.Role", doc);
+    }
+    if let Some(i) = fleet.instance_profile {
+        let p = profile_at(plan, i)?;
+        let doc = [
+            "Instance profile to attach to the EC2 instances of fleet ",
+            &fleet.name,
+            ".",
+        ];
+        push(&p.id.snake, "iam.InstanceProfile", doc);
+    }
+    if let Some(i) = fleet.policy {
+        let p = policy_at(plan, i)?;
+        let doc = match &p.attachment {
+            Attachment::Role(_) => [
+                "Session Manager policy of fleet ",
+                &fleet.name,
+                ", attached to its role.",
+            ],
+            Attachment::ExistingRole(_) => [
+                "Session Manager policy of fleet ",
+                &fleet.name,
+                ", attached to its existing role.",
+            ],
+        };
+        push(&p.id.snake, "iam.ManagedPolicy", doc);
+    }
+    Ok(())
+}
+
+/// The resources of a fleet.
+pub(super) fn fleet_block<'a>(
+    plan: &'a Plan,
+    fleet: &'a FleetPlan,
+    ids: &mut ConstructIds<'a>,
+    shared: &mut Shared<'a>,
+) -> Result<FleetBlock<'a>, Error> {
+    let role = fleet.role.map(|i| role_at(plan, i)).transpose()?;
+    let mut statements = Vec::with_capacity(4);
+    if let Some(r) = role {
+        statements.push(role_statement(r, ids, shared));
+        push_tag_statements(r, &mut statements);
+    }
+    if let Some(i) = fleet.instance_profile {
+        let p = profile_at(plan, i)?;
+        let profile_role = role_at(plan, p.role)?;
+        statements.push(call_statement(
+            Some(&p.id.snake),
+            "iam.InstanceProfile",
+            &[
+                ("", Arg::Code("self")),
+                ("", Arg::Str(&p.id.upper_camel)),
+                ("role", Arg::SelfAttr(&profile_role.id.snake)),
+                ("instance_profile_name", Arg::Str(&p.name)),
+                ("path", Arg::Str(&p.path)),
+            ],
+        ));
+    }
+    if let Some(i) = fleet.policy {
+        let p = policy_at(plan, i)?;
+        let role = match &p.attachment {
+            Attachment::Role(r) => Py::atom(format!("self.{}", role_at(plan, *r)?.id.snake)),
+            Attachment::ExistingRole(name) => Py::call(
+                "iam.Role.from_role_name",
+                vec![
+                    Py::atom("self"),
+                    Py::atom(py_str(&ids.fresh(format!(
+                        "{}ExistingRole",
+                        Ident::new(&fleet.name).upper_camel
+                    )))),
+                    Py::atom(py_str(name)),
+                ],
+            ),
+        };
+        // Laid out before the statements, which borrow `shared`, are looked up.
+        let roles = Py::List(vec![role]).lay_arg("roles");
+        statements.push(call_statement(
+            Some(&p.id.snake),
+            "iam.ManagedPolicy",
+            &[
+                ("", Arg::Code("self")),
+                ("", Arg::Str(&p.id.upper_camel)),
+                ("managed_policy_name", Arg::Str(&p.name)),
+                ("path", Arg::Str(&p.path)),
+                ("description", Arg::Str(&p.description)),
+                (
+                    "statements",
+                    Arg::Code(shared.statements(plan, &p.statements)),
+                ),
+                ("roles", Arg::Code(&roles)),
+            ],
+        ));
+    }
+    Ok(FleetBlock {
+        name: &fleet.name,
+        platform: fleet.platform,
+        mode: fleet.mode,
+        hybrid: role.is_some_and(|r| r.platform == Platform::Hybrid),
+        statements,
+    })
+}
+
+/// `self.<attr> = iam.Role(...)`.
+fn role_statement<'a>(
+    role: &'a Role,
+    ids: &mut ConstructIds<'a>,
+    shared: &mut Shared<'a>,
+) -> String {
+    // The plan gives each managed policy's ARN; importing by ARN (not by name, which
+    // makes CDK build its own ARN) keeps the plan the one source of every ARN.
+    let managed: Vec<Py> = role
+        .managed_policies
+        .iter()
+        .map(|m| {
+            let id = ids.fresh(format!(
+                "{}{}",
+                role.id.upper_camel,
+                shared.policy_id(&m.name)
+            ));
+            import_policy(&id, py_text(&m.arn))
+        })
+        .collect();
+    let managed = (!managed.is_empty()).then(|| Py::List(managed).lay_arg("managed_policies"));
+    let boundary = role.permissions_boundary.as_ref().map(|arn| {
+        let id = ids.fresh(format!("{}PermissionsBoundary", role.id.upper_camel));
+        import_policy(&id, py_text(arn)).lay_arg("permissions_boundary")
+    });
+    let mut args = Vec::with_capacity(8);
+    args.extend([
+        ("", Arg::Code("self")),
+        ("", Arg::Str(&role.id.upper_camel)),
+        ("role_name", Arg::Str(&role.name)),
+        ("path", Arg::Str(&role.path)),
+        ("description", Arg::Str(&role.description)),
+        ("assumed_by", Arg::Code(shared.principal(role))),
+    ]);
+    if let Some(m) = &managed {
+        args.push(("managed_policies", Arg::Code(m)));
+    }
+    if let Some(b) = &boundary {
+        args.push(("permissions_boundary", Arg::Code(b)));
+    }
+    call_statement(Some(&role.id.snake), "iam.Role", &args)
+}
+
+/// One `cdk.Tags.of(self.<role>).add(key, value)` statement per tag, sorted by key.
+fn push_tag_statements(role: &Role, statements: &mut Vec<String>) {
+    statements.extend(role.tags.iter().map(|(k, v)| {
+        Py::Method(
+            Box::new(Py::call(
+                "cdk.Tags.of",
+                vec![Py::atom(format!("self.{}", role.id.snake))],
+            )),
+            "add",
+            vec![(None, Py::atom(py_str(k))), (None, Py::atom(py_str(v)))],
+        )
+        .lay(BODY_INDENT, BODY_INDENT, 0)
+    }));
+}
+
+/// The Python spelling of a statement's effect.
+fn effect(e: Effect) -> &'static str {
+    match e {
+        Effect::Allow => "iam.Effect.ALLOW",
+    }
+}
+
+/// `iam.ManagedPolicy.from_managed_policy_arn(self, id, arn)`.
+fn import_policy(id: &str, arn: String) -> Py {
+    Py::call(
+        "iam.ManagedPolicy.from_managed_policy_arn",
+        vec![Py::atom("self"), Py::atom(py_str(id)), Py::atom(arn)],
+    )
+}
+
+/// An `iam.PolicyStatement` with the plan's sid, actions, resources and conditions.
+fn statement(plan: &Plan, s: &Statement) -> Py {
+    let mut args = vec![
+        (Some("sid"), Py::atom(py_str(&s.sid))),
+        (Some("effect"), Py::atom(effect(s.effect))),
+        (
+            Some("actions"),
+            Py::List(s.actions.iter().map(|a| Py::atom(py_str(a))).collect()),
+        ),
+        (
+            Some("resources"),
+            Py::List(
+                s.resources
+                    .iter()
+                    .map(|r| Py::atom(py_text(&r.arn(&plan.env))))
+                    .collect(),
+            ),
+        ),
+    ];
+    if !s.conditions.is_empty() {
+        args.push((Some("conditions"), conditions(&s.conditions)));
+    }
+    Py::Call("iam.PolicyStatement", args)
+}
+
+/// `{operator: {key: value or [values]}}`, operators and keys sorted (as IAM, and
+/// every other target, reads them) and a single value written as a scalar.
+fn conditions(conditions: &[Condition]) -> Py {
+    let mut by_operator: BTreeMap<&str, BTreeMap<&str, Py>> = BTreeMap::new();
+    for c in conditions {
+        let values: Vec<Py> = c.values.iter().map(|v| Py::atom(py_text(v))).collect();
+        let value = match <[Py; 1]>::try_from(values) {
+            Ok([single]) => single,
+            Err(values) => Py::List(values),
+        };
+        by_operator
+            .entry(c.operator)
+            .or_default()
+            .insert(c.key, value);
+    }
+    Py::Dict(
+        by_operator
+            .into_iter()
+            .map(|(op, keys)| {
+                (
+                    py_str(op),
+                    Py::Dict(keys.into_iter().map(|(k, v)| (py_str(k), v)).collect()),
+                )
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::render_example;
+    use super::super::CdkPython;
+    use crate::plan::{Plan, Text};
+    use crate::targets::{Options, Target};
+
+    /// Spec validation keeps quotes and braces out of most fields; the plan's strings
+    /// must still stay literals if one ever gets through.
+    const HOSTILE: &str = "a\"b\\c{d}}{e}'\"\"\"x\nnl\r\t\u{0}\u{7f}end";
+
+    /// A plan whose free-text values are all [`HOSTILE`].
+    fn hostile_plan() -> Plan {
+        let path = std::path::Path::new("examples").join("mixed-fleets.yaml");
+        let (spec, _) = crate::spec::load(&path).expect("example is valid");
+        let mut plan = crate::plan::build::build(&spec);
+        let role = &mut plan.roles[2];
+        role.description = HOSTILE.into();
+        role.tags.insert(HOSTILE.into(), HOSTILE.into());
+        let mut arn = Text::literal("arn:");
+        arn.push_pseudo(crate::plan::Pseudo::Partition);
+        arn.push_str(HOSTILE);
+        role.permissions_boundary = Some(arn.clone());
+        role.trust.conditions[0].values = vec![arn, Text::literal(HOSTILE)];
+        plan.policies[0].statements[0].sid = HOSTILE.into();
+        plan
+    }
+
+    #[test]
+    fn hostile_plan_values_render_as_escaped_literals() {
+        let files = CdkPython
+            .render(&hostile_plan(), &Options::default())
+            .expect("renders");
+        let code = &files[0].contents;
+        let lit = r#""a\"b\\c{d}}{e}'\"\"\"x\nnl\r\t\x00\x7fend""#;
+        let fstr = r#"f"arn:{cdk.Aws.PARTITION}a\"b\\c{{d}}}}{{e}}'\"\"\"x\nnl\r\t\x00\x7fend""#;
+        assert!(code.contains(&format!("description={lit},")));
+        assert!(
+            code.contains(&format!(".add({lit}, {lit})")) || code.contains(&format!("{lit},\n"))
+        );
+        assert!(code.contains(&format!("sid={lit},")));
+        assert!(code.contains(&format!("{fstr},")));
+        // No raw control character or line break from the plan reaches the code.
+        assert!(!code.contains(['\r', '\t', '\u{0}', '\u{7f}']));
+        assert!(!code.contains("x\nnl"));
+    }
+
+    #[test]
+    fn plan_values_are_rendered_not_rebuilt() {
+        let files = render_example("mixed-fleets.yaml", false);
+        let code = &files[0].contents;
+        // The boundary ARN and the existing role come from the spec, through py_str.
+        assert!(code.contains("\"arn:aws:iam::777788889999:policy/platform-boundary\""));
+        assert!(code.contains(
+            "iam.Role.from_role_name(self, \"ReportingExistingRole\", \"reporting-ec2\")"
+        ));
+        // Managed policies are imported by the plan's ARN.
+        assert!(!code.contains("from_aws_managed_policy_name"));
+        assert!(code
+            .contains("f\"arn:{cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore\""));
+    }
+}

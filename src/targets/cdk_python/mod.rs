@@ -1,0 +1,434 @@
+//! AWS CDK v2 for Python: one construct class that holds every role, instance profile,
+//! policy and output of the plan; with `--scaffold`, a whole CDK app around it.
+//!
+//! Every value comes from the plan and reaches the code through the Python escapers
+//! (`py_str`, `py_text`). Code identifiers (class, attributes, module) and the comments
+//! and docstrings are built only from the plan's [`Ident`](crate::plan::Ident)s, which
+//! come from project and fleet names that validation restricts to lowercase letters,
+//! digits and hyphens.
+//!
+//! The output is laid out as `black` (line length 88) would leave it: calls whose
+//! arguments do not fit on one line are exploded one argument a line with a trailing
+//! ("magic") comma, which `black` keeps; everything else is written on one line. The
+//! decision is made here, in [`python::Py::lay`], so that templates only place the
+//! pieces.
+//!
+//! Specs may hold thousands of fleets. Each resource of the module is written here as
+//! one laid-out, escaped statement, and the module is rendered a run of fleets at a time
+//! (see [`construct`]): the template does no per-value work and no context holds every
+//! fleet, which keeps time and memory linear and small.
+//!
+//! The folder holds one file per concern. This file is the target: its templates, which
+//! files it writes in which order, the assembly of the module from runs of fleets, and
+//! lookups into the plan. `python.rs` writes Python (expressions and their layout),
+//! `iam.rs` the IAM resources of a fleet (roles, instance profiles, managed policies),
+//! `outputs.rs` the stack outputs and `scaffold.rs` the app around the construct. A new
+//! kind of resource gets a file of its own beside `iam.rs`.
+
+mod iam;
+mod outputs;
+mod python;
+mod scaffold;
+#[cfg(test)]
+mod test_support;
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+
+use rustc_hash::FxHashSet;
+use serde::Serialize;
+
+use super::{activation, Options, OutFile, Target};
+use crate::error::Error;
+use crate::plan::{InstanceProfile, Mode, Plan, Platform, Policy, Role};
+use crate::render::Templates;
+use iam::{fleet_attributes, fleet_block, Shared};
+use outputs::output_statement;
+use scaffold::app_context;
+
+const CONSTRUCT: &str = "cdk-python/construct.py";
+const APP: &str = "cdk-python/app.py";
+const CDK_JSON: &str = "cdk-python/cdk.json";
+const REQUIREMENTS: &str = "cdk-python/requirements.txt";
+
+static TEMPLATES: Templates = Templates::new(&[
+    (
+        CONSTRUCT,
+        include_str!("../../../templates/cdk-python/construct.py.tera"),
+    ),
+    (
+        APP,
+        include_str!("../../../templates/cdk-python/app.py.tera"),
+    ),
+    (
+        CDK_JSON,
+        include_str!("../../../templates/cdk-python/cdk.json.tera"),
+    ),
+    (
+        REQUIREMENTS,
+        include_str!("../../../templates/cdk-python/requirements.txt.tera"),
+    ),
+]);
+
+/// The aws-cdk-lib release the scaffolded app pins: the one the generated code was
+/// synthesized and linted with. `ServicePrincipal.from_static_service_principle_name`
+/// (which keeps the plan's exact principal) needs 2.163.0 or later.
+pub const AWS_CDK_LIB_VERSION: &str = "2.275.0";
+
+/// The constructs major version aws-cdk-lib v2 is built on.
+const CONSTRUCTS_REQUIREMENT: &str = ">=10.0.0,<11.0.0";
+
+pub struct CdkPython;
+
+impl Target for CdkPython {
+    fn name(&self) -> &'static str {
+        "cdk-python"
+    }
+
+    fn templates(&self) -> &'static Templates {
+        &TEMPLATES
+    }
+
+    fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {
+        let module = format!("{}_ssm_access", plan.project.snake);
+        let class_name = format!("{}SsmAccess", plan.project.upper_camel);
+        let mut files = vec![OutFile {
+            path: PathBuf::from(format!("{module}.py")),
+            contents: construct(plan, &module, &class_name)?,
+        }];
+        if options.scaffold {
+            let app = app_context(plan, &module, &class_name);
+            files.push(OutFile {
+                path: PathBuf::from("app.py"),
+                contents: TEMPLATES.render(APP, &app)?,
+            });
+            files.push(OutFile {
+                path: PathBuf::from("cdk.json"),
+                contents: TEMPLATES.render(CDK_JSON, &app)?,
+            });
+            files.push(OutFile {
+                path: PathBuf::from("requirements.txt"),
+                contents: TEMPLATES.render(REQUIREMENTS, &app)?,
+            });
+        }
+        if let Some(script) = activation::script(plan, "CDK app")? {
+            files.push(script);
+        }
+        Ok(files)
+    }
+}
+
+/// Which part of `construct.py.tera` one render writes. The template holds the whole
+/// module in file order; [`construct`] renders its parts in that order and appends them.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Part {
+    /// Header comment, module docstring, imports and class docstring.
+    Head,
+    /// A run of attribute declarations.
+    Attributes,
+    /// The start of `__init__`.
+    Init,
+    /// A run of fleet blocks.
+    Fleets,
+    /// A run of `cdk.CfnOutput`s (the first run with the section comment).
+    Outputs,
+    /// The final line break.
+    End,
+}
+
+/// Context of one render of `templates/cdk-python/construct.py.tera`.
+///
+/// Everything that comes from the plan is already escaped (`py_str`, `py_text`) and
+/// laid out, so that the template only places pieces, calling no filter and no macro.
+/// Attributes, fleets and outputs come [`CHUNK`] at a time: a spec with thousands of
+/// fleets never puts all of them in one context.
+#[derive(Serialize, Clone, Copy)]
+struct ModuleContext<'a, 'c> {
+    /// The part to write.
+    part: Part,
+    /// The project name (comments and docstrings).
+    project: &'a str,
+    /// The module's name, for the usage example.
+    module: &'a str,
+    /// The construct class.
+    class_name: &'a str,
+    /// Whether `create-activations.sh` is written beside the module.
+    has_activations: bool,
+    /// The typed public attributes of this run, each its annotation and docstring
+    /// (see [`fleet_attributes`]).
+    attributes: &'c [String],
+    /// The fleets of this run, in spec order.
+    fleets: &'c [FleetBlock<'a>],
+    /// The `cdk.CfnOutput(...)` statements of this run, in plan order.
+    outputs: &'c [String],
+    /// Whether this run of outputs is the first, which opens the section.
+    outputs_heading: bool,
+}
+
+/// The resources of one fleet.
+#[derive(Serialize)]
+struct FleetBlock<'a> {
+    /// Fleet name, for the comment above its resources.
+    name: &'a str,
+    /// The fleet's platform, for the same comment.
+    platform: Platform,
+    /// The fleet's mode, for the same comment.
+    mode: Mode,
+    /// Whether the role is a hybrid activation's service role, whose identity must not
+    /// change.
+    hybrid: bool,
+    /// The fleet's statements of `__init__`, in order: `self.<attr> = iam.Role(...)`
+    /// unless the fleet uses an existing role, one `cdk.Tags.of(...).add(...)` per tag
+    /// of the role (sorted by key), `self.<attr> = iam.InstanceProfile(...)` for an EC2
+    /// fleet with a generated role, and `self.<attr> = iam.ManagedPolicy(...)` when the
+    /// fleet needs statements. Each is laid out by [`python::call_statement`] (or, for
+    /// tags, [`python::Py::lay`]): the first line without indentation (the template places
+    /// it), the following lines with theirs.
+    statements: Vec<String>,
+}
+
+/// Attributes, fleets or outputs per render of their part of `construct.py.tera`: enough
+/// that per-render costs vanish, few enough that a context stays small.
+const CHUNK: usize = 64;
+
+/// Renders the module: every part of `construct.py.tera` in file order, the parts that
+/// repeat [`CHUNK`] items at a time, appended to one buffer.
+fn construct(plan: &Plan, module: &str, class_name: &str) -> Result<String, Error> {
+    construct_in_runs(plan, module, class_name, CHUNK)
+}
+
+/// [`construct`] with `run` items a render (the same text whatever `run` is).
+fn construct_in_runs(
+    plan: &Plan,
+    module: &str,
+    class_name: &str,
+    run: usize,
+) -> Result<String, Error> {
+    let base = ModuleContext {
+        part: Part::Head,
+        project: &plan.project.kebab,
+        module,
+        class_name,
+        has_activations: !plan.activations.is_empty(),
+        attributes: &[],
+        fleets: &[],
+        outputs: &[],
+        outputs_heading: false,
+    };
+    let head = TEMPLATES.render(CONSTRUCT, &base)?;
+    let init = TEMPLATES.render(
+        CONSTRUCT,
+        &ModuleContext {
+            part: Part::Init,
+            ..base
+        },
+    )?;
+    let end = TEMPLATES.render(
+        CONSTRUCT,
+        &ModuleContext {
+            part: Part::End,
+            ..base
+        },
+    )?;
+
+    // The repeated parts, each a lazy sequence of rendered runs.
+    let mut attributes = Vec::with_capacity(3 * run);
+    let mut attribute_runs = plan.fleets.chunks(run).map(|chunk| {
+        attributes.clear();
+        for fleet in chunk {
+            fleet_attributes(plan, fleet, &mut attributes)?;
+        }
+        let ctx = ModuleContext {
+            part: Part::Attributes,
+            attributes: &attributes,
+            ..base
+        };
+        TEMPLATES.render(CONSTRUCT, &ctx)
+    });
+    let mut ids = ConstructIds::new(plan);
+    let mut shared = Shared::default();
+    let mut fleets = Vec::with_capacity(run);
+    let mut fleet_runs = plan.fleets.chunks(run).map(|chunk| {
+        fleets.clear();
+        for fleet in chunk {
+            fleets.push(fleet_block(plan, fleet, &mut ids, &mut shared)?);
+        }
+        let ctx = ModuleContext {
+            part: Part::Fleets,
+            fleets: &fleets,
+            ..base
+        };
+        TEMPLATES.render(CONSTRUCT, &ctx)
+    });
+    let mut outputs = Vec::with_capacity(run);
+    let mut output_runs = plan.outputs.chunks(run).enumerate().map(|(n, chunk)| {
+        outputs.clear();
+        for o in chunk {
+            outputs.push(output_statement(plan, o)?);
+        }
+        let ctx = ModuleContext {
+            part: Part::Outputs,
+            outputs: &outputs,
+            outputs_heading: n == 0,
+            ..base
+        };
+        TEMPLATES.render(CONSTRUCT, &ctx)
+    });
+
+    // The first run of each part is rendered before the module's buffer is allocated,
+    // to size it once for the whole module (capacity never written to costs no memory)
+    // rather than doubling, and copying, a buffer of tens of megabytes.
+    let first_attributes = attribute_runs.next().transpose()?.unwrap_or_default();
+    let first_fleets = fleet_runs.next().transpose()?.unwrap_or_default();
+    let first_outputs = output_runs.next().transpose()?.unwrap_or_default();
+    let estimate = |first: &str, items: usize| {
+        let per_item = first.len() / items.clamp(1, run) + 1;
+        per_item * items
+    };
+    let size = head.len()
+        + estimate(&first_attributes, plan.fleets.len())
+        + init.len()
+        + estimate(&first_fleets, plan.fleets.len())
+        + estimate(&first_outputs, plan.outputs.len())
+        + end.len();
+    let mut out = String::with_capacity(size + size / 8);
+
+    out.push_str(&head);
+    out.push_str(&first_attributes);
+    for text in attribute_runs {
+        out.push_str(&text?);
+    }
+    out.push_str(&init);
+    out.push_str(&first_fleets);
+    for text in fleet_runs {
+        out.push_str(&text?);
+    }
+    out.push_str(&first_outputs);
+    for text in output_runs {
+        out.push_str(&text?);
+    }
+    out.push_str(&end);
+    Ok(out)
+}
+
+fn role_at(plan: &Plan, i: usize) -> Result<&Role, Error> {
+    plan.roles.get(i).ok_or_else(|| missing("role", i))
+}
+
+fn profile_at(plan: &Plan, i: usize) -> Result<&InstanceProfile, Error> {
+    plan.instance_profiles
+        .get(i)
+        .ok_or_else(|| missing("instance profile", i))
+}
+
+fn policy_at(plan: &Plan, i: usize) -> Result<&Policy, Error> {
+    plan.policies.get(i).ok_or_else(|| missing("policy", i))
+}
+
+/// A plan whose indices do not resolve is a bug in the plan builder, not in the spec.
+fn missing(what: &str, i: usize) -> Error {
+    Error::Render {
+        template: CONSTRUCT.into(),
+        message: format!("the plan refers to {what} {i}, which it does not hold"),
+    }
+}
+
+/// The construct ids used inside the construct. The plan's ids are unique; the ids this
+/// target adds for imported policies and roles (which create no CloudFormation
+/// resource) get a number when they would collide with any other.
+struct ConstructIds<'p>(FxHashSet<Cow<'p, str>>);
+
+impl<'p> ConstructIds<'p> {
+    fn new(plan: &'p Plan) -> Self {
+        let ids = (plan.roles.iter().map(|r| &r.id))
+            .chain(plan.instance_profiles.iter().map(|p| &p.id))
+            .chain(plan.policies.iter().map(|p| &p.id))
+            .chain(plan.outputs.iter().map(|o| &o.id));
+        let count = plan.roles.len()
+            + plan.instance_profiles.len()
+            + plan.policies.len()
+            + plan.outputs.len();
+        // Only ever asked whether it holds an id, so its order does not matter.
+        let mut set = FxHashSet::with_capacity_and_hasher(count * 5 / 4, Default::default());
+        set.extend(ids.map(|id| Cow::Borrowed(id.upper_camel.as_str())));
+        ConstructIds(set)
+    }
+
+    fn fresh(&mut self, wanted: String) -> String {
+        let mut id = wanted.clone();
+        let mut n = 2;
+        while self.0.contains(id.as_str()) {
+            id = format!("{wanted}{n}");
+            n += 1;
+        }
+        self.0.insert(Cow::Owned(id.clone()));
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::render_example;
+    use super::*;
+
+    #[test]
+    fn every_file_carries_the_marker_and_the_scaffold_pins_cdk() {
+        let files = render_example("hybrid-activation.yaml", true);
+        let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "factory_ssm_access.py",
+                "app.py",
+                "cdk.json",
+                "requirements.txt",
+                activation::FILE_NAME
+            ]
+        );
+        for f in &files {
+            assert!(
+                crate::output::is_generated(&f.contents),
+                "{} lacks the marker",
+                f.path.display()
+            );
+        }
+        let req = &files[3].contents;
+        assert!(req.contains(&format!("aws-cdk-lib=={AWS_CDK_LIB_VERSION}\n")));
+        let cdk_json: serde_json::Value = serde_json::from_str(&files[2].contents).expect("json");
+        assert_eq!(cdk_json["app"], "python3 app.py");
+    }
+
+    #[test]
+    fn runs_join_into_the_same_module_whatever_their_length() {
+        let mut spec = String::from(
+            "version: 1\nproject: runs\ntags: {team: t}\nsession:\n  s3: {bucket: run-logs}\nfleets:\n",
+        );
+        let kinds = [
+            "platform: ec2\n    mode: session-only",
+            "platform: hybrid\n    mode: session-only\n    activation: {registration_limit: 1, expires_after: 1d}",
+            "platform: ec2\n    mode: managed-core",
+        ];
+        for i in 0..2 * CHUNK + 5 {
+            spec.push_str(&format!("  - name: f{i:04}\n    {}\n", kinds[i % 3]));
+        }
+        let (spec, _) = crate::spec::load_str(&spec, "runs.yaml").expect("valid");
+        let plan = crate::plan::build::build(&spec);
+        // One run for everything, as the module was rendered in one piece before.
+        let all = plan.fleets.len().max(plan.outputs.len());
+        let whole = construct_in_runs(&plan, "m", "C", all).expect("renders");
+        for run in [1, 2, 7, CHUNK] {
+            let text = construct_in_runs(&plan, "m", "C", run).expect("renders");
+            assert!(text == whole, "runs of {run} change the module");
+        }
+        assert_eq!(whole.matches("        # Fleet f").count(), 2 * CHUNK + 5);
+        assert_eq!(
+            whole.matches("# What the deployment reports back.").count(),
+            1
+        );
+        assert!(
+            whole.ends_with("            cdk.Tags.of(self).add(key, value)\n")
+                && !whole.contains(")\n\n\n")
+        );
+    }
+}
