@@ -1,0 +1,295 @@
+//! The IAM family of the CloudFormation target: roles (with their trust policy),
+//! instance profiles and customer managed policies, and the statements, conditions and
+//! effects of their policy documents.
+
+use super::writer::Writer;
+use super::Family;
+use crate::facts;
+use crate::plan::{
+    Attachment, Condition, Effect, InstanceProfile, Plan, Policy, Role, Statement, Text,
+};
+
+/// An IAM resource of the template, by its index in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Iam {
+    Role(usize),
+    InstanceProfile(usize),
+    Policy(usize),
+}
+
+impl Family for Iam {
+    fn logical_id(self, plan: &Plan) -> &str {
+        match self {
+            Iam::Role(i) => &plan.roles[i].id.upper_camel,
+            Iam::InstanceProfile(i) => &plan.instance_profiles[i].id.upper_camel,
+            Iam::Policy(i) => &plan.policies[i].id.upper_camel,
+        }
+    }
+
+    fn type_name(self) -> &'static str {
+        match self {
+            Iam::Role(_) => "AWS::IAM::Role",
+            Iam::InstanceProfile(_) => "AWS::IAM::InstanceProfile",
+            Iam::Policy(_) => "AWS::IAM::ManagedPolicy",
+        }
+    }
+
+    fn properties(self, w: &mut Writer, plan: &Plan) {
+        match self {
+            Iam::Role(i) => role_properties(w, &plan.roles[i]),
+            Iam::InstanceProfile(i) => {
+                instance_profile_properties(w, plan, &plan.instance_profiles[i])
+            }
+            Iam::Policy(i) => policy_properties(w, plan, &plan.policies[i]),
+        }
+    }
+}
+
+fn role_properties(w: &mut Writer, role: &Role) {
+    w.begin_map();
+    w.key("RoleName");
+    w.str(&role.name);
+    w.key("Path");
+    w.str(&role.path);
+    w.key("Description");
+    w.str(&role.description);
+    w.key("AssumeRolePolicyDocument");
+    w.begin_map();
+    w.key("Version");
+    w.str(facts::POLICY_VERSION);
+    w.key("Statement");
+    w.begin_seq();
+    w.item();
+    w.begin_map();
+    w.key("Effect");
+    w.str(effect(role.trust.effect));
+    w.key("Principal");
+    w.begin_map();
+    w.key("Service");
+    w.text(&role.trust.service);
+    w.end_map();
+    w.key("Action");
+    w.str(role.trust.action);
+    if !role.trust.conditions.is_empty() {
+        w.key("Condition");
+        conditions(w, &role.trust.conditions);
+    }
+    w.end_map();
+    w.end_seq();
+    w.end_map();
+    if !role.managed_policies.is_empty() {
+        w.key("ManagedPolicyArns");
+        w.begin_seq();
+        for m in &role.managed_policies {
+            w.item();
+            w.text(&m.arn);
+        }
+        w.end_seq();
+    }
+    if let Some(boundary) = &role.permissions_boundary {
+        w.key("PermissionsBoundary");
+        w.text(boundary);
+    }
+    if !role.tags.is_empty() {
+        w.key("Tags");
+        w.begin_seq();
+        // A BTreeMap iterates by key, so the tags are sorted.
+        for (k, v) in &role.tags {
+            w.item();
+            w.begin_map();
+            w.key("Key");
+            w.str(k);
+            w.key("Value");
+            w.str(v);
+            w.end_map();
+        }
+        w.end_seq();
+    }
+    w.end_map();
+}
+fn instance_profile_properties(w: &mut Writer, plan: &Plan, p: &InstanceProfile) {
+    w.begin_map();
+    w.key("InstanceProfileName");
+    w.str(&p.name);
+    w.key("Path");
+    w.str(&p.path);
+    w.key("Roles");
+    w.begin_seq();
+    w.item();
+    w.reference(&plan.roles[p.role].id.upper_camel);
+    w.end_seq();
+    w.end_map();
+}
+
+fn policy_properties(w: &mut Writer, plan: &Plan, p: &Policy) {
+    w.begin_map();
+    w.key("ManagedPolicyName");
+    w.str(&p.name);
+    w.key("Path");
+    w.str(&p.path);
+    w.key("Description");
+    w.str(&p.description);
+    w.key("PolicyDocument");
+    w.begin_map();
+    w.key("Version");
+    w.str(facts::POLICY_VERSION);
+    w.key("Statement");
+    w.begin_seq();
+    for s in &p.statements {
+        w.item();
+        statement(w, plan, s);
+    }
+    w.end_seq();
+    w.end_map();
+    w.key("Roles");
+    w.begin_seq();
+    w.item();
+    match &p.attachment {
+        Attachment::Role(r) => w.reference(&plan.roles[*r].id.upper_camel),
+        Attachment::ExistingRole(name) => w.str(name),
+    }
+    w.end_seq();
+    w.end_map();
+}
+
+fn statement(w: &mut Writer, plan: &Plan, s: &Statement) {
+    w.begin_map();
+    w.key("Sid");
+    w.str(&s.sid);
+    w.key("Effect");
+    w.str(effect(s.effect));
+    w.key("Action");
+    w.begin_seq();
+    for a in &s.actions {
+        w.item();
+        w.str(a);
+    }
+    w.end_seq();
+    w.key("Resource");
+    w.begin_seq();
+    for r in &s.resources {
+        w.item();
+        w.text(&r.arn(&plan.env));
+    }
+    w.end_seq();
+    if !s.conditions.is_empty() {
+        w.key("Condition");
+        conditions(w, &s.conditions);
+    }
+    w.end_map();
+}
+
+/// A condition key and the values it is compared with.
+type ConditionValues<'a> = (&'a str, &'a [Text]);
+
+/// `{operator: {key: value or [values]}}`, merging conditions that share an operator;
+/// operators and keys keep the order they first appear in, and a repeated key keeps
+/// its place with the last values.
+fn conditions(w: &mut Writer, conditions: &[Condition]) {
+    let mut operators: Vec<(&str, Vec<ConditionValues>)> = Vec::new();
+    for c in conditions {
+        let keys = match operators.iter().position(|(op, _)| *op == c.operator) {
+            Some(i) => &mut operators[i].1,
+            None => {
+                operators.push((c.operator, Vec::new()));
+                let last = operators.len() - 1;
+                &mut operators[last].1
+            }
+        };
+        match keys.iter_mut().find(|(key, _)| *key == c.key) {
+            Some(entry) => entry.1 = &c.values,
+            None => keys.push((c.key, &c.values)),
+        }
+    }
+    w.begin_map();
+    for (operator, keys) in operators {
+        w.key(operator);
+        w.begin_map();
+        for (key, values) in keys {
+            w.key(key);
+            match values {
+                [one] => w.text(one),
+                many => {
+                    w.begin_seq();
+                    for v in many {
+                        w.item();
+                        w.text(v);
+                    }
+                    w.end_seq();
+                }
+            }
+        }
+        w.end_map();
+    }
+    w.end_map();
+}
+
+fn effect(e: Effect) -> &'static str {
+    match e {
+        Effect::Allow => "Allow",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::Text;
+    use crate::render::escape;
+    use crate::targets::cloudformation::test_support::{
+        hostile_plan, parse_yaml, plan_of, render, HOSTILE,
+    };
+    use crate::targets::CfnFormat;
+    use serde_json::json;
+
+    #[test]
+    fn hostile_strings_stay_literal_strings_in_yaml() {
+        let plan = hostile_plan();
+        let yaml = render(&plan, CfnFormat::Yaml);
+        let doc = parse_yaml(&yaml);
+        let role = &doc["Resources"]["WebRole"]["Properties"];
+        assert_eq!(role["Description"], HOSTILE);
+        assert!(role["Tags"]
+            .as_array()
+            .expect("tags")
+            .contains(&json!({"Key": "note", "Value": HOSTILE})));
+        assert_eq!(
+            doc["Resources"]["WebSessionPolicy"]["Properties"]["Description"],
+            HOSTILE
+        );
+        // Nothing leaked out of its string: the template still has exactly its sections.
+        let keys: Vec<&String> = doc.as_object().expect("map").keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "AWSTemplateFormatVersion",
+                "Description",
+                "Resources",
+                "Outputs"
+            ]
+        );
+    }
+
+    #[test]
+    fn pseudo_values_use_sub_and_literal_dollar_braces_are_escaped() {
+        let plan = plan_of(
+            "version: 1\nproject: shop\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n    session:\n      cloudwatch:\n        log_group: /ssm/web\n",
+        );
+        let yaml = render(&plan, CfnFormat::Yaml);
+        assert!(
+            yaml.contains("Service: !Sub \"ec2.${AWS::URLSuffix}\""),
+            "{yaml}"
+        );
+        assert!(yaml.contains("- !Ref WebRole"), "{yaml}");
+        assert!(yaml.contains("Value: !GetAtt WebRole.Arn"), "{yaml}");
+        let yaml = render(&hostile_plan(), CfnFormat::Yaml);
+        assert!(
+            yaml.contains("aws:SourceAccount: !Ref AWS::AccountId"),
+            "{yaml}"
+        );
+        let mut t = Text::literal("x${y}");
+        t.push_pseudo(crate::plan::Pseudo::Region);
+        assert_eq!(
+            escape::cfn_text(&t),
+            json!({"Fn::Sub": "x${!y}${AWS::Region}"})
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! The `Outputs` of the CloudFormation template: each output's `Description` and its
+//! `Value`, a reference to or an attribute of a resource of the template.
+
+use super::writer::Writer;
+use super::Entry;
+use crate::plan::{Output, OutputValue, Plan};
+
+impl Entry for &Output {
+    fn write(self, w: &mut Writer, plan: &Plan) {
+        let role_id = |role: usize| plan.roles[role].id.upper_camel.as_str();
+        w.key(&self.id.upper_camel);
+        w.begin_map();
+        w.key("Description");
+        w.str(&self.description);
+        w.key("Value");
+        match self.value {
+            OutputValue::RoleArn { role } => w.get_att(role_id(role), "Arn"),
+            OutputValue::RoleName { role } => w.reference(role_id(role)),
+            OutputValue::InstanceProfileName { profile } => {
+                w.reference(&plan.instance_profiles[profile].id.upper_camel)
+            }
+        }
+        w.end_map();
+    }
+}

@@ -1,0 +1,307 @@
+//! The language writer of the CloudFormation target: [`Writer`] spells the description of
+//! an entry (mappings, sequences, strings, intrinsic functions) in block-style YAML or in
+//! pretty-printed JSON, escaping every string through [`escape`] as it goes.
+
+use crate::plan::{Piece, Text};
+use crate::render::escape;
+
+/// The two syntaxes of a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Syntax {
+    Yaml,
+    Json,
+}
+
+impl Syntax {
+    /// Appends a string value (or a mapping key, without the colon).
+    pub(super) fn push_scalar(self, out: &mut String, s: &str) {
+        match self {
+            Syntax::Yaml => escape::push_yaml_scalar(out, s),
+            Syntax::Json => escape::push_json_str(out, s),
+        }
+    }
+}
+
+/// An open mapping or sequence of a [`Writer`].
+struct Frame {
+    /// Entries or items written so far.
+    count: usize,
+    /// YAML: the first key goes on the line of the `-` before it.
+    inline: bool,
+}
+
+/// Writes section entries as the templates lay them out: YAML in block style (a nested
+/// collection one level deeper on the following lines, a mapping inside a sequence
+/// starting on the `-` line, an empty collection as `{}` or `[]`), JSON as `serde_json`
+/// pretty-prints it (two spaces per level). Each line break is written before the line
+/// it starts, so a JSON comma can still go at the end of the previous line, and the
+/// text starts and ends without one.
+pub(super) struct Writer {
+    syntax: Syntax,
+    out: String,
+    /// The nesting level the value is written at: its entries are indented by two
+    /// spaces per level, one level deeper.
+    base: usize,
+    frames: Vec<Frame>,
+    /// YAML: a `-` was just written, so a mapping starts on its line.
+    after_dash: bool,
+}
+
+impl Writer {
+    pub(super) fn new(syntax: Syntax, base: usize) -> Self {
+        Writer {
+            syntax,
+            out: String::with_capacity(4096),
+            base,
+            frames: Vec::with_capacity(8),
+            after_dash: false,
+        }
+    }
+
+    /// The value written since [`Writer::clear`].
+    pub(super) fn value(&self) -> &str {
+        debug_assert!(self.frames.is_empty(), "every collection is closed");
+        &self.out
+    }
+
+    /// Starts the next value, keeping the buffer's capacity.
+    pub(super) fn clear(&mut self) {
+        self.out.clear();
+        self.frames.clear();
+        self.after_dash = false;
+    }
+
+    /// A line break (unless the value starts here) and the indentation of the current level.
+    fn line(&mut self) {
+        if !self.out.is_empty() {
+            self.out.push('\n');
+        }
+        const SPACES: &str = "                                ";
+        let mut n = 2 * (self.base + self.frames.len());
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            self.out.push_str(&SPACES[..k]);
+            n -= k;
+        }
+    }
+
+    /// YAML: the space between `key:` or `-` and an inline value.
+    fn space(&mut self) {
+        self.after_dash = false;
+        if self.syntax == Syntax::Yaml && !self.out.is_empty() {
+            self.out.push(' ');
+        }
+    }
+
+    /// Counts an entry of the innermost collection: whether it is the first, and
+    /// whether the collection started on a `-` line.
+    fn next_entry(&mut self) -> (bool, bool) {
+        match self.frames.last_mut() {
+            Some(f) => {
+                f.count += 1;
+                (f.count == 1, f.inline)
+            }
+            None => (true, false),
+        }
+    }
+
+    pub(super) fn begin_map(&mut self) {
+        let inline = std::mem::take(&mut self.after_dash);
+        if self.syntax == Syntax::Json {
+            self.out.push('{');
+        }
+        self.frames.push(Frame { count: 0, inline });
+    }
+
+    pub(super) fn begin_seq(&mut self) {
+        self.after_dash = false;
+        if self.syntax == Syntax::Json {
+            self.out.push('[');
+        }
+        self.frames.push(Frame {
+            count: 0,
+            inline: false,
+        });
+    }
+
+    fn end(&mut self, empty: &str) {
+        let count = self.frames.pop().map_or(0, |f| f.count);
+        match (self.syntax, count) {
+            (Syntax::Yaml, 0) => {
+                self.space();
+                self.out.push_str(empty);
+            }
+            (Syntax::Yaml, _) => {}
+            (Syntax::Json, 0) => self.out.push_str(&empty[1..]),
+            (Syntax::Json, _) => {
+                self.line();
+                self.out.push_str(&empty[1..]);
+            }
+        }
+    }
+
+    pub(super) fn end_map(&mut self) {
+        self.end("{}");
+    }
+
+    pub(super) fn end_seq(&mut self) {
+        self.end("[]");
+    }
+
+    /// Starts an entry of the innermost mapping; its value follows.
+    pub(super) fn key(&mut self, key: &str) {
+        let (first, inline) = self.next_entry();
+        match self.syntax {
+            Syntax::Yaml => {
+                if first && inline {
+                    self.out.push(' ');
+                } else {
+                    self.line();
+                }
+                escape::push_yaml_scalar(&mut self.out, key);
+                self.out.push(':');
+            }
+            Syntax::Json => {
+                if !first {
+                    self.out.push(',');
+                }
+                self.line();
+                escape::push_json_str(&mut self.out, key);
+                self.out.push_str(": ");
+            }
+        }
+    }
+
+    /// Starts an item of the innermost sequence; its value follows.
+    pub(super) fn item(&mut self) {
+        let (first, _) = self.next_entry();
+        match self.syntax {
+            Syntax::Yaml => {
+                self.line();
+                self.out.push('-');
+                self.after_dash = true;
+            }
+            Syntax::Json => {
+                if !first {
+                    self.out.push(',');
+                }
+                self.line();
+            }
+        }
+    }
+
+    /// A string.
+    pub(super) fn str(&mut self, s: &str) {
+        self.space();
+        self.syntax.push_scalar(&mut self.out, s);
+    }
+
+    /// YAML: the short form of an intrinsic function, `!Tag argument`.
+    fn short_form(&mut self, tag: &str, arg: &str) {
+        self.space();
+        self.out.push_str(tag);
+        self.out.push(' ');
+        escape::push_yaml_scalar(&mut self.out, arg);
+    }
+
+    /// An intrinsic function of one string argument: `!Ref x` or `{"Ref": "x"}`.
+    fn function(&mut self, tag: &str, name: &str, arg: &str) {
+        match self.syntax {
+            Syntax::Yaml => self.short_form(tag, arg),
+            Syntax::Json => {
+                self.begin_map();
+                self.key(name);
+                self.str(arg);
+                self.end_map();
+            }
+        }
+    }
+
+    pub(super) fn reference(&mut self, logical_id: &str) {
+        self.function("!Ref", "Ref", logical_id);
+    }
+
+    /// `!GetAtt Id.Attribute`, in JSON the two-string list.
+    pub(super) fn get_att(&mut self, logical_id: &str, attribute: &str) {
+        match self.syntax {
+            Syntax::Yaml => self.short_form("!GetAtt", &format!("{logical_id}.{attribute}")),
+            Syntax::Json => {
+                self.begin_map();
+                self.key("Fn::GetAtt");
+                self.begin_seq();
+                self.item();
+                self.str(logical_id);
+                self.item();
+                self.str(attribute);
+                self.end_seq();
+                self.end_map();
+            }
+        }
+    }
+
+    /// A plan text: a lone pseudo value is `!Ref AWS::…` (as AWS's own templates write
+    /// it), a text without one a string, anything else `!Sub` from [`escape::cfn_sub`].
+    pub(super) fn text(&mut self, t: &Text) {
+        if let [Piece::Pseudo(p)] = t.pieces() {
+            return self.reference(escape::CFN_PSEUDO.get(*p));
+        }
+        match escape::cfn_sub(t) {
+            Some(sub) => self.function("!Sub", "Fn::Sub", &sub),
+            None => self.str(&t.as_literal().unwrap_or_default()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::targets::cloudformation::test_support::parse_yaml;
+    use serde_json::json;
+
+    #[test]
+    fn the_writer_lays_out_empty_and_nested_collections_like_serde_and_yaml() {
+        let write = |syntax| {
+            let mut w = Writer::new(syntax, 0);
+            w.begin_map();
+            w.key("empty map");
+            w.begin_map();
+            w.end_map();
+            w.key("list");
+            w.begin_seq();
+            w.item();
+            w.begin_seq();
+            w.end_seq();
+            w.item();
+            w.begin_seq();
+            w.item();
+            w.str("a: b");
+            w.item();
+            w.begin_map();
+            w.key("k");
+            w.str("v");
+            w.key("n");
+            w.begin_map();
+            w.key("x");
+            w.reference("Id");
+            w.end_map();
+            w.end_map();
+            w.end_seq();
+            w.item();
+            w.begin_map();
+            w.end_map();
+            w.end_seq();
+            w.key("att");
+            w.get_att("Role", "Arn");
+            w.end_map();
+            w.value().to_string()
+        };
+        let expected = json!({
+            "empty map": {},
+            "list": [[], ["a: b", {"k": "v", "n": {"x": {"Ref": "Id"}}}], {}],
+            "att": {"Fn::GetAtt": ["Role", "Arn"]},
+        });
+        let json = write(Syntax::Json);
+        assert_eq!(json, serde_json::to_string_pretty(&expected).expect("json"));
+        assert_eq!(parse_yaml(&write(Syntax::Yaml)), expected);
+    }
+}
