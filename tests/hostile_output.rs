@@ -546,8 +546,12 @@ fn hcl_expr(e: &hcl::Expression) -> Value {
     match e {
         E::String(s) => json!({ "s": s }),
         E::TemplateExpr(t) => {
-            let tpl =
-                hcl::Template::from_expr(t).unwrap_or_else(|err| panic!("template {t:?}: {err}"));
+            // hcl-rs 0.20 re-reads a template's text and loses the `$$` escape after a
+            // `%%{` (see check_terraform), so some valid templates fail here; they are
+            // still one string, which is all this test judges (hcldump judges values).
+            let Ok(tpl) = hcl::Template::from_expr(t) else {
+                return json!({ "t": "a template hcl-rs 0.20 cannot re-read" });
+            };
             let mut pieces: Vec<Value> = Vec::new();
             let mut lit = String::new();
             for el in tpl.elements() {
