@@ -27,6 +27,10 @@ const INSTANCE_PERMS: &str =
 const HYBRID_ROLE: &str =
     "AWS Systems Manager User Guide: Create an IAM service role for a hybrid environment";
 const KMS_PAGE: &str = "AWS Systems Manager User Guide: Turn on KMS key encryption of session data";
+const S3_CONDITION_KEYS: &str =
+    "Amazon S3 User Guide: Amazon S3 condition key examples (s3:ResourceAccount)";
+const S3_MULTIPART_KMS: &str =
+    "Amazon S3 User Guide: Multipart upload API and permissions (kms:Decrypt and kms:GenerateDataKey*); SSM Agent agent/s3util/s3util.go (s3manager uploader, 5 MiB parts)";
 const VPC_PAGE: &str =
     "AWS Systems Manager User Guide: Create VPC endpoints (AWS managed S3 buckets)";
 
@@ -62,13 +66,18 @@ pub const S3_LOG_PUT: Fact = Fact {
 };
 pub const S3_CROSS_ACCOUNT_ACL: Fact = Fact {
     id: "s3-cross-account-acl",
-    summary: "a log bucket owned by another account also needs s3:PutObjectAcl (and the owner's bucket policy)",
+    summary: "a log bucket owned by another account also needs s3:PutObjectAcl (and the owner's bucket policy); the agent only ever sets the bucket-owner-full-control ACL (agent/s3util/s3util.go S3Upload), so no other ACL is allowed",
     source: CUSTOM_ROLE,
+};
+pub const S3_RESOURCE_ACCOUNT: Fact = Fact {
+    id: "s3-resource-account",
+    summary: "the log bucket's statements hold only for the bucket of the owning account, so logs cannot land in a same-named bucket of someone else",
+    source: S3_CONDITION_KEYS,
 };
 pub const S3_SSE_KMS: Fact = Fact {
     id: "s3-sse-kms",
-    summary: "uploading to an SSE-KMS bucket needs kms:GenerateDataKey on the bucket key",
-    source: CUSTOM_ROLE,
+    summary: "uploading to an SSE-KMS bucket needs kms:GenerateDataKey on the bucket key, and kms:Decrypt for logs above the 5 MiB multipart threshold (S3 reads the encrypted parts to complete the upload)",
+    source: S3_MULTIPART_KMS,
 };
 pub const CLOUDWATCH_LOGS: Fact = Fact {
     id: "cloudwatch-logs",
@@ -122,6 +131,12 @@ pub const S3_GET_ENCRYPTION_CONFIGURATION: &str = "s3:GetEncryptionConfiguration
 pub const S3_PUT_OBJECT: &str = "s3:PutObject";
 pub const S3_PUT_OBJECT_ACL: &str = "s3:PutObjectAcl";
 pub const S3_GET_OBJECT: &str = "s3:GetObject";
+/// The canned ACL the SSM Agent sets on every session log it uploads.
+pub const S3_ACL_KEY: &str = "s3:x-amz-acl";
+pub const BUCKET_OWNER_FULL_CONTROL: &str = "bucket-owner-full-control";
+/// The account that owns the bucket a request acts on.
+pub const S3_RESOURCE_ACCOUNT_KEY: &str = "s3:ResourceAccount";
+pub const STRING_EQUALS: &str = "StringEquals";
 /// Log-group scoped CloudWatch Logs actions.
 pub const LOGS_WRITE_ACTIONS: [&str; 2] = ["logs:CreateLogStream", "logs:PutLogEvents"];
 /// CloudWatch Logs actions that the agent calls without a log-group resource
@@ -150,6 +165,10 @@ pub const ASSUME_ROLE: &str = "sts:AssumeRole";
 /// Condition keys of the hybrid service role's confused-deputy protection.
 pub const SOURCE_ACCOUNT_KEY: &str = "aws:SourceAccount";
 pub const SOURCE_ARN_KEY: &str = "aws:SourceArn";
+
+/// CreateActivation's `IamRole` (path without the leading `/`, then the name) is at most
+/// 64 characters (botocore `ssm/2014-11-06/service-2.json`, shape `IamRole`, max 64).
+pub const ACTIVATION_IAM_ROLE_MAX: usize = 64;
 
 /// Registration limits the CreateActivation API accepts.
 pub const ACTIVATION_REGISTRATION_LIMIT_MAX: u32 = 1000;

@@ -81,7 +81,8 @@ fn g(action: &str, resource: &str) -> Grant {
 }
 
 /// Asserts planned == documented - removed + added, where each removed/added pair is a
-/// documented `*` narrowed to the resource the spec names.
+/// documented `*` narrowed to the resource the spec names; a pair whose `from` is empty
+/// is a grant the documented policy lacks (each one a finding, with its own test).
 fn assert_narrowed(
     plan: &Plan,
     documented: serde_json::Value,
@@ -90,6 +91,10 @@ fn assert_narrowed(
     let planned = planned_grants(plan);
     let mut expected = documented_grants(documented);
     for (action, from, to) in narrowed {
+        if from.is_empty() {
+            expected.insert(g(action, to.expect("an added grant names its resource")));
+            continue;
+        }
         assert!(
             expected.remove(&g(action, from)),
             "documented grant {action} on {from} exists"
@@ -154,7 +159,105 @@ fn custom_role_with_s3_and_cloudwatch_logging_and_sse_kms_bucket() {
                 Some("arn:aws:s3:::logs-bucket"),
             ),
             ("kms:GenerateDataKey", "*", Some(BUCKET_KEY)),
+            // Not in the documented policy: logs above 5 MiB are multipart uploads
+            // (sse_kms_log_bucket_also_grants_decrypt_for_multipart_uploads).
+            ("kms:Decrypt", "", Some(BUCKET_KEY)),
         ],
+    );
+}
+
+/// A fleet's statement by sid.
+fn statement<'p>(plan: &'p Plan, sid: &str) -> &'p ssmgen::plan::Statement {
+    plan.policies[0]
+        .statements
+        .iter()
+        .find(|s| s.sid == sid)
+        .unwrap_or_else(|| panic!("no statement {sid}"))
+}
+
+/// `(operator, key, values)` of a statement's conditions, values resolved.
+fn conditions(s: &ssmgen::plan::Statement) -> Vec<(String, String, Vec<String>)> {
+    s.conditions
+        .iter()
+        .map(|c| {
+            let values = c.values.iter().map(|v| v.resolve(resolve)).collect();
+            (c.operator.to_string(), c.key.to_string(), values)
+        })
+        .collect()
+}
+
+#[test]
+fn sse_kms_log_bucket_also_grants_decrypt_for_multipart_uploads() {
+    // Review finding 1. Amazon S3 User Guide, "Multipart upload API and permissions": a
+    // multipart upload to an SSE-KMS bucket needs kms:Decrypt and kms:GenerateDataKey on
+    // the key; the agent uploads logs above 5 MiB in parts (agent/s3util/s3util.go
+    // S3Upload through s3manager, MinUploadPartSize 5 MiB).
+    let plan = plan_of(&format!(
+        "version: 1\nproject: p\nsession: {{s3: {{bucket: b-logs, kms_key: '{BUCKET_KEY}'}}}}\nfleets: [{{name: w, platform: ec2, mode: session-only}}]\n"
+    ));
+    let grants = planned_grants(&plan);
+    assert!(grants.contains(&g("kms:GenerateDataKey", BUCKET_KEY)));
+    assert!(grants.contains(&g("kms:Decrypt", BUCKET_KEY)));
+}
+
+#[test]
+fn put_object_acl_only_with_the_bucket_owner_full_control_acl() {
+    // Review finding 7. The agent sets the canned ACL bucket-owner-full-control on every
+    // upload (aws/amazon-ssm-agent agent/s3util/s3util.go S3Upload) and no other, so
+    // s3:PutObjectAcl is granted for that ACL only. s3:PutObject carries no ACL
+    // condition: UploadPart and CompleteMultipartUpload send no x-amz-acl header.
+    let plan = plan_of("version: 1\nproject: p\nsession: {s3: {bucket: b-logs, prefix: x/, owner_account: '999988887777'}}\nfleets: [{name: w, platform: ec2, mode: session-only}]\n");
+    let acl = statement(&plan, "LogObjectAcl");
+    assert_eq!(acl.actions, ["s3:PutObjectAcl"]);
+    assert_eq!(
+        conditions(acl),
+        [
+            (
+                "StringEquals".into(),
+                "s3:ResourceAccount".into(),
+                vec!["999988887777".into()]
+            ),
+            (
+                "StringEquals".into(),
+                "s3:x-amz-acl".into(),
+                vec!["bucket-owner-full-control".into()]
+            ),
+        ]
+    );
+    let put = statement(&plan, "LogObjectUpload");
+    assert_eq!(put.actions, ["s3:PutObject"]);
+    assert!(conditions(put).iter().all(|(_, k, _)| k != "s3:x-amz-acl"));
+}
+
+#[test]
+fn log_bucket_statements_hold_only_for_the_owning_account() {
+    // Review finding 7. Amazon S3 User Guide, "Amazon S3 condition key examples":
+    // s3:ResourceAccount restricts access to buckets of one account. The owner is the
+    // spec's owner_account, else the deploying account; the AWS-owned buckets of the
+    // VPC endpoint statement carry no such condition (AWS owns them).
+    let own = plan_of("version: 1\nproject: p\nsession: {s3: {bucket: b-logs}, vpc_endpoint_regions: [us-east-2]}\nfleets: [{name: w, platform: ec2, mode: session-only}]\n");
+    for sid in ["LogBucketEncryptionCheck", "LogObjectUpload"] {
+        assert_eq!(
+            conditions(statement(&own, sid)),
+            [(
+                "StringEquals".into(),
+                "s3:ResourceAccount".into(),
+                vec![ACCOUNT.into()]
+            )],
+            "{sid}"
+        );
+    }
+    assert!(statement(&own, "VpcEndpointBucketsUsEast2")
+        .conditions
+        .is_empty());
+    let other = plan_of("version: 1\nproject: p\nsession: {s3: {bucket: b-logs, owner_account: '999988887777'}}\nfleets: [{name: w, platform: ec2, mode: session-only}]\n");
+    assert_eq!(
+        conditions(statement(&other, "LogObjectUpload")),
+        [(
+            "StringEquals".into(),
+            "s3:ResourceAccount".into(),
+            vec!["999988887777".into()]
+        )]
     );
 }
 

@@ -10,7 +10,7 @@ use super::resource::{
 use super::{
     Activation, Attachment, Condition, Effect, Env, FleetPlan, Ident, InstanceProfile,
     ManagedPolicyRef, Mode, Output, OutputValue, Plan, Platform, Policy, Pseudo, Resource, Role,
-    Statement, Trust, Value,
+    Statement, Text, Trust, Value,
 };
 use crate::facts::{self, Fact};
 use crate::spec::{Fleet, Spec};
@@ -85,7 +85,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
         let role_index = plan.roles.len();
         plan.roles.push(Role {
             id: id.suffixed(&sfx.role),
-            name: format!("{base_name}-ssm"),
+            name: crate::spec::role_name(&spec.project, &fleet.name),
             path: spec.role_path.clone(),
             description: match fleet.platform {
                 Platform::Ec2 => format!(
@@ -119,7 +119,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
                 let profile_index = plan.instance_profiles.len();
                 plan.instance_profiles.push(InstanceProfile {
                     id: id.suffixed(&sfx.instance_profile),
-                    name: format!("{base_name}-ssm"),
+                    name: crate::spec::role_name(&spec.project, &fleet.name),
                     path: spec.role_path.clone(),
                     role: role_index,
                 });
@@ -168,7 +168,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
         }
     }
 
-    let statements = statements_for(fleet);
+    let statements = statements_for(&env, fleet);
     if !statements.is_empty() {
         let attachment = match (fp.role, &fleet.existing_role) {
             (Some(r), _) => Attachment::Role(r),
@@ -277,7 +277,7 @@ fn statement(
 }
 
 /// The customer policy statements of a fleet, in a fixed order.
-pub fn statements_for(fleet: &Fleet) -> Vec<Statement> {
+pub fn statements_for(env: &Env, fleet: &Fleet) -> Vec<Statement> {
     let mut out = Vec::new();
     match fleet.mode {
         Mode::ManagedCore => {}
@@ -310,37 +310,63 @@ pub fn statements_for(fleet: &Fleet) -> Vec<Statement> {
         ));
     }
     if let Some(s3) = &s.s3 {
+        // Every statement on the log bucket holds only for the bucket of its owner: a
+        // same-named bucket in another account never receives the logs. Not on the
+        // AWS-owned buckets below, which AWS accounts own.
+        let owner = match &s3.owner_account {
+            Some(account) => Text::literal(account.clone()),
+            None => text![&env.account],
+        };
+        let owned = |mut st: Statement| {
+            st.conditions.push(Condition {
+                operator: facts::STRING_EQUALS,
+                key: facts::S3_RESOURCE_ACCOUNT_KEY,
+                values: vec![owner.clone()],
+            });
+            st.facts.push(facts::S3_RESOURCE_ACCOUNT);
+            st
+        };
         if s3.encrypted {
-            out.push(statement(
+            out.push(owned(statement(
                 "LogBucketEncryptionCheck",
                 &[facts::S3_GET_ENCRYPTION_CONFIGURATION],
                 vec![Resource::Bucket {
                     bucket: s3.bucket.clone(),
                 }],
                 facts::S3_ENCRYPTION_CHECK,
-            ));
+            )));
         }
-        let mut actions = vec![facts::S3_PUT_OBJECT];
-        let mut st_facts = vec![facts::S3_LOG_PUT];
-        if s3.owner_account.is_some() {
-            actions.push(facts::S3_PUT_OBJECT_ACL);
-            st_facts.push(facts::S3_CROSS_ACCOUNT_ACL);
-        }
-        let mut put = statement(
+        let objects = Resource::BucketObjects {
+            bucket: s3.bucket.clone(),
+            prefix: s3.prefix.clone(),
+        };
+        // No ACL condition here: the parts of a multipart upload carry no ACL header.
+        out.push(owned(statement(
             "LogObjectUpload",
-            &actions,
-            vec![Resource::BucketObjects {
-                bucket: s3.bucket.clone(),
-                prefix: s3.prefix.clone(),
-            }],
+            &[facts::S3_PUT_OBJECT],
+            vec![objects.clone()],
             facts::S3_LOG_PUT,
-        );
-        put.facts = st_facts;
-        out.push(put);
+        )));
+        if s3.owner_account.is_some() {
+            let mut acl = statement(
+                "LogObjectAcl",
+                &[facts::S3_PUT_OBJECT_ACL],
+                vec![objects],
+                facts::S3_CROSS_ACCOUNT_ACL,
+            );
+            acl.conditions.push(Condition {
+                operator: facts::STRING_EQUALS,
+                key: facts::S3_ACL_KEY,
+                values: vec![Text::literal(facts::BUCKET_OWNER_FULL_CONTROL)],
+            });
+            let mut acl = owned(acl);
+            acl.conditions.sort();
+            out.push(acl);
+        }
         if let Some(key) = &s3.kms_key {
             out.push(statement(
                 "LogBucketDataKey",
-                &[facts::KMS_GENERATE_DATA_KEY],
+                &[facts::KMS_GENERATE_DATA_KEY, facts::KMS_DECRYPT],
                 vec![Resource::KmsKey { key: key.clone() }],
                 facts::S3_SSE_KMS,
             ));

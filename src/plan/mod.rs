@@ -183,7 +183,7 @@ impl Role {
     /// The role name with its path, as `aws ssm create-activation --iam-role` and
     /// `aws_ssm_activation.iam_role` expect it (`path/name`, no leading slash).
     pub fn name_with_path(&self) -> String {
-        format!("{}{}", self.path.trim_start_matches('/'), self.name)
+        crate::spec::iam_role_reference(&self.path, &self.name)
     }
 }
 

@@ -95,6 +95,20 @@ pub struct Activation {
     pub tags: BTreeMap<String, String>,
 }
 
+/// The IAM name of the role (and instance profile) ssmgen creates for a fleet. It derives
+/// from the project and fleet names only, so that regenerating never renames it: a
+/// hybrid activation's service role cannot be changed.
+pub fn role_name(project: &str, fleet: &str) -> String {
+    format!("{project}-{fleet}-ssm")
+}
+
+/// A role as CreateActivation's `IamRole` names it: the path without its leading `/`,
+/// then the name (AWS Systems Manager User Guide, Create a managed-node activation:
+/// `--iam-role service-role/AmazonEC2RunCommandRoleForManagedInstances`).
+pub fn iam_role_reference(path: &str, name: &str) -> String {
+    format!("{}{}", path.trim_start_matches('/'), name)
+}
+
 /// Reads and validates a spec file. Warnings come back beside the spec.
 pub fn load(path: &Path) -> Result<(Spec, Vec<Diagnostic>), Error> {
     let shown = path.display().to_string();

@@ -7,12 +7,15 @@
 //! - `names.rs`: names, tags, free text, IAM names and paths, account ids, the pin, ARNs;
 //! - `session.rs`: session options (KMS key, S3, CloudWatch, VPC endpoint Regions) and
 //!   how a fleet's overrides merge over the defaults;
-//! - `fleets.rs`: the fleets and their activations.
+//! - `fleets.rs`: the fleets and their activations;
+//! - `roles.rs`: what each role ends up with: merged tags (case-insensitive keys) and
+//!   the `IamRole` an activation names it by.
 //!
 //! A new spec section is a new file plus one call from `check`.
 
 mod fleets;
 mod names;
+mod roles;
 mod session;
 mod shape;
 
@@ -194,6 +197,7 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
     );
 
     let fleets = fleets::check_fleets(ctx, raw.fleets, &raw.tags, &pin, &defaults);
+    roles::check_roles(ctx, &raw.project, &role_path, &raw.tags, &fleets);
     Spec {
         project: raw.project,
         tags: raw.tags,

@@ -100,6 +100,11 @@ export class AgencySsmAccess extends Construct {
           resources: [
             'arn:aws-us-gov:s3:::agency-session-logs',
           ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '123456789012',
+            },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'LogObjectUpload',
@@ -110,6 +115,11 @@ export class AgencySsmAccess extends Construct {
           resources: [
             'arn:aws-us-gov:s3:::agency-session-logs/*',
           ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '123456789012',
+            },
+          },
         }),
       ],
       roles: [this.workstationsRole],
@@ -153,6 +163,11 @@ export class AgencySsmAccess extends Construct {
           resources: [
             'arn:aws-us-gov:s3:::agency-session-logs',
           ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '123456789012',
+            },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'LogObjectUpload',
@@ -163,6 +178,11 @@ export class AgencySsmAccess extends Construct {
           resources: [
             'arn:aws-us-gov:s3:::agency-session-logs/*',
           ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '123456789012',
+            },
+          },
         }),
       ],
       roles: [this.fieldOfficesRole],

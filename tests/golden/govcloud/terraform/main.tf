@@ -61,19 +61,35 @@ data "aws_iam_policy_document" "workstations_session_policy" {
   }
 
   # the agent checks the log bucket's encryption before it uploads session logs
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
   statement {
     sid       = "LogBucketEncryptionCheck"
     effect    = "Allow"
     actions   = ["s3:GetEncryptionConfiguration"]
     resources = ["arn:aws-us-gov:s3:::agency-session-logs"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["123456789012"]
+    }
   }
 
   # session logs are written as objects under the configured bucket and key prefix
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
   statement {
     sid       = "LogObjectUpload"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:aws-us-gov:s3:::agency-session-logs/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["123456789012"]
+    }
   }
 }
 
@@ -149,19 +165,35 @@ data "aws_iam_policy_document" "field_offices_session_policy" {
   }
 
   # the agent checks the log bucket's encryption before it uploads session logs
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
   statement {
     sid       = "LogBucketEncryptionCheck"
     effect    = "Allow"
     actions   = ["s3:GetEncryptionConfiguration"]
     resources = ["arn:aws-us-gov:s3:::agency-session-logs"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["123456789012"]
+    }
   }
 
   # session logs are written as objects under the configured bucket and key prefix
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
   statement {
     sid       = "LogObjectUpload"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:aws-us-gov:s3:::agency-session-logs/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["123456789012"]
+    }
   }
 }
 

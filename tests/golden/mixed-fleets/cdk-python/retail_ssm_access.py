@@ -134,14 +134,30 @@ class RetailSsmAccess(Construct):
                     resources=[
                         f"arn:{cdk.Aws.PARTITION}:s3:::org-central-session-logs",
                     ],
+                    conditions={"StringEquals": {"s3:ResourceAccount": "999900001111"}},
                 ),
                 iam.PolicyStatement(
                     sid="LogObjectUpload",
                     effect=iam.Effect.ALLOW,
-                    actions=["s3:PutObject", "s3:PutObjectAcl"],
+                    actions=["s3:PutObject"],
                     resources=[
                         f"arn:{cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*",
                     ],
+                    conditions={"StringEquals": {"s3:ResourceAccount": "999900001111"}},
+                ),
+                iam.PolicyStatement(
+                    sid="LogObjectAcl",
+                    effect=iam.Effect.ALLOW,
+                    actions=["s3:PutObjectAcl"],
+                    resources=[
+                        f"arn:{cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*",
+                    ],
+                    conditions={
+                        "StringEquals": {
+                            "s3:ResourceAccount": "999900001111",
+                            "s3:x-amz-acl": "bucket-owner-full-control",
+                        },
+                    },
                 ),
             ],
             roles=[self.storefront_role],
@@ -275,14 +291,30 @@ class RetailSsmAccess(Construct):
                     resources=[
                         f"arn:{cdk.Aws.PARTITION}:s3:::org-central-session-logs",
                     ],
+                    conditions={"StringEquals": {"s3:ResourceAccount": "999900001111"}},
                 ),
                 iam.PolicyStatement(
                     sid="LogObjectUpload",
                     effect=iam.Effect.ALLOW,
-                    actions=["s3:PutObject", "s3:PutObjectAcl"],
+                    actions=["s3:PutObject"],
                     resources=[
                         f"arn:{cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*",
                     ],
+                    conditions={"StringEquals": {"s3:ResourceAccount": "999900001111"}},
+                ),
+                iam.PolicyStatement(
+                    sid="LogObjectAcl",
+                    effect=iam.Effect.ALLOW,
+                    actions=["s3:PutObjectAcl"],
+                    resources=[
+                        f"arn:{cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*",
+                    ],
+                    conditions={
+                        "StringEquals": {
+                            "s3:ResourceAccount": "999900001111",
+                            "s3:x-amz-acl": "bucket-owner-full-control",
+                        },
+                    },
                 ),
             ],
             roles=[self.stores_role],
@@ -314,14 +346,30 @@ class RetailSsmAccess(Construct):
                     resources=[
                         f"arn:{cdk.Aws.PARTITION}:s3:::org-central-session-logs",
                     ],
+                    conditions={"StringEquals": {"s3:ResourceAccount": "999900001111"}},
                 ),
                 iam.PolicyStatement(
                     sid="LogObjectUpload",
                     effect=iam.Effect.ALLOW,
-                    actions=["s3:PutObject", "s3:PutObjectAcl"],
+                    actions=["s3:PutObject"],
                     resources=[
                         f"arn:{cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*",
                     ],
+                    conditions={"StringEquals": {"s3:ResourceAccount": "999900001111"}},
+                ),
+                iam.PolicyStatement(
+                    sid="LogObjectAcl",
+                    effect=iam.Effect.ALLOW,
+                    actions=["s3:PutObjectAcl"],
+                    resources=[
+                        f"arn:{cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*",
+                    ],
+                    conditions={
+                        "StringEquals": {
+                            "s3:ResourceAccount": "999900001111",
+                            "s3:x-amz-acl": "bucket-owner-full-control",
+                        },
+                    },
                 ),
             ],
             roles=[

@@ -134,17 +134,42 @@ export class RetailSsmAccess extends Construct {
           resources: [
             `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs`,
           ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '999900001111',
+            },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'LogObjectUpload',
           effect: iam.Effect.ALLOW,
           actions: [
             's3:PutObject',
+          ],
+          resources: [
+            `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+          ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '999900001111',
+            },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'LogObjectAcl',
+          effect: iam.Effect.ALLOW,
+          actions: [
             's3:PutObjectAcl',
           ],
           resources: [
             `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
           ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '999900001111',
+              's3:x-amz-acl': 'bucket-owner-full-control',
+            },
+          },
         }),
       ],
       roles: [this.storefrontRole],
@@ -229,17 +254,42 @@ export class RetailSsmAccess extends Construct {
           resources: [
             `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs`,
           ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '999900001111',
+            },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'LogObjectUpload',
           effect: iam.Effect.ALLOW,
           actions: [
             's3:PutObject',
+          ],
+          resources: [
+            `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+          ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '999900001111',
+            },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'LogObjectAcl',
+          effect: iam.Effect.ALLOW,
+          actions: [
             's3:PutObjectAcl',
           ],
           resources: [
             `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
           ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '999900001111',
+              's3:x-amz-acl': 'bucket-owner-full-control',
+            },
+          },
         }),
       ],
       roles: [this.storesRole],
@@ -272,17 +322,42 @@ export class RetailSsmAccess extends Construct {
           resources: [
             `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs`,
           ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '999900001111',
+            },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'LogObjectUpload',
           effect: iam.Effect.ALLOW,
           actions: [
             's3:PutObject',
+          ],
+          resources: [
+            `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+          ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '999900001111',
+            },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'LogObjectAcl',
+          effect: iam.Effect.ALLOW,
+          actions: [
             's3:PutObjectAcl',
           ],
           resources: [
             `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
           ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': '999900001111',
+              's3:x-amz-acl': 'bucket-owner-full-control',
+            },
+          },
         }),
       ],
       roles: [iam.Role.fromRoleName(this, 'ReportingSessionPolicyExistingRole', 'reporting-ec2')],

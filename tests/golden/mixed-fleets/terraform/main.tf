@@ -79,24 +79,59 @@ data "aws_iam_policy_document" "storefront_session_policy" {
   }
 
   # the agent checks the log bucket's encryption before it uploads session logs
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
   statement {
     sid       = "LogBucketEncryptionCheck"
     effect    = "Allow"
     actions   = ["s3:GetEncryptionConfiguration"]
     resources = ["arn:${data.aws_partition.current.partition}:s3:::org-central-session-logs"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["999900001111"]
+    }
   }
 
   # session logs are written as objects under the configured bucket and key prefix
-  # a log bucket owned by another account also needs s3:PutObjectAcl (and the owner's bucket
-  # policy)
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
   statement {
-    sid    = "LogObjectUpload"
-    effect = "Allow"
-    actions = [
-      "s3:PutObject",
-      "s3:PutObjectAcl",
-    ]
+    sid       = "LogObjectUpload"
+    effect    = "Allow"
+    actions   = ["s3:PutObject"]
     resources = ["arn:${data.aws_partition.current.partition}:s3:::org-central-session-logs/retail/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["999900001111"]
+    }
+  }
+
+  # a log bucket owned by another account also needs s3:PutObjectAcl (and the owner's bucket
+  # policy); the agent only ever sets the bucket-owner-full-control ACL
+  # (agent/s3util/s3util.go S3Upload), so no other ACL is allowed
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
+  statement {
+    sid       = "LogObjectAcl"
+    effect    = "Allow"
+    actions   = ["s3:PutObjectAcl"]
+    resources = ["arn:${data.aws_partition.current.partition}:s3:::org-central-session-logs/retail/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["999900001111"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:x-amz-acl"
+      values   = ["bucket-owner-full-control"]
+    }
   }
 }
 
@@ -264,24 +299,59 @@ data "aws_iam_policy_document" "stores_session_policy" {
   }
 
   # the agent checks the log bucket's encryption before it uploads session logs
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
   statement {
     sid       = "LogBucketEncryptionCheck"
     effect    = "Allow"
     actions   = ["s3:GetEncryptionConfiguration"]
     resources = ["arn:${data.aws_partition.current.partition}:s3:::org-central-session-logs"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["999900001111"]
+    }
   }
 
   # session logs are written as objects under the configured bucket and key prefix
-  # a log bucket owned by another account also needs s3:PutObjectAcl (and the owner's bucket
-  # policy)
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
   statement {
-    sid    = "LogObjectUpload"
-    effect = "Allow"
-    actions = [
-      "s3:PutObject",
-      "s3:PutObjectAcl",
-    ]
+    sid       = "LogObjectUpload"
+    effect    = "Allow"
+    actions   = ["s3:PutObject"]
     resources = ["arn:${data.aws_partition.current.partition}:s3:::org-central-session-logs/retail/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["999900001111"]
+    }
+  }
+
+  # a log bucket owned by another account also needs s3:PutObjectAcl (and the owner's bucket
+  # policy); the agent only ever sets the bucket-owner-full-control ACL
+  # (agent/s3util/s3util.go S3Upload), so no other ACL is allowed
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
+  statement {
+    sid       = "LogObjectAcl"
+    effect    = "Allow"
+    actions   = ["s3:PutObjectAcl"]
+    resources = ["arn:${data.aws_partition.current.partition}:s3:::org-central-session-logs/retail/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["999900001111"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:x-amz-acl"
+      values   = ["bucket-owner-full-control"]
+    }
   }
 }
 
@@ -340,24 +410,59 @@ data "aws_iam_policy_document" "reporting_session_policy" {
   }
 
   # the agent checks the log bucket's encryption before it uploads session logs
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
   statement {
     sid       = "LogBucketEncryptionCheck"
     effect    = "Allow"
     actions   = ["s3:GetEncryptionConfiguration"]
     resources = ["arn:${data.aws_partition.current.partition}:s3:::org-central-session-logs"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["999900001111"]
+    }
   }
 
   # session logs are written as objects under the configured bucket and key prefix
-  # a log bucket owned by another account also needs s3:PutObjectAcl (and the owner's bucket
-  # policy)
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
   statement {
-    sid    = "LogObjectUpload"
-    effect = "Allow"
-    actions = [
-      "s3:PutObject",
-      "s3:PutObjectAcl",
-    ]
+    sid       = "LogObjectUpload"
+    effect    = "Allow"
+    actions   = ["s3:PutObject"]
     resources = ["arn:${data.aws_partition.current.partition}:s3:::org-central-session-logs/retail/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["999900001111"]
+    }
+  }
+
+  # a log bucket owned by another account also needs s3:PutObjectAcl (and the owner's bucket
+  # policy); the agent only ever sets the bucket-owner-full-control ACL
+  # (agent/s3util/s3util.go S3Upload), so no other ACL is allowed
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
+  statement {
+    sid       = "LogObjectAcl"
+    effect    = "Allow"
+    actions   = ["s3:PutObjectAcl"]
+    resources = ["arn:${data.aws_partition.current.partition}:s3:::org-central-session-logs/retail/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = ["999900001111"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:x-amz-acl"
+      values   = ["bucket-owner-full-control"]
+    }
   }
 }
 

@@ -99,6 +99,9 @@ class PaymentsSsmAccess(Construct):
                     effect=iam.Effect.ALLOW,
                     actions=["s3:GetEncryptionConfiguration"],
                     resources=[f"arn:{cdk.Aws.PARTITION}:s3:::payments-session-logs"],
+                    conditions={
+                        "StringEquals": {"s3:ResourceAccount": cdk.Aws.ACCOUNT_ID},
+                    },
                 ),
                 iam.PolicyStatement(
                     sid="LogObjectUpload",
@@ -107,11 +110,14 @@ class PaymentsSsmAccess(Construct):
                     resources=[
                         f"arn:{cdk.Aws.PARTITION}:s3:::payments-session-logs/ssm/*",
                     ],
+                    conditions={
+                        "StringEquals": {"s3:ResourceAccount": cdk.Aws.ACCOUNT_ID},
+                    },
                 ),
                 iam.PolicyStatement(
                     sid="LogBucketDataKey",
                     effect=iam.Effect.ALLOW,
-                    actions=["kms:GenerateDataKey"],
+                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
                     resources=[
                         "arn:aws:kms:eu-west-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321",
                     ],

@@ -84,6 +84,11 @@ export class PaymentsSsmAccess extends Construct {
           resources: [
             `arn:${cdk.Aws.PARTITION}:s3:::payments-session-logs`,
           ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': cdk.Aws.ACCOUNT_ID,
+            },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'LogObjectUpload',
@@ -94,11 +99,17 @@ export class PaymentsSsmAccess extends Construct {
           resources: [
             `arn:${cdk.Aws.PARTITION}:s3:::payments-session-logs/ssm/*`,
           ],
+          conditions: {
+            'StringEquals': {
+              's3:ResourceAccount': cdk.Aws.ACCOUNT_ID,
+            },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'LogBucketDataKey',
           effect: iam.Effect.ALLOW,
           actions: [
+            'kms:Decrypt',
             'kms:GenerateDataKey',
           ],
           resources: [

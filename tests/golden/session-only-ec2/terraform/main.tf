@@ -69,26 +69,47 @@ data "aws_iam_policy_document" "api_session_policy" {
   }
 
   # the agent checks the log bucket's encryption before it uploads session logs
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
   statement {
     sid       = "LogBucketEncryptionCheck"
     effect    = "Allow"
     actions   = ["s3:GetEncryptionConfiguration"]
     resources = ["arn:${data.aws_partition.current.partition}:s3:::payments-session-logs"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
   }
 
   # session logs are written as objects under the configured bucket and key prefix
+  # the log bucket's statements hold only for the bucket of the owning account, so logs
+  # cannot land in a same-named bucket of someone else
   statement {
     sid       = "LogObjectUpload"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:${data.aws_partition.current.partition}:s3:::payments-session-logs/ssm/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
   }
 
-  # uploading to an SSE-KMS bucket needs kms:GenerateDataKey on the bucket key
+  # uploading to an SSE-KMS bucket needs kms:GenerateDataKey on the bucket key, and
+  # kms:Decrypt for logs above the 5 MiB multipart threshold (S3 reads the encrypted parts
+  # to complete the upload)
   statement {
-    sid       = "LogBucketDataKey"
-    effect    = "Allow"
-    actions   = ["kms:GenerateDataKey"]
+    sid    = "LogBucketDataKey"
+    effect = "Allow"
+    actions = [
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+    ]
     resources = ["arn:aws:kms:eu-west-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321"]
   }
 
