@@ -6,6 +6,7 @@
 //! embedded [`render`] templates, and [`output`] writes, prints or checks the files.
 
 pub mod app;
+pub mod calls;
 pub mod cli;
 pub mod error;
 pub mod explain;

@@ -176,3 +176,99 @@ pub fn run(program: &str, args: &[&str], stdin: &str) -> String {
     );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
+
+/// Random valid specs (deterministic): every platform and mode, pinned and unpinned
+/// environments in every partition, and random session options at spec and fleet level.
+/// Each comes back with its case number and text.
+pub fn random_valid_specs(cases: usize) -> Vec<(usize, String, ssmgen::spec::Spec)> {
+    let mut rng = Rng(0x5eed_cafe_f00d_1234);
+    let mut out = Vec::new();
+    for case in 0..cases {
+        let (region, partition) = *[
+            ("us-east-1", "aws"),
+            ("eu-west-1", "aws"),
+            ("cn-north-1", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+        ]
+        .get((rng.next() % 4) as usize)
+        .expect("index in range");
+        let mut s = String::from("version: 1\nproject: rnd\n");
+        if rng.chance(50) {
+            s += &format!("pin:\n  region: {region}\n");
+            if rng.chance(50) {
+                s += "  account: \"123456789012\"\n";
+            }
+        } else if partition != "aws" {
+            // Without a pin, keys written as ARNs fix the partition; keep to aws.
+            continue;
+        }
+        if rng.chance(30) {
+            s += "role_path: /r/\n";
+        }
+        let session = random_session(&mut rng, "  ", partition, region);
+        if !session.is_empty() {
+            s += "session:\n";
+            s += &session;
+        }
+        s += "fleets:\n";
+        let n = 1 + rng.next() % 4;
+        for i in 0..n {
+            let platform = rng.pick(&["ec2", "hybrid"]);
+            let mode = rng.pick(&["managed-core", "session-only", "existing-role"]);
+            s += &format!("  - name: f{i}\n    platform: {platform}\n    mode: {mode}\n");
+            if mode == "existing-role" {
+                s += &format!("    existing_role: role-{i}\n");
+            }
+            if rng.chance(30) {
+                let o = random_session(&mut rng, "      ", partition, region);
+                if !o.is_empty() {
+                    s += "    session:\n";
+                    s += &o;
+                }
+            }
+        }
+        let (spec, _) = ssmgen::spec::load_str(&s, "random.yaml")
+            .unwrap_or_else(|e| panic!("case {case} should be valid:\n{s}\n{e}"));
+        out.push((case, s, spec));
+    }
+    out
+}
+
+fn random_session(rng: &mut Rng, indent: &str, partition: &str, region: &str) -> String {
+    let mut s = String::new();
+    if rng.chance(50) {
+        if rng.chance(50) {
+            s += &format!("{indent}kms_key: arn:{partition}:kms:{region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\n");
+        } else {
+            s += &format!("{indent}kms_key: mrk-1234abcd12ab34cd56ef1234567890ab\n");
+        }
+    }
+    if rng.chance(50) {
+        s += &format!(
+            "{indent}s3:\n{indent}  bucket: {}\n",
+            rng.pick(&["logs-a", "logs.b", "c-logs-1"])
+        );
+        if rng.chance(50) {
+            s += &format!("{indent}  prefix: {}\n", rng.pick(&["ssm", "a/b/", "/x"]));
+        }
+        let sse = rng.chance(40);
+        if sse {
+            s += &format!("{indent}  kms_key: 0987dcba-09fe-87dc-65ba-ab0987654321\n");
+        } else if rng.chance(30) {
+            s += &format!("{indent}  encrypted: false\n");
+        }
+        if rng.chance(30) {
+            s += &format!("{indent}  owner_account: \"999988887777\"\n");
+        }
+    }
+    if rng.chance(50) {
+        s += &format!(
+            "{indent}cloudwatch:\n{indent}  log_group: {}\n",
+            rng.pick(&["/ssm/x", "sessions", "a_b#c"])
+        );
+    }
+    if rng.chance(30) {
+        s += &format!("{indent}vpc_endpoint_regions: [{region}]\n");
+    }
+    s
+}

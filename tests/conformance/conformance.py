@@ -11,7 +11,9 @@ examples/ and tests/conformance/fixtures/ it generates all targets and checks:
   same       the IAM model of CloudFormation YAML, CloudFormation JSON, both CDK synths and
              Terraform is identical, for every partition the spec can be deployed to
   policy     parliament on every policy document: no finding above LOW unless allowed below
-Once per run: the CDK TypeScript and Python --scaffold apps synthesize as generated, and
+Once per run: every target's policies allow every call of the agent call model and deny
+their neighbours (calls.py, judged by tests/agent_calls.rs, which must also refuse three
+broken models); the CDK TypeScript and Python --scaffold apps synthesize as generated, and
 the hostile-string checks of hostile.py (hostile-cfn, hostile-tf, hostile-ts, hostile-synth)
 read outputs full of quotes, `${`, newlines and the like with each target's own parser.
 Prints a spec x check table and exits non-zero on any failure.
@@ -23,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+import calls
 import hostile
 import iam_model
 from tooling import (BIN, HCLFMT, HERE, NODE_ENV, ROOT, TSC, VENV_BIN, WORK, Failure, find_class,
@@ -265,6 +268,8 @@ def check_same(spec, out, ts_template, py_template, tf_parsed):
             pseudo["AWS::Region"] = pinned(text, "region")
         models = {k: iam_model.from_cloudformation(v, pseudo) for k, v in sources.items()}
         models["terraform"] = iam_model.from_terraform(tf_parsed, pseudo)
+        for target, m in models.items():
+            calls.save(spec, partition, target, pseudo, iam_model.canonical(m))
         base = models["cloudformation-yaml"]
         if not base["roles"] and not base["policies"]:
             problems.append(f"[{partition}] the CloudFormation model is empty")
@@ -340,6 +345,7 @@ def main():
     started = time.time()
     results = {}
     outs = {}
+    calls.reset()
     for spec in specs():
         name = spec.stem
         out = WORK / "out" / name
@@ -380,6 +386,10 @@ def main():
         else:
             r["same"] = ("FAIL", "needs cdk-ts, cdk-py and tf to pass first")
             r["policy"] = ("FAIL", "needs the model of a passing `same` check")
+    try:
+        agent_calls = ("ok", calls.check())
+    except Failure as e:
+        agent_calls = ("FAIL", str(e))
     scaffold = ("ok", "")
     try:
         check_scaffolds()
@@ -397,6 +407,9 @@ def main():
     if scaffold[0] != "ok":
         failures += 1
         print(f"\n--- scaffolds\n{scaffold[1]}")
+    if agent_calls[0] != "ok":
+        failures += 1
+        print(f"\n--- agent calls\n{agent_calls[1]}")
     for check, (status, detail) in hostile_results.items():
         if status != "ok":
             failures += 1
@@ -408,9 +421,11 @@ def main():
     for name, r in results.items():
         print(name.ljust(width) + "".join(r.get(c, ("FAIL",))[0].ljust(8) for c in CHECKS))
     print(f"scaffolds (cdk-ts npm install + cdk synth, cdk-py app.py): {scaffold[0]}")
+    print(f"agent calls on every target: {agent_calls[0]}"
+          + (f" ({agent_calls[1]})" if agent_calls[0] == "ok" else ""))
     for check, (status, detail) in hostile_results.items():
         print(f"{check}: {status} ({detail if status == 'ok' else 'see above'})")
-    total = len(results) * len(CHECKS) + 1 + len(hostile_results)
+    total = len(results) * len(CHECKS) + 2 + len(hostile_results)
     print(f"\nconformance: {total - failures} passed, {failures} failed")
     print(f"checks took {time.time() - started:.0f} s")
     return 1 if failures else 0

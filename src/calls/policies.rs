@@ -1,0 +1,113 @@
+//! A fleet's policies as the evaluator reads them: every statement with its pseudo
+//! values resolved, from the plan (here) or from a target's output (the conformance
+//! suite writes the same shape).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::eval::Statement;
+use super::Concrete;
+use crate::plan::{Attachment, Condition, Effect, Plan, Text};
+
+/// What applies to a fleet's calls: the statements of its identity (customer policies
+/// and the AWS managed policies ssmgen attaches) and of its role's trust policy.
+#[derive(Debug, Clone, Default)]
+pub struct FleetPolicies {
+    pub identity: Vec<Statement>,
+    pub trust: Vec<Statement>,
+}
+
+/// The contents of the AWS managed policies that ssmgen attaches on its own
+/// (`managed-core` mode), as AWS publishes them (AWS Managed Policy Reference,
+/// AmazonSSMManagedInstanceCore, version v2). Policies the spec adds are the user's
+/// choice and are not modelled: they can only widen what the node may do.
+pub fn managed_policy(name: &str) -> Option<Vec<Statement>> {
+    let text = match name {
+        crate::facts::MANAGED_INSTANCE_CORE_POLICY => {
+            include_str!("AmazonSSMManagedInstanceCore.json")
+        }
+        _ => return None,
+    };
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Doc {
+        statement: Vec<Raw>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Raw {
+        effect: String,
+        action: Vec<String>,
+        resource: String,
+    }
+    let doc: Doc = serde_json::from_str(text).expect("embedded managed policy is JSON");
+    Some(
+        doc.statement
+            .into_iter()
+            .map(|s| Statement {
+                effect: s.effect,
+                actions: s.action,
+                resources: vec![s.resource],
+                principals: Vec::new(),
+                conditions: BTreeMap::new(),
+            })
+            .collect(),
+    )
+}
+
+/// The statements that apply to fleet `index` of the plan.
+pub fn of_plan(plan: &Plan, index: usize, c: &Concrete) -> FleetPolicies {
+    let fleet = &plan.fleets[index];
+    let resolve = |t: &Text| t.resolve(|p| c.pseudo(p));
+    let conditions = |cs: &[Condition]| {
+        let mut map: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+        for cond in cs {
+            map.entry(cond.operator.to_string()).or_default().insert(
+                cond.key.to_string(),
+                cond.values.iter().map(resolve).collect(),
+            );
+        }
+        map
+    };
+    let effect = |e: Effect| match e {
+        Effect::Allow => "Allow".to_string(),
+    };
+    let mut out = FleetPolicies::default();
+    if let Some(p) = fleet.policy {
+        let policy = &plan.policies[p];
+        debug_assert!(match (&policy.attachment, fleet.role) {
+            (Attachment::Role(r), Some(role)) => *r == role,
+            (Attachment::ExistingRole(_), None) => true,
+            _ => false,
+        });
+        out.identity.extend(policy.statements.iter().map(|s| {
+            Statement {
+                effect: effect(s.effect),
+                actions: s.actions.iter().map(|a| a.to_string()).collect(),
+                resources: s
+                    .resources
+                    .iter()
+                    .map(|r| resolve(&r.arn(&plan.env)))
+                    .collect(),
+                principals: Vec::new(),
+                conditions: conditions(&s.conditions),
+            }
+        }));
+    }
+    if let Some(r) = fleet.role {
+        let role = &plan.roles[r];
+        for m in &role.managed_policies {
+            out.identity
+                .extend(managed_policy(&m.name).into_iter().flatten());
+        }
+        out.trust.push(Statement {
+            effect: effect(role.trust.effect),
+            actions: vec![role.trust.action.to_string()],
+            resources: Vec::new(),
+            principals: vec![resolve(&role.trust.service)],
+            conditions: conditions(&role.trust.conditions),
+        });
+    }
+    out
+}
