@@ -286,6 +286,23 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Every tag key a role of the plan carries, once each, in the order they first
+    /// appear (roles in plan order): the CDK constructs refuse a `tags` prop key that
+    /// differs from one of them only in case (IAM role tag keys are case-insensitive,
+    /// so one would silently replace the other).
+    pub fn role_tag_keys(&self) -> Vec<&str> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut keys = Vec::new();
+        for role in &self.roles {
+            for key in role.tags.keys() {
+                if seen.insert(key.as_str()) {
+                    keys.push(key.as_str());
+                }
+            }
+        }
+        keys
+    }
+
     /// Every pseudo value any text of the plan uses, in a fixed order.
     pub fn pseudos(&self) -> std::collections::BTreeSet<Pseudo> {
         const ALL: usize = 4;

@@ -13,7 +13,8 @@ examples/ and tests/conformance/fixtures/ it generates all targets and checks:
   policy     parliament on every policy document: no finding above LOW unless allowed below
 Once per run: every target's policies allow every call of the agent call model and deny
 their neighbours (calls.py, judged by tests/agent_calls.rs, which must also refuse three
-broken models); the CDK TypeScript and Python --scaffold apps synthesize as generated, and
+broken models); the CDK constructs' `tags` prop refuses keys differing only in case
+(cdk_props.py); the CDK TypeScript and Python --scaffold apps synthesize as generated, and
 the hostile-string checks of hostile.py (hostile-cfn, hostile-tf, hostile-ts, hostile-synth)
 read outputs full of quotes, `${`, newlines and the like with each target's own parser.
 Prints a spec x check table and exits non-zero on any failure.
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 import calls
+import cdk_props
 import hostile
 import iam_model
 from tooling import (BIN, HCLFMT, HERE, NODE_ENV, ROOT, TSC, VENV_BIN, WORK, Failure, find_class,
@@ -390,6 +392,12 @@ def main():
         agent_calls = ("ok", calls.check())
     except Failure as e:
         agent_calls = ("FAIL", str(e))
+    try:
+        props = ("ok", cdk_props.check(outs))
+    except Failure as e:
+        props = ("FAIL", str(e))
+    except Exception as e:  # a crash is a failure too, never a skip
+        props = ("FAIL", f"{type(e).__name__}: {e}")
     scaffold = ("ok", "")
     try:
         check_scaffolds()
@@ -410,6 +418,9 @@ def main():
     if agent_calls[0] != "ok":
         failures += 1
         print(f"\n--- agent calls\n{agent_calls[1]}")
+    if props[0] != "ok":
+        failures += 1
+        print(f"\n--- CDK props\n{props[1]}")
     for check, (status, detail) in hostile_results.items():
         if status != "ok":
             failures += 1
@@ -423,9 +434,11 @@ def main():
     print(f"scaffolds (cdk-ts npm install + cdk synth, cdk-py app.py): {scaffold[0]}")
     print(f"agent calls on every target: {agent_calls[0]}"
           + (f" ({agent_calls[1]})" if agent_calls[0] == "ok" else ""))
+    print(f"CDK tags prop refuses keys differing only in case (TS, Python): {props[0]}"
+          + (f" ({props[1]})" if props[0] == "ok" else ""))
     for check, (status, detail) in hostile_results.items():
         print(f"{check}: {status} ({detail if status == 'ok' else 'see above'})")
-    total = len(results) * len(CHECKS) + 2 + len(hostile_results)
+    total = len(results) * len(CHECKS) + 3 + len(hostile_results)
     print(f"\nconformance: {total - failures} passed, {failures} failed")
     print(f"checks took {time.time() - started:.0f} s")
     return 1 if failures else 0

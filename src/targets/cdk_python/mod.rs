@@ -164,6 +164,8 @@ struct ModuleContext<'a, 'c> {
     outputs: &'c [String],
     /// Whether this run of outputs is the first, which opens the section.
     outputs_heading: bool,
+    /// `tag_keys = [...]`: the tag keys of the plan's roles and of the `tags` argument.
+    tag_keys: &'c str,
 }
 
 /// The resources of one fleet.
@@ -205,7 +207,17 @@ fn construct_in_runs(
     class_name: &str,
     run: usize,
 ) -> Result<String, Error> {
+    // `tag_keys = [...]`, laid out as black would.
+    let mut keys: Vec<python::Py> = (plan.role_tag_keys().into_iter())
+        .map(|k| python::Py::atom(crate::render::escape::py_str(k)))
+        .collect();
+    keys.push(python::Py::atom("*(tags or {})"));
+    let tag_keys = format!(
+        "tag_keys = {}",
+        python::Py::List(keys).lay(python::BODY_INDENT, python::BODY_INDENT + 11, 0)
+    );
     let base = ModuleContext {
+        tag_keys: &tag_keys,
         part: Part::Head,
         project: &plan.project.kebab,
         module,

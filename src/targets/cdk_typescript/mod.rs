@@ -167,6 +167,8 @@ struct ConstructContext<'a> {
     policies: Policies<'a>,
     /// `new cdk.CfnOutput(...);`, one per output.
     outputs: Each<'a, Output>,
+    /// The tag keys of the plan's roles, each a TypeScript string followed by `, `.
+    tag_keys: String,
 }
 
 /// A list of strings written from plan items only while Tera converts the context into
@@ -271,6 +273,11 @@ fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
         statement_lists,
         policies: Policies { plan, lists },
         outputs: Each::new(plan, &plan.outputs, outputs::output_block),
+        tag_keys: plan
+            .role_tag_keys()
+            .into_iter()
+            .map(|k| crate::render::escape::ts_str(k) + ", ")
+            .collect(),
     })
 }
 

@@ -415,5 +415,16 @@ class RetailSsmAccess(Construct):
             description="Service role to name in the hybrid activation of fleet stores",
         )
 
+        # IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM
+        # resources): a key that differs from another only in case would silently
+        # replace it.
+        tag_keys = ["owner", "tier", *(tags or {})]
+        for key in tags or {}:
+            clashes = [k for k in tag_keys if k != key and k.lower() == key.lower()]
+            if clashes:
+                raise ValueError(
+                    f"tag key {key!r} differs from {clashes[0]!r} only in case; "
+                    "IAM role tag keys are case-insensitive"
+                )
         for key, value in (tags or {}).items():
             cdk.Tags.of(self).add(key, value)

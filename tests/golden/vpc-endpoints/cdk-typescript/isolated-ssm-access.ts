@@ -110,6 +110,15 @@ export class IsolatedSsmAccess extends Construct {
       description: 'Instance profile to attach to the instances of fleet private-app',
     });
 
+    // IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM resources):
+    // a key that differs from another only in case would silently replace it.
+    const tagKeys: string[] = [...Object.keys(props.tags ?? {})];
+    for (const key of Object.keys(props.tags ?? {})) {
+      const clash = tagKeys.find((k) => k !== key && k.toLowerCase() === key.toLowerCase());
+      if (clash !== undefined) {
+        throw new Error(`tag key '${key}' differs from '${clash}' only in case; IAM role tag keys are case-insensitive`);
+      }
+    }
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cdk.Tags.of(this).add(key, value);
     }
