@@ -28,16 +28,7 @@ pub fn explain(plan: &Plan) -> String {
                 role.name,
                 role.trust.service.display()
             );
-            for c in &role.trust.conditions {
-                let values: Vec<String> = c.values.iter().map(|v| v.display()).collect();
-                let _ = writeln!(
-                    s,
-                    "    condition {} {} = {}",
-                    c.operator,
-                    c.key,
-                    values.join(", ")
-                );
-            }
+            write_conditions(&mut s, "    ", &role.trust.conditions);
             let _ = writeln!(
                 s,
                 "    why: {} [{}; {}]",
@@ -50,6 +41,9 @@ pub fn explain(plan: &Plan) -> String {
                     "    why: {} [{}; {}]",
                     m.fact.summary, m.fact.id, m.fact.source
                 );
+                for (action, narrowed) in widened(plan, fleet, &m.name) {
+                    let _ = writeln!(s, "    widens: {action} from {narrowed} to every resource");
+                }
             }
         }
         if let Some(p) = fleet.instance_profile {
@@ -85,6 +79,7 @@ pub fn explain(plan: &Plan) -> String {
                     for action in &st.actions {
                         let _ = writeln!(s, "    {action} on {}", resources.join(", "));
                     }
+                    write_conditions(&mut s, "      ", &st.conditions);
                     for f in &st.facts {
                         let _ = writeln!(s, "      why: {} [{}; {}]", f.summary, f.id, f.source);
                     }
@@ -101,4 +96,41 @@ pub fn explain(plan: &Plan) -> String {
         }
     }
     s
+}
+
+/// The grants of a fleet's customer policy that an AWS managed policy attached to its
+/// role widens to `*`: each action with the resource ssmgen narrowed it to.
+fn widened(plan: &Plan, fleet: &crate::plan::FleetPlan, managed: &str) -> Vec<(String, String)> {
+    let Some((_, actions)) = crate::facts::BROADENING_MANAGED_POLICIES
+        .iter()
+        .find(|(n, _)| *n == managed)
+    else {
+        return Vec::new();
+    };
+    let Some(p) = fleet.policy else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for st in &plan.policies[p].statements {
+        for action in st.actions.iter().filter(|a| actions.contains(a)) {
+            for r in st.resources.iter().filter(|r| !r.is_any()) {
+                out.push((action.to_string(), r.arn(&plan.env).display()));
+            }
+        }
+    }
+    out
+}
+
+/// One `condition OPERATOR KEY = VALUES` line per condition.
+fn write_conditions(s: &mut String, indent: &str, conditions: &[crate::plan::Condition]) {
+    for c in conditions {
+        let values: Vec<String> = c.values.iter().map(|v| v.display()).collect();
+        let _ = writeln!(
+            s,
+            "{indent}condition {} {} = {}",
+            c.operator,
+            c.key,
+            values.join(", ")
+        );
+    }
 }

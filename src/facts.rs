@@ -108,6 +108,21 @@ pub const EXTRA_MANAGED: Fact = Fact {
 /// The AWS managed policy that holds all of Systems Manager's node permissions.
 pub const MANAGED_INSTANCE_CORE_POLICY: &str = "AmazonSSMManagedInstanceCore";
 
+/// AWS managed policies that grant, on `*`, actions ssmgen narrows to the resources a
+/// spec names: attaching one widens those grants again (AWS Managed Policy Reference,
+/// CloudWatchAgentServerPolicy: logs actions on `*`).
+pub const BROADENING_MANAGED_POLICIES: &[(&str, &[&str])] = &[(
+    "CloudWatchAgentServerPolicy",
+    &[
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:DescribeLogGroups",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+        "logs:PutRetentionPolicy",
+    ],
+)];
+
 /// AWS managed policies a fleet commonly adds; others are accepted with a warning.
 pub const KNOWN_EXTRA_MANAGED_POLICIES: &[&str] = &[
     "AmazonSSMDirectoryServiceAccess",

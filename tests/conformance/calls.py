@@ -48,13 +48,12 @@ def mutations(doc):
                 out.append(("removed kms:Decrypt", m))
     for name, p in sorted(policies.items()):
         for i, st in enumerate(p["statements"]):
-            objects = [r for r in st["resources"] if ":s3:::" in r and r.endswith("/*")
-                       and "amazon-ssm-" not in r]
-            if objects and len(out) == 1:
+            # The session log objects (s3:PutObject), which every upload call needs.
+            if "s3:PutObject" in st["actions"] and len(out) == 1:
                 m = copy.deepcopy(doc)
                 res = m["model"]["policies"][name]["statements"][i]["resources"]
-                res[res.index(objects[0])] = objects[0][:-2] + "/narrowed/*"
-                out.append((f"narrowed {objects[0]}", m))
+                res[0] = res[0][:-1] + "narrowed/*"
+                out.append((f"narrowed {st['resources'][0]}", m))
     for name, r in sorted(doc["model"]["roles"].items()):
         for i, st in enumerate(r["trust"]):
             if "aws:SourceAccount" in st["conditions"].get("StringEquals", {}) and len(out) == 2:

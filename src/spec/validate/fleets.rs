@@ -174,17 +174,6 @@ pub(super) fn check_fleets(
             activation,
         });
     }
-    for (i, f) in fleets.iter().enumerate() {
-        if let Some(s3) = &f.session.s3 {
-            if s3.owner_account.is_some() {
-                ctx.warn(
-                    &format!("fleets[{i}]"),
-                    format!("fleet `{}` logs to a bucket owned by another account", f.name),
-                    "the bucket owner's bucket policy must also allow this role's s3:PutObject and s3:PutObjectAcl",
-                );
-            }
-        }
-    }
     fleets
 }
 

@@ -8,11 +8,14 @@
 //! - `session.rs`: session options (KMS key, S3, CloudWatch, VPC endpoint Regions) and
 //!   how a fleet's overrides merge over the defaults;
 //! - `fleets.rs`: the fleets and their activations;
+//! - `advice.rs`: warnings users can act on (cross-account buckets, existing roles,
+//!   managed policies that widen narrowed grants);
 //! - `roles.rs`: what each role ends up with: merged tags (case-insensitive keys) and
 //!   the `IamRole` an activation names it by.
 //!
 //! A new spec section is a new file plus one call from `check`.
 
+mod advice;
 mod fleets;
 mod names;
 mod roles;
@@ -198,6 +201,7 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
 
     let fleets = fleets::check_fleets(ctx, raw.fleets, &raw.tags, &pin, &defaults);
     roles::check_roles(ctx, &raw.project, &role_path, &raw.tags, &fleets);
+    advice::advise(ctx, &fleets);
     Spec {
         project: raw.project,
         tags: raw.tags,

@@ -98,6 +98,13 @@ fn check_kms_key(ctx: &mut Ctx<'_>, field: &str, key: &str, pin: &Pin) -> KmsKey
         ),
     }
     check_account(ctx, field, account);
+    if let Some(own) = pin.account.as_deref().filter(|own| *own != account) {
+        ctx.warn(
+            field,
+            format!("the key belongs to account {account}, not the deploying account {own}"),
+            "its key policy must allow this spec's roles: kms:Decrypt for session data, kms:GenerateDataKey and kms:Decrypt for a bucket key",
+        );
+    }
     if check_arn_partition(ctx, field, partition, pin.partition) {
         match partition_of(region) {
             None => unknown_region(ctx, field, region),
