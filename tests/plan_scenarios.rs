@@ -376,28 +376,60 @@ fn cross_account_bucket_adds_put_object_acl_on_the_same_objects() {
     assert!(grants.contains(&g("s3:PutObjectAcl", "arn:aws:s3:::b-logs/x/*")));
 }
 
-#[test]
-fn vpc_endpoint_access_reads_each_regions_aws_owned_buckets_without_wildcard_regions() {
-    let plan = plan_of("version: 1\nproject: p\nfleets: [{name: w, platform: ec2, mode: session-only, session: {vpc_endpoint_regions: [eu-west-1]}}]\n");
-    let objects: BTreeSet<String> = planned_grants(&plan)
+/// The `s3:GetObject` resources of a plan.
+fn objects_read(plan: &Plan) -> BTreeSet<String> {
+    planned_grants(plan)
         .into_iter()
         .filter(|(_, a, _)| a == "s3:GetObject")
         .map(|(_, _, r)| r)
-        .collect();
-    let expected: BTreeSet<String> = [
+        .collect()
+}
+
+fn arns(buckets: &[&str]) -> BTreeSet<String> {
+    buckets.iter().map(|b| format!("arn:aws:s3:::{b}/*")).collect()
+}
+
+#[test]
+fn vpc_endpoint_access_reads_each_regions_aws_owned_buckets_without_wildcard_regions() {
+    // Review finding 6. "SSM Agent communications with AWS managed S3 buckets": sessions
+    // read none of the AWS-owned buckets; agent updates read amazon-ssm-<region>
+    // ("Required for updating SSM Agent installations"); the others serve patching,
+    // Distributor and Windows-only documents, and are granted only when listed.
+    let plan = plan_of("version: 1\nproject: p\nfleets: [{name: w, platform: ec2, mode: session-only, session: {vpc_endpoint_regions: [eu-west-1]}}]\n");
+    assert_eq!(objects_read(&plan), arns(&["amazon-ssm-eu-west-1"]));
+    let plan = plan_of("version: 1\nproject: p\nfleets: [{name: w, platform: ec2, mode: session-only, session: {vpc_endpoint_regions: [eu-west-1], vpc_endpoint_features: [windows-documents, distributor, patching]}}]\n");
+    let expected = arns(&[
         "aws-ssm-eu-west-1",
         "aws-windows-downloads-eu-west-1",
         "amazon-ssm-eu-west-1",
         "amazon-ssm-packages-eu-west-1",
         "eu-west-1-birdwatcher-prod",
-        "aws-ssm-distributor-file-eu-west-1",
         "aws-ssm-document-attachments-eu-west-1",
         "patch-baseline-snapshot-eu-west-1",
-    ]
-    .iter()
-    .map(|b| format!("arn:aws:s3:::{b}/*"))
-    .collect();
-    assert_eq!(objects, expected);
+        "aws-patchmanager-macos-eu-west-1",
+    ]);
+    assert_eq!(objects_read(&plan), expected);
+}
+
+#[test]
+fn vpc_endpoint_buckets_follow_the_documented_region_exceptions() {
+    // The same page: Distributor reads aws-ssm-distributor-file-<region> instead of
+    // <region>-birdwatcher-prod only in af-south-1 and eu-south-1; the patch baseline
+    // snapshot bucket has a suffix in af-south-1 and me-south-1 (and, per "Reference:
+    // Amazon S3 buckets for patching operations", ap-south-2, ap-southeast-3,
+    // ap-southeast-4 and eu-south-2).
+    let plan = plan_of("version: 1\nproject: p\nfleets: [{name: w, platform: ec2, mode: session-only, session: {vpc_endpoint_regions: [af-south-1, me-south-1], vpc_endpoint_features: [patching, distributor]}}]\n");
+    let read = objects_read(&plan);
+    for b in [
+        "aws-ssm-distributor-file-af-south-1",
+        "patch-baseline-snapshot-af-south-1-tbxdb5b9",
+        "me-south-1-birdwatcher-prod",
+        "patch-baseline-snapshot-me-south-1-uduvl7q8",
+    ] {
+        assert!(read.contains(&format!("arn:aws:s3:::{b}/*")), "{b}: {read:?}");
+    }
+    assert!(!read.iter().any(|r| r.contains("af-south-1-birdwatcher")));
+    assert!(!read.iter().any(|r| r.ends_with("patch-baseline-snapshot-me-south-1/*")));
 }
 
 /// EC2's principal follows the partition's URL suffix (`ec2.amazonaws.com.cn` in China,

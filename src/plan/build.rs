@@ -392,11 +392,9 @@ pub fn statements_for(env: &Env, fleet: &Fleet) -> Vec<Statement> {
         ));
     }
     for region in &s.vpc_endpoint_regions {
-        let resources = facts::VPC_ENDPOINT_BUCKET_PATTERNS
-            .iter()
-            .map(|(pre, post)| Resource::AwsOwnedBucketObjects {
-                bucket: format!("{pre}{region}{post}"),
-            })
+        let resources = facts::vpc_endpoint_buckets(region, &s.vpc_endpoint_features)
+            .into_iter()
+            .map(|bucket| Resource::AwsOwnedBucketObjects { bucket })
             .collect();
         out.push(statement(
             &format!("VpcEndpointBuckets{}", region.to_upper_camel_case()),

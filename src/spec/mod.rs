@@ -63,6 +63,8 @@ pub struct Session {
     pub cloudwatch: Option<CloudWatchLogging>,
     /// Regions whose AWS-owned SSM buckets nodes read through an S3 VPC endpoint.
     pub vpc_endpoint_regions: Vec<String>,
+    /// What else than sessions and agent updates nodes read those buckets for; sorted.
+    pub vpc_endpoint_features: Vec<crate::facts::VpcFeature>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

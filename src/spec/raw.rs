@@ -44,6 +44,17 @@ pub struct RawSession {
     pub cloudwatch: Option<Option<RawCloudWatch>>,
     #[serde(default, deserialize_with = "present")]
     pub vpc_endpoint_regions: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    pub vpc_endpoint_features: Option<Option<Vec<RawVpcFeature>>>,
+}
+
+/// What nodes read AWS-owned buckets for, beyond sessions and agent updates.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawVpcFeature {
+    Patching,
+    Distributor,
+    WindowsDocuments,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -269,6 +269,10 @@ fn random_session(rng: &mut Rng, indent: &str, partition: &str, region: &str) ->
     }
     if rng.chance(30) {
         s += &format!("{indent}vpc_endpoint_regions: [{region}]\n");
+        if rng.chance(50) {
+            let features = rng.pick(&["[patching]", "[distributor, windows-documents]"]);
+            s += &format!("{indent}vpc_endpoint_features: {features}\n");
+        }
     }
     s
 }

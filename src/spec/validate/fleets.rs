@@ -138,6 +138,7 @@ pub(super) fn check_fleets(
 
         let overrides = resolve_overrides(ctx, &format!("{at}.session"), rf.session, pin);
         let session = merge_session(defaults, overrides);
+        check_vpc_features(ctx, &at, &rf.name, &session);
 
         let activation = match (platform, mode, rf.activation) {
             (Platform::Ec2, _, Some(_)) => {
@@ -175,6 +176,30 @@ pub(super) fn check_fleets(
         });
     }
     fleets
+}
+
+/// VPC endpoint features need Regions; patching buckets are only known for the Regions
+/// the patching reference lists.
+fn check_vpc_features(ctx: &mut Ctx<'_>, at: &str, fleet: &str, session: &Session) {
+    let features = &session.vpc_endpoint_features;
+    if !features.is_empty() && session.vpc_endpoint_regions.is_empty() {
+        ctx.error(
+            at,
+            format!("fleet `{fleet}` lists vpc_endpoint_features but no vpc_endpoint_regions, so it reads no AWS-owned bucket"),
+            "add `vpc_endpoint_regions: [<region>]` (the Regions of the S3 VPC endpoints), or remove `vpc_endpoint_features`",
+        );
+    }
+    if features.contains(&facts::VpcFeature::Patching) {
+        for r in &session.vpc_endpoint_regions {
+            if !facts::buckets::PATCHING_KNOWN_REGIONS.contains(&r.as_str()) {
+                ctx.warn(
+                    at,
+                    format!("the patching buckets of {r} are not in the documented list ssmgen carries; it grants them by their usual names"),
+                    format!("check the AWS Systems Manager User Guide, \"Reference: Amazon S3 buckets for patching operations\", for {r}"),
+                );
+            }
+        }
+    }
 }
 
 fn check_activation(ctx: &mut Ctx<'_>, at: &str, raw: RawActivation) -> Activation {

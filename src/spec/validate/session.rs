@@ -4,7 +4,8 @@
 use super::names::{check_account, check_arn_partition, split_arn, unknown_region};
 use super::Ctx;
 use crate::plan::KmsKey;
-use crate::spec::raw::{RawCloudWatch, RawS3, RawSession};
+use crate::facts::VpcFeature;
+use crate::spec::raw::{RawCloudWatch, RawS3, RawSession, RawVpcFeature};
 use crate::spec::regions::{partition_of, Partition};
 use crate::spec::{CloudWatchLogging, Pin, S3Logging, Session};
 
@@ -15,6 +16,7 @@ pub(super) struct Overrides {
     s3: Option<Option<S3Logging>>,
     cloudwatch: Option<Option<CloudWatchLogging>>,
     vpc_endpoint_regions: Option<Vec<String>>,
+    vpc_endpoint_features: Option<Vec<VpcFeature>>,
 }
 
 pub(super) fn resolve_overrides(
@@ -40,11 +42,24 @@ pub(super) fn resolve_overrides(
         list.dedup();
         list
     });
+    let vpc_endpoint_features = raw.vpc_endpoint_features.map(|o| {
+        let mut list: Vec<VpcFeature> = (o.unwrap_or_default().into_iter())
+            .map(|f| match f {
+                RawVpcFeature::Patching => VpcFeature::Patching,
+                RawVpcFeature::Distributor => VpcFeature::Distributor,
+                RawVpcFeature::WindowsDocuments => VpcFeature::WindowsDocuments,
+            })
+            .collect();
+        list.sort();
+        list.dedup();
+        list
+    });
     Overrides {
         kms_key,
         s3,
         cloudwatch,
         vpc_endpoint_regions,
+        vpc_endpoint_features,
     }
 }
 
@@ -56,6 +71,9 @@ pub(super) fn merge_session(base: &Session, o: Overrides) -> Session {
         vpc_endpoint_regions: o
             .vpc_endpoint_regions
             .unwrap_or_else(|| base.vpc_endpoint_regions.clone()),
+        vpc_endpoint_features: o
+            .vpc_endpoint_features
+            .unwrap_or_else(|| base.vpc_endpoint_features.clone()),
     }
 }
 

@@ -52,37 +52,31 @@ data "aws_iam_policy_document" "private_app_session_policy" {
   }
 
   # nodes that reach S3 through a VPC endpoint must be allowed to read the Region's
-  # AWS-owned SSM buckets
+  # AWS-owned SSM buckets they use: amazon-ssm-<region> for agent updates, and the buckets
+  # of the features the spec lists
   statement {
     sid     = "VpcEndpointBucketsEuCentral1"
     effect  = "Allow"
     actions = ["s3:GetObject"]
     resources = [
-      "arn:${data.aws_partition.current.partition}:s3:::aws-ssm-eu-central-1/*",
-      "arn:${data.aws_partition.current.partition}:s3:::aws-windows-downloads-eu-central-1/*",
       "arn:${data.aws_partition.current.partition}:s3:::amazon-ssm-eu-central-1/*",
-      "arn:${data.aws_partition.current.partition}:s3:::amazon-ssm-packages-eu-central-1/*",
-      "arn:${data.aws_partition.current.partition}:s3:::eu-central-1-birdwatcher-prod/*",
-      "arn:${data.aws_partition.current.partition}:s3:::aws-ssm-distributor-file-eu-central-1/*",
-      "arn:${data.aws_partition.current.partition}:s3:::aws-ssm-document-attachments-eu-central-1/*",
+      "arn:${data.aws_partition.current.partition}:s3:::aws-patchmanager-macos-eu-central-1/*",
+      "arn:${data.aws_partition.current.partition}:s3:::aws-ssm-eu-central-1/*",
       "arn:${data.aws_partition.current.partition}:s3:::patch-baseline-snapshot-eu-central-1/*",
     ]
   }
 
   # nodes that reach S3 through a VPC endpoint must be allowed to read the Region's
-  # AWS-owned SSM buckets
+  # AWS-owned SSM buckets they use: amazon-ssm-<region> for agent updates, and the buckets
+  # of the features the spec lists
   statement {
     sid     = "VpcEndpointBucketsEuWest1"
     effect  = "Allow"
     actions = ["s3:GetObject"]
     resources = [
-      "arn:${data.aws_partition.current.partition}:s3:::aws-ssm-eu-west-1/*",
-      "arn:${data.aws_partition.current.partition}:s3:::aws-windows-downloads-eu-west-1/*",
       "arn:${data.aws_partition.current.partition}:s3:::amazon-ssm-eu-west-1/*",
-      "arn:${data.aws_partition.current.partition}:s3:::amazon-ssm-packages-eu-west-1/*",
-      "arn:${data.aws_partition.current.partition}:s3:::eu-west-1-birdwatcher-prod/*",
-      "arn:${data.aws_partition.current.partition}:s3:::aws-ssm-distributor-file-eu-west-1/*",
-      "arn:${data.aws_partition.current.partition}:s3:::aws-ssm-document-attachments-eu-west-1/*",
+      "arn:${data.aws_partition.current.partition}:s3:::aws-patchmanager-macos-eu-west-1/*",
+      "arn:${data.aws_partition.current.partition}:s3:::aws-ssm-eu-west-1/*",
       "arn:${data.aws_partition.current.partition}:s3:::patch-baseline-snapshot-eu-west-1/*",
     ]
   }

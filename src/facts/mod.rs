@@ -5,7 +5,11 @@
 //! (`shared/reference/session-manager-permissions.md` restates them). The plan builder
 //! cites a [`Fact`] for every statement so that `ssmgen explain` can say why.
 
+pub mod buckets;
+
 use serde::Serialize;
+
+pub use buckets::{vpc_endpoint_buckets, VpcFeature};
 
 /// A documented reason for granting something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -86,7 +90,7 @@ pub const CLOUDWATCH_LOGS: Fact = Fact {
 };
 pub const VPC_ENDPOINT_BUCKETS: Fact = Fact {
     id: "vpc-endpoint-buckets",
-    summary: "nodes that reach S3 through a VPC endpoint must be allowed to read the Region's AWS-owned SSM buckets",
+    summary: "nodes that reach S3 through a VPC endpoint must be allowed to read the Region's AWS-owned SSM buckets they use: amazon-ssm-<region> for agent updates, and the buckets of the features the spec lists",
     source: VPC_PAGE,
 };
 pub const EC2_TRUST: Fact = Fact {
@@ -158,18 +162,6 @@ pub const LOGS_WRITE_ACTIONS: [&str; 2] = ["logs:CreateLogStream", "logs:PutLogE
 /// (`DescribeLogGroups` lists across the account; `DescribeLogStreams` is kept beside it as
 /// the documented policy does).
 pub const LOGS_DESCRIBE_ACTIONS: [&str; 2] = ["logs:DescribeLogGroups", "logs:DescribeLogStreams"];
-
-/// The AWS-owned buckets a node reads through an S3 VPC endpoint, as `prefix{region}suffix`.
-pub const VPC_ENDPOINT_BUCKET_PATTERNS: [(&str, &str); 8] = [
-    ("aws-ssm-", ""),
-    ("aws-windows-downloads-", ""),
-    ("amazon-ssm-", ""),
-    ("amazon-ssm-packages-", ""),
-    ("", "-birdwatcher-prod"),
-    ("aws-ssm-distributor-file-", ""),
-    ("aws-ssm-document-attachments-", ""),
-    ("patch-baseline-snapshot-", ""),
-];
 
 /// The IAM policy language version every generated policy document declares.
 pub const POLICY_VERSION: &str = "2012-10-17";
