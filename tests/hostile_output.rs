@@ -27,7 +27,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod common;
 
@@ -671,53 +670,23 @@ fn check_terraform(case: &Case) {
 
 // ---- activation script -------------------------------------------------------------
 
-/// A stand-in for the AWS CLI that records each call's arguments, NUL-separated.
-const FAKE_AWS: &str = "#!/bin/sh\nn=$(ls \"$AWS_LOG\" | wc -l)\nfor a in \"$@\"; do printf '%s\\0' \"$a\" >> \"$AWS_LOG/$(printf %04d \"$n\")\"; done\n";
-
 /// Runs the activation script with the fake `aws` and returns the calls it made, with
 /// JSON arguments parsed and the expiry time (it depends on the clock) blanked.
-fn script_calls(script: &str, dir: &Path) -> Value {
-    let bin = dir.join("bin");
-    std::fs::create_dir_all(&bin).expect("bin dir");
-    let aws = bin.join("aws");
-    std::fs::write(&aws, FAKE_AWS).expect("fake aws");
-    std::fs::write(dir.join("create-activations.sh"), script).expect("script");
-    let status = Command::new("chmod")
-        .arg("+x")
-        .arg(&aws)
-        .status()
-        .expect("chmod");
-    assert!(status.success());
-    let log = dir.join("aws-calls");
-    let _ = std::fs::remove_dir_all(&log);
-    std::fs::create_dir_all(&log).expect("log dir");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = Command::new("sh")
-        .arg(dir.join("create-activations.sh"))
-        .env("PATH", path)
-        .env("AWS_LOG", &log)
-        .output()
-        .expect("sh runs");
+fn script_calls(script: &str, dir: &Path, account: Option<&str>) -> Value {
+    // The script refuses credentials of another account than the pinned one.
+    let account = account.unwrap_or("123456789012");
+    let env = [("AWS_REGION", "us-east-1"), ("FAKE_ACCOUNT", account)];
+    let run = common::run_activation_script(script, dir, &[], &env);
     assert!(
-        out.status.success(),
+        run.output.status.success(),
         "script failed: {}\n{script}",
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&run.output.stderr)
     );
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&log)
-        .expect("log dir")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
     let mut calls = Vec::new();
-    for f in files {
-        let raw = String::from_utf8(std::fs::read(&f).expect("call")).expect("utf-8 arguments");
+    for args in run.calls {
         let mut call: Vec<Value> = Vec::new();
         let mut prev = "";
-        for arg in raw.strip_suffix('\0').unwrap_or(&raw).split('\0') {
+        for arg in &args {
             call.push(match prev {
                 "--tags" => {
                     serde_json::from_str(arg).unwrap_or_else(|e| panic!("--tags {arg:?}: {e}"))
@@ -743,8 +712,9 @@ fn check_scripts(case: &Case, plain: &[OutFile], hostile: &[OutFile]) {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let p_calls = script_calls(&p, dir.path());
-    let h_calls = script_calls(&h, dir.path());
+    let account = case.plain.env.account.pinned();
+    let p_calls = script_calls(&p, dir.path(), account);
+    let h_calls = script_calls(&h, dir.path(), account);
     assert!(
         !p_calls.as_array().expect("calls").is_empty(),
         "{}: no aws call",

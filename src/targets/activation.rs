@@ -25,8 +25,11 @@ pub const FILE_NAME: &str = "create-activations.sh";
 #[derive(Serialize)]
 struct ScriptContext<'a> {
     project: &'a str,
-    /// The pinned Region, passed as `--region`; otherwise the CLI's default Region.
+    /// The pinned Region; otherwise the script requires `--region` or `AWS_REGION`.
     region: Option<&'a str>,
+    /// The pinned account, which the credentials must belong to (the roles' trust
+    /// conditions name it).
+    account: Option<&'a str>,
     /// Where the roles come from, for the header comment (`stack` or `CDK app`).
     deployed_by: &'a str,
     activations: Vec<ActivationContext<'a>>,
@@ -74,6 +77,7 @@ pub fn script(plan: &Plan, deployed_by: &str) -> Result<Option<OutFile>, Error> 
     let ctx = ScriptContext {
         project: &plan.project.kebab,
         region,
+        account: plan.env.account.pinned(),
         deployed_by,
         activations,
     };

@@ -276,3 +276,88 @@ fn random_session(rng: &mut Rng, indent: &str, partition: &str, region: &str) ->
     }
     s
 }
+
+/// A stand-in for the AWS CLI: records each call's arguments (NUL-separated) and what it
+/// reads on standard input, and answers the calls the activation script reads.
+const FAKE_AWS: &str = r#"#!/bin/sh
+n=$(ls "$AWS_LOG" | wc -l)
+f="$AWS_LOG/$(printf %04d "$n")"
+for a in "$@"; do printf '%s\0' "$a" >> "$f"; done
+case "$1 $2" in
+  "sts get-caller-identity") echo "${FAKE_ACCOUNT:-123456789012}" ;;
+  "ssm create-activation") printf 'act-%s\tcode-%s\n' "$n" "$n" ;;
+  "secretsmanager create-secret") cat > "$AWS_STDIN/$n"; echo "arn:secret:$n" ;;
+esac
+"#;
+
+/// What a run of the activation script did.
+pub struct ScriptRun {
+    pub output: std::process::Output,
+    /// The arguments of each `aws` call, in order.
+    pub calls: Vec<Vec<String>>,
+    /// What each call read on standard input, by call number.
+    pub stdin: std::collections::BTreeMap<usize, String>,
+}
+
+/// Runs an activation script in `dir` (its working folder) with the fake `aws` first on
+/// the PATH, the given arguments and environment.
+pub fn run_activation_script(
+    script: &str,
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> ScriptRun {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    let aws = bin.join("aws");
+    std::fs::write(&aws, FAKE_AWS).expect("fake aws");
+    std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(dir.join("create-activations.sh"), script).expect("script");
+    let log = dir.join("aws-calls");
+    let stdin = dir.join("aws-stdin");
+    for d in [&log, &stdin] {
+        let _ = std::fs::remove_dir_all(d);
+        std::fs::create_dir_all(d).expect("log dir");
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("create-activations.sh")
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("AWS_LOG", &log)
+        .env("AWS_STDIN", &stdin)
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().expect("sh runs");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&log)
+        .expect("log dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    let calls = files
+        .iter()
+        .map(|f| {
+            let raw = String::from_utf8(std::fs::read(f).expect("call")).expect("utf-8");
+            let raw = raw.strip_suffix('\0').unwrap_or(&raw).to_string();
+            raw.split('\0').map(str::to_string).collect()
+        })
+        .collect();
+    let stdin = std::fs::read_dir(&stdin)
+        .expect("stdin dir")
+        .map(|e| {
+            let p = e.expect("entry").path();
+            let n = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.parse().ok());
+            (n.expect("numbered"), std::fs::read_to_string(&p).expect("stdin"))
+        })
+        .collect();
+    ScriptRun { output, calls, stdin }
+}

@@ -35,7 +35,7 @@ pub(super) fn advise(ctx: &mut Ctx<'_>, fleets: &[Fleet]) {
                     "ssmgen adds only the Session Manager channel and logging permissions to `{role}`"
                 ),
                 format!(
-                    "`{role}` must already allow {} (and the session options' grants it does not hold), as the documentation of this mode assumes",
+                    "`{role}` must already allow {}, which this mode leaves to the role (as \"Adding Session Manager permissions to an existing IAM role\" assumes)",
                     facts::UPDATE_INSTANCE_INFORMATION
                 ),
             );

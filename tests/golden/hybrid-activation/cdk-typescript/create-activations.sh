@@ -3,26 +3,86 @@
 #
 # Creates the hybrid activation of each hybrid fleet. CloudFormation (and so the CDK) has
 # no activation resource: run this once the CDK app that creates the service roles
-# is deployed, with credentials for the account (Region eu-central-1) the roles were deployed to.
-# Each call prints an ActivationId and ActivationCode: register every on-premises node with
-#   amazon-ssm-agent -register -code <ActivationCode> -id <ActivationId> -region <region>
+# is deployed, with credentials for the account the roles were deployed to.
+#
+# Usage: sh create-activations.sh [--region REGION] [--out DIR | --secret-prefix PREFIX | --print]
+#   --region REGION     the Region is pinned by the spec (eu-central-1); a different one is refused
+#   --out DIR           write each fleet's ActivationId and ActivationCode to DIR/<fleet>.activation,
+#                       readable by you only (mode 0600); the default, with DIR ./activations
+#   --secret-prefix P   store them in the Secrets Manager secret P<fleet> instead (the code
+#                       never touches the disk)
+#   --print             print them on standard output
+# The activation code is never printed unless --print is given. Register each on-premises
+# node with   amazon-ssm-agent -register -code <ActivationCode> -id <ActivationId> -region <region>
 # The service role of an activation cannot be changed later; its name comes from the
 # spec's project and fleet names, so keep those names to keep registered nodes working.
 set -eu
+
+fail() {
+  echo "create-activations.sh: $1" >&2
+  exit "${2:-1}"
+}
+
+region=
+out=./activations
+secret_prefix=
+print=no
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --region) [ $# -ge 2 ] || fail "--region needs a Region" 2; region=$2; shift 2 ;;
+    --out) [ $# -ge 2 ] || fail "--out needs a folder" 2; out=$2; shift 2 ;;
+    --secret-prefix) [ $# -ge 2 ] || fail "--secret-prefix needs a name prefix" 2; secret_prefix=$2; shift 2 ;;
+    --print) print=yes; shift ;;
+    -h | --help) sed -n '8,14p' "$0"; exit 0 ;;
+    *) fail "unknown option $1 (see --help)" 2 ;;
+  esac
+done
+
+# The trust conditions of the roles name this Region.
+if [ -n "$region" ] && [ "$region" != 'eu-central-1' ]; then
+  fail "the spec pins Region eu-central-1; --region $region would create activations the roles' trust does not allow" 2
+fi
+region='eu-central-1'
+
+# The hybrid roles trust ssm.amazonaws.com only for activations of their own account.
+account=$(aws sts get-caller-identity --query Account --output text --region "$region")
+[ "$account" = '444455556666' ] ||
+  fail "these credentials are for account $account; the roles' trust conditions name account 444455556666"
 
 # RFC 3339 time, in UTC, the given number of hours from now (GNU or BSD date).
 expiry() {
   date -u -d "+$1 hours" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -v+"$1"H +%Y-%m-%dT%H:%M:%SZ
 }
 
+# Keeps one fleet's "ActivationId<TAB>ActivationCode" where the options say.
+keep() {
+  id=${2%%"	"*}
+  code=${2#*"	"}
+  if [ "$print" = yes ]; then
+    printf 'fleet %s: ActivationId %s ActivationCode %s\n' "$1" "$id" "$code"
+  elif [ -n "$secret_prefix" ]; then
+    printf '{"ActivationId":"%s","ActivationCode":"%s"}' "$id" "$code" |
+      aws secretsmanager create-secret --name "$secret_prefix$1" \
+        --secret-string file:///dev/stdin --region "$region" --output text --query ARN >/dev/null
+    echo "fleet $1: ActivationId $id; its code is in the Secrets Manager secret $secret_prefix$1"
+  else
+    (umask 077 && mkdir -p "$out" && printf 'ActivationId=%s\nActivationCode=%s\n' "$id" "$code" >"$out/$1.activation")
+    chmod 600 "$out/$1.activation"
+    echo "fleet $1: ActivationId $id; its code is in $out/$1.activation (mode 0600)"
+  fi
+}
+
 # Fleet plc-gateways: expires 336 hours after creation.
 aws iam get-role --role-name 'factory-plc-gateways-ssm' >/dev/null
-aws ssm create-activation \
+# An assignment, so that a failed call stops the script (set -e).
+activation=$(aws ssm create-activation \
   --iam-role 'ssm/hybrid/factory-plc-gateways-ssm' \
   --registration-limit 25 \
   --expiration-date "$(expiry 336)" \
   --description 'PLC gateways on the shop floor' \
   --default-instance-name 'plc-gateway' \
   --tags '[{"Key":"line","Value":"3"},{"Key":"site","Value":"munich"}]' \
-  --region 'eu-central-1' \
-  --output json
+  --region "$region" \
+  --query '[ActivationId,ActivationCode]' \
+  --output text)
+keep 'plc-gateways' "$activation"
