@@ -53,8 +53,16 @@ fn arg<'a>(call: &'a [String], flag: &str) -> Option<&'a str> {
 fn without_a_pinned_region_the_script_needs_one_and_uses_it_everywhere() {
     let (_d, r) = run(UNPINNED, &[], &[]);
     assert_eq!(r.output.status.code(), Some(2), "{}", stderr(&r));
-    assert!(stderr(&r).contains("--region REGION (or set AWS_REGION)"), "{}", stderr(&r));
-    assert!(r.calls.is_empty(), "no call without a Region: {:?}", r.calls);
+    assert!(
+        stderr(&r).contains("--region REGION (or set AWS_REGION)"),
+        "{}",
+        stderr(&r)
+    );
+    assert!(
+        r.calls.is_empty(),
+        "no call without a Region: {:?}",
+        r.calls
+    );
 
     for (args, env) in [
         (vec!["--region", "ap-south-1"], vec![]),
@@ -73,19 +81,36 @@ fn a_pinned_region_is_used_and_another_one_refused() {
     let env = [("FAKE_ACCOUNT", "111122223333")];
     let (_d, r) = run(PINNED, &[], &env);
     assert!(r.output.status.success(), "{}", stderr(&r));
-    let create = r.calls.iter().find(|c| c[1] == "create-activation").expect("created");
+    let create = r
+        .calls
+        .iter()
+        .find(|c| c[1] == "create-activation")
+        .expect("created");
     assert_eq!(arg(create, "--region"), Some("eu-central-1"));
     let (_d, r) = run(PINNED, &["--region", "us-east-1"], &env);
     assert_eq!(r.output.status.code(), Some(2));
-    assert!(stderr(&r).contains("pins Region eu-central-1"), "{}", stderr(&r));
+    assert!(
+        stderr(&r).contains("pins Region eu-central-1"),
+        "{}",
+        stderr(&r)
+    );
 }
 
 #[test]
 fn credentials_of_another_account_are_refused_before_anything_is_created() {
     let (_d, r) = run(PINNED, &[], &[("FAKE_ACCOUNT", "999999999999")]);
     assert_eq!(r.output.status.code(), Some(1));
-    assert!(stderr(&r).contains("account 999999999999"), "{}", stderr(&r));
-    assert_eq!(r.calls.len(), 1, "only the identity check ran: {:?}", r.calls);
+    assert!(
+        stderr(&r).contains("account 999999999999"),
+        "{}",
+        stderr(&r)
+    );
+    assert_eq!(
+        r.calls.len(),
+        1,
+        "only the identity check ran: {:?}",
+        r.calls
+    );
     assert_eq!(r.calls[0][..2], ["sts", "get-caller-identity"]);
 }
 
@@ -95,7 +120,10 @@ fn the_code_goes_to_an_owner_only_file_by_default_and_is_never_printed() {
     assert!(r.output.status.success(), "{}", stderr(&r));
     let out = stdout(&r) + &stderr(&r);
     assert!(!out.contains("code-"), "the code was printed: {out}");
-    assert!(out.contains("./activations/line.activation (mode 0600)"), "{out}");
+    assert!(
+        out.contains("./activations/line.activation (mode 0600)"),
+        "{out}"
+    );
     let file = dir.path().join("activations/line.activation");
     let text = std::fs::read_to_string(&file).expect("activation file");
     assert!(text.starts_with("ActivationId=act-") && text.contains("ActivationCode=code-"));
@@ -116,11 +144,17 @@ fn the_code_goes_to_secrets_manager_or_standard_output_only_when_asked() {
     // The code reaches the CLI on standard input, never as an argument.
     assert_eq!(arg(secret, "--secret-string"), Some("file:///dev/stdin"));
     let value: serde_json::Value = serde_json::from_str(&r.stdin[&n]).expect("JSON secret");
-    assert!(value["ActivationCode"].as_str().is_some_and(|c| c.starts_with("code-")));
+    assert!(value["ActivationCode"]
+        .as_str()
+        .is_some_and(|c| c.starts_with("code-")));
     assert!(!stdout(&r).contains("code-"));
 
     let (_d, r) = run(PINNED, &["--print"], &env);
-    assert!(stdout(&r).contains("ActivationCode code-"), "{}", stdout(&r));
+    assert!(
+        stdout(&r).contains("ActivationCode code-"),
+        "{}",
+        stdout(&r)
+    );
 }
 
 #[test]

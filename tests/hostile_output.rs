@@ -180,6 +180,10 @@ fn walk(plan: &mut Plan, f: &mut dyn FnMut(Kind, &mut String)) {
     for o in &mut plan.outputs {
         f(Kind::Free, &mut o.description);
     }
+    if let Some(r) = &mut plan.required_region {
+        f(Kind::Validated, &mut r.region);
+        f(Kind::Free, &mut r.reason);
+    }
 }
 
 /// One plan rendered with placeholders and with hostile strings.
@@ -602,6 +606,14 @@ fn hcl_expr(e: &hcl::Expression) -> Value {
             "args": f.args.iter().map(hcl_expr).collect::<Vec<_>>(),
         }),
         E::Parenthesis(inner) => hcl_expr(inner),
+        E::Operation(op) => match op.as_ref() {
+            hcl::expr::Operation::Binary(b) => json!({
+                "binary": format!("{:?}", b.operator),
+                "lhs": hcl_expr(&b.lhs_expr),
+                "rhs": hcl_expr(&b.rhs_expr),
+            }),
+            other => json!({ "operation": format!("{other:?}") }),
+        },
         other => json!({ "expr": format!("{other:?}") }),
     }
 }

@@ -386,7 +386,10 @@ fn objects_read(plan: &Plan) -> BTreeSet<String> {
 }
 
 fn arns(buckets: &[&str]) -> BTreeSet<String> {
-    buckets.iter().map(|b| format!("arn:aws:s3:::{b}/*")).collect()
+    buckets
+        .iter()
+        .map(|b| format!("arn:aws:s3:::{b}/*"))
+        .collect()
 }
 
 #[test]
@@ -426,10 +429,15 @@ fn vpc_endpoint_buckets_follow_the_documented_region_exceptions() {
         "me-south-1-birdwatcher-prod",
         "patch-baseline-snapshot-me-south-1-uduvl7q8",
     ] {
-        assert!(read.contains(&format!("arn:aws:s3:::{b}/*")), "{b}: {read:?}");
+        assert!(
+            read.contains(&format!("arn:aws:s3:::{b}/*")),
+            "{b}: {read:?}"
+        );
     }
     assert!(!read.iter().any(|r| r.contains("af-south-1-birdwatcher")));
-    assert!(!read.iter().any(|r| r.ends_with("patch-baseline-snapshot-me-south-1/*")));
+    assert!(!read
+        .iter()
+        .any(|r| r.ends_with("patch-baseline-snapshot-me-south-1/*")));
 }
 
 /// EC2's principal follows the partition's URL suffix (`ec2.amazonaws.com.cn` in China,
@@ -533,4 +541,23 @@ fn hybrid_role_identity_depends_only_on_project_and_fleet_names() {
     assert_eq!(a.roles[0].name, b.roles[0].name);
     assert_eq!(a.roles[0].id, b.roles[0].id);
     assert_eq!(a.roles[0].name, "p-dc-ssm");
+}
+
+#[test]
+fn an_unpinned_stack_is_held_to_the_region_of_its_session_key() {
+    // Review finding 4. The SSM Agent decrypts session data through its own Region's KMS
+    // endpoint (aws/amazon-ssm-agent agent/session/crypto/kmsservice.go); a key given by
+    // ARN therefore fixes the Region, which every target checks at deploy time.
+    let keyed = plan_of("version: 1\nproject: p\nsession: {kms_key: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'}\nfleets: [{name: w, platform: ec2, mode: session-only}]\n");
+    let required = keyed.required_region.as_ref().expect("a required Region");
+    assert_eq!(required.region, "eu-west-1");
+    assert!(required.reason.ends_with("deploy this stack to eu-west-1."));
+    // A key id is resolved in the stack's own Region; a pinned Region is checked by
+    // validation instead.
+    for spec in [
+        "version: 1\nproject: p\nsession: {kms_key: 1234abcd-12ab-34cd-56ef-1234567890ab}\nfleets: [{name: w, platform: ec2, mode: session-only}]\n",
+        "version: 1\nproject: p\npin: {region: eu-west-1}\nsession: {kms_key: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'}\nfleets: [{name: w, platform: ec2, mode: session-only}]\n",
+    ] {
+        assert!(plan_of(spec).required_region.is_none(), "{spec}");
+    }
 }

@@ -96,12 +96,10 @@ pub fn vpc_endpoint_buckets(region: &str, features: &[VpcFeature]) -> Vec<String
             VpcFeature::Patching => {
                 out.push(format!("aws-ssm-{region}"));
                 out.push(format!("aws-patchmanager-macos-{region}"));
-                out.push(
-                    match SNAPSHOT_SUFFIXES.iter().find(|(r, _)| *r == region) {
-                        Some((_, suffix)) => format!("patch-baseline-snapshot-{region}-{suffix}"),
-                        None => format!("patch-baseline-snapshot-{region}"),
-                    },
-                );
+                out.push(match SNAPSHOT_SUFFIXES.iter().find(|(r, _)| *r == region) {
+                    Some((_, suffix)) => format!("patch-baseline-snapshot-{region}-{suffix}"),
+                    None => format!("patch-baseline-snapshot-{region}"),
+                });
             }
             VpcFeature::Distributor => {
                 out.push(if DISTRIBUTOR_FILE_REGIONS.contains(&region) {
@@ -126,7 +124,10 @@ mod tests {
 
     #[test]
     fn sessions_and_agent_updates_need_only_the_agent_bucket() {
-        assert_eq!(vpc_endpoint_buckets("eu-west-1", &[]), ["amazon-ssm-eu-west-1"]);
+        assert_eq!(
+            vpc_endpoint_buckets("eu-west-1", &[]),
+            ["amazon-ssm-eu-west-1"]
+        );
     }
 
     #[test]

@@ -58,6 +58,11 @@ pub const SESSION_KMS: Fact = Fact {
     summary: "session data encrypted with a KMS key needs kms:Decrypt on that key",
     source: KMS_PAGE,
 };
+pub const SESSION_KEY_REGION: Fact = Fact {
+    id: "session-key-region",
+    summary: "the SSM Agent decrypts session data through the KMS endpoint of its own Region, so nodes use a session key of their Region",
+    source: "SSM Agent agent/session/crypto/kmsservice.go (the KMS client of the node's Region); AWS KMS Developer Guide: Multi-Region keys (one ARN per Region)",
+};
 pub const S3_ENCRYPTION_CHECK: Fact = Fact {
     id: "s3-encryption-check",
     summary: "the agent checks the log bucket's encryption before it uploads session logs",

@@ -46,12 +46,35 @@ pub fn build(spec: &Spec) -> Plan {
         policies: Vec::new(),
         activations: Vec::new(),
         outputs: Vec::new(),
+        required_region: None,
     };
     let sfx = Suffixes::new();
     for fleet in &spec.fleets {
         add_fleet(&mut plan, spec, fleet, &sfx);
     }
+    plan.required_region = required_region(spec, &env);
     plan
+}
+
+/// The Region of the session keys given by ARN, when the spec pins no Region
+/// (validation refuses keys in two Regions, and a key outside a pinned Region).
+fn required_region(spec: &Spec, env: &Env) -> Option<super::RequiredRegion> {
+    if env.region.pinned().is_some() {
+        return None;
+    }
+    spec.fleets.iter().find_map(|f| match &f.session.kms_key {
+        Some(super::KmsKey::Arn(arn)) => {
+            let region = arn.split(':').nth(3)?.to_string();
+            Some(super::RequiredRegion {
+                reason: format!(
+                    "The session KMS key {arn} is in {region}, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to {region}."
+                ),
+                region,
+                fact: facts::SESSION_KEY_REGION,
+            })
+        }
+        _ => None,
+    })
 }
 
 fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {

@@ -271,6 +271,17 @@ pub struct FleetPlan {
     pub activation: Option<usize>,
 }
 
+/// The Region a stack must be deployed to when the spec pins none but names a resource
+/// that only works from one Region (a session key given by ARN): every target checks it
+/// at deploy time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequiredRegion {
+    pub region: String,
+    /// Why, in one sentence, for the check's error message.
+    pub reason: String,
+    pub fact: Fact,
+}
+
 /// The whole plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -283,6 +294,7 @@ pub struct Plan {
     pub policies: Vec<Policy>,
     pub activations: Vec<Activation>,
     pub outputs: Vec<Output>,
+    pub required_region: Option<RequiredRegion>,
 }
 
 impl Plan {

@@ -355,9 +355,19 @@ pub fn run_activation_script(
         .expect("stdin dir")
         .map(|e| {
             let p = e.expect("entry").path();
-            let n = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.parse().ok());
-            (n.expect("numbered"), std::fs::read_to_string(&p).expect("stdin"))
+            let n = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.parse().ok());
+            (
+                n.expect("numbered"),
+                std::fs::read_to_string(&p).expect("stdin"),
+            )
         })
         .collect();
-    ScriptRun { output, calls, stdin }
+    ScriptRun {
+        output,
+        calls,
+        stdin,
+    }
 }

@@ -51,7 +51,8 @@ def canonical(model):
     """Sorted lists of statements, so that equal permissions compare equal."""
     def key(st):
         return json.dumps(st, sort_keys=True)
-    out = {"roles": {}, "profiles": {}, "policies": {}}
+    out = {"roles": {}, "profiles": {}, "policies": {},
+           "required_region": sorted(model.get("required_region", []))}
     for name, r in model["roles"].items():
         out["roles"][name] = dict(r, trust=sorted(r["trust"], key=key),
                                   managed=sorted(r["managed"]))
@@ -184,7 +185,23 @@ def from_cloudformation(template, pseudo):
             }
         elif t.startswith("AWS::IAM::"):
             raise Unresolvable(f"unexpected IAM resource {t} ({lid})")
+    model["required_region"] = cfn_required_region(template)
     return canonical(model)
+
+
+def cfn_required_region(template):
+    """[region, description] of each `Rules` assertion that the stack's Region equals one
+    (CDK's own CheckBootstrapVersion rule is not ssmgen's)."""
+    out = []
+    for name, rule in sorted(template.get("Rules", {}).items()):
+        if name == "CheckBootstrapVersion":
+            continue
+        for a in rule.get("Assertions", []):
+            eq = a.get("Assert", {}).get("Fn::Equals")
+            if not (isinstance(eq, list) and len(eq) == 2 and eq[0] == {"Ref": "AWS::Region"}):
+                raise Unresolvable(f"unexpected rule {name}: {a}")
+            out.append([eq[1], a.get("AssertDescription")])
+    return out
 
 
 # ---------------------------------------------------------------- Terraform
@@ -329,6 +346,13 @@ def from_terraform(parsed_files, pseudo):
         typ, name = ref_value["__policy_document__"]
         return tf_policy_document(ev, blocks[("data", typ, name)], with_principal)
 
+    model["required_region"] = []
+    for check in blocks.get(("data", "aws_region", "current"), {}).get("lifecycle", []):
+        for post in check.get("postcondition", []):
+            m = re.fullmatch(r'\$\{self\.region == "([^"]+)"\}', post["condition"])
+            if not m:
+                raise Unresolvable(f"unexpected postcondition {post['condition']}")
+            model["required_region"].append([m.group(1), ev.eval(post["error_message"])])
     for (kind, typ, name), attrs in sorted(blocks.items()):
         if kind != "resource":
             continue

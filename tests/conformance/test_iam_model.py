@@ -57,6 +57,11 @@ class ComparerTest(unittest.TestCase):
         d = self.mutated(lambda t: t.replace("ec2.", "ssm.", 1))
         self.assertTrue(any("trust" in line for line in d), d)
 
+    def test_a_changed_required_region_is_reported(self):
+        d = self.mutated(lambda t: t.replace('{"Ref": "AWS::Region"}, "eu-west-1"]',
+                                             '{"Ref": "AWS::Region"}, "eu-west-2"]', 1))
+        self.assertTrue(any("required_region" in line for line in d), d)
+
     def test_statement_grouping_and_order_do_not_count(self):
         cfn, _ = golden_models("session-only-ec2")
         a = iam_model.from_cloudformation(cfn, PSEUDO)

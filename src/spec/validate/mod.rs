@@ -201,6 +201,7 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
 
     let fleets = fleets::check_fleets(ctx, raw.fleets, &raw.tags, &pin, &defaults);
     roles::check_roles(ctx, &raw.project, &role_path, &raw.tags, &fleets);
+    session::check_key_regions(ctx, &fleets, &pin);
     advice::advise(ctx, &fleets);
     Spec {
         project: raw.project,

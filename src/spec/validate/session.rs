@@ -3,8 +3,8 @@
 
 use super::names::{check_account, check_arn_partition, split_arn, unknown_region};
 use super::Ctx;
-use crate::plan::KmsKey;
 use crate::facts::VpcFeature;
+use crate::plan::KmsKey;
 use crate::spec::raw::{RawCloudWatch, RawS3, RawSession, RawVpcFeature};
 use crate::spec::regions::{partition_of, Partition};
 use crate::spec::{CloudWatchLogging, Pin, S3Logging, Session};
@@ -27,7 +27,7 @@ pub(super) fn resolve_overrides(
 ) -> Overrides {
     let kms_key = raw
         .kms_key
-        .map(|o| o.map(|k| check_kms_key(ctx, &format!("{at}.kms_key"), &k, pin)));
+        .map(|o| o.map(|k| check_kms_key(ctx, &format!("{at}.kms_key"), &k, pin, true)));
     let s3 = raw
         .s3
         .map(|o| o.map(|s| check_s3(ctx, &format!("{at}.s3"), s, pin)));
@@ -77,7 +77,15 @@ pub(super) fn merge_session(base: &Session, o: Overrides) -> Session {
     }
 }
 
-fn check_kms_key(ctx: &mut Ctx<'_>, field: &str, key: &str, pin: &Pin) -> KmsKey {
+/// `session_key`: the key that encrypts session data, which the SSM Agent uses through
+/// its own Region's KMS endpoint (a bucket key is used by S3 in the bucket's Region).
+fn check_kms_key(
+    ctx: &mut Ctx<'_>,
+    field: &str,
+    key: &str,
+    pin: &Pin,
+    session_key: bool,
+) -> KmsKey {
     let help = "give the key's ARN (arn:<partition>:kms:<region>:<account>:key/<key-id>) or its key id; aliases cannot scope kms permissions";
     if !key.starts_with("arn:") {
         if key.starts_with("alias/") {
@@ -116,6 +124,7 @@ fn check_kms_key(ctx: &mut Ctx<'_>, field: &str, key: &str, pin: &Pin) -> KmsKey
         ),
     }
     check_account(ctx, field, account);
+    let mut region_known = false;
     if let Some(own) = pin.account.as_deref().filter(|own| *own != account) {
         ctx.warn(
             field,
@@ -131,8 +140,28 @@ fn check_kms_key(ctx: &mut Ctx<'_>, field: &str, key: &str, pin: &Pin) -> KmsKey
                 format!("region {region} is not in partition {partition}"),
                 format!("a key in {region} has an ARN starting arn:{}:", p.name()),
             ),
-            Some(_) => {}
+            Some(_) => region_known = true,
         }
+    }
+    // Only a key whose partition and Region are valid is compared with the pinned Region.
+    if let Some(pinned) = pin
+        .region
+        .as_deref()
+        .filter(|r| session_key && region_known && *r != region)
+    {
+        let id = resource.strip_prefix("key/").unwrap_or(resource);
+        let help = if id.starts_with("mrk-") {
+            // KMS Developer Guide, "Multi-Region keys": each replica is an independent
+            // key with its own ARN in its Region, sharing the key id.
+            format!("a multi-Region key has a replica in each Region it is replicated to: name the replica in {pinned}, arn:{partition}:kms:{pinned}:{account}:{resource}")
+        } else {
+            format!("use a key in {pinned}, or pin the Region the key is in")
+        };
+        ctx.error(
+            field,
+            format!("the session key is in {region}, but the spec pins Region {pinned}: the SSM Agent decrypts session data through the KMS endpoint of its own Region (agent/session/crypto/kmsservice.go)"),
+            help,
+        );
     }
     KmsKey::Arn(key.to_string())
 }
@@ -189,7 +218,7 @@ fn check_s3(ctx: &mut Ctx<'_>, at: &str, raw: RawS3, pin: &Pin) -> S3Logging {
     };
     let kms_key = raw
         .kms_key
-        .map(|k| check_kms_key(ctx, &format!("{at}.kms_key"), &k, pin));
+        .map(|k| check_kms_key(ctx, &format!("{at}.kms_key"), &k, pin, false));
     if kms_key.is_some() && raw.encrypted == Some(false) {
         ctx.error(
             &format!("{at}.encrypted"),
@@ -257,6 +286,33 @@ fn check_vpc_regions(ctx: &mut Ctx<'_>, at: &str, list: &[String], pin: &Pin) {
                 format!("region {r} is listed twice"),
                 "list each Region once",
             );
+        }
+    }
+}
+
+/// Without a pinned Region, the session keys given as ARNs fix the Region the stack can
+/// be deployed to (the generated code checks it at deploy time); keys in two Regions
+/// fit no stack.
+pub(super) fn check_key_regions(ctx: &mut Ctx<'_>, fleets: &[crate::spec::Fleet], pin: &Pin) {
+    if pin.region.is_some() {
+        return;
+    }
+    let mut first: Option<(usize, &str)> = None;
+    for (i, f) in fleets.iter().enumerate() {
+        let Some(KmsKey::Arn(arn)) = &f.session.kms_key else {
+            continue;
+        };
+        let Some([_, _, _, region, _, _]) = split_arn(arn) else {
+            continue;
+        };
+        match first {
+            None => first = Some((i, region)),
+            Some((j, r)) if r != region => ctx.error(
+                &format!("fleets[{i}]"),
+                format!("fleet `{}` decrypts sessions with a key in {region}, fleet `{}` with one in {r}; the SSM Agent uses the KMS endpoint of its own Region, so no one stack fits both", f.name, fleets[j].name),
+                "use session keys of one Region (a multi-Region key's replicas share a key id), or generate one spec per Region",
+            ),
+            Some(_) => {}
         }
     }
 }

@@ -28,6 +28,7 @@
 mod iam;
 mod outputs;
 mod python;
+mod rules;
 mod scaffold;
 #[cfg(test)]
 mod test_support;
@@ -166,6 +167,8 @@ struct ModuleContext<'a, 'c> {
     outputs_heading: bool,
     /// `tag_keys = [...]`: the tag keys of the plan's roles and of the `tags` argument.
     tag_keys: &'c str,
+    /// The Region check (`rules.rs`), or nothing.
+    region_check: &'c str,
 }
 
 /// The resources of one fleet.
@@ -216,8 +219,10 @@ fn construct_in_runs(
         "tag_keys = {}",
         python::Py::List(keys).lay(python::BODY_INDENT, python::BODY_INDENT + 11, 0)
     );
+    let region_check = rules::region_check(plan);
     let base = ModuleContext {
         tag_keys: &tag_keys,
+        region_check: &region_check,
         part: Part::Head,
         project: &plan.project.kebab,
         module,

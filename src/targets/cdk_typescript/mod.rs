@@ -14,6 +14,7 @@
 
 mod iam;
 mod outputs;
+mod rules;
 mod scaffold;
 mod typescript;
 
@@ -169,6 +170,8 @@ struct ConstructContext<'a> {
     outputs: Each<'a, Output>,
     /// The tag keys of the plan's roles, each a TypeScript string followed by `, `.
     tag_keys: String,
+    /// The Region check (`rules.rs`), or nothing.
+    region_check: String,
 }
 
 /// A list of strings written from plan items only while Tera converts the context into
@@ -278,6 +281,7 @@ fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
             .into_iter()
             .map(|k| crate::render::escape::ts_str(k) + ", ")
             .collect(),
+        region_check: rules::region_check(plan),
     })
 }
 

@@ -132,8 +132,9 @@ struct MainContext<'a> {
     header: &'a Header<'a>,
     /// Deployment values the spec pins, as `what value` phrases for the header comment.
     pinned: Vec<String>,
-    /// The data sources the pseudo values of the plan need, as `(type, name)`.
-    data_sources: Vec<(&'static str, &'static str)>,
+    /// The data sources the pseudo values of the plan (and its Region check) need, as
+    /// `(type, name, body)`, the body laid out from its `{`.
+    data_sources: Vec<(&'static str, &'static str, String)>,
 }
 
 /// A laid-out text that several blocks share: fleets mostly repeat the same statements,
@@ -191,6 +192,20 @@ const PARTITION_DATA: (&str, &str) = ("aws_partition", "current");
 const REGION_DATA: (&str, &str) = ("aws_region", "current");
 const CALLER_DATA: (&str, &str) = ("aws_caller_identity", "current");
 
+/// The body of `data "aws_region" "current"` that fails the plan in any other Region than
+/// the one the plan requires (a postcondition, so `terraform plan` stops before any
+/// change; Terraform wants its message to be a sentence, which the reason is).
+fn region_check(r: &crate::plan::RequiredRegion) -> String {
+    let mut out = String::from(
+        "{\n  lifecycle {\n    postcondition {\n      condition     = self.region == ",
+    );
+    crate::render::escape::push_hcl_str(&mut out, &r.region);
+    out.push_str("\n      error_message = ");
+    crate::render::escape::push_hcl_str(&mut out, &r.reason);
+    out.push_str("\n    }\n  }\n}");
+    out
+}
+
 /// The data sources `escape::HCL_PSEUDO` refers to, for the pseudo values the plan uses.
 fn data_sources(plan: &Plan) -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&'static str, &'static str)> = Vec::new();
@@ -203,6 +218,9 @@ fn data_sources(plan: &Plan) -> Vec<(&'static str, &'static str)> {
         if !out.contains(&ds) {
             out.push(ds);
         }
+    }
+    if plan.required_region.is_some() && !out.contains(&REGION_DATA) {
+        out.push(REGION_DATA);
     }
     // A fixed order that does not depend on which pseudo value came first.
     let rank = |d: &(&str, &str)| {
@@ -244,7 +262,16 @@ fn main_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
         &MainContext {
             header,
             pinned: pinned(plan),
-            data_sources: data_sources(plan),
+            data_sources: data_sources(plan)
+                .into_iter()
+                .map(|(kind, name)| {
+                    let body = match plan.required_region.as_ref() {
+                        Some(r) if (kind, name) == REGION_DATA => region_check(r),
+                        _ => "{}".to_string(),
+                    };
+                    (kind, name, body)
+                })
+                .collect(),
         },
     )?;
     let mut trusts = Recent::default();

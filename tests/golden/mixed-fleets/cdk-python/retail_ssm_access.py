@@ -415,6 +415,23 @@ class RetailSsmAccess(Construct):
             description="Service role to name in the hybrid activation of fleet stores",
         )
 
+        # The session KMS key given by ARN fixes the Region of the stack.
+        cdk.CfnRule(
+            self,
+            "SessionKeyRegion",
+            assertions=[
+                cdk.CfnRuleAssertion(
+                    assert_=cdk.Fn.condition_equals(cdk.Aws.REGION, "us-east-1"),
+                    assert_description="The session KMS key arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab is in us-east-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to us-east-1.",
+                ),
+            ],
+        )
+        stack_region = cdk.Stack.of(self).region
+        if not cdk.Token.is_unresolved(stack_region) and stack_region != "us-east-1":
+            cdk.Annotations.of(self).add_error(
+                "The session KMS key arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab is in us-east-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to us-east-1."
+            )
+
         # IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM
         # resources): a key that differs from another only in case would silently
         # replace it.

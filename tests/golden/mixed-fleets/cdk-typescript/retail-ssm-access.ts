@@ -388,6 +388,20 @@ export class RetailSsmAccess extends Construct {
       description: 'Service role to name in the hybrid activation of fleet stores',
     });
 
+    // The session KMS key arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab is in us-east-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to us-east-1.
+    new cdk.CfnRule(this, 'SessionKeyRegion', {
+      assertions: [
+        {
+          assert: cdk.Fn.conditionEquals(cdk.Aws.REGION, 'us-east-1'),
+          assertDescription: 'The session KMS key arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab is in us-east-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to us-east-1.',
+        },
+      ],
+    });
+    const stackRegion = cdk.Stack.of(this).region;
+    if (!cdk.Token.isUnresolved(stackRegion) && stackRegion !== 'us-east-1') {
+      cdk.Annotations.of(this).addError('The session KMS key arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab is in us-east-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to us-east-1.');
+    }
+
     // IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM resources):
     // a key that differs from another only in case would silently replace it.
     const tagKeys: string[] = ['owner', 'tier', ...Object.keys(props.tags ?? {})];

@@ -6,7 +6,14 @@
 
 data "aws_partition" "current" {}
 
-data "aws_region" "current" {}
+data "aws_region" "current" {
+  lifecycle {
+    postcondition {
+      condition     = self.region == "us-east-1"
+      error_message = "The session KMS key arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab is in us-east-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to us-east-1."
+    }
+  }
+}
 
 data "aws_caller_identity" "current" {}
 

@@ -158,6 +158,23 @@ class PaymentsSsmAccess(Construct):
             description="Instance profile to attach to the instances of fleet api",
         )
 
+        # The session KMS key given by ARN fixes the Region of the stack.
+        cdk.CfnRule(
+            self,
+            "SessionKeyRegion",
+            assertions=[
+                cdk.CfnRuleAssertion(
+                    assert_=cdk.Fn.condition_equals(cdk.Aws.REGION, "eu-west-1"),
+                    assert_description="The session KMS key arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab is in eu-west-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to eu-west-1.",
+                ),
+            ],
+        )
+        stack_region = cdk.Stack.of(self).region
+        if not cdk.Token.is_unresolved(stack_region) and stack_region != "eu-west-1":
+            cdk.Annotations.of(self).add_error(
+                "The session KMS key arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab is in eu-west-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to eu-west-1."
+            )
+
         # IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM
         # resources): a key that differs from another only in case would silently
         # replace it.

@@ -151,6 +151,20 @@ export class PaymentsSsmAccess extends Construct {
       description: 'Instance profile to attach to the instances of fleet api',
     });
 
+    // The session KMS key arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab is in eu-west-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to eu-west-1.
+    new cdk.CfnRule(this, 'SessionKeyRegion', {
+      assertions: [
+        {
+          assert: cdk.Fn.conditionEquals(cdk.Aws.REGION, 'eu-west-1'),
+          assertDescription: 'The session KMS key arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab is in eu-west-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to eu-west-1.',
+        },
+      ],
+    });
+    const stackRegion = cdk.Stack.of(this).region;
+    if (!cdk.Token.isUnresolved(stackRegion) && stackRegion !== 'eu-west-1') {
+      cdk.Annotations.of(this).addError('The session KMS key arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab is in eu-west-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to eu-west-1.');
+    }
+
     // IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM resources):
     // a key that differs from another only in case would silently replace it.
     const tagKeys: string[] = ['env', 'team', ...Object.keys(props.tags ?? {})];

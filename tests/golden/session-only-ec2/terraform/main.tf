@@ -6,7 +6,14 @@
 
 data "aws_partition" "current" {}
 
-data "aws_region" "current" {}
+data "aws_region" "current" {
+  lifecycle {
+    postcondition {
+      condition     = self.region == "eu-west-1"
+      error_message = "The session KMS key arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab is in eu-west-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to eu-west-1."
+    }
+  }
+}
 
 data "aws_caller_identity" "current" {}
 
