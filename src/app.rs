@@ -8,7 +8,7 @@ use clap::Parser;
 use crate::cli::{Cli, Command, FormatArg, GenerateArgs, TargetArg};
 use crate::error::{exit, Diagnostic, Error, Severity};
 use crate::targets::{self, CfnFormat, Options, OutFile, Target};
-use crate::{explain, output, plan, spec};
+use crate::{explain, manifest, output, plan, spec};
 
 /// The commented starter spec written by `ssmgen init`.
 pub const STARTER_SPEC: &str = include_str!("../templates/starter-spec.yaml");
@@ -195,7 +195,10 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         }
         return Ok(exit::OK);
     };
-    for role in output::replaced_hybrid_roles(out, &plan) {
+    for r in manifest::replacements(out, &plan) {
+        eprintln!("warning: {}", r.message());
+    }
+    for role in manifest::replaced_hybrid_roles(out, &plan) {
         eprintln!(
             "warning: hybrid service role {role} was generated before and is not any more (a project, fleet or role_path change renames it). \
              An activation's role cannot be changed: nodes registered with it keep using the old role, \
@@ -217,7 +220,7 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         }
     };
     for_each_file(&plan, args.target, &options, |f| handle(&f))?;
-    handle(&output::manifest(&plan))?;
+    handle(&manifest::manifest(&plan))?;
     if args.check {
         if diff.is_empty() {
             eprintln!("{}: up to date ({count} files)", out.display());

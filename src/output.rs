@@ -7,11 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::plan::{Plan, Platform};
 use crate::targets::{OutFile, GENERATED_MARKER};
-
-/// The file in `--out` that records what the last generation produced.
-pub const MANIFEST: &str = ".ssmgen-manifest.json";
 
 /// How many lines at the top of a file may hold the generated marker.
 const MARKER_LINES: usize = 5;
@@ -167,53 +163,4 @@ pub fn check_one(dir: &Path, f: &OutFile) -> String {
 /// empty when nothing drifted.
 pub fn check_all(dir: &Path, files: &[OutFile]) -> String {
     files.iter().map(|f| check_one(dir, f)).collect()
-}
-
-/// The hybrid service roles (`path/name`) of a plan, sorted.
-fn hybrid_roles(plan: &Plan) -> Vec<String> {
-    let mut roles: Vec<String> = plan
-        .roles
-        .iter()
-        .filter(|r| r.platform == Platform::Hybrid)
-        .map(|r| r.name_with_path())
-        .collect();
-    roles.sort();
-    roles
-}
-
-/// The manifest written beside the generated files. It remembers the hybrid service
-/// roles, whose identity must not change, so that the next generation can tell when a
-/// spec change renames one.
-pub fn manifest(plan: &Plan) -> OutFile {
-    let value = serde_json::json!({
-        "//": format!("{GENERATED_MARKER}: what the last generation wrote; do not edit"),
-        "project": plan.project.kebab,
-        "hybrid_service_roles": hybrid_roles(plan),
-    });
-    let mut contents = serde_json::to_string_pretty(&value).unwrap_or_default();
-    contents.push('\n');
-    OutFile {
-        path: PathBuf::from(MANIFEST),
-        contents,
-    }
-}
-
-/// Hybrid service roles the previous generation in `dir` produced that this plan no
-/// longer has.
-pub fn replaced_hybrid_roles(dir: &Path, plan: &Plan) -> Vec<String> {
-    let Ok(text) = fs::read_to_string(dir.join(MANIFEST)) else {
-        return Vec::new();
-    };
-    let Ok(old) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return Vec::new();
-    };
-    let new = hybrid_roles(plan);
-    old["hybrid_service_roles"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str())
-        .filter(|r| !new.iter().any(|n| n == r))
-        .map(str::to_string)
-        .collect()
 }

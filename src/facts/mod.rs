@@ -6,6 +6,7 @@
 //! cites a [`Fact`] for every statement so that `ssmgen explain` can say why.
 
 pub mod buckets;
+pub mod create_only;
 
 use serde::Serialize;
 

@@ -1,0 +1,228 @@
+//! `.ssmgen-manifest.json`, written beside the generated files, and the replacement guard
+//! it serves: the next generation compares the create-only properties of every named
+//! resource with what the manifest recorded, and warns before writing when a change would
+//! replace one (CloudFormation cannot replace a custom-named resource: the update fails;
+//! Terraform destroys and recreates it).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::facts::create_only;
+use crate::plan::{Plan, Platform};
+use crate::targets::{OutFile, GENERATED_MARKER};
+
+/// The file in `--out` that records what the last generation produced.
+pub const MANIFEST: &str = ".ssmgen-manifest.json";
+
+/// A named resource and the values of its create-only properties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Named {
+    /// The CloudFormation type (`AWS::IAM::Role`, ...).
+    pub kind: String,
+    /// Create-only property → value, in CloudFormation's property names.
+    pub properties: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    #[serde(rename = "//")]
+    comment: String,
+    project: String,
+    /// `path/name` of each hybrid service role (an activation's role cannot change).
+    hybrid_service_roles: Vec<String>,
+    /// Every named resource, by logical id (stable: derived from fleet names only).
+    #[serde(default)]
+    named_resources: BTreeMap<String, Named>,
+}
+
+/// The named resources of a plan with their create-only properties, by logical id.
+pub fn named_resources(plan: &Plan) -> BTreeMap<String, Named> {
+    let mut out = BTreeMap::new();
+    let mut add = |id: &str, kind: &str, values: &[(&str, &str)]| {
+        let properties = values
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let named = Named {
+            kind: kind.to_string(),
+            properties,
+        };
+        out.insert(id.to_string(), named);
+    };
+    for r in &plan.roles {
+        add(
+            &r.id.upper_camel,
+            create_only::ROLE,
+            &[("RoleName", &r.name), ("Path", &r.path)],
+        );
+    }
+    for p in &plan.instance_profiles {
+        add(
+            &p.id.upper_camel,
+            create_only::INSTANCE_PROFILE,
+            &[("InstanceProfileName", &p.name), ("Path", &p.path)],
+        );
+    }
+    for p in &plan.policies {
+        add(
+            &p.id.upper_camel,
+            create_only::MANAGED_POLICY,
+            &[
+                ("ManagedPolicyName", &p.name),
+                ("Path", &p.path),
+                ("Description", &p.description),
+            ],
+        );
+    }
+    out
+}
+
+/// The hybrid service roles (`path/name`) of a plan, sorted.
+fn hybrid_roles(plan: &Plan) -> Vec<String> {
+    let mut roles: Vec<String> = (plan.roles.iter())
+        .filter(|r| r.platform == Platform::Hybrid)
+        .map(|r| r.name_with_path())
+        .collect();
+    roles.sort();
+    roles
+}
+
+/// The manifest of a plan, as the file written beside the generated ones.
+pub fn manifest(plan: &Plan) -> OutFile {
+    let m = Manifest {
+        comment: format!("{GENERATED_MARKER}: what the last generation wrote; do not edit"),
+        project: plan.project.kebab.clone(),
+        hybrid_service_roles: hybrid_roles(plan),
+        named_resources: named_resources(plan),
+    };
+    let mut contents = serde_json::to_string_pretty(&m).unwrap_or_default();
+    contents.push('\n');
+    OutFile {
+        path: PathBuf::from(MANIFEST),
+        contents,
+    }
+}
+
+fn previous(dir: &Path) -> Option<Manifest> {
+    let text = fs::read_to_string(dir.join(MANIFEST)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Hybrid service roles the previous generation in `dir` produced that this plan no
+/// longer has.
+pub fn replaced_hybrid_roles(dir: &Path, plan: &Plan) -> Vec<String> {
+    let Some(old) = previous(dir) else {
+        return Vec::new();
+    };
+    let new = hybrid_roles(plan);
+    (old.hybrid_service_roles.into_iter())
+        .filter(|r| !new.contains(r))
+        .collect()
+}
+
+/// A create-only property whose value this generation changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    pub id: String,
+    pub kind: String,
+    pub property: String,
+    pub old: String,
+    pub new: String,
+}
+
+impl Replacement {
+    /// What the change does in each tool, for the warning.
+    pub fn message(&self) -> String {
+        let tf = create_only::terraform_resource(&self.kind).unwrap_or("the resource");
+        format!(
+            "{} ({}) changes {} from {:?} to {:?}, which cannot be updated in place. \
+             CloudFormation (and the CDK) must replace the resource and, since it has a custom name, the stack update fails \
+             (\"CloudFormation cannot update a stack when a custom-named resource requires replacing\"); \
+             Terraform destroys {tf} and creates it again, and whatever uses it loses it in between",
+            self.id, self.kind, self.property, self.old, self.new
+        )
+    }
+}
+
+/// The create-only properties this plan changes against the manifest in `dir`.
+pub fn replacements(dir: &Path, plan: &Plan) -> Vec<Replacement> {
+    let Some(old) = previous(dir) else {
+        return Vec::new();
+    };
+    diff(&old.named_resources, &named_resources(plan))
+}
+
+/// Every create-only property of a resource present in both, whose value differs.
+pub fn diff(old: &BTreeMap<String, Named>, new: &BTreeMap<String, Named>) -> Vec<Replacement> {
+    let mut out = Vec::new();
+    for (id, was) in old {
+        let Some(now) = new.get(id).filter(|n| n.kind == was.kind) else {
+            continue;
+        };
+        for (property, old_value) in &was.properties {
+            match now.properties.get(property) {
+                Some(new_value) if new_value != old_value => out.push(Replacement {
+                    id: id.clone(),
+                    kind: was.kind.clone(),
+                    property: property.clone(),
+                    old: old_value.clone(),
+                    new: new_value.clone(),
+                }),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(spec: &str) -> Plan {
+        let (spec, _) = crate::spec::load_str(spec, "t.yaml").expect("valid");
+        crate::plan::build::build(&spec)
+    }
+
+    #[test]
+    fn every_create_only_property_of_every_named_resource_is_recorded() {
+        let p = plan("version: 1\nproject: p\nrole_path: /a/\nfleets: [{name: w, platform: ec2, mode: session-only}]\n");
+        let named = named_resources(&p);
+        let props = |id: &str| named[id].properties.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(props("WRole"), ["Path", "RoleName"]);
+        assert_eq!(props("WInstanceProfile"), ["InstanceProfileName", "Path"]);
+        assert_eq!(
+            props("WSessionPolicy"),
+            ["Description", "ManagedPolicyName", "Path"]
+        );
+        // Every kind the plan names is one whose create-only properties are known.
+        for n in named.values() {
+            let listed = create_only::properties(&n.kind).expect("a known kind");
+            let recorded: Vec<&str> = n.properties.keys().map(String::as_str).collect();
+            let mut listed = listed.to_vec();
+            listed.sort_unstable();
+            assert_eq!(recorded, listed, "{}", n.kind);
+        }
+    }
+
+    #[test]
+    fn a_path_change_replaces_the_role_profile_and_policy() {
+        let before = named_resources(&plan("version: 1\nproject: p\nrole_path: /a/\nfleets: [{name: w, platform: ec2, mode: session-only}]\n"));
+        let after = named_resources(&plan("version: 1\nproject: p\nrole_path: /b/\nfleets: [{name: w, platform: ec2, mode: session-only}]\n"));
+        let changed: Vec<(String, String)> = diff(&before, &after)
+            .into_iter()
+            .map(|r| (r.id, r.property))
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                ("WInstanceProfile".into(), "Path".into()),
+                ("WRole".into(), "Path".into()),
+                ("WSessionPolicy".into(), "Path".into()),
+            ]
+        );
+    }
+}
