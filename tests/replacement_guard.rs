@@ -63,6 +63,28 @@ fn an_ec2_role_path_change_warns_for_the_role_profile_and_policy() {
 }
 
 #[test]
+fn a_project_rename_warns_for_every_name_and_the_description() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let original = fs::read_to_string("examples/session-only-ec2.yaml").expect("example");
+    assert!(generate(dir.path(), &original, &[]).0);
+    let renamed = original.replace("project: payments", "project: billing");
+    let (ok, err) = generate(dir.path(), &renamed, &[]);
+    assert!(ok, "{err}");
+    for (id, property) in [
+        ("ApiRole", "RoleName"),
+        ("ApiInstanceProfile", "InstanceProfileName"),
+        ("ApiSessionPolicy", "ManagedPolicyName"),
+        ("ApiSessionPolicy", "Description"),
+    ] {
+        assert!(
+            err.contains(&format!("{id} (AWS::IAM::"))
+                && err.contains(&format!("changes {property} from")),
+            "{id} {property}: {err}"
+        );
+    }
+}
+
+#[test]
 fn a_policy_description_change_warns_with_the_old_and_new_text() {
     // A description only changes when ssmgen changes its text: simulate an older
     // generation by editing the recorded description.
