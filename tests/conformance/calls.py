@@ -70,9 +70,9 @@ def check():
         raise Failure(f"the agent call check failed on the targets' policies:\n{out[-6000:]}")
     summary = next((line for line in out.splitlines() if line.startswith("agent calls:")), "")
     # The judge must refuse a broken target: mutate one model three ways.
-    pick = sorted(MODELS.glob("all-options--aws--terraform.json"))
+    pick = sorted(MODELS.glob("all-options--aws--terraform-hashicorp.json"))
     if not pick:
-        raise Failure("no all-options Terraform model to mutate")
+        raise Failure("no all-options Terraform model (HashiCorp's parser) to mutate")
     broken = mutations(json.loads(pick[0].read_text()))
     if len(broken) != 3:
         raise Failure(f"expected 3 mutations of {pick[0].name}, made {len(broken)}")

@@ -9,7 +9,8 @@ examples/ and tests/conformance/fixtures/ it generates all targets and checks:
   cdk-ts     tsc --strict --noEmit; a real aws-cdk-lib synth; cfn-lint on the synth
   cdk-py     a real aws-cdk-lib (PyPI) synth; cfn-lint on the synth
   same       the IAM model of CloudFormation YAML, CloudFormation JSON, both CDK synths and
-             Terraform is identical, for every partition the spec can be deployed to
+             Terraform (read by python-hcl2 and by HashiCorp's parser) is identical, for
+             every partition the spec can be deployed to
   policy     parliament on every policy document: no finding above LOW unless allowed below
 Once per run: every target's policies allow every call of the agent call model and deny
 their neighbours (calls.py, judged by tests/agent_calls.rs, which must also refuse three
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import calls
 import cdk_props
+import hashicorp_tf
 import hostile
 import iam_model
 from tooling import (BIN, HCLFMT, HERE, NODE_ENV, ROOT, TSC, VENV_BIN, WORK, Failure, find_class,
@@ -260,6 +262,9 @@ def check_same(spec, out, ts_template, py_template, tf_parsed):
         "cdk-typescript": json.loads(Path(ts_template).read_text()),
         "cdk-python": json.loads(Path(py_template).read_text()),
     }
+    # Terraform twice: as python-hcl2 reads it and as HashiCorp's own parser (hcldump,
+    # hclsyntax: what Terraform reads) does; both models must agree with the others.
+    hashicorp = hashicorp_tf.parse(sorted((out / "terraform").glob("*.tf")))
     problems = []
     for partition in partitions_of(text):
         pseudo = dict(iam_model.PSEUDO_SETS[partition])
@@ -270,6 +275,7 @@ def check_same(spec, out, ts_template, py_template, tf_parsed):
             pseudo["AWS::Region"] = pinned(text, "region")
         models = {k: iam_model.from_cloudformation(v, pseudo) for k, v in sources.items()}
         models["terraform"] = iam_model.from_terraform(tf_parsed, pseudo)
+        models["terraform-hashicorp"] = iam_model.from_terraform(hashicorp, pseudo)
         for target, m in models.items():
             calls.save(spec, partition, target, pseudo, iam_model.canonical(m))
         base = models["cloudformation-yaml"]

@@ -2,7 +2,8 @@
 // golang-github-hashicorp-hcl-v2-dev, the library Terraform parses with) and prints each
 // file's syntax tree as JSON: blocks, attributes and expressions in source order, string
 // templates as literal text and interpolations. The conformance suite compares these
-// trees (tests/conformance/hostile.py). It exits 1 on any parse error.
+// trees (tests/conformance/hostile.py) and reads the IAM model from them
+// (tests/conformance/hashicorp_tf.py). It exits 1 on any parse error.
 package main
 
 import (
@@ -67,6 +68,21 @@ func (d dumper) template(parts []hclsyntax.Expression) interface{} {
 	return map[string]interface{}{"t": pieces}
 }
 
+// binaryOp names the comparison and logic operators (ssmgen writes `==` in postconditions).
+func binaryOp(op *hclsyntax.Operation) string {
+	switch op {
+	case hclsyntax.OpEqual:
+		return "=="
+	case hclsyntax.OpNotEqual:
+		return "!="
+	case hclsyntax.OpLogicalAnd:
+		return "&&"
+	case hclsyntax.OpLogicalOr:
+		return "||"
+	}
+	return fmt.Sprintf("%v", op.Impl)
+}
+
 func (d dumper) expr(e hclsyntax.Expression) interface{} {
 	switch x := e.(type) {
 	case *hclsyntax.LiteralValueExpr:
@@ -107,6 +123,8 @@ func (d dumper) expr(e hclsyntax.Expression) interface{} {
 		return d.expr(x.Wrapped)
 	case *hclsyntax.ParenthesesExpr:
 		return d.expr(x.Expression)
+	case *hclsyntax.BinaryOpExpr:
+		return map[string]interface{}{"binary": binaryOp(x.Op), "lhs": d.expr(x.LHS), "rhs": d.expr(x.RHS)}
 	default:
 		return map[string]interface{}{"other": fmt.Sprintf("%T", e), "src": d.source(e.Range())}
 	}
