@@ -13,6 +13,9 @@ use crate::{explain, manifest, output, plan, spec};
 /// The commented starter spec written by `ssmgen init`.
 pub const STARTER_SPEC: &str = include_str!("../templates/starter-spec.yaml");
 
+/// The schema file `init` writes beside the spec, named in the spec's first line.
+const SCHEMA_FILE: &str = "ssmgen.schema.json";
+
 /// Parses the command line, runs it, prints errors, and returns the exit code.
 pub fn main() -> u8 {
     let cli = match Cli::try_parse() {
@@ -58,6 +61,10 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             Ok(exit::OK)
         }
         Command::Generate(args) => generate(&args),
+        Command::Schema => {
+            print!("{}", spec::schema::json());
+            Ok(exit::OK)
+        }
     }
 }
 
@@ -68,10 +75,22 @@ fn init(path: &Path, force: bool) -> Result<u8, Error> {
             path.display()
         )));
     }
-    std::fs::write(path, STARTER_SPEC).map_err(|e| Error::Write {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let write = |p: &Path, text: &str| {
+        std::fs::write(p, text).map_err(|e| Error::Write {
+            path: p.to_path_buf(),
+            message: e.to_string(),
+        })
+    };
+    write(path, STARTER_SPEC)?;
+    // The spec's first line points editors (yaml-language-server) at the schema beside it.
+    let schema = path.with_file_name(SCHEMA_FILE);
+    if force || !schema.exists() {
+        write(&schema, &spec::schema::json())?;
+        eprintln!(
+            "wrote {} (the spec's JSON Schema, for editors)",
+            schema.display()
+        );
+    }
     eprintln!(
         "wrote {}; next: ssmgen generate {} --target all --out generated",
         path.display(),

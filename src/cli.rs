@@ -13,6 +13,7 @@ Examples:
   ssmgen generate ssmgen.yaml -t terraform --out infra/ssm
   ssmgen generate ssmgen.yaml -t all --out generated
   ssmgen generate ssmgen.yaml -t all --out generated --check   exit 1 if files drifted
+  ssmgen schema > ssmgen.schema.json            the spec's JSON Schema, for editors
 
 Exit codes: 0 ok, 1 findings (warnings, drift), 2 bad input or usage, 3 write failure, 4 internal error.";
 
@@ -47,6 +48,8 @@ pub enum Command {
         /// The spec file (YAML or JSON).
         spec: PathBuf,
     },
+    /// Print the JSON Schema of the spec format, for editors and CI.
+    Schema,
 }
 
 #[derive(Debug, clap::Args)]

@@ -3,6 +3,7 @@
 
 pub mod raw;
 pub mod regions;
+pub mod schema;
 pub mod source;
 pub mod validate;
 

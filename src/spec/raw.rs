@@ -5,27 +5,31 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpec {
     pub version: u32,
     pub project: String,
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub tags: BTreeMap<String, String>,
     pub permissions_boundary: Option<String>,
     pub role_path: Option<String>,
     pub pin: Option<RawPin>,
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<RawSession>")]
     pub session: RawSession,
     pub fleets: Vec<RawFleet>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPin {
     #[serde(default, deserialize_with = "string_or_number")]
+    #[schemars(schema_with = "account_id")]
     pub account: Option<String>,
     pub region: Option<String>,
     pub partition: Option<String>,
@@ -33,7 +37,7 @@ pub struct RawPin {
 
 /// Session options. In a fleet's `session`, a field that is present replaces the
 /// top-level one, and `null` turns it off for that fleet.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSession {
     #[serde(default, deserialize_with = "present")]
@@ -49,7 +53,7 @@ pub struct RawSession {
 }
 
 /// What nodes read AWS-owned buckets for, beyond sessions and agent updates.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RawVpcFeature {
     Patching,
@@ -57,7 +61,7 @@ pub enum RawVpcFeature {
     WindowsDocuments,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawS3 {
     pub bucket: String,
@@ -65,18 +69,20 @@ pub struct RawS3 {
     pub encrypted: Option<bool>,
     pub kms_key: Option<String>,
     #[serde(default, deserialize_with = "string_or_number")]
+    #[schemars(schema_with = "account_id")]
     pub owner_account: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCloudWatch {
     pub log_group: String,
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<bool>")]
     pub encrypted: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFleet {
     pub name: String,
@@ -84,22 +90,25 @@ pub struct RawFleet {
     pub mode: Option<RawMode>,
     pub existing_role: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<Vec<String>>")]
     pub managed_policies: Vec<String>,
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub tags: BTreeMap<String, String>,
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<RawSession>")]
     pub session: RawSession,
     pub activation: Option<RawActivation>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RawPlatform {
     Ec2,
     Hybrid,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RawMode {
     ManagedCore,
@@ -107,7 +116,7 @@ pub enum RawMode {
     ExistingRole,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawActivation {
     pub registration_limit: Option<u32>,
@@ -116,6 +125,7 @@ pub struct RawActivation {
     pub default_instance_name: Option<String>,
     pub description: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub tags: BTreeMap<String, String>,
 }
 
@@ -152,5 +162,13 @@ where
         None => None,
         Some(Either::S(s)) => Some(s),
         Some(Either::N(n)) => Some(n.to_string()),
+    })
+}
+
+/// An account id: 12 digits, quoted or not (see [`string_or_number`]).
+fn account_id(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["string", "integer", "null"],
+        "description": "12-digit AWS account id (quote it to keep leading zeros)"
     })
 }

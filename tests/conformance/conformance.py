@@ -15,7 +15,8 @@ examples/ and tests/conformance/fixtures/ it generates all targets and checks:
 Once per run: every target's policies allow every call of the agent call model and deny
 their neighbours (calls.py, judged by tests/agent_calls.rs, which must also refuse three
 broken models); the CDK constructs' `tags` prop refuses keys differing only in case
-(cdk_props.py); the CDK TypeScript and Python --scaffold apps synthesize as generated, and
+(cdk_props.py); the spec's JSON Schema accepts every example and refuses every shape
+error of the error corpus (schema_check.py, jsonschema); the CDK TypeScript and Python --scaffold apps synthesize as generated, and
 the hostile-string checks of hostile.py (hostile-cfn, hostile-tf, hostile-ts, hostile-synth)
 read outputs full of quotes, `${`, newlines and the like with each target's own parser.
 Prints a spec x check table and exits non-zero on any failure.
@@ -30,6 +31,7 @@ from pathlib import Path
 import calls
 import cdk_props
 import hashicorp_tf
+import schema_check
 import hostile
 import iam_model
 from tooling import (BIN, HCLFMT, HERE, NODE_ENV, ROOT, TSC, VENV_BIN, WORK, Failure, find_class,
@@ -399,6 +401,10 @@ def main():
     except Failure as e:
         agent_calls = ("FAIL", str(e))
     try:
+        schema = ("ok", schema_check.check())
+    except Failure as e:
+        schema = ("FAIL", str(e))
+    try:
         props = ("ok", cdk_props.check(outs))
     except Failure as e:
         props = ("FAIL", str(e))
@@ -427,6 +433,9 @@ def main():
     if props[0] != "ok":
         failures += 1
         print(f"\n--- CDK props\n{props[1]}")
+    if schema[0] != "ok":
+        failures += 1
+        print(f"\n--- spec JSON Schema\n{schema[1]}")
     for check, (status, detail) in hostile_results.items():
         if status != "ok":
             failures += 1
@@ -442,9 +451,11 @@ def main():
           + (f" ({agent_calls[1]})" if agent_calls[0] == "ok" else ""))
     print(f"CDK tags prop refuses keys differing only in case (TS, Python): {props[0]}"
           + (f" ({props[1]})" if props[0] == "ok" else ""))
+    print(f"spec JSON Schema (jsonschema): {schema[0]}"
+          + (f" ({schema[1]})" if schema[0] == "ok" else ""))
     for check, (status, detail) in hostile_results.items():
         print(f"{check}: {status} ({detail if status == 'ok' else 'see above'})")
-    total = len(results) * len(CHECKS) + 3 + len(hostile_results)
+    total = len(results) * len(CHECKS) + 4 + len(hostile_results)
     print(f"\nconformance: {total - failures} passed, {failures} failed")
     print(f"checks took {time.time() - started:.0f} s")
     return 1 if failures else 0
