@@ -65,6 +65,21 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             print!("{}", spec::schema::json());
             Ok(exit::OK)
         }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "ssmgen", &mut std::io::stdout());
+            Ok(exit::OK)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::Usage(format!("cannot write the man page: {e}")))?;
+            let _ = std::io::stdout().write_all(&out);
+            Ok(exit::OK)
+        }
     }
 }
 

@@ -14,6 +14,7 @@ Examples:
   ssmgen generate ssmgen.yaml -t all --out generated
   ssmgen generate ssmgen.yaml -t all --out generated --check   exit 1 if files drifted
   ssmgen schema > ssmgen.schema.json            the spec's JSON Schema, for editors
+  ssmgen completions bash > ~/.local/share/bash-completion/completions/ssmgen
 
 Exit codes: 0 ok, 1 findings (warnings, drift), 2 bad input or usage, 3 write failure, 4 internal error.";
 
@@ -50,6 +51,13 @@ pub enum Command {
     },
     /// Print the JSON Schema of the spec format, for editors and CI.
     Schema,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell, e.g. `ssmgen completions bash > /etc/bash_completion.d/ssmgen`.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `ssmgen man > ssmgen.1`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
