@@ -11,27 +11,39 @@ use serde::{Deserialize, Deserializer};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpec {
+    /// The spec format version; 1 is the only one so far.
     pub version: u32,
+    /// Project name: 1-28 lowercase letters, digits and single hyphens. Every role,
+    /// profile and policy name derives from it.
     pub project: String,
+    /// Tags on every role and activation (IAM tag rules; keys are case-insensitive on roles).
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub tags: BTreeMap<String, String>,
+    /// ARN of the permissions boundary set on every role ssmgen creates.
     pub permissions_boundary: Option<String>,
+    /// IAM path of the roles, instance profiles and policies (default `/`), e.g. `/ssm/`.
     pub role_path: Option<String>,
+    /// Deployment values to write literally; unpinned ones use each tool's pseudo values.
     pub pin: Option<RawPin>,
+    /// Session options, the defaults of every fleet.
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<RawSession>")]
     pub session: RawSession,
+    /// The fleets, at least one: EC2 instances or hybrid (on-premises) nodes.
     pub fleets: Vec<RawFleet>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPin {
+    /// The 12-digit account the code is deployed to.
     #[serde(default, deserialize_with = "string_or_number")]
     #[schemars(schema_with = "account_id")]
     pub account: Option<String>,
+    /// The Region the code is deployed to; the partition follows from it.
     pub region: Option<String>,
+    /// `aws`, `aws-cn` or `aws-us-gov` (checked against `region`).
     pub partition: Option<String>,
 }
 
@@ -40,14 +52,20 @@ pub struct RawPin {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSession {
+    /// Key ARN or key id that encrypts session data (aliases cannot scope kms:Decrypt);
+    /// `null` turns it off.
     #[serde(default, deserialize_with = "present")]
     pub kms_key: Option<Option<String>>,
+    /// Session logs to an S3 bucket; `null` turns them off.
     #[serde(default, deserialize_with = "present")]
     pub s3: Option<Option<RawS3>>,
+    /// Session logs to a CloudWatch Logs group; `null` turns them off.
     #[serde(default, deserialize_with = "present")]
     pub cloudwatch: Option<Option<RawCloudWatch>>,
+    /// Regions whose AWS-owned SSM buckets nodes read through an S3 VPC endpoint (agent updates).
     #[serde(default, deserialize_with = "present")]
     pub vpc_endpoint_regions: Option<Option<Vec<String>>>,
+    /// What else nodes read those buckets for: patching, distributor, windows-documents.
     #[serde(default, deserialize_with = "present")]
     pub vpc_endpoint_features: Option<Option<Vec<RawVpcFeature>>>,
 }
@@ -64,10 +82,15 @@ pub enum RawVpcFeature {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawS3 {
+    /// Bucket name (not an ARN).
     pub bucket: String,
+    /// Key prefix of the session logs (`ssm` and `ssm/` are the same).
     pub prefix: Option<String>,
+    /// The bucket has default encryption and sessions require it (default true).
     pub encrypted: Option<bool>,
+    /// The bucket's SSE-KMS key (ARN or key id).
     pub kms_key: Option<String>,
+    /// The account that owns the bucket, when it is not the deploying one.
     #[serde(default, deserialize_with = "string_or_number")]
     #[schemars(schema_with = "account_id")]
     pub owner_account: Option<String>,
@@ -76,7 +99,9 @@ pub struct RawS3 {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCloudWatch {
+    /// Log group name (not an ARN).
     pub log_group: String,
+    /// The log group is KMS-encrypted (sessions then require it).
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<bool>")]
     pub encrypted: bool,
@@ -85,19 +110,27 @@ pub struct RawCloudWatch {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFleet {
+    /// Fleet name: 1-28 lowercase letters, digits and single hyphens, unique.
     pub name: String,
+    /// `ec2` or `hybrid` (on-premises servers registered by an activation).
     pub platform: RawPlatform,
+    /// `managed-core` (default), `session-only` or `existing-role`.
     pub mode: Option<RawMode>,
+    /// The role to extend, only (and required) in `existing-role` mode.
     pub existing_role: Option<String>,
+    /// Extra AWS managed policies by name, e.g. CloudWatchAgentServerPolicy.
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<Vec<String>>")]
     pub managed_policies: Vec<String>,
+    /// Tags merged over the spec's tags.
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub tags: BTreeMap<String, String>,
+    /// Overrides of the session options, field by field; `null` turns an option off.
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<RawSession>")]
     pub session: RawSession,
+    /// The hybrid activation (hybrid fleets only; a default one is made when absent).
     pub activation: Option<RawActivation>,
 }
 
@@ -119,11 +152,15 @@ pub enum RawMode {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawActivation {
+    /// How many nodes may register, 1-1000 (default 1).
     pub registration_limit: Option<u32>,
     /// `24h`, `7d`: how long after creation the activation expires.
     pub expires_after: Option<String>,
+    /// Name given to the nodes it registers.
     pub default_instance_name: Option<String>,
+    /// Description of the activation.
     pub description: Option<String>,
+    /// Tags of the activation, copied to every node it registers.
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub tags: BTreeMap<String, String>,
