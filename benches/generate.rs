@@ -7,12 +7,17 @@
 //! `SSMGEN_BENCH_BASELINE=/path/to/older/ssmgen cargo bench --bench generate` measures
 //! that binary side by side with this one: runs alternate between the two, so that a
 //! change in the machine's load falls on both alike, and each row shows both figures.
+//!
+//! The start-up table comes first: `SSMGEN_BENCH_STARTUP_ONLY=1` stops after it.
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 const RUNS: usize = 5;
+/// Runs per command of the start-up comparison: small runs are noisy, medians of many.
+const STARTUP_RUNS: usize = 41;
 
 /// A spec with `n` fleets cycling through every platform, mode and session option.
 fn spec(n: usize) -> String {
@@ -85,9 +90,83 @@ fn binaries() -> Vec<Binary> {
     list
 }
 
+/// Wall time of one run, spawned directly (no helper process in the figure).
+fn time_once(bin: &str, args: &[&str]) -> f64 {
+    let start = Instant::now();
+    let status = Command::new(bin)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("spawn ssmgen");
+    let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+    // `validate` exits 1 for the warning about the managed-core fleet.
+    assert!(
+        matches!(status.code(), Some(0 | 1)),
+        "{bin} {args:?}: {status}"
+    );
+    elapsed
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Start-up against the process floor: `ssmgen --version` (exec, dynamic loading, clap)
+/// beside a 3-fleet spec per target and for all targets, every command of every binary
+/// alternating run by run, so that load changes fall on all of them alike.
+fn startup(bins: &[Binary], dir: &Path) {
+    let spec_path = dir.join("startup.yaml");
+    std::fs::write(&spec_path, spec(3)).expect("write spec");
+    let spec = spec_path.display().to_string();
+    let out = dir.join("startup-out").display().to_string();
+    let mut commands: Vec<(&str, Vec<&str>)> = vec![("--version (floor)", vec!["--version"])];
+    commands.push(("validate", vec!["validate", &spec]));
+    for target in [
+        "cloudformation",
+        "terraform",
+        "cdk-typescript",
+        "cdk-python",
+        "all",
+    ] {
+        commands.push((
+            target,
+            vec![
+                "generate", &spec, "--target", target, "--out", &out, "--force",
+            ],
+        ));
+    }
+    let mut times = vec![vec![Vec::new(); commands.len()]; bins.len()];
+    for _ in 0..STARTUP_RUNS {
+        for (c, (_, args)) in commands.iter().enumerate() {
+            for (b, bin) in bins.iter().enumerate() {
+                times[b][c].push(time_once(&bin.path, args));
+            }
+        }
+    }
+    println!("start-up, 3 fleets (wall time, median of {STARTUP_RUNS} runs; ratio to the floor)");
+    println!(
+        "{:>20} {:>9} {:>10} {:>8}",
+        "command", "binary", "median ms", "ratio"
+    );
+    for (b, bin) in bins.iter().enumerate() {
+        let floor = median(times[b][0].clone());
+        for (c, (label, _)) in commands.iter().enumerate() {
+            let m = median(times[b][c].clone());
+            println!("{label:>20} {:>9} {m:>10.2} {:>8.2}", bin.label, m / floor);
+        }
+    }
+    println!();
+}
+
 fn main() {
     let bins = binaries();
     let dir = tempfile::tempdir().expect("temp dir");
+    startup(&bins, dir.path());
+    if std::env::var_os("SSMGEN_BENCH_STARTUP_ONLY").is_some() {
+        return;
+    }
     println!("ssmgen generate --target all (process wall time, peak RSS; median of {RUNS} runs)");
     for b in &bins {
         println!("  {:<8} {}", b.label, b.path);

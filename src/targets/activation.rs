@@ -18,6 +18,11 @@ pub static TEMPLATES: Templates = Templates::new(&[(
     include_str!("../../templates/activation/create-activations.sh.tera"),
 )]);
 
+/// The script's template when [`script`] renders one for this plan.
+pub fn templates_used(plan: &Plan) -> Option<super::TemplateRef> {
+    (!plan.activations.is_empty()).then_some((&TEMPLATES, SCRIPT))
+}
+
 /// The file name of the script.
 pub const FILE_NAME: &str = "create-activations.sh";
 

@@ -36,6 +36,9 @@ pub struct Options {
     pub scaffold: bool,
 }
 
+/// A template of a set: the set and the template's name.
+pub type TemplateRef = (&'static Templates, &'static str);
+
 /// An infrastructure tool ssmgen writes code for.
 pub trait Target: Send + Sync {
     /// The `--target` name.
@@ -43,6 +46,10 @@ pub trait Target: Send + Sync {
     /// The templates this target renders (the activation script's are shared:
     /// [`activation::TEMPLATES`]).
     fn templates(&self) -> &'static Templates;
+    /// The templates [`Target::render`] renders for this plan and these options, so
+    /// that they can be parsed ahead on a spare core ([`Templates::warm`]). A wrong list
+    /// costs time, never output: a template not warmed is parsed when rendered.
+    fn templates_used(&self, plan: &Plan, options: &Options) -> Vec<TemplateRef>;
     /// Renders the plan. Files come back in a fixed order.
     fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error>;
 }
@@ -68,10 +75,28 @@ mod tests {
         for target in super::all() {
             let names: Vec<_> = target.templates().names().collect();
             assert!(!names.is_empty(), "{} has no templates", target.name());
-            target.templates().engine().expect("templates parse");
+            target.templates().parse_all().expect("templates parse");
         }
         super::activation::TEMPLATES
-            .engine()
+            .parse_all()
             .expect("activation templates parse");
+    }
+
+    /// Each template is parsed into its own engine (render::Templates), so none may
+    /// reach another by name.
+    #[test]
+    fn templates_stand_alone() {
+        let sets = super::all().into_iter().map(|t| t.templates());
+        for set in sets.chain([&super::activation::TEMPLATES]) {
+            for (name, text) in set.sources() {
+                for tag in ["include", "import", "extends"] {
+                    let opened = text
+                        .split("{%")
+                        .skip(1)
+                        .any(|block| block.trim_start_matches('-').trim_start().starts_with(tag));
+                    assert!(!opened, "{name} uses {{% {tag} %}}");
+                }
+            }
+        }
     }
 }

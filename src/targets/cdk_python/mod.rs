@@ -39,7 +39,7 @@ use std::path::PathBuf;
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 
-use super::{activation, Options, OutFile, Target};
+use super::{activation, Options, OutFile, Target, TemplateRef};
 use crate::error::Error;
 use crate::plan::{InstanceProfile, Mode, Plan, Platform, Policy, Role};
 use crate::render::Templates;
@@ -88,6 +88,15 @@ impl Target for CdkPython {
 
     fn templates(&self) -> &'static Templates {
         &TEMPLATES
+    }
+
+    fn templates_used(&self, plan: &Plan, options: &Options) -> Vec<TemplateRef> {
+        let mut used = vec![(&TEMPLATES, CONSTRUCT)];
+        if options.scaffold {
+            used.extend([APP, CDK_JSON, REQUIREMENTS].map(|name| (&TEMPLATES, name)));
+        }
+        used.extend(activation::templates_used(plan));
+        used
     }
 
     fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {

@@ -26,7 +26,7 @@ use serde::{Serialize, Serializer};
 use self::iam::Policies;
 use self::scaffold::{AppContext, PackageContext, PlainContext};
 use self::typescript::ident;
-use super::{Options, OutFile, Target, GENERATED_MARKER};
+use super::{activation, Options, OutFile, Target, TemplateRef, GENERATED_MARKER};
 use crate::error::Error;
 use crate::facts;
 use crate::plan::{Attachment, InstanceProfile, Output, OutputValue, Plan, Policy, Role};
@@ -99,6 +99,17 @@ impl Target for CdkTypeScript {
 
     fn templates(&self) -> &'static Templates {
         &TEMPLATES
+    }
+
+    fn templates_used(&self, plan: &Plan, options: &Options) -> Vec<TemplateRef> {
+        let mut used = vec![(&TEMPLATES, CONSTRUCT)];
+        if options.scaffold {
+            used.extend(
+                [APP, PACKAGE_JSON, TSCONFIG, CDK_JSON, GITIGNORE].map(|name| (&TEMPLATES, name)),
+            );
+        }
+        used.extend(activation::templates_used(plan));
+        used
     }
 
     fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {

@@ -36,7 +36,7 @@ use serde::Serialize;
 
 use self::iam::Iam;
 use self::writer::{Syntax, Writer};
-use super::{CfnFormat, Options, OutFile, Target};
+use super::{activation, CfnFormat, Options, OutFile, Target, TemplateRef};
 use crate::error::Error;
 use crate::plan::{Output, Plan};
 use crate::render::Templates;
@@ -77,6 +77,16 @@ impl Target for CloudFormation {
 
     fn templates(&self) -> &'static Templates {
         &TEMPLATES
+    }
+
+    fn templates_used(&self, plan: &Plan, options: &Options) -> Vec<TemplateRef> {
+        let template = match options.cfn_format {
+            CfnFormat::Yaml => YAML,
+            CfnFormat::Json => JSON,
+        };
+        let mut used = vec![(&TEMPLATES, template)];
+        used.extend(activation::templates_used(plan));
+        used
     }
 
     fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {

@@ -31,7 +31,7 @@ use std::rc::Rc;
 
 use serde::{Serialize, Serializer};
 
-use super::{Options, OutFile, Target, GENERATED_MARKER};
+use super::{Options, OutFile, Target, TemplateRef, GENERATED_MARKER};
 use crate::error::Error;
 use crate::plan::{Attachment, FleetPlan, Plan, Pseudo, Role};
 use crate::render::Templates;
@@ -69,6 +69,10 @@ impl Target for Terraform {
 
     fn templates(&self) -> &'static Templates {
         &TEMPLATES
+    }
+
+    fn templates_used(&self, _plan: &Plan, _options: &Options) -> Vec<TemplateRef> {
+        TEMPLATES.names().map(|name| (&TEMPLATES, name)).collect()
     }
 
     fn render(&self, plan: &Plan, _options: &Options) -> Result<Vec<OutFile>, Error> {
