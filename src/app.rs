@@ -7,6 +7,7 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command, FormatArg, GenerateArgs, TargetArg};
 use crate::error::{exit, Diagnostic, Error, Severity};
+use crate::render::Templates;
 use crate::targets::{self, CfnFormat, Options, OutFile, Target};
 use crate::{explain, manifest, output, plan, spec};
 
@@ -171,6 +172,16 @@ pub fn for_each_file(
 ) -> Result<(), Error> {
     let chosen = chosen_targets(target);
     let nest = chosen.len() > 1;
+    // At small sizes parsing the templates is most of a run (87% of the instructions of
+    // a 3-fleet run, by callgrind; Tera's parser costs most per `{{ }}` or `{% %}` tag),
+    // so with several targets each target's templates are parsed on a thread of their
+    // own, on spare cores, while the first target renders; a render waits for a parse
+    // still under way (BENCHMARKS.md).
+    if nest {
+        for t in &chosen {
+            Templates::warm(t.templates_used(plan, options));
+        }
+    }
     for t in &chosen {
         for mut f in t.render(plan, options)? {
             if nest {
