@@ -115,6 +115,17 @@ pub const EXTRA_MANAGED: Fact = Fact {
     source: INSTANCE_PERMS,
 };
 
+pub const SESSION_PREFERENCES: Fact = Fact {
+    id: "session-preferences",
+    summary: "a Session document of type Standard_Stream holds the preferences (S3 and CloudWatch logging, their encryption, the KMS key, timeouts, Run As, shell profile) of the sessions started with it",
+    source: "AWS Systems Manager User Guide: Session document schema; Create a Session Manager preferences document (AWS CLI)",
+};
+pub const HYBRID_ADVANCED_TIER: Fact = Fact {
+    id: "hybrid-advanced-tier",
+    summary: "Session Manager connects to hybrid-activated nodes only in the advanced-instances tier, an account-and-Region setting charged per node and hour",
+    source: "AWS Systems Manager User Guide: Configuring instance tiers (Scenario 3); Turning on the advanced-instances tier",
+};
+
 /// The AWS managed policy that holds all of Systems Manager's node permissions.
 pub const MANAGED_INSTANCE_CORE_POLICY: &str = "AmazonSSMManagedInstanceCore";
 

@@ -45,6 +45,8 @@ pub fn build(spec: &Spec) -> Plan {
         instance_profiles: Vec::new(),
         policies: Vec::new(),
         activations: Vec::new(),
+        documents: Vec::new(),
+        service_settings: Vec::new(),
         outputs: Vec::new(),
         required_region: None,
     };
@@ -52,6 +54,9 @@ pub fn build(spec: &Spec) -> Plan {
     for fleet in &spec.fleets {
         add_fleet(&mut plan, spec, fleet, &sfx);
     }
+    // Issue 10 in progress: the targets render documents and service settings in
+    // parallel branches; until they land, plans carry none (tests add them with
+    // session_setup::add_session_setup).
     plan.required_region = required_region(spec, &env);
     plan
 }
@@ -89,6 +94,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
         instance_profile: None,
         policy: None,
         activation: None,
+        document: None,
     };
 
     if fleet.mode != Mode::ExistingRole {

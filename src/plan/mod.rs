@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod resource;
+pub mod session_setup;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -241,6 +242,51 @@ pub struct Activation {
     pub tags: BTreeMap<String, String>,
 }
 
+/// A Session Manager preferences document: a `Session` document of session type
+/// `Standard_Stream` that operators name in StartSession (`--document-name`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionDocument {
+    pub id: Ident,
+    /// The document name (create-only: a new name replaces the document).
+    pub name: String,
+    /// The fleets whose sessions it configures, in spec order.
+    pub fleets: Vec<String>,
+    /// The document content as Session Manager reads it, keys in a fixed order:
+    /// `schemaVersion`, `description`, `sessionType`, `inputs`.
+    pub content: serde_json::Value,
+    pub tags: BTreeMap<String, String>,
+    pub fact: Fact,
+}
+
+/// A Systems Manager service setting: one value per account and Region.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceSetting {
+    pub id: Ident,
+    /// The setting id, e.g. `/ssm/managed-instance/activation-tier`.
+    pub setting_id: &'static str,
+    pub value: String,
+    /// What the setting costs or changes beyond this code, for comments beside it.
+    pub note: &'static str,
+    pub fact: Fact,
+}
+
+impl ServiceSetting {
+    /// `arn:<partition>:ssm:<region>:<account>:servicesetting/ssm/...`, the form the
+    /// UpdateServiceSetting API documents for `SettingId`.
+    pub fn arn(&self, env: &Env) -> Text {
+        crate::text![
+            "arn:",
+            &env.partition,
+            ":ssm:",
+            &env.region,
+            ":",
+            &env.account,
+            ":servicesetting",
+            self.setting_id
+        ]
+    }
+}
+
 /// What the generated code reports back.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -248,6 +294,7 @@ pub enum OutputValue {
     RoleArn { role: usize },
     RoleName { role: usize },
     InstanceProfileName { profile: usize },
+    DocumentName { document: usize },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -269,6 +316,8 @@ pub struct FleetPlan {
     /// Index into [`Plan::policies`] (absent when no statement is needed).
     pub policy: Option<usize>,
     pub activation: Option<usize>,
+    /// Index into [`Plan::documents`]: the preferences document of the fleet's sessions.
+    pub document: Option<usize>,
 }
 
 /// The Region a stack must be deployed to when the spec pins none but names a resource
@@ -293,6 +342,8 @@ pub struct Plan {
     pub instance_profiles: Vec<InstanceProfile>,
     pub policies: Vec<Policy>,
     pub activations: Vec<Activation>,
+    pub documents: Vec<SessionDocument>,
+    pub service_settings: Vec<ServiceSetting>,
     pub outputs: Vec<Output>,
     pub required_region: Option<RequiredRegion>,
 }

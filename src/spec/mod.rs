@@ -31,6 +31,17 @@ pub struct Spec {
     pub role_path: String,
     pub pin: Pin,
     pub fleets: Vec<Fleet>,
+    pub session_document: SessionDocumentOption,
+    /// Whether to set the hybrid advanced-instances tier (only meaningful with a hybrid fleet).
+    pub hybrid_advanced_tier: bool,
+}
+
+/// What to do about preferences documents.
+#[derive(Debug, Clone)]
+pub struct SessionDocumentOption {
+    pub create: bool,
+    /// The name of the one document when all fleets share preferences.
+    pub name: Option<String>,
 }
 
 /// Deployment values the spec fixes; what is `None` is left to each tool's pseudo value.
@@ -66,6 +77,45 @@ pub struct Session {
     pub vpc_endpoint_regions: Vec<String>,
     /// What else than sessions and agent updates nodes read those buckets for; sorted.
     pub vpc_endpoint_features: Vec<crate::facts::VpcFeature>,
+    /// Preferences with no permission of their own (timeouts, Run As, shell profile).
+    pub shell: ShellPreferences,
+}
+
+impl Session {
+    /// Whether two fleets' preferences documents would say the same.
+    pub fn same_preferences(&self, other: &Session) -> bool {
+        self.kms_key == other.kms_key
+            && self.s3 == other.s3
+            && self.cloudwatch == other.cloudwatch
+            && self.shell == other.shell
+    }
+
+    /// Whether any option the preferences document carries is set.
+    pub fn has_preferences(&self) -> bool {
+        self.kms_key.is_some()
+            || self.s3.is_some()
+            || self.cloudwatch.is_some()
+            || !self.shell.is_empty()
+    }
+}
+
+/// Session preferences that only the preferences document carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ShellPreferences {
+    /// Minutes, 1-60.
+    pub idle_timeout_minutes: Option<u32>,
+    /// Minutes, 1-1440.
+    pub max_duration_minutes: Option<u32>,
+    /// OS user of Linux and macOS sessions.
+    pub run_as: Option<String>,
+    pub shell_profile_linux: Option<String>,
+    pub shell_profile_windows: Option<String>,
+}
+
+impl ShellPreferences {
+    pub fn is_empty(&self) -> bool {
+        *self == ShellPreferences::default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +137,8 @@ pub struct CloudWatchLogging {
     /// The log group is encrypted with a KMS key (Session Manager then refuses to stream
     /// to an unencrypted group).
     pub encrypted: bool,
+    /// Stream session data as it happens rather than upload it at the end.
+    pub streaming: bool,
 }
 
 #[derive(Debug, Clone)]

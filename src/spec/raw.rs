@@ -32,6 +32,22 @@ pub struct RawSpec {
     pub session: RawSession,
     /// The fleets, at least one: EC2 instances or hybrid (on-premises) nodes.
     pub fleets: Vec<RawFleet>,
+    /// The Session Manager preferences document(s) written from the session options.
+    pub session_document: Option<RawSessionDocument>,
+    /// Turn on the advanced-instances tier that Session Manager needs on hybrid nodes
+    /// (default true when a fleet is hybrid; account-and-Region wide, charged per node-hour).
+    pub hybrid_advanced_tier: Option<bool>,
+}
+
+/// The preferences document: a `Session` document operators name in StartSession.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSessionDocument {
+    /// Write the document(s) (default true); false leaves preferences to the account.
+    pub create: Option<bool>,
+    /// Document name when every fleet shares one set of preferences
+    /// (default `<project>-session-preferences`).
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -68,6 +84,28 @@ pub struct RawSession {
     /// What else nodes read those buckets for: patching, distributor, windows-documents.
     #[serde(default, deserialize_with = "present")]
     pub vpc_endpoint_features: Option<Option<Vec<RawVpcFeature>>>,
+    /// Minutes of inactivity before a session ends, 1-60 (Session Manager's default 20).
+    #[serde(default, deserialize_with = "present")]
+    pub idle_timeout_minutes: Option<Option<u32>>,
+    /// Longest a session may last, in minutes, 1-1440 (default: no limit).
+    #[serde(default, deserialize_with = "present")]
+    pub max_duration_minutes: Option<Option<u32>>,
+    /// Start Linux and macOS sessions as this OS user instead of ssm-user.
+    #[serde(default, deserialize_with = "present")]
+    pub run_as: Option<Option<String>>,
+    /// Commands run at the start of every session, per operating system.
+    #[serde(default, deserialize_with = "present")]
+    pub shell_profile: Option<Option<RawShellProfile>>,
+}
+
+/// Commands run when a session starts.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawShellProfile {
+    /// Shell commands for Linux and macOS nodes.
+    pub linux: Option<String>,
+    /// PowerShell commands for Windows nodes.
+    pub windows: Option<String>,
 }
 
 /// What nodes read AWS-owned buckets for, beyond sessions and agent updates.
@@ -105,6 +143,9 @@ pub struct RawCloudWatch {
     #[serde(default, deserialize_with = "null_as_default")]
     #[schemars(with = "Option<bool>")]
     pub encrypted: bool,
+    /// Stream session data as it happens (default true) instead of uploading it when
+    /// the session ends.
+    pub streaming: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

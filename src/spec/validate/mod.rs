@@ -18,6 +18,7 @@
 mod advice;
 mod fleets;
 mod names;
+mod preferences;
 mod roles;
 mod session;
 mod shape;
@@ -203,6 +204,8 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
     roles::check_roles(ctx, &raw.project, &role_path, &raw.tags, &fleets);
     session::check_key_regions(ctx, &fleets, &pin);
     advice::advise(ctx, &fleets);
+    let session_document = preferences::check_session_document(ctx, raw.session_document, &fleets);
+    let hybrid_advanced_tier = preferences::check_tier(ctx, raw.hybrid_advanced_tier, &fleets);
     Spec {
         project: raw.project,
         tags: raw.tags,
@@ -210,5 +213,7 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
         role_path,
         pin,
         fleets,
+        session_document,
+        hybrid_advanced_tier,
     }
 }

@@ -2,6 +2,7 @@
 //! logging, VPC endpoint Regions, and how a fleet's overrides merge over the defaults.
 
 use super::names::{check_account, check_arn_partition, split_arn, unknown_region};
+use super::preferences;
 use super::Ctx;
 use crate::facts::VpcFeature;
 use crate::plan::KmsKey;
@@ -17,6 +18,7 @@ pub(super) struct Overrides {
     cloudwatch: Option<Option<CloudWatchLogging>>,
     vpc_endpoint_regions: Option<Vec<String>>,
     vpc_endpoint_features: Option<Vec<VpcFeature>>,
+    shell: preferences::ShellOverrides,
 }
 
 pub(super) fn resolve_overrides(
@@ -54,12 +56,23 @@ pub(super) fn resolve_overrides(
         list.dedup();
         list
     });
+    let shell = preferences::resolve_shell(
+        ctx,
+        at,
+        preferences::RawShell {
+            idle_timeout_minutes: raw.idle_timeout_minutes,
+            max_duration_minutes: raw.max_duration_minutes,
+            run_as: raw.run_as,
+            shell_profile: raw.shell_profile,
+        },
+    );
     Overrides {
         kms_key,
         s3,
         cloudwatch,
         vpc_endpoint_regions,
         vpc_endpoint_features,
+        shell,
     }
 }
 
@@ -74,6 +87,7 @@ pub(super) fn merge_session(base: &Session, o: Overrides) -> Session {
         vpc_endpoint_features: o
             .vpc_endpoint_features
             .unwrap_or_else(|| base.vpc_endpoint_features.clone()),
+        shell: preferences::merge_shell(&base.shell, o.shell),
     }
 }
 
@@ -261,6 +275,7 @@ fn check_cloudwatch(ctx: &mut Ctx<'_>, at: &str, raw: RawCloudWatch) -> CloudWat
     CloudWatchLogging {
         log_group: raw.log_group,
         encrypted: raw.encrypted,
+        streaming: raw.streaming.unwrap_or(true),
     }
 }
 

@@ -14,6 +14,9 @@ pub(super) fn output_statement(plan: &Plan, o: &Output) -> Result<String, Error>
             &profile_at(plan, profile)?.id.snake,
             "instance_profile_name",
         ),
+        OutputValue::DocumentName { .. } => {
+            unimplemented!("issue 10: cdk-python renders preferences documents")
+        }
     };
     Ok(call_statement(
         None,

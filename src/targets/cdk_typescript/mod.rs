@@ -266,6 +266,9 @@ fn check(plan: &Plan) -> Result<(), Error> {
                     .ok_or_else(|| missing("instance profile", profile))?;
                 ident(&p.id.lower_camel)?;
             }
+            OutputValue::DocumentName { .. } => {
+                unimplemented!("issue 10: cdk-typescript renders preferences documents")
+            }
         }
         ident(&o.id.upper_camel)?;
     }

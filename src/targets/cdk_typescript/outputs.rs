@@ -27,6 +27,9 @@ pub(super) fn output_block(out: &mut String, plan: &Plan, o: &Output) {
             out.push_str(field);
             out.push_str(".instanceProfileName");
         }
+        OutputValue::DocumentName { .. } => {
+            unimplemented!("issue 10: cdk-typescript renders preferences documents")
+        }
     }
     out.push(',');
     push_str_prop(out, "      ", "description", &o.description);

@@ -19,6 +19,9 @@ impl Entry for &Output {
             OutputValue::InstanceProfileName { profile } => {
                 w.reference(&plan.instance_profiles[profile].id.upper_camel)
             }
+            OutputValue::DocumentName { .. } => {
+                unimplemented!("issue 10: cloudformation renders preferences documents")
+            }
         }
         w.end_map();
     }

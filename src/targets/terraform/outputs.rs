@@ -62,6 +62,9 @@ fn plan_output(plan: &Plan, o: &crate::plan::Output) -> Result<Block, Error> {
                 .ok_or_else(|| dangling("instance profile", profile))?;
             Val::Ref("aws_iam_instance_profile.", &p.id.snake, ".name")
         }
+        OutputValue::DocumentName { .. } => {
+            unimplemented!("issue 10: terraform renders preferences documents")
+        }
     };
     Ok(output(o.id.snake.clone(), &o.description, value, false))
 }
