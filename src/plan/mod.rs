@@ -265,6 +265,9 @@ pub struct ServiceSetting {
     /// The setting id, e.g. `/ssm/managed-instance/activation-tier`.
     pub setting_id: &'static str,
     pub value: String,
+    /// Index into [`Plan::roles`] of a role the value names, which must exist first
+    /// (Default Host Management names its role); targets order the setting after it.
+    pub role: Option<usize>,
     /// What the setting costs or changes beyond this code, for comments beside it.
     pub note: &'static str,
     pub fact: Fact,

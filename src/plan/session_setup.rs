@@ -27,6 +27,7 @@ pub fn add_session_setup(plan: &mut Plan, spec: &Spec) {
             id: Ident::new("hybrid-advanced-tier"),
             setting_id: ACTIVATION_TIER,
             value: "advanced".into(),
+            role: None,
             note: "Account-and-Region wide: every hybrid node is billed as an advanced instance per hour; removing this resource resets the tier to standard (refused above 1,000 hybrid nodes), and Session Manager then refuses sessions on hybrid nodes.",
             fact: facts::HYBRID_ADVANCED_TIER,
         });
