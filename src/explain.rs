@@ -94,8 +94,62 @@ pub fn explain(plan: &Plan) -> String {
                 a.registration_limit, a.expiry_hours
             );
         }
+        match fleet.document {
+            Some(d) => {
+                let _ = writeln!(
+                    s,
+                    "  preferences document {} (operators: aws ssm start-session --document-name {})",
+                    plan.documents[d].name, plan.documents[d].name
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "  no preferences document: sessions use the account's SSM-SessionManagerRunShell"
+                );
+            }
+        }
+    }
+    explain_documents(&mut s, plan);
+    for setting in &plan.service_settings {
+        let _ = writeln!(
+            s,
+            "\nservice setting {} = {}",
+            setting.setting_id, setting.value
+        );
+        let _ = writeln!(s, "  note: {}", setting.note);
+        let f = setting.fact;
+        let _ = writeln!(s, "  why: {} [{}; {}]", f.summary, f.id, f.source);
     }
     s
+}
+
+/// Each preferences document with the inputs that differ from Session Manager's
+/// defaults, which is what the spec asked for.
+fn explain_documents(s: &mut String, plan: &Plan) {
+    for doc in &plan.documents {
+        let _ = writeln!(
+            s,
+            "\npreferences document {} (Session, Standard_Stream) for {}",
+            doc.name,
+            doc.fleets.join(", ")
+        );
+        if let Some(inputs) = doc.content.get("inputs").and_then(|v| v.as_object()) {
+            for (key, value) in inputs {
+                let set = match value {
+                    serde_json::Value::String(v) => !v.is_empty(),
+                    serde_json::Value::Bool(b) => *b,
+                    serde_json::Value::Object(o) => o.values().any(|v| v != ""),
+                    _ => true,
+                };
+                if set {
+                    let _ = writeln!(s, "  {key}: {value}");
+                }
+            }
+        }
+        let f = doc.fact;
+        let _ = writeln!(s, "  why: {} [{}; {}]", f.summary, f.id, f.source);
+    }
 }
 
 /// The grants of a fleet's customer policy that an AWS managed policy attached to its
