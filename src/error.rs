@@ -6,6 +6,9 @@ use std::path::PathBuf;
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// A fact the user should know (cost, scope, prerequisites) about a choice the spec
+    /// makes explicitly; it does not change the exit code.
+    Note,
     Warning,
     Error,
 }
@@ -35,6 +38,7 @@ impl Diagnostic {
         let (level, paint) = match self.severity {
             Severity::Error => ("error", "1;31"),
             Severity::Warning => ("warning", "1;33"),
+            Severity::Note => ("note", "1;36"),
         };
         let mut s = self.file.clone();
         if let (Some(l), Some(c)) = (self.line, self.column) {

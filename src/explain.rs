@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::plan::{Attachment, Mode, Plan, Platform};
+use crate::plan::{Attachment, Plan, Platform};
 
 /// A readable account of the plan.
 pub fn explain(plan: &Plan) -> String {
@@ -13,11 +13,7 @@ pub fn explain(plan: &Plan) -> String {
             Platform::Ec2 => "EC2",
             Platform::Hybrid => "hybrid",
         };
-        let mode = match fleet.mode {
-            Mode::ManagedCore => "managed-core",
-            Mode::SessionOnly => "session-only",
-            Mode::ExistingRole => "existing-role",
-        };
+        let mode = fleet.mode.name();
         let _ = writeln!(s, "\nfleet {} ({platform}, {mode})", fleet.name);
         if let Some(r) = fleet.role {
             let role = &plan.roles[r];

@@ -203,3 +203,68 @@ fn hybrid_fleets_set_the_advanced_instances_tier() {
     ));
     assert!(ec2.service_settings.is_empty());
 }
+
+/// AWS Systems Manager User Guide, "Using the Default Host Management Configuration
+/// setting": a role trusted by ssm.amazonaws.com (the documented trust policy has no
+/// condition) with AmazonSSMManagedEC2InstanceDefaultPolicy, named in
+/// `/ssm/managed-instance/default-ec2-instance-management-role` as its path without the
+/// leading slash, then its name (`service-role/AWSSystemsManagerDefaultEC2InstanceManagementRole`).
+#[test]
+fn default_host_management_role_policy_and_setting() {
+    let plan = plan_of(&format!(
+        "{HEAD}role_path: /ssm/\nsession:\n  kms_key: 1234abcd-12ab-34cd-56ef-1234567890ab\nfleets:\n  - {{name: everything, platform: ec2, mode: default-host-management}}\n"
+    ));
+    let fleet = &plan.fleets[0];
+    assert!(
+        fleet.instance_profile.is_none(),
+        "DHMC instances have no instance profile"
+    );
+    let role = &plan.roles[fleet.role.expect("a role")];
+    assert_eq!(role.trust.service.display(), "ssm.amazonaws.com");
+    assert!(role.trust.conditions.is_empty());
+    let managed: Vec<&str> = role
+        .managed_policies
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(managed, ["AmazonSSMManagedEC2InstanceDefaultPolicy"]);
+    // The managed policy holds the core; the customer policy only the session options.
+    let policy = &plan.policies[fleet.policy.expect("session statements")];
+    let actions: Vec<&str> = policy
+        .statements
+        .iter()
+        .flat_map(|s| s.actions.iter().copied())
+        .collect();
+    assert_eq!(actions, ["kms:Decrypt"]);
+    let setting = plan
+        .service_settings
+        .iter()
+        .find(|s| s.setting_id == "/ssm/managed-instance/default-ec2-instance-management-role")
+        .expect("the DHMC setting");
+    assert_eq!(setting.value, "ssm/shop-everything-ssm");
+    assert_eq!(setting.role, fleet.role);
+}
+
+#[test]
+fn default_host_management_is_one_ec2_fleet() {
+    for (yaml, message) in [
+        (
+            "fleets:\n  - {name: a, platform: hybrid, mode: default-host-management}\n",
+            "EC2 instances only",
+        ),
+        (
+            "fleets:\n  - {name: a, platform: ec2, mode: default-host-management}\n  - {name: b, platform: ec2, mode: default-host-management}\n",
+            "already the default-host-management fleet",
+        ),
+    ] {
+        let err = ssmgen::spec::load_str(&format!("{HEAD}hybrid_advanced_tier: false\n{yaml}"), "s.yaml")
+            .expect_err("refused");
+        assert!(err.to_string().contains(message), "{err}");
+    }
+    let (_, notes) = load(&format!(
+        "{HEAD}fleets:\n  - {{name: a, platform: ec2, mode: default-host-management}}\n"
+    ));
+    assert!(notes
+        .iter()
+        .any(|d| d.severity == ssmgen::error::Severity::Note && d.message.contains("IMDSv2")));
+}

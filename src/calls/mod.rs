@@ -26,6 +26,8 @@ pub enum When {
     Always,
     Registration,
     Ec2,
+    /// The Default Host Management role (an EC2 fleet without instance profile).
+    Dhmc,
     Hybrid,
     Kms,
     S3,
@@ -143,7 +145,12 @@ pub fn calls_of(fleet: &Fleet, role: Option<&Role>, c: &Concrete) -> Vec<Call> {
     let applies = |when: When| match when {
         When::Always => true,
         When::Registration => fleet.mode != Mode::ExistingRole,
-        When::Ec2 => role.is_some() && fleet.platform == Platform::Ec2,
+        When::Ec2 => {
+            role.is_some()
+                && fleet.platform == Platform::Ec2
+                && fleet.mode != Mode::DefaultHostManagement
+        }
+        When::Dhmc => role.is_some() && fleet.mode == Mode::DefaultHostManagement,
         When::Hybrid => role.is_some() && fleet.platform == Platform::Hybrid,
         When::Kms => s.kms_key.is_some(),
         When::S3 => s.s3.is_some(),

@@ -19,13 +19,18 @@ pub struct FleetPolicies {
 }
 
 /// The contents of the AWS managed policies that ssmgen attaches on its own
-/// (`managed-core` mode), as AWS publishes them (AWS Managed Policy Reference,
-/// AmazonSSMManagedInstanceCore, version v2). Policies the spec adds are the user's
+/// (`managed-core` and `default-host-management` modes), as AWS publishes them (AWS
+/// Managed Policy Reference: AmazonSSMManagedInstanceCore, version v2;
+/// AmazonSSMManagedEC2InstanceDefaultPolicy, as quoted in the AWS Systems Manager User
+/// Guide, "AWS managed policies for AWS Systems Manager"). Policies the spec adds are the user's
 /// choice and are not modelled: they can only widen what the node may do.
 pub fn managed_policy(name: &str) -> Option<Vec<Statement>> {
     let text = match name {
         crate::facts::MANAGED_INSTANCE_CORE_POLICY => {
             include_str!("AmazonSSMManagedInstanceCore.json")
+        }
+        crate::facts::DHMC_DEFAULT_POLICY => {
+            include_str!("AmazonSSMManagedEC2InstanceDefaultPolicy.json")
         }
         _ => return None,
     };

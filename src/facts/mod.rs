@@ -126,6 +126,27 @@ pub const HYBRID_ADVANCED_TIER: Fact = Fact {
     source: "AWS Systems Manager User Guide: Configuring instance tiers (Scenario 3); Turning on the advanced-instances tier",
 };
 
+const DHMC_PAGE: &str =
+    "AWS Systems Manager User Guide: Using the Default Host Management Configuration setting";
+pub const DHMC_POLICY: Fact = Fact {
+    id: "dhmc-policy",
+    summary: "the Default Host Management role carries AmazonSSMManagedEC2InstanceDefaultPolicy (registration, ssmmessages and ec2messages); session logging and encryption are added as a customer policy on the same role",
+    source: DHMC_PAGE,
+};
+pub const DHMC_TRUST: Fact = Fact {
+    id: "dhmc-trust",
+    summary: "Systems Manager (ssm.amazonaws.com) assumes the Default Host Management role for the account's own EC2 instances; the documented trust policy has no condition, and the setting names the role within its own account",
+    source: DHMC_PAGE,
+};
+pub const DHMC_SETTING: Fact = Fact {
+    id: "dhmc-setting",
+    summary: "/ssm/managed-instance/default-ec2-instance-management-role names the role (path without the leading slash, then the name) Systems Manager uses for EC2 instances without an instance profile, in one account and Region",
+    source: DHMC_PAGE,
+};
+
+/// The AWS managed policy of the Default Host Management role.
+pub const DHMC_DEFAULT_POLICY: &str = "AmazonSSMManagedEC2InstanceDefaultPolicy";
+
 /// The AWS managed policy that holds all of Systems Manager's node permissions.
 pub const MANAGED_INSTANCE_CORE_POLICY: &str = "AmazonSSMManagedInstanceCore";
 

@@ -106,6 +106,13 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
                 facts::MANAGED_CORE,
             ));
         }
+        if fleet.mode == Mode::DefaultHostManagement {
+            managed.push(managed_ref(
+                &env,
+                facts::DHMC_DEFAULT_POLICY,
+                facts::DHMC_POLICY,
+            ));
+        }
         for name in &fleet.managed_policies {
             managed.push(managed_ref(&env, name, facts::EXTRA_MANAGED));
         }
@@ -117,6 +124,10 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
             name: crate::spec::role_name(&spec.project, &fleet.name),
             path: spec.role_path.clone(),
             description: match fleet.platform {
+                Platform::Ec2 if fleet.mode == Mode::DefaultHostManagement => format!(
+                    "Default Host Management role of the account and Region: EC2 fleet {} of {} (ssmgen)",
+                    fleet.name, spec.project
+                ),
                 Platform::Ec2 => format!(
                     "Session Manager access for EC2 fleet {} of {} (ssmgen)",
                     fleet.name, spec.project
@@ -126,7 +137,11 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
                     fleet.name, spec.project
                 ),
             },
-            trust: trust_for(&env, fleet.platform),
+            trust: if fleet.mode == Mode::DefaultHostManagement {
+                dhmc_trust()
+            } else {
+                trust_for(&env, fleet.platform)
+            },
             managed_policies: managed,
             permissions_boundary: spec
                 .permissions_boundary
@@ -134,6 +149,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
                 .map(|arn| super::Text::literal(arn.clone())),
             tags,
             platform: fleet.platform,
+            mode: fleet.mode,
             fleet: fleet.name.clone(),
         });
         fp.role = Some(role_index);
@@ -144,6 +160,18 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
         });
 
         match fleet.platform {
+            // Instances of this fleet have no instance profile: Systems Manager hands
+            // them the role's credentials through the service setting.
+            Platform::Ec2 if fleet.mode == Mode::DefaultHostManagement => {
+                plan.outputs.push(Output {
+                    id: id.suffixed(&sfx.role_name),
+                    description: format!(
+                        "Default Host Management role of fleet {}, set as the account and Region's default EC2 instance management role",
+                        fleet.name
+                    ),
+                    value: OutputValue::RoleName { role: role_index },
+                });
+            }
             Platform::Ec2 => {
                 let profile_index = plan.instance_profiles.len();
                 plan.instance_profiles.push(InstanceProfile {
@@ -286,6 +314,20 @@ pub fn trust_for(env: &Env, platform: Platform) -> Trust {
     }
 }
 
+/// The documented trust policy of the Default Host Management role: `ssm.amazonaws.com`
+/// with no condition. The service setting names the role within its own account, so
+/// no other account can point Systems Manager at it, and the documented policy has no
+/// confused-deputy condition to rely on (facts::DHMC_TRUST).
+pub fn dhmc_trust() -> Trust {
+    Trust {
+        effect: Effect::Allow,
+        service: global_service_principal("ssm"),
+        action: facts::ASSUME_ROLE,
+        conditions: Vec::new(),
+        fact: facts::DHMC_TRUST,
+    }
+}
+
 fn statement(
     sid: &str,
     actions: &[&'static str],
@@ -309,7 +351,8 @@ fn statement(
 pub fn statements_for(env: &Env, fleet: &Fleet) -> Vec<Statement> {
     let mut out = Vec::new();
     match fleet.mode {
-        Mode::ManagedCore => {}
+        // The AWS managed policy covers the core; only the session options remain.
+        Mode::ManagedCore | Mode::DefaultHostManagement => {}
         Mode::SessionOnly => {
             let mut actions = vec![facts::UPDATE_INSTANCE_INFORMATION];
             actions.extend(facts::SSMMESSAGES_ACTIONS);

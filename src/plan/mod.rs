@@ -118,6 +118,20 @@ pub enum Mode {
     ManagedCore,
     SessionOnly,
     ExistingRole,
+    /// The Default Host Management Configuration role of the account and Region.
+    DefaultHostManagement,
+}
+
+impl Mode {
+    /// The spec's name of the mode.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::ManagedCore => "managed-core",
+            Mode::SessionOnly => "session-only",
+            Mode::ExistingRole => "existing-role",
+            Mode::DefaultHostManagement => "default-host-management",
+        }
+    }
 }
 
 /// An IAM condition: `{operator: {key: values}}`.
@@ -176,6 +190,9 @@ pub struct Role {
     pub permissions_boundary: Option<Text>,
     pub tags: BTreeMap<String, String>,
     pub platform: Platform,
+    /// The mode of the fleet the role serves (a Default Host Management role has no
+    /// instance profile).
+    pub mode: Mode,
     /// Name of the fleet the role serves.
     pub fleet: String,
 }

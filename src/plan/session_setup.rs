@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Ident, Output, OutputValue, Plan, ServiceSetting, SessionDocument};
+use super::{Ident, Mode, Output, OutputValue, Plan, ServiceSetting, SessionDocument};
 use crate::facts;
 use crate::plan::KmsKey;
 use crate::spec::{Fleet, Session, Spec};
@@ -18,7 +18,26 @@ const DEFAULT_IDLE_MINUTES: u32 = 20;
 /// tier (Configuring instance tiers).
 pub const ACTIVATION_TIER: &str = "/ssm/managed-instance/activation-tier";
 
+/// The setting that names the Default Host Management role of the account and Region.
+pub const DHMC_ROLE: &str = "/ssm/managed-instance/default-ec2-instance-management-role";
+
 pub fn add_session_setup(plan: &mut Plan, spec: &Spec) {
+    let dhmc = plan
+        .fleets
+        .iter()
+        .find(|f| f.mode == Mode::DefaultHostManagement)
+        .and_then(|f| f.role);
+    if let Some(role) = dhmc {
+        let r = &plan.roles[role];
+        plan.service_settings.push(ServiceSetting {
+            id: Ident::new("default-host-management"),
+            setting_id: DHMC_ROLE,
+            value: r.name_with_path(),
+            role: Some(role),
+            note: "Account-and-Region wide: every EC2 instance with IMDSv2, SSM Agent 3.2.582.0 or later and no instance profile allowing ssm:UpdateInstanceInformation gets this role's permissions; removing this resource turns Default Host Management off.",
+            fact: facts::DHMC_SETTING,
+        });
+    }
     if spec.session_document.create {
         add_documents(plan, spec);
     }

@@ -155,7 +155,9 @@ pub struct RawFleet {
     pub name: String,
     /// `ec2` or `hybrid` (on-premises servers registered by an activation).
     pub platform: RawPlatform,
-    /// `managed-core` (default), `session-only` or `existing-role`.
+    /// `managed-core` (default), `session-only`, `existing-role`, or
+    /// `default-host-management` (EC2 instances without an instance profile, through the
+    /// account's Default Host Management Configuration).
     pub mode: Option<RawMode>,
     /// The role to extend, only (and required) in `existing-role` mode.
     pub existing_role: Option<String>,
@@ -188,6 +190,7 @@ pub enum RawMode {
     ManagedCore,
     SessionOnly,
     ExistingRole,
+    DefaultHostManagement,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

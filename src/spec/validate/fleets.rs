@@ -34,6 +34,7 @@ pub(super) fn check_fleets(
     }
     let mut fleets = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut dhmc_fleet = None;
     for (i, rf) in raw_fleets.into_iter().enumerate() {
         let at = format!("fleets[{i}]");
         check_name(ctx, &format!("{at}.name"), &rf.name);
@@ -69,7 +70,11 @@ pub(super) fn check_fleets(
             None | Some(RawMode::ManagedCore) => Mode::ManagedCore,
             Some(RawMode::SessionOnly) => Mode::SessionOnly,
             Some(RawMode::ExistingRole) => Mode::ExistingRole,
+            Some(RawMode::DefaultHostManagement) => Mode::DefaultHostManagement,
         };
+        if mode == Mode::DefaultHostManagement {
+            check_default_host_management(ctx, &at, platform, &mut dhmc_fleet, i);
+        }
         match (mode, &rf.existing_role) {
             (Mode::ExistingRole, None) => ctx.error(
                 &format!("{at}.mode"),
@@ -157,7 +162,9 @@ pub(super) fn check_fleets(
                 );
                 None
             }
-            (Platform::Hybrid, Mode::ExistingRole, None) | (Platform::Ec2, _, None) => None,
+            (Platform::Hybrid, Mode::ExistingRole | Mode::DefaultHostManagement, None)
+            | (Platform::Ec2, _, None) => None,
+            (Platform::Hybrid, Mode::DefaultHostManagement, Some(_)) => None,
             (Platform::Hybrid, _, a) => Some(check_activation(
                 ctx,
                 &format!("{at}.activation"),
@@ -176,6 +183,39 @@ pub(super) fn check_fleets(
         });
     }
     fleets
+}
+
+/// Default Host Management Configuration (AWS Systems Manager User Guide, "Using the
+/// Default Host Management Configuration setting"): one role per account and Region, for
+/// EC2 instances only.
+fn check_default_host_management(
+    ctx: &mut Ctx<'_>,
+    at: &str,
+    platform: Platform,
+    first: &mut Option<usize>,
+    i: usize,
+) {
+    if platform != Platform::Ec2 {
+        ctx.error(
+            &format!("{at}.platform"),
+            "Default Host Management manages EC2 instances only",
+            format!("set `platform: ec2` on {at}, or choose another mode"),
+        );
+    }
+    if let Some(f) = first {
+        ctx.error(
+            &format!("{at}.mode"),
+            format!("fleets[{f}] is already the default-host-management fleet; the setting names one role per account and Region"),
+            "keep one default-host-management fleet",
+        );
+        return;
+    }
+    *first = Some(i);
+    ctx.note(
+        &format!("{at}.mode"),
+        "Default Host Management applies to every EC2 instance of the account and Region that uses IMDSv2 (IMDSv1 is not supported), runs SSM Agent 3.2.582.0 or later and has no instance profile allowing ssm:UpdateInstanceInformation (the agent uses an instance profile first); it can take up to 30 minutes to apply, and removing it from the code turns it off",
+        "require IMDSv2 on the instances (HttpTokens: required); instances of the other EC2 fleets keep their instance profiles",
+    );
 }
 
 /// VPC endpoint features need Regions; patching buckets are only known for the Regions

@@ -84,6 +84,16 @@ impl Ctx<'_> {
         );
     }
 
+    fn note(&mut self, field: &str, message: impl Into<String>, help: impl Into<String>) {
+        self.push(
+            Severity::Note,
+            field,
+            false,
+            message.into(),
+            Some(help.into()),
+        );
+    }
+
     fn has_errors(&self) -> bool {
         self.diags.iter().any(|d| d.severity == Severity::Error)
     }

@@ -206,7 +206,14 @@ pub(super) fn check_tier(ctx: &mut Ctx<'_>, raw: Option<bool>, fleets: &[Fleet])
             );
             false
         }
-        (Some(true), true) => true,
+        (Some(true), true) => {
+            ctx.note(
+                "hybrid_advanced_tier",
+                "the advanced-instances tier applies to every hybrid node of the account and Region and is charged per node and hour; removing it from the code reverts the tier to standard (refused above 1,000 hybrid nodes)",
+                "nothing to do: Session Manager needs it on hybrid nodes",
+            );
+            true
+        }
         (None, true) => {
             ctx.warn(
                 &format!("fleets[{}].platform", first_hybrid.unwrap_or_default()),

@@ -11,8 +11,8 @@ use super::python::{call_statement, py_text, Arg, Py, BODY_INDENT};
 use super::{policy_at, profile_at, role_at, ConstructIds, FleetBlock};
 use crate::error::Error;
 use crate::plan::{
-    Attachment, Condition, Effect, FleetPlan, Ident, Plan, Platform, Resource, Role, Statement,
-    Text,
+    Attachment, Condition, Effect, FleetPlan, Ident, Mode, Plan, Platform, Resource, Role,
+    Statement, Text,
 };
 use crate::render::escape::py_str;
 
@@ -108,6 +108,11 @@ pub(super) fn fleet_attributes(
     if let Some(i) = fleet.role {
         let r = role_at(plan, i)?;
         let doc = match r.platform {
+            Platform::Ec2 if r.mode == Mode::DefaultHostManagement => [
+                "Default Host Management role of fleet ",
+                &fleet.name,
+                "; Systems Manager gives it to EC2 instances without an instance profile.",
+            ],
             Platform::Ec2 => [
                 "Role of fleet ",
                 &fleet.name,

@@ -10,7 +10,9 @@ use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
 use super::typescript::{push_conditions, push_field, push_new, push_str_prop};
-use crate::plan::{Attachment, Effect, InstanceProfile, Plan, Platform, Policy, Role, Statement};
+use crate::plan::{
+    Attachment, Effect, InstanceProfile, Mode, Plan, Platform, Policy, Role, Statement,
+};
 use crate::render::escape;
 
 /// The field of the generated role `i`, checked by [`check`](super::check).
@@ -20,6 +22,10 @@ pub(super) fn role_field(plan: &Plan, i: usize) -> &str {
 
 pub(super) fn role_field_decl(out: &mut String, _plan: &Plan, role: &Role) {
     let doc = match role.platform {
+        Platform::Ec2 if role.mode == Mode::DefaultHostManagement => format!(
+            "The Default Host Management role of fleet {}, named {}: Systems Manager gives it to the account's EC2 instances that have no instance profile.",
+            role.fleet, role.name
+        ),
         Platform::Ec2 => format!(
             "The role of EC2 fleet {}, named {}; its instance profile carries it to the fleet's instances.",
             role.fleet, role.name

@@ -350,11 +350,7 @@ fn heading(fp: &FleetPlan) -> String {
             crate::plan::Platform::Ec2 => "EC2 instances",
             crate::plan::Platform::Hybrid => "hybrid (on-premises) nodes",
         },
-        match fp.mode {
-            crate::plan::Mode::ManagedCore => "managed-core",
-            crate::plan::Mode::SessionOnly => "session-only",
-            crate::plan::Mode::ExistingRole => "existing-role",
-        }
+        fp.mode.name()
     )
 }
 
