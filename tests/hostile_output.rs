@@ -152,7 +152,17 @@ fn walk(plan: &mut Plan, f: &mut dyn FnMut(Kind, &mut String)) {
         for st in &mut p.statements {
             for r in &mut st.resources {
                 match r {
-                    Resource::Any => {}
+                    Resource::Any
+                    | Resource::Ec2Instances
+                    | Resource::ManagedInstances
+                    | Resource::AwsDocument { .. }
+                    | Resource::OwnSessions { .. }
+                    | Resource::Sessions => {}
+                    Resource::Document { name } => f(Kind::Validated, name),
+                    Resource::Role { path, name } => {
+                        f(Kind::Path, path);
+                        f(Kind::Validated, name);
+                    }
                     Resource::KmsKey {
                         key: KmsKey::Arn(s) | KmsKey::Id(s),
                     }

@@ -13,7 +13,11 @@
 //!   advanced-instances tier": `/ssm/managed-instance/activation-tier` = `advanced`.
 
 use serde_json::json;
-use ssmgen::plan::{build::build, session_setup::add_session_setup, Plan, Pseudo};
+use std::collections::BTreeSet;
+
+use ssmgen::plan::{
+    build::build, operators::add_operators, session_setup::add_session_setup, Plan, Pseudo,
+};
 
 fn load(yaml: &str) -> (ssmgen::spec::Spec, Vec<ssmgen::error::Diagnostic>) {
     ssmgen::spec::load_str(yaml, "scenario.yaml").expect("scenario spec is valid")
@@ -24,6 +28,9 @@ fn plan_of(yaml: &str) -> Plan {
     let mut plan = build(&spec);
     if plan.documents.is_empty() && plan.service_settings.is_empty() {
         add_session_setup(&mut plan, &spec);
+    }
+    if plan.operator_policies.is_empty() {
+        add_operators(&mut plan, &spec);
     }
     plan
 }
@@ -267,4 +274,183 @@ fn default_host_management_is_one_ec2_fleet() {
     assert!(notes
         .iter()
         .any(|d| d.severity == ssmgen::error::Severity::Note && d.message.contains("IMDSv2")));
+}
+
+fn resolve(p: Pseudo) -> String {
+    match p {
+        Pseudo::Partition => "aws",
+        Pseudo::Region => "us-east-2",
+        Pseudo::AccountId => "111122223333",
+        Pseudo::UrlSuffix => "amazonaws.com",
+    }
+    .to_string()
+}
+
+/// (action, resource, conditions) atoms of the only operator policy.
+fn operator_atoms(plan: &Plan) -> BTreeSet<(String, String, String)> {
+    assert_eq!(plan.operator_policies.len(), 1);
+    let mut out = BTreeSet::new();
+    for st in &plan.operator_policies[0].statements {
+        let mut conds: Vec<String> = st
+            .conditions
+            .iter()
+            .map(|c| {
+                let v: Vec<String> = c.values.iter().map(|v| v.resolve(resolve)).collect();
+                format!("{} {} {}", c.operator, c.key, v.join("|"))
+            })
+            .collect();
+        conds.sort();
+        for a in &st.actions {
+            for r in &st.resources {
+                out.insert((
+                    a.to_string(),
+                    r.arn(&plan.env).resolve(resolve),
+                    conds.join("; "),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn atoms(list: &[(&str, &str, &str)]) -> BTreeSet<(String, String, String)> {
+    list.iter()
+        .map(|(a, r, c)| (a.to_string(), r.to_string(), c.to_string()))
+        .collect()
+}
+
+const OPS: &str = "session:
+  kms_key: arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+fleets:
+  - {name: web, platform: ec2, mode: session-only}
+  - {name: dc, platform: hybrid, mode: session-only}
+";
+
+/// "Sample IAM policies for Session Manager" (administrator, "Session Manager and CLI"
+/// tab; the hybrid resource from "Fleet Manager: RDP"; the document check of "Start a
+/// session with a document by specifying the session documents in IAM policies"),
+/// statement by statement. Narrowings, each on purpose:
+/// - instances: `arn:aws:ec2:*:<account>:instance/*` -> the deployment's Region;
+///   `StringLike ssm:resourceTag/Finance` -> the fleets' selector tag and values;
+/// - documents: `SSM-SessionManagerRunShell` -> the fleets' preferences documents;
+/// - own sessions: `arn:aws:ssm:*:*:session/${aws:username}-*` and the
+///   `ssmmessages:OpenDataChannel` `...:session/${aws:userid}-*` -> the Region and
+///   account;
+/// - the administrator tab's CreateDocument/UpdateDocument/GetDocument on the default
+///   document are left out: operators do not manage preferences (the stack does).
+#[test]
+fn operator_policy_reproduces_the_documented_sample_with_its_narrowings() {
+    let plan = plan_of(&format!(
+        "{HEAD}hybrid_advanced_tier: true\n{OPS}operators:\n  - {{name: oncall, fleets: [web, dc]}}\n"
+    ));
+    let check = "BoolIfExists ssm:SessionDocumentAccessCheck true";
+    let tag = "BoolIfExists ssm:SessionDocumentAccessCheck true; StringLike ssm:resourceTag/ssmgen-fleet shop-web|shop-dc";
+    assert_eq!(
+        operator_atoms(&plan),
+        atoms(&[
+            (
+                "ssm:StartSession",
+                "arn:aws:ec2:us-east-2:111122223333:instance/*",
+                tag
+            ),
+            (
+                "ssm:StartSession",
+                "arn:aws:ssm:us-east-2:111122223333:managed-instance/*",
+                tag
+            ),
+            (
+                "ssm:StartSession",
+                "arn:aws:ssm:us-east-2:111122223333:document/shop-session-preferences",
+                check
+            ),
+            (
+                "ssmmessages:OpenDataChannel",
+                "arn:aws:ssm:us-east-2:111122223333:session/${aws:userid}-*",
+                ""
+            ),
+            (
+                "ssm:ResumeSession",
+                "arn:aws:ssm:us-east-2:111122223333:session/${aws:username}-*",
+                ""
+            ),
+            (
+                "ssm:TerminateSession",
+                "arn:aws:ssm:us-east-2:111122223333:session/${aws:username}-*",
+                ""
+            ),
+            ("ec2:DescribeInstances", "*", ""),
+            ("ssm:DescribeInstanceProperties", "*", ""),
+            ("ssm:DescribeSessions", "*", ""),
+            ("ssm:GetConnectionStatus", "*", ""),
+            (
+                "kms:GenerateDataKey",
+                "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                ""
+            ),
+        ])
+    );
+    // The hybrid nodes carry the selector tag through their activation.
+    assert_eq!(
+        plan.activations[0]
+            .tags
+            .get("ssmgen-fleet")
+            .map(String::as_str),
+        Some("shop-dc")
+    );
+}
+
+/// "Additional sample IAM policies for Session Manager", Example 4, method 2: the
+/// session-id tag works "for all accounts, including those that use federated IDs"
+/// (an assumed role's session ids start with the role session name, not aws:userid).
+/// Port forwarding and SSH name the AWS-owned documents (empty account field), and
+/// pass_roles grants iam:PassRole to the service each role is passed to.
+#[test]
+fn federated_operators_end_their_sessions_by_the_session_id_tag() {
+    let plan = plan_of(&format!(
+        "{HEAD}hybrid_advanced_tier: true\n{OPS}operators:\n  - {{name: sre, fleets: [dc, web], identity: federated, port_forwarding: true, ssh: true, pass_roles: true}}\n"
+    ));
+    let got = operator_atoms(&plan);
+    let session_tag = "StringLike ssm:resourceTag/aws:ssmmessages:session-id ${aws:userid}";
+    for expected in atoms(&[
+        (
+            "ssm:TerminateSession",
+            "arn:aws:ssm:us-east-2:111122223333:session/*",
+            session_tag,
+        ),
+        (
+            "ssm:ResumeSession",
+            "arn:aws:ssm:us-east-2:111122223333:session/*",
+            session_tag,
+        ),
+        (
+            "ssm:StartSession",
+            "arn:aws:ssm:us-east-2::document/AWS-StartPortForwardingSession",
+            "BoolIfExists ssm:SessionDocumentAccessCheck true",
+        ),
+        (
+            "ssm:StartSession",
+            "arn:aws:ssm:us-east-2::document/AWS-StartPortForwardingSessionToRemoteHost",
+            "BoolIfExists ssm:SessionDocumentAccessCheck true",
+        ),
+        (
+            "ssm:StartSession",
+            "arn:aws:ssm:us-east-2::document/AWS-StartSSHSession",
+            "BoolIfExists ssm:SessionDocumentAccessCheck true",
+        ),
+        (
+            "iam:PassRole",
+            "arn:aws:iam::111122223333:role/shop-web-ssm",
+            "StringEquals iam:PassedToService ec2.amazonaws.com",
+        ),
+        (
+            "iam:PassRole",
+            "arn:aws:iam::111122223333:role/shop-dc-ssm",
+            "StringEquals iam:PassedToService ssm.amazonaws.com",
+        ),
+    ]) {
+        assert!(got.contains(&expected), "missing {expected:?} in {got:#?}");
+    }
+    assert!(!got.iter().any(|(_, r, _)| r.contains("${aws:username}")));
+    // Fleets are listed in spec order whatever the operator's order.
+    assert_eq!(plan.operator_policies[0].fleets, ["web", "dc"]);
 }

@@ -144,6 +144,49 @@ pub const DHMC_SETTING: Fact = Fact {
     source: DHMC_PAGE,
 };
 
+const OPERATOR_SAMPLES: &str =
+    "AWS Systems Manager User Guide: Sample IAM policies for Session Manager";
+pub const OPERATOR_START_SESSION: Fact = Fact {
+    id: "operator-start-session",
+    summary: "operators start sessions (ssm:StartSession) on the nodes that carry their fleets' selector tag, matched with the ssm:resourceTag/<key> condition key",
+    source: OPERATOR_SAMPLES,
+};
+pub const OPERATOR_DOCUMENTS: Fact = Fact {
+    id: "operator-documents",
+    summary: "StartSession is also authorized on the session document it names; ssm:SessionDocumentAccessCheck (BoolIfExists true), in every statement that allows StartSession, makes the check apply when a caller names the default document too",
+    source: "AWS Systems Manager User Guide: Start a session with a document by specifying the session documents in IAM policies",
+};
+pub const OPERATOR_DATA_CHANNEL: Fact = Fact {
+    id: "operator-data-channel",
+    summary: "the current sample policies also allow the operator ssmmessages:OpenDataChannel on their own sessions",
+    source: OPERATOR_SAMPLES,
+};
+pub const OPERATOR_OWN_SESSIONS: Fact = Fact {
+    id: "operator-own-sessions",
+    summary: "operators end and resume only their own sessions, whose ids start with their user name (IAM users, ${aws:username}) or their user id (federated and assumed-role callers, ${aws:userid})",
+    source: "AWS Systems Manager User Guide: Additional sample IAM policies for Session Manager (Example 4)",
+};
+pub const OPERATOR_DESCRIBE: Fact = Fact {
+    id: "operator-describe",
+    summary: "listing sessions and nodes (ssm:DescribeSessions, ssm:GetConnectionStatus, ssm:DescribeInstanceProperties, ec2:DescribeInstances) has no resource-level scoping",
+    source: OPERATOR_SAMPLES,
+};
+pub const OPERATOR_KMS: Fact = Fact {
+    id: "operator-kms",
+    summary: "the client that starts a KMS-encrypted session creates the data key (kms:GenerateDataKey on the session key); the node decrypts it",
+    source: OPERATOR_SAMPLES,
+};
+pub const PASS_ROLE_EC2: Fact = Fact {
+    id: "pass-role-ec2",
+    summary: "launching an instance with a fleet's instance profile passes its role to ec2 (iam:PassRole with iam:PassedToService ec2.amazonaws.com)",
+    source: "IAM User Guide: Using an IAM role to grant permissions to applications running on Amazon EC2 instances",
+};
+pub const PASS_ROLE_SSM: Fact = Fact {
+    id: "pass-role-ssm",
+    summary: "creating a hybrid activation, or setting the Default Host Management role, passes the role to ssm (iam:PassRole with iam:PassedToService ssm.amazonaws.com)",
+    source: "AWS Systems Manager User Guide: Using the Default Host Management Configuration setting; Identity-based policy examples (iam:PassedToService ssm.amazonaws.com)",
+};
+
 /// The AWS managed policy of the Default Host Management role.
 pub const DHMC_DEFAULT_POLICY: &str = "AmazonSSMManagedEC2InstanceDefaultPolicy";
 

@@ -47,6 +47,7 @@ pub fn build(spec: &Spec) -> Plan {
         activations: Vec::new(),
         documents: Vec::new(),
         service_settings: Vec::new(),
+        operator_policies: Vec::new(),
         outputs: Vec::new(),
         required_region: None,
     };
@@ -205,6 +206,12 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
                     let mut tags = spec.tags.clone();
                     tags.extend(fleet.tags.clone());
                     tags.extend(a.tags.clone());
+                    // Nodes get the activation's tags when they register, so they carry
+                    // the selector tag operator policies match (CreateActivation, Tags).
+                    // Always, not only with operators: an activation's tags cannot
+                    // change, so adding operators later never replaces it.
+                    let (key, value) = &fleet.selector_tag;
+                    tags.insert(key.clone(), value.clone());
                     fp.activation = Some(plan.activations.len());
                     plan.activations.push(Activation {
                         id: id.suffixed(&sfx.activation),

@@ -6,6 +6,7 @@
 //! for their ARN as a [`Text`], whose pseudo values each target renders its own way.
 
 pub mod build;
+pub mod operators;
 pub mod resource;
 pub mod session_setup;
 pub mod text;
@@ -275,6 +276,22 @@ pub struct SessionDocument {
     pub fact: Fact,
 }
 
+/// A customer managed policy for the people (or roles) who start sessions on some
+/// fleets, attached to existing principals by name, or to none.
+#[derive(Debug, Clone, Serialize)]
+pub struct OperatorPolicy {
+    pub id: Ident,
+    pub name: String,
+    pub path: String,
+    pub description: String,
+    pub statements: Vec<Statement>,
+    /// The fleets it opens sessions on.
+    pub fleets: Vec<String>,
+    pub attach_roles: Vec<String>,
+    pub attach_groups: Vec<String>,
+    pub attach_users: Vec<String>,
+}
+
 /// A Systems Manager service setting: one value per account and Region.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceSetting {
@@ -364,6 +381,7 @@ pub struct Plan {
     pub activations: Vec<Activation>,
     pub documents: Vec<SessionDocument>,
     pub service_settings: Vec<ServiceSetting>,
+    pub operator_policies: Vec<OperatorPolicy>,
     pub outputs: Vec<Output>,
     pub required_region: Option<RequiredRegion>,
 }

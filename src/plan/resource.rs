@@ -43,6 +43,31 @@ pub enum Resource {
     AwsOwnedBucketObjects {
         bucket: String,
     },
+    /// Every EC2 instance of the deployment's account and Region (narrowed further by a
+    /// tag condition).
+    Ec2Instances,
+    /// Every hybrid managed node (`managed-instance/mi-...`) of the account and Region.
+    ManagedInstances,
+    /// An SSM document of the deployment's account.
+    Document {
+        name: String,
+    },
+    /// An SSM document AWS owns: its ARN has an empty account field.
+    AwsDocument {
+        name: &'static str,
+    },
+    /// The caller's own sessions: their ids start with the caller's name or id, written
+    /// as an IAM policy variable (`${aws:username}`, `${aws:userid}`).
+    OwnSessions {
+        variable: &'static str,
+    },
+    /// Every session of the account and Region (narrowed by a condition).
+    Sessions,
+    /// A role ssmgen creates.
+    Role {
+        path: String,
+        name: String,
+    },
 }
 
 impl Resource {
@@ -89,6 +114,71 @@ impl Resource {
             Resource::AwsOwnedBucketObjects { bucket } => {
                 text!["arn:", &env.partition, ":s3:::", bucket.as_str(), "/*"]
             }
+            Resource::Ec2Instances => text![
+                "arn:",
+                &env.partition,
+                ":ec2:",
+                &env.region,
+                ":",
+                &env.account,
+                ":instance/*"
+            ],
+            Resource::ManagedInstances => text![
+                "arn:",
+                &env.partition,
+                ":ssm:",
+                &env.region,
+                ":",
+                &env.account,
+                ":managed-instance/*"
+            ],
+            Resource::Document { name } => text![
+                "arn:",
+                &env.partition,
+                ":ssm:",
+                &env.region,
+                ":",
+                &env.account,
+                ":document/",
+                name.as_str()
+            ],
+            Resource::AwsDocument { name } => text![
+                "arn:",
+                &env.partition,
+                ":ssm:",
+                &env.region,
+                "::document/",
+                *name
+            ],
+            Resource::OwnSessions { variable } => text![
+                "arn:",
+                &env.partition,
+                ":ssm:",
+                &env.region,
+                ":",
+                &env.account,
+                ":session/",
+                *variable,
+                "-*"
+            ],
+            Resource::Sessions => text![
+                "arn:",
+                &env.partition,
+                ":ssm:",
+                &env.region,
+                ":",
+                &env.account,
+                ":session/*"
+            ],
+            Resource::Role { path, name } => text![
+                "arn:",
+                &env.partition,
+                ":iam::",
+                &env.account,
+                ":role",
+                path.as_str(),
+                name.as_str()
+            ],
         }
     }
 

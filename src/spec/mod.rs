@@ -32,9 +32,37 @@ pub struct Spec {
     pub pin: Pin,
     pub fleets: Vec<Fleet>,
     pub session_document: SessionDocumentOption,
+    pub operators: Vec<Operator>,
     /// Whether to set the hybrid advanced-instances tier (only meaningful with a hybrid fleet).
     pub hybrid_advanced_tier: bool,
 }
+
+/// Who may start sessions on which fleets.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    pub name: String,
+    /// Fleet names, in spec order of the fleets, unique.
+    pub fleets: Vec<String>,
+    pub identity: Identity,
+    pub port_forwarding: bool,
+    pub ssh: bool,
+    pub pass_roles: bool,
+    pub attach_roles: Vec<String>,
+    pub attach_groups: Vec<String>,
+    pub attach_users: Vec<String>,
+}
+
+/// How an operator's sessions are named (the session id starts with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// IAM users: `${aws:username}`.
+    IamUser,
+    /// Assumed roles and federated users: `${aws:userid}`.
+    Federated,
+}
+
+/// The default selector tag key of every fleet.
+pub const SELECTOR_TAG_KEY: &str = "ssmgen-fleet";
 
 /// What to do about preferences documents.
 #[derive(Debug, Clone)]
@@ -65,6 +93,8 @@ pub struct Fleet {
     /// The session options after the fleet's overrides.
     pub session: Session,
     pub activation: Option<Activation>,
+    /// The tag (key, value) operator policies select the fleet's nodes by.
+    pub selector_tag: (String, String),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

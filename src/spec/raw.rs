@@ -34,9 +34,66 @@ pub struct RawSpec {
     pub fleets: Vec<RawFleet>,
     /// The Session Manager preferences document(s) written from the session options.
     pub session_document: Option<RawSessionDocument>,
+    /// Who may start sessions on which fleets: one customer managed policy each.
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<Vec<RawOperator>>")]
+    pub operators: Vec<RawOperator>,
     /// Turn on the advanced-instances tier that Session Manager needs on hybrid nodes
     /// (default true when a fleet is hybrid; account-and-Region wide, charged per node-hour).
     pub hybrid_advanced_tier: Option<bool>,
+}
+
+/// People (or roles) who start sessions on some fleets.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperator {
+    /// 1-28 lowercase letters, digits and single hyphens, unique; the policy is
+    /// `<project>-<name>-operator`.
+    pub name: String,
+    /// The fleets they may open sessions on, by name.
+    pub fleets: Vec<String>,
+    /// `iam-user` (default: sessions named after `aws:username`) or `federated`
+    /// (assumed roles and SSO users: `aws:userid`), for ending their own sessions.
+    pub identity: Option<RawIdentity>,
+    /// Also port forwarding (AWS-StartPortForwardingSession, ...ToRemoteHost).
+    pub port_forwarding: Option<bool>,
+    /// Also SSH over Session Manager (AWS-StartSSHSession).
+    pub ssh: Option<bool>,
+    /// Also iam:PassRole on the fleets' roles: to ec2 (launching instances with the
+    /// instance profile) and to ssm (creating activations, Default Host Management).
+    pub pass_roles: Option<bool>,
+    /// Existing IAM roles, groups and users to attach the policy to (default: none).
+    pub attach: Option<RawAttach>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawIdentity {
+    IamUser,
+    Federated,
+}
+
+/// Existing principals, by name.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAttach {
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub roles: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub groups: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub users: Vec<String>,
+}
+
+/// The tag that marks a fleet's nodes for operator policies.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSelectorTag {
+    pub key: String,
+    pub value: String,
 }
 
 /// The preferences document: a `Session` document operators name in StartSession.
@@ -175,6 +232,9 @@ pub struct RawFleet {
     pub session: RawSession,
     /// The hybrid activation (hybrid fleets only; a default one is made when absent).
     pub activation: Option<RawActivation>,
+    /// The tag operator policies select the fleet's nodes by (default
+    /// `ssmgen-fleet: <project>-<fleet>`); hybrid activations put it on their nodes.
+    pub selector_tag: Option<RawSelectorTag>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]

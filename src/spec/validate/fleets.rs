@@ -24,6 +24,7 @@ pub(super) fn check_fleets(
     spec_tags: &BTreeMap<String, String>,
     pin: &Pin,
     defaults: &Session,
+    project: &str,
 ) -> Vec<Fleet> {
     if raw_fleets.is_empty() {
         ctx.error(
@@ -171,6 +172,13 @@ pub(super) fn check_fleets(
                 a.unwrap_or_default(),
             )),
         };
+        let selector_tag = super::operators::selector_tag(
+            ctx,
+            &format!("{at}.selector_tag"),
+            project,
+            &rf.name,
+            rf.selector_tag,
+        );
         fleets.push(Fleet {
             name: rf.name,
             platform,
@@ -180,6 +188,7 @@ pub(super) fn check_fleets(
             tags: rf.tags,
             session,
             activation,
+            selector_tag,
         });
     }
     fleets

@@ -18,6 +18,7 @@
 mod advice;
 mod fleets;
 mod names;
+mod operators;
 mod preferences;
 mod roles;
 mod session;
@@ -210,7 +211,9 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
         resolve_overrides(ctx, "session", raw.session, &pin),
     );
 
-    let fleets = fleets::check_fleets(ctx, raw.fleets, &raw.tags, &pin, &defaults);
+    let fleets = fleets::check_fleets(ctx, raw.fleets, &raw.tags, &pin, &defaults, &raw.project);
+    operators::check_selector_tags(ctx, &fleets);
+    let operators = operators::check_operators(ctx, raw.operators, &fleets);
     roles::check_roles(ctx, &raw.project, &role_path, &raw.tags, &fleets);
     session::check_key_regions(ctx, &fleets, &pin);
     advice::advise(ctx, &fleets);
@@ -224,6 +227,7 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
         pin,
         fleets,
         session_document,
+        operators,
         hybrid_advanced_tier,
     }
 }

@@ -180,6 +180,17 @@ pub(super) fn check_session_document(
             );
         }
     }
+    if !create {
+        if let Some(i) = fleets.iter().position(|f| f.session.has_preferences()) {
+            ctx.warn(
+                "session_document.create",
+                format!(
+                    "fleets[{i}] is granted what its session options need (KMS, S3, CloudWatch), but no preferences document switches them on: sessions use whatever the account's SSM-SessionManagerRunShell says"
+                ),
+                "remove `create: false`, or make sure the account's preferences name the same key, bucket and log group",
+            );
+        }
+    }
     SessionDocumentOption {
         create,
         name: raw.name,

@@ -82,7 +82,9 @@ fn hostile_strings_stay_literals() {
     );
     assert!(main.contains(&format!("name               = {escaped}")));
     assert!(main.contains(&format!("    {escaped} = \"k\"")));
-    assert_eq!(main.matches(escaped).count(), 8);
+    // Role: description, name, 2 tag values; activation: description, default name, and
+    // 3 tag values (team, site and the selector tag); policy description.
+    assert_eq!(main.matches(escaped).count(), 9);
     // One extra line for the added tag key; no string spills onto another line.
     assert_eq!(main.lines().count(), base.lines().count() + 1);
     for t in live_templates(&main) {

@@ -80,6 +80,7 @@ activation=$(aws ssm create-activation \
   --registration-limit 5 \
   --expiration-date "$(expiry 24)" \
   --description 'Hybrid activation of fleet field-offices of agency (ssmgen)' \
+  --tags '[{"Key":"ssmgen-fleet","Value":"agency-field-offices"}]' \
   --region "$region" \
   --query '[ActivationId,ActivationCode]' \
   --output text)

@@ -226,5 +226,9 @@ resource "aws_ssm_activation" "field_offices_activation" {
   registration_limit = 5
   expiration_date    = time_offset.field_offices_activation_expiry.rfc3339
 
+  tags = {
+    "ssmgen-fleet" = "agency-field-offices"
+  }
+
   depends_on = [aws_iam_role_policy_attachment.field_offices_session_policy]
 }

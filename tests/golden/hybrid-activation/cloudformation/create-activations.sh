@@ -81,7 +81,7 @@ activation=$(aws ssm create-activation \
   --expiration-date "$(expiry 336)" \
   --description 'PLC gateways on the shop floor' \
   --default-instance-name 'plc-gateway' \
-  --tags '[{"Key":"line","Value":"3"},{"Key":"site","Value":"munich"}]' \
+  --tags '[{"Key":"line","Value":"3"},{"Key":"site","Value":"munich"},{"Key":"ssmgen-fleet","Value":"factory-plc-gateways"}]' \
   --region "$region" \
   --query '[ActivationId,ActivationCode]' \
   --output text)

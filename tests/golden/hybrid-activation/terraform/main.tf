@@ -116,8 +116,9 @@ resource "aws_ssm_activation" "plc_gateways_activation" {
   expiration_date    = time_offset.plc_gateways_activation_expiry.rfc3339
 
   tags = {
-    "line" = "3"
-    "site" = "munich"
+    "line"         = "3"
+    "site"         = "munich"
+    "ssmgen-fleet" = "factory-plc-gateways"
   }
 
   depends_on = [aws_iam_role_policy_attachment.plc_gateways_session_policy]

@@ -76,7 +76,7 @@ activation=$(aws ssm create-activation \
   --expiration-date "$(expiry 720)" \
   --description 'Hybrid activation of fleet stores of retail (ssmgen)' \
   --default-instance-name 'store-server' \
-  --tags '[{"Key":"owner","Value":"platform-team"}]' \
+  --tags '[{"Key":"owner","Value":"platform-team"},{"Key":"ssmgen-fleet","Value":"retail-stores"}]' \
   --region "$region" \
   --query '[ActivationId,ActivationCode]' \
   --output text)

@@ -393,7 +393,8 @@ resource "aws_ssm_activation" "stores_activation" {
   expiration_date    = time_offset.stores_activation_expiry.rfc3339
 
   tags = {
-    "owner" = "platform-team"
+    "owner"        = "platform-team"
+    "ssmgen-fleet" = "retail-stores"
   }
 
   depends_on = [aws_iam_role_policy_attachment.stores_session_policy]
