@@ -59,6 +59,7 @@ pub(super) fn resolve_shell(ctx: &mut Ctx<'_>, at: &str, raw: RawShell) -> Shell
             if let Some(text) = text {
                 let f = format!("{at}.shell_profile.{os}");
                 check_nfc(ctx, &f, false, "shell profile", text);
+                check_shell_profile(ctx, &f, text);
             }
         }
         if profile.linux.is_none() && profile.windows.is_none() {
@@ -74,6 +75,38 @@ pub(super) fn resolve_shell(ctx: &mut Ctx<'_>, at: &str, raw: RawShell) -> Shell
         max_duration_minutes: raw.max_duration_minutes,
         run_as: raw.run_as,
         shell_profile: raw.shell_profile,
+    }
+}
+
+/// Shell profile commands are the one free text that reaches a template whole. Three
+/// things in it would be read by a tool rather than kept: `{{resolve:` opens a
+/// CloudFormation dynamic reference at deploy time, `${Token[` is a CDK token (synth
+/// fails; the CDK has no escape for it), and control characters other than line
+/// breaks and tabs make cfn-lint refuse the template.
+fn check_shell_profile(ctx: &mut Ctx<'_>, field: &str, text: &str) {
+    if text.contains("{{resolve:") {
+        ctx.error(
+            field,
+            "`{{resolve:` would be read by CloudFormation as a dynamic reference",
+            "write it another way, e.g. `{ {resolve:`",
+        );
+    }
+    if text.contains("${Token[") {
+        ctx.error(
+            field,
+            "`${Token[` would be read by the CDK as a token",
+            "write it another way, e.g. `$ {Token[`",
+        );
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+    {
+        ctx.error(
+            field,
+            format!("the shell profile holds the control character {:?}", c),
+            "use only printable characters, line breaks and tabs",
+        );
     }
 }
 
