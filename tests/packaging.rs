@@ -61,7 +61,11 @@ fn npm_manifests_and_launcher_pass_their_node_tests() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "node --test {}:\n{text}", test.display());
+    assert!(
+        out.status.success(),
+        "node --test {}:\n{text}",
+        test.display()
+    );
     // The runner's own count: every test ran, none was skipped on Linux.
     assert!(text.contains("\n# fail 0\n"), "{text}");
     if cfg!(target_os = "linux") {
@@ -98,7 +102,10 @@ fn release_workflow_publishes_every_package_it_builds() {
         for step in steps {
             text += step["run"].as_str().unwrap_or("");
             for (k, v) in step["with"].as_hash().into_iter().flatten() {
-                let v = v.as_str().map(str::to_string).unwrap_or_else(|| format!("{v:?}"));
+                let v = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{v:?}"));
                 text += &format!("\n{}: {v}", k.as_str().unwrap());
             }
             text += "\n";
@@ -109,7 +116,10 @@ fn release_workflow_publishes_every_package_it_builds() {
     assert!(build.contains("target: ${{ matrix.target }}"), "{build}");
     assert!(build.contains("--release --locked --out dist"), "{build}");
     let npm = steps("npm");
-    assert!(npm.contains("node --test npm/test/packages.test.mjs"), "{npm}");
+    assert!(
+        npm.contains("node --test npm/test/packages.test.mjs"),
+        "{npm}"
+    );
     assert!(
         npm.contains("node npm/generate-packages.mjs --out target/npm --binaries binaries --require-binaries"),
         "{npm}"
