@@ -44,5 +44,8 @@ echo "== conformance: checks"
 cd "$HERE"
 status=0
 "$WORK/venv/bin/python" conformance.py || status=$?
+
+echo "== conformance: packaging (packaging.py: npm and pip installs, pre-commit hook, cargo install)"
+"$WORK/venv/bin/python" packaging.py || status=$?
 echo "conformance total time: $(( $(date +%s) - start )) s"
 exit $status

@@ -8,7 +8,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 WORK = Path(os.environ.get("CONFORMANCE_WORK", HERE / ".work"))
-BIN = Path(os.environ.get("SSMGEN_BIN", ROOT / "target" / "release" / "ssmgen"))
+# Where run.sh's `cargo build --release` put the binary (cargo reads a relative
+# CARGO_TARGET_DIR from the folder it runs in, which is ROOT there).
+TARGET = ROOT / os.environ.get("CARGO_TARGET_DIR", "target")
+BIN = Path(os.environ.get("SSMGEN_BIN", TARGET / "release" / "ssmgen"))
 VENV_BIN = WORK / "venv" / "bin"
 NODE_MODULES = WORK / "node" / "node_modules"
 TSC = NODE_MODULES / ".bin" / "tsc"
