@@ -5,9 +5,14 @@ The model (plain, sorted, JSON-serializable data):
   roles:     {role name: {path, trust: [statement...], managed: [arn...], boundary, tags}}
   profiles:  {profile name: {path, roles: [role name...]}}
   policies:  {policy name: {path, statements: [statement...], roles: [role name...]}}
+  documents: {document name: {type, format, update_method, content, tags}}
+  service_settings: {setting id (the /ssm/... form): value}
 A statement is {effect, actions, resources, principals, conditions} with every list
-sorted; Sid, logical ids, order and CDK metadata do not count. Pseudo values (account,
-Region, partition, URL suffix) are evaluated to one fixed set per comparison.
+sorted; Sid, logical ids, order and CDK metadata do not count. A document's content is
+the parsed JSON object (an object or a JSON string in the template read the same), its
+format and update method the values the service applies, defaults included (JSON,
+Replace), so a target that leaves one out differs. Pseudo values (account, Region,
+partition, URL suffix) are evaluated to one fixed set per comparison.
 """
 
 import json
@@ -52,6 +57,8 @@ def canonical(model):
     def key(st):
         return json.dumps(st, sort_keys=True)
     out = {"roles": {}, "profiles": {}, "policies": {},
+           "documents": dict(model.get("documents", {})),
+           "service_settings": dict(model.get("service_settings", {})),
            "required_region": sorted(model.get("required_region", []))}
     for name, r in model["roles"].items():
         out["roles"][name] = dict(r, trust=sorted(r["trust"], key=key),
@@ -86,6 +93,8 @@ class CfnEvaluator:
             return "arn:{}:iam::{}:policy{}{}".format(
                 self.pseudo["AWS::Partition"], self.pseudo["AWS::AccountId"],
                 self.eval(props.get("Path", "/")), self.eval(props["ManagedPolicyName"]))
+        if t == "AWS::SSM::Document" and "Name" in props:
+            return self.eval(props["Name"])
         raise Unresolvable(f"Ref to {t}")
 
     def getatt(self, name, attr):
@@ -151,10 +160,40 @@ def cfn_tags(tags):
     return {t["Key"]: t["Value"] for t in as_list(tags)}
 
 
+# AWS::SSM::Document's defaults, from its resource schema.
+CFN_DOCUMENT_FORMAT = "JSON"
+CFN_UPDATE_METHOD = "Replace"
+
+
+def cfn_document_content(content, fmt):
+    """The content as the service parses it: a template may hold the object itself or
+    its text in the document's format."""
+    if not isinstance(content, str):
+        return content
+    if fmt == "JSON":
+        return json.loads(content)
+    if fmt == "YAML":
+        import yaml
+        return yaml.safe_load(content)
+    raise Unresolvable(f"document content in format {fmt}")
+
+
+def cfn_document(props):
+    fmt = props.get("DocumentFormat", CFN_DOCUMENT_FORMAT)
+    return {
+        "type": props.get("DocumentType"),
+        "format": fmt,
+        "update_method": props.get("UpdateMethod", CFN_UPDATE_METHOD),
+        "content": cfn_document_content(props["Content"], fmt),
+        "tags": cfn_tags(props.get("Tags")),
+    }
+
+
 def from_cloudformation(template, pseudo):
     """The IAM model of a CloudFormation template (plain JSON form, intrinsics as dicts)."""
     ev = CfnEvaluator(template, pseudo)
-    model = {"roles": {}, "profiles": {}, "policies": {}}
+    model = {"roles": {}, "profiles": {}, "policies": {}, "documents": {},
+             "service_settings": {}}
     role_names = {}
     for lid, res in template.get("Resources", {}).items():
         if res["Type"] == "AWS::IAM::Role":
@@ -183,8 +222,18 @@ def from_cloudformation(template, pseudo):
                 "statements": cfn_statements(props["PolicyDocument"], False),
                 "roles": as_list(props.get("Roles")),
             }
-        elif t.startswith("AWS::IAM::"):
-            raise Unresolvable(f"unexpected IAM resource {t} ({lid})")
+        elif t == "AWS::SSM::Document":
+            if props.get("Name") is None:
+                raise Unresolvable(f"document {lid} without a Name")
+            if props["Name"] in model["documents"]:
+                raise Unresolvable(f"two documents named {props['Name']}")
+            model["documents"][props["Name"]] = cfn_document(props)
+        elif t == "AWS::SSM::ServiceSetting":
+            if props["SettingId"] in model["service_settings"]:
+                raise Unresolvable(f"two settings of {props['SettingId']}")
+            model["service_settings"][props["SettingId"]] = props["SettingValue"]
+        elif t.startswith(("AWS::IAM::", "AWS::SSM::")):
+            raise Unresolvable(f"unexpected resource {t} ({lid})")
     model["required_region"] = cfn_required_region(template)
     return canonical(model)
 

@@ -90,21 +90,7 @@ fn role_properties(w: &mut Writer, role: &Role) {
         w.key("PermissionsBoundary");
         w.text(boundary);
     }
-    if !role.tags.is_empty() {
-        w.key("Tags");
-        w.begin_seq();
-        // A BTreeMap iterates by key, so the tags are sorted.
-        for (k, v) in &role.tags {
-            w.item();
-            w.begin_map();
-            w.key("Key");
-            w.str(k);
-            w.key("Value");
-            w.str(v);
-            w.end_map();
-        }
-        w.end_seq();
-    }
+    w.tags(&role.tags);
     w.end_map();
 }
 fn instance_profile_properties(w: &mut Writer, plan: &Plan, p: &InstanceProfile) {

@@ -17,13 +17,15 @@
 //!   the resources and the logical ids they claim;
 //! - `writer.rs`: the `Writer` and the two syntaxes it writes;
 //! - one file per family of resources, each an enum implementing `Family`: `iam.rs`
-//!   (roles, instance profiles, customer managed policies);
+//!   (roles, instance profiles, customer managed policies), `ssm.rs` (preferences
+//!   documents, service settings);
 //! - `outputs.rs`: the entries of `Outputs`;
 //! - `rules.rs`: the entries of `Rules` (deploy-time assertions).
 
 mod iam;
 mod outputs;
 mod rules;
+mod ssm;
 #[cfg(test)]
 mod test_support;
 mod writer;
@@ -35,6 +37,7 @@ use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
 use self::iam::Iam;
+use self::ssm::Ssm;
 use self::writer::{Syntax, Writer};
 use super::{activation, CfnFormat, Options, OutFile, Target, TemplateRef};
 use crate::error::Error;
@@ -141,6 +144,7 @@ struct Entries<'p, T> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Resource {
     Iam(Iam),
+    Ssm(Ssm),
 }
 
 /// The resources of one family (IAM, ...), each written as an entry of `Resources`.
@@ -149,6 +153,15 @@ trait Family: Copy {
     fn logical_id(self, plan: &Plan) -> &str;
     /// The resource's `Type`.
     fn type_name(self) -> &'static str;
+    /// A note on the resource, written as a comment above it (YAML only).
+    fn comment(self, _plan: &Plan) -> Option<&str> {
+        None
+    }
+    /// The logical id of a resource this one must be created after (`DependsOn`), when
+    /// no reference in its properties says so.
+    fn depends_on(self, _plan: &Plan) -> Option<&str> {
+        None
+    }
     /// The resource's `Properties`, as a mapping.
     fn properties(self, w: &mut Writer, plan: &Plan);
 }
@@ -175,16 +188,25 @@ impl Entry for Resource {
     fn write(self, w: &mut Writer, plan: &Plan) {
         match self {
             Resource::Iam(r) => write_resource(w, plan, r),
+            Resource::Ssm(r) => write_resource(w, plan, r),
         }
     }
 }
 
-/// `Id:` or `"Id": {` with the resource's `Type` and `Properties` below it.
+/// `Id:` or `"Id": {` with the resource's `Type`, `DependsOn` and `Properties` below
+/// it, after its comment.
 fn write_resource(w: &mut Writer, plan: &Plan, r: impl Family) {
+    if let Some(note) = r.comment(plan) {
+        w.comment(note);
+    }
     w.key(r.logical_id(plan));
     w.begin_map();
     w.key("Type");
     w.str(r.type_name());
+    if let Some(id) = r.depends_on(plan) {
+        w.key("DependsOn");
+        w.str(id);
+    }
     w.key("Properties");
     r.properties(w, plan);
     w.end_map();
@@ -192,22 +214,29 @@ fn write_resource(w: &mut Writer, plan: &Plan, r: impl Family) {
 
 /// The whole template, after checking that no logical id is used twice.
 fn template_context(plan: &Plan, syntax: Syntax) -> Result<TemplateContext<'_>, Error> {
-    let count = plan.roles.len() + plan.instance_profiles.len() + plan.policies.len();
+    let count = plan.roles.len()
+        + plan.instance_profiles.len()
+        + plan.policies.len()
+        + plan.documents.len()
+        + plan.service_settings.len();
     let mut ids = LogicalIds::with_capacity(count + plan.outputs.len());
     let mut resources = Vec::with_capacity(count);
-    // Each fleet's resources together (role, instance profile, policy), in fleet order;
-    // anything no fleet names is still written, after them.
+    // Each fleet's resources together (role, instance profile, policy, preferences
+    // document), in fleet order; anything no fleet names is still written, after them,
+    // and the account's service settings last.
     let mut roles = vec![false; plan.roles.len()];
     let mut profiles = vec![false; plan.instance_profiles.len()];
     let mut policies = vec![false; plan.policies.len()];
+    let mut documents = vec![false; plan.documents.len()];
     let order = plan
         .fleets
         .iter()
-        .map(|f| (f.role, f.instance_profile, f.policy))
-        .chain((0..plan.roles.len()).map(|i| (Some(i), None, None)))
-        .chain((0..plan.instance_profiles.len()).map(|i| (None, Some(i), None)))
-        .chain((0..plan.policies.len()).map(|i| (None, None, Some(i))));
-    for (role, profile, policy) in order {
+        .map(|f| (f.role, f.instance_profile, f.policy, f.document))
+        .chain((0..plan.roles.len()).map(|i| (Some(i), None, None, None)))
+        .chain((0..plan.instance_profiles.len()).map(|i| (None, Some(i), None, None)))
+        .chain((0..plan.policies.len()).map(|i| (None, None, Some(i), None)))
+        .chain((0..plan.documents.len()).map(|i| (None, None, None, Some(i))));
+    for (role, profile, policy, document) in order {
         if let Some(i) = role.filter(|&i| !std::mem::replace(&mut roles[i], true)) {
             ids.claim(&plan.roles[i].id.upper_camel)?;
             resources.push(Resource::Iam(Iam::Role(i)));
@@ -220,6 +249,14 @@ fn template_context(plan: &Plan, syntax: Syntax) -> Result<TemplateContext<'_>, 
             ids.claim(&plan.policies[i].id.upper_camel)?;
             resources.push(Resource::Iam(Iam::Policy(i)));
         }
+        if let Some(i) = document.filter(|&i| !std::mem::replace(&mut documents[i], true)) {
+            ids.claim(&plan.documents[i].id.upper_camel)?;
+            resources.push(Resource::Ssm(Ssm::Document(i)));
+        }
+    }
+    for (i, s) in plan.service_settings.iter().enumerate() {
+        ids.claim(&s.id.upper_camel)?;
+        resources.push(Resource::Ssm(Ssm::ServiceSetting(i)));
     }
     for o in &plan.outputs {
         ids.claim(&o.id.upper_camel)?;
@@ -263,6 +300,8 @@ fn size_hint(plan: &Plan, syntax: Syntax) -> usize {
         + 200 * plan.instance_profiles.len()
         + 300 * plan.policies.len()
         + 320 * statements
+        + 1000 * plan.documents.len()
+        + 500 * plan.service_settings.len()
         + 150 * plan.outputs.len();
     match syntax {
         Syntax::Yaml => yaml,

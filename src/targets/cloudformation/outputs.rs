@@ -19,8 +19,9 @@ impl Entry for &Output {
             OutputValue::InstanceProfileName { profile } => {
                 w.reference(&plan.instance_profiles[profile].id.upper_camel)
             }
-            OutputValue::DocumentName { .. } => {
-                unimplemented!("issue 10: cloudformation renders preferences documents")
+            // `Ref` of an `AWS::SSM::Document` is its name.
+            OutputValue::DocumentName { document } => {
+                w.reference(&plan.documents[document].id.upper_camel)
             }
         }
         w.end_map();

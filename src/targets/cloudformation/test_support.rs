@@ -11,12 +11,25 @@ use crate::plan::build::build;
 use crate::plan::Plan;
 use crate::targets::{CfnFormat, Options, Target};
 
-pub(super) fn plan_of(spec_yaml: &str) -> Plan {
+fn spec_of(spec_yaml: &str) -> crate::spec::Spec {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("spec.yaml");
     std::fs::write(&path, spec_yaml).expect("write spec");
     let (spec, _) = crate::spec::load(&path).expect("valid spec");
-    build(&spec)
+    spec
+}
+
+pub(super) fn plan_of(spec_yaml: &str) -> Plan {
+    build(&spec_of(spec_yaml))
+}
+
+/// The plan with the Session Manager set up (documents, service settings), which
+/// `build` does not add yet (issue 10).
+pub(super) fn setup_plan_of(spec_yaml: &str) -> Plan {
+    let spec = spec_of(spec_yaml);
+    let mut plan = build(&spec);
+    crate::plan::session_setup::add_session_setup(&mut plan, &spec);
+    plan
 }
 
 pub(super) fn render(plan: &Plan, cfn_format: CfnFormat) -> String {
@@ -31,7 +44,7 @@ pub(super) fn render(plan: &Plan, cfn_format: CfnFormat) -> String {
 /// Builds the JSON tree of a YAML document from parser events. `YamlLoader` drops
 /// tags, so the events are read directly: each CloudFormation short-form tag becomes
 /// the function object it stands for, and every untagged plain scalar must resolve to
-/// a string (not a number, boolean or null).
+/// a string (not a number or null), or be `true` or `false`.
 #[derive(Default)]
 struct TreeBuilder {
     stack: Vec<(Json, Option<String>)>,
@@ -72,8 +85,12 @@ impl EventReceiver for TreeBuilder {
                             other => panic!("unexpected tag !{other}"),
                         }
                     }
+                    // Only a document's content holds booleans, written `true` or
+                    // `false`; a string that a reader could take for anything else
+                    // must have been quoted.
                     None if style == TScalarStyle::Plain => match Yaml::from_str(&v) {
                         Yaml::String(s) => Json::String(s),
+                        Yaml::Boolean(b) if v == "true" || v == "false" => Json::Bool(b),
                         other => panic!("plain scalar {v:?} reads as {other:?}"),
                     },
                     None => Json::String(v),

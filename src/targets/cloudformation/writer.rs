@@ -2,8 +2,16 @@
 //! an entry (mappings, sequences, strings, intrinsic functions) in block-style YAML or in
 //! pretty-printed JSON, escaping every string through [`escape`] as it goes.
 
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
 use crate::plan::{Piece, Text};
 use crate::render::escape;
+
+/// Width of the text of a YAML comment line (after the indentation and `# `), as the
+/// Terraform target wraps its comments.
+const COMMENT_WIDTH: usize = 88;
 
 /// The two syntaxes of a template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,6 +204,87 @@ impl Writer {
         self.syntax.push_scalar(&mut self.out, s);
     }
 
+    /// A value written as it is: `true`, `false`, `null` or a number, which YAML and JSON
+    /// spell alike.
+    fn bare(&mut self, s: &str) {
+        self.space();
+        self.out.push_str(s);
+    }
+
+    /// A JSON value from the plan (a document's content) as a native mapping of the
+    /// syntax, so the template holds an object rather than a JSON string; keys keep the
+    /// plan's order. CloudFormation would read a one-key mapping named `Ref` or `Fn::*`
+    /// as a function: the plan's contents have fixed keys, none of them such a name.
+    pub(super) fn json(&mut self, v: &Json) {
+        match v {
+            Json::Null => self.bare("null"),
+            Json::Bool(b) => self.bare(if *b { "true" } else { "false" }),
+            Json::Number(n) => self.bare(&n.to_string()),
+            Json::String(s) => self.str(s),
+            Json::Array(items) => {
+                self.begin_seq();
+                for item in items {
+                    self.item();
+                    self.json(item);
+                }
+                self.end_seq();
+            }
+            Json::Object(map) => {
+                self.begin_map();
+                for (k, v) in map {
+                    self.key(k);
+                    self.json(v);
+                }
+                self.end_map();
+            }
+        }
+    }
+
+    /// `Tags`, a list of `{Key, Value}` in key order, as every taggable resource of the
+    /// template carries them; nothing when there are none.
+    pub(super) fn tags(&mut self, tags: &BTreeMap<String, String>) {
+        if tags.is_empty() {
+            return;
+        }
+        self.key("Tags");
+        self.begin_seq();
+        for (k, v) in tags {
+            self.item();
+            self.begin_map();
+            self.key("Key");
+            self.str(k);
+            self.key("Value");
+            self.str(v);
+            self.end_map();
+        }
+        self.end_seq();
+    }
+
+    /// YAML: `# ` comment lines at the current level, wrapped at word boundaries, before
+    /// the next key. JSON has no comments, so it gets nothing. A comment ends at a line
+    /// break and YAML allows only printable characters in it, so any other character
+    /// splits words like a space: nothing can end the comment early.
+    pub(super) fn comment(&mut self, text: &str) {
+        if self.syntax == Syntax::Json {
+            return;
+        }
+        let breaks = |c: char| c.is_whitespace() || !yaml_printable(c);
+        let mut len = 0;
+        for word in text.split(breaks).filter(|w| !w.is_empty()) {
+            let width = word.chars().count();
+            if len > 0 && len + 1 + width <= COMMENT_WIDTH {
+                self.out.push(' ');
+                len += 1;
+            } else {
+                self.line();
+                self.out.push_str("# ");
+                len = 0;
+            }
+            self.out.push_str(word);
+            len += width;
+        }
+    }
+
     /// YAML: the short form of an intrinsic function, `!Tag argument`.
     fn short_form(&mut self, tag: &str, arg: &str) {
         self.space();
@@ -250,6 +339,14 @@ impl Writer {
             None => self.str(&t.as_literal().unwrap_or_default()),
         }
     }
+}
+
+/// A character YAML allows printed in a comment: its `c-printable`, less the byte order
+/// mark and the characters YAML 1.1 readers (PyYAML, which cfn-lint uses) take for line
+/// breaks (NEL, the line and paragraph separators).
+fn yaml_printable(c: char) -> bool {
+    matches!(c as u32, 0x09 | 0x20..=0x7e | 0xa0..=0xd7ff | 0xe000..=0xfffd | 0x10000..)
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
 }
 
 #[cfg(test)]
