@@ -268,7 +268,8 @@ mod tests {
     fn hostile_content_reads_back_exactly() {
         let mut plan = setup_plan(LOGGED);
         // Validation limits these; the escaping must not rely on it.
-        let hostile = "cd ~ && echo 'a' \"b\" `c` ${HOME} %{x} \\ \\' */ \n\r\t\u{2028}\u{7f}\u{1} ü 🦀";
+        let hostile =
+            "cd ~ && echo 'a' \"b\" `c` ${HOME} %{x} \\ \\' */ \n\r\t\u{2028}\u{7f}\u{1} ü 🦀";
         let inputs = &mut plan.documents[0].content["inputs"];
         inputs["shellProfile"]["linux"] = json!(hostile);
         inputs["shellProfile"]["windows"] = json!(format!("{hostile}\r\n"));
