@@ -8,7 +8,8 @@
 //! This file holds the target: its templates, the files it writes and in which order,
 //! the scaffold's version pins, and the construct's context with the check that makes
 //! writing it infallible. Each resource family writes its own TypeScript in a file of its
-//! own (`iam.rs` for roles, instance profiles and managed policies, `outputs.rs` for the
+//! own (`iam.rs` for roles, instance profiles and managed policies, `ssm.rs` for the
+//! Session Manager preferences documents and service settings, `outputs.rs` for the
 //! stack outputs), with the shared writing helpers in `typescript.rs`; the `--scaffold`
 //! app's contexts are in `scaffold.rs`.
 
@@ -16,6 +17,7 @@ mod iam;
 mod outputs;
 mod rules;
 mod scaffold;
+mod ssm;
 mod typescript;
 
 use std::path::PathBuf;
@@ -29,7 +31,10 @@ use self::typescript::ident;
 use super::{activation, Options, OutFile, Target, TemplateRef, GENERATED_MARKER};
 use crate::error::Error;
 use crate::facts;
-use crate::plan::{Attachment, InstanceProfile, Output, OutputValue, Plan, Policy, Role};
+use crate::plan::{
+    Attachment, InstanceProfile, Output, OutputValue, Plan, Policy, Role, ServiceSetting,
+    SessionDocument,
+};
 use crate::render::Templates;
 
 const CONSTRUCT: &str = "cdk-typescript/construct.ts";
@@ -87,6 +92,8 @@ fn size_hint(plan: &Plan) -> usize {
         + 300 * plan.instance_profiles.len()
         + 600 * plan.policies.len()
         + 450 * statements
+        + 1500 * plan.documents.len()
+        + 700 * plan.service_settings.len()
         + 250 * plan.outputs.len()
 }
 
@@ -167,6 +174,10 @@ struct ConstructContext<'a> {
     profile_fields: Each<'a, InstanceProfile>,
     /// The field declaration of each customer managed policy.
     policy_fields: Each<'a, Policy>,
+    /// The field declaration of each preferences document.
+    document_fields: Each<'a, SessionDocument>,
+    /// The field declaration of each service setting.
+    setting_fields: Each<'a, ServiceSetting>,
     /// `this.webRole = new iam.Role(...);` and its tags, one per role.
     roles: Each<'a, Role>,
     /// `this.webInstanceProfile = new iam.InstanceProfile(...);`, one per profile.
@@ -177,6 +188,13 @@ struct ConstructContext<'a> {
     statement_lists: Vec<String>,
     /// One `iam.ManagedPolicy` per policy.
     policies: Policies<'a>,
+    /// `this.sessionPreferences = new ssm.CfnDocument(...);` and its tags, one per document.
+    documents: Each<'a, SessionDocument>,
+    /// `new ssm.CfnServiceSetting(...)` with its note and dependency, one per setting.
+    service_settings: Each<'a, ServiceSetting>,
+    /// Whether the construct uses `aws-cdk-lib/aws-ssm` (imported only then, so that a
+    /// construct without documents or settings stays as it was).
+    ssm: bool,
     /// `new cdk.CfnOutput(...);`, one per output.
     outputs: Each<'a, Output>,
     /// The tag keys of the plan's roles, each a TypeScript string followed by `, `.
@@ -254,6 +272,17 @@ fn check(plan: &Plan) -> Result<(), Error> {
         ident(&p.id.lower_camel)?;
         ident(&p.id.upper_camel)?;
     }
+    for d in &plan.documents {
+        ident(&d.id.lower_camel)?;
+        ident(&d.id.upper_camel)?;
+    }
+    for s in &plan.service_settings {
+        ident(&s.id.lower_camel)?;
+        ident(&s.id.upper_camel)?;
+        if let Some(i) = s.role {
+            role(i)?;
+        }
+    }
     for o in &plan.outputs {
         match o.value {
             OutputValue::RoleArn { role: i } | OutputValue::RoleName { role: i } => {
@@ -266,8 +295,12 @@ fn check(plan: &Plan) -> Result<(), Error> {
                     .ok_or_else(|| missing("instance profile", profile))?;
                 ident(&p.id.lower_camel)?;
             }
-            OutputValue::DocumentName { .. } => {
-                unimplemented!("issue 10: cdk-typescript renders preferences documents")
+            OutputValue::DocumentName { document } => {
+                let d = plan
+                    .documents
+                    .get(document)
+                    .ok_or_else(|| missing("document", document))?;
+                ident(&d.id.lower_camel)?;
             }
         }
         ident(&o.id.upper_camel)?;
@@ -285,10 +318,15 @@ fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
         role_fields: Each::new(plan, &plan.roles, iam::role_field_decl),
         profile_fields: Each::new(plan, &plan.instance_profiles, iam::profile_field_decl),
         policy_fields: Each::new(plan, &plan.policies, iam::policy_field_decl),
+        document_fields: Each::new(plan, &plan.documents, ssm::document_field_decl),
+        setting_fields: Each::new(plan, &plan.service_settings, ssm::setting_field_decl),
         roles: Each::new(plan, &plan.roles, iam::role_block),
         instance_profiles: Each::new(plan, &plan.instance_profiles, iam::profile_block),
         statement_lists,
         policies: Policies { plan, lists },
+        documents: Each::new(plan, &plan.documents, ssm::document_block),
+        service_settings: Each::new(plan, &plan.service_settings, ssm::setting_block),
+        ssm: !plan.documents.is_empty() || !plan.service_settings.is_empty(),
         outputs: Each::new(plan, &plan.outputs, outputs::output_block),
         tag_keys: plan
             .role_tag_keys()

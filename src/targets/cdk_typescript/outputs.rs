@@ -1,5 +1,5 @@
 //! The construct's outputs: one `cdk.CfnOutput` per plan output, naming a role's ARN or
-//! name or an instance profile's name.
+//! name, an instance profile's name or a preferences document's name.
 
 use super::iam::role_field;
 use super::typescript::push_str_prop;
@@ -27,8 +27,14 @@ pub(super) fn output_block(out: &mut String, plan: &Plan, o: &Output) {
             out.push_str(field);
             out.push_str(".instanceProfileName");
         }
-        OutputValue::DocumentName { .. } => {
-            unimplemented!("issue 10: cdk-typescript renders preferences documents")
+        OutputValue::DocumentName { document } => {
+            // `ref` of an `AWS::SSM::Document` is its name.
+            let field = plan
+                .documents
+                .get(document)
+                .map_or("", |d| d.id.lower_camel.as_str());
+            out.push_str(field);
+            out.push_str(".ref");
         }
     }
     out.push(',');

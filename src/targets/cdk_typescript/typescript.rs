@@ -33,6 +33,34 @@ pub(super) fn push_field(out: &mut String, doc: &str, field: &str, kind: &str) {
     out.push(';');
 }
 
+/// Longest line a `//` comment is wrapped to, its indent included.
+const COMMENT_WIDTH: usize = 100;
+
+/// Writes `text` as `//` comment lines at `indent`, wrapped at spaces to
+/// [`COMMENT_WIDTH`] (a longer word keeps its own line), without a final newline. The
+/// text is escaped for a comment first, so it holds no line break to wrap or escape by.
+pub(super) fn push_line_comment(out: &mut String, indent: &str, text: &str) {
+    let text = escape::ts_comment(text);
+    let room = COMMENT_WIDTH.saturating_sub(indent.len() + 3);
+    let mut line = 0;
+    for (i, word) in text.split(' ').filter(|w| !w.is_empty()).enumerate() {
+        let len = word.chars().count();
+        if i == 0 || line + 1 + len > room {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(indent);
+            out.push_str("// ");
+            line = 0;
+        } else {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += len;
+    }
+}
+
 /// Writes `    this.<field> = new <class>(this, '<Id>', {`, the opening of a construct.
 pub(super) fn push_new(out: &mut String, field: &str, class: &str, construct_id: &str) {
     out.push_str("    this.");

@@ -1,0 +1,300 @@
+//! The Systems Manager family: each Session Manager preferences document
+//! (`ssm.CfnDocument`) and account service setting (`ssm.CfnServiceSetting`) the plan
+//! holds, as a field declaration and the statement that constructs it. Both are public
+//! fields, so that an app can name a document in an operator policy or order its own
+//! resources after a setting.
+
+use serde_json::Value;
+
+use super::iam::role_field;
+use super::typescript::{push_field, push_line_comment, push_new, push_str_prop};
+use crate::plan::{Plan, ServiceSetting, SessionDocument};
+use crate::render::escape;
+
+/// A preferences document is a `Session` document (Session document schema).
+const DOCUMENT_TYPE: &str = "Session";
+/// The content is written as an object, which CloudFormation passes on as JSON.
+const DOCUMENT_FORMAT: &str = "JSON";
+/// A named document cannot be replaced by CloudFormation (the new one would need the
+/// name the old one still holds), so a content change makes a new default version.
+const UPDATE_METHOD: &str = "NewVersion";
+
+/// The fleets a document configures, for its TSDoc.
+fn fleets_phrase(d: &SessionDocument) -> String {
+    let s = if d.fleets.len() == 1 { "" } else { "s" };
+    format!("fleet{s} {}", d.fleets.join(", "))
+}
+
+pub(super) fn document_field_decl(out: &mut String, _plan: &Plan, d: &SessionDocument) {
+    let doc = format!(
+        "The Session Manager preferences of {}, document {}: operators name it in StartSession (aws ssm start-session --document-name).",
+        fleets_phrase(d),
+        d.name
+    );
+    push_field(out, &doc, &d.id.lower_camel, "ssm.CfnDocument");
+}
+
+pub(super) fn setting_field_decl(out: &mut String, _plan: &Plan, s: &ServiceSetting) {
+    let doc = format!(
+        "The account-and-Region service setting {}, set to {}.",
+        s.setting_id, s.value
+    );
+    push_field(out, &doc, &s.id.lower_camel, "ssm.CfnServiceSetting");
+}
+
+pub(super) fn document_block(out: &mut String, _plan: &Plan, d: &SessionDocument) {
+    const PROP: &str = "      ";
+    let field = d.id.lower_camel.as_str();
+    push_new(out, field, "ssm.CfnDocument", &d.id.upper_camel);
+    push_str_prop(out, PROP, "name", &d.name);
+    push_str_prop(out, PROP, "documentType", DOCUMENT_TYPE);
+    push_str_prop(out, PROP, "documentFormat", DOCUMENT_FORMAT);
+    out.push('\n');
+    push_line_comment(
+        out,
+        PROP,
+        "Content changes make a new default version: a named document cannot be replaced.",
+    );
+    push_str_prop(out, PROP, "updateMethod", UPDATE_METHOD);
+    // An object, not a JSON string, so that the synthesized template holds the content
+    // as data that linters and the equality check read.
+    out.push('\n');
+    out.push_str(PROP);
+    out.push_str("content: ");
+    push_value(out, &d.content, PROP);
+    out.push_str(",\n    });");
+    for (key, value) in &d.tags {
+        out.push_str("\n    cdk.Tags.of(this.");
+        out.push_str(field);
+        out.push_str(").add(");
+        escape::push_ts_str(out, key);
+        out.push_str(", ");
+        escape::push_ts_str(out, value);
+        out.push_str(");");
+    }
+}
+
+pub(super) fn setting_block(out: &mut String, plan: &Plan, s: &ServiceSetting) {
+    const PROP: &str = "      ";
+    let field = s.id.lower_camel.as_str();
+    if !s.note.is_empty() {
+        push_line_comment(out, "    ", s.note);
+        out.push('\n');
+    }
+    push_new(out, field, "ssm.CfnServiceSetting", &s.id.upper_camel);
+    push_str_prop(out, PROP, "settingId", s.setting_id);
+    push_str_prop(out, PROP, "settingValue", &s.value);
+    out.push_str("\n    });");
+    if let Some(role) = s.role {
+        // The setting's value names the role, which must exist before it is set.
+        out.push_str("\n    this.");
+        out.push_str(field);
+        out.push_str(".node.addDependency(this.");
+        out.push_str(role_field(plan, role));
+        out.push_str(");");
+    }
+}
+
+/// Writes a JSON value as a TypeScript expression: objects and arrays one member a line
+/// (two spaces deeper than `indent`, trailing commas), strings through the escaper.
+fn push_value(out: &mut String, v: &Value, indent: &str) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        // serde_json writes finite numbers only, in a form JavaScript reads back.
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => escape::push_ts_str(out, s),
+        Value::Array(items) if items.is_empty() => out.push_str("[]"),
+        Value::Object(map) if map.is_empty() => out.push_str("{}"),
+        Value::Array(items) => {
+            let inner = format!("{indent}  ");
+            out.push('[');
+            for item in items {
+                out.push('\n');
+                out.push_str(&inner);
+                push_value(out, item, &inner);
+                out.push(',');
+            }
+            out.push('\n');
+            out.push_str(indent);
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let inner = format!("{indent}  ");
+            out.push('{');
+            for (key, item) in map {
+                out.push('\n');
+                out.push_str(&inner);
+                push_key(out, key);
+                out.push_str(": ");
+                push_value(out, item, &inner);
+                out.push(',');
+            }
+            out.push('\n');
+            out.push_str(indent);
+            out.push('}');
+        }
+    }
+}
+
+/// A property name: bare when it is a plain identifier, else a string literal. In an
+/// object literal `__proto__:` (bare or quoted) sets the prototype instead of making a
+/// property, so that one key is written computed.
+fn push_key(out: &mut String, key: &str) {
+    let plain = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if key == "__proto__" {
+        out.push('[');
+        escape::push_ts_str(out, key);
+        out.push(']');
+    } else if plain {
+        out.push_str(key);
+    } else {
+        escape::push_ts_str(out, key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{construct, plan_of};
+    use super::*;
+    use serde_json::json;
+
+    /// The plan of `yaml` with the session set up (documents and service settings).
+    fn setup_plan(yaml: &str) -> Plan {
+        let (spec, _) = crate::spec::load_str(yaml, "spec.yaml").expect("valid spec");
+        let mut plan = crate::plan::build::build(&spec);
+        crate::plan::session_setup::add_session_setup(&mut plan, &spec);
+        plan
+    }
+
+    const LOGGED: &str = "version: 1\nproject: shop\ntags:\n  team: shop\nsession:\n  cloudwatch: {log_group: /ssm/shop}\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n";
+
+    /// Runs a JavaScript program with node and returns what it prints.
+    fn node(program: &str) -> String {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new("node")
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("node must be installed for this test: {e}"));
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(program.as_bytes())
+            .expect("write stdin");
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "node failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    #[test]
+    fn a_document_is_a_session_document_with_its_content_as_an_object() {
+        let plan = setup_plan(LOGGED);
+        let ts = construct(&plan);
+        assert!(
+            ts.contains("import * as ssm from 'aws-cdk-lib/aws-ssm';\n"),
+            "{ts}"
+        );
+        assert!(
+            ts.contains("  public readonly sessionPreferences: ssm.CfnDocument;"),
+            "{ts}"
+        );
+        for line in [
+            "    this.sessionPreferences = new ssm.CfnDocument(this, 'SessionPreferences', {",
+            "      name: 'shop-session-preferences',",
+            "      documentType: 'Session',",
+            "      documentFormat: 'JSON',",
+            "      // Content changes make a new default version: a named document cannot be replaced.",
+            "      updateMethod: 'NewVersion',",
+            "      content: {",
+            "        schemaVersion: '1.0',",
+            "          cloudWatchLogGroupName: '/ssm/shop',",
+            "          cloudWatchStreamingEnabled: true,",
+            "          shellProfile: {",
+            "    cdk.Tags.of(this.sessionPreferences).add('team', 'shop');",
+            "      value: this.sessionPreferences.ref,",
+        ] {
+            assert!(ts.contains(&format!("{line}\n")), "{line}\n{ts}");
+        }
+    }
+
+    #[test]
+    fn without_documents_or_settings_nothing_of_ssm_is_written() {
+        let plan = plan_of(LOGGED);
+        let ts = construct(&plan);
+        assert!(!ts.contains("aws-ssm") && !ts.contains("ssm.Cfn"), "{ts}");
+    }
+
+    #[test]
+    fn the_tier_setting_carries_its_note_and_waits_for_its_role() {
+        let mut plan = setup_plan(
+            "version: 1\nproject: factory\nfleets:\n  - name: plc\n    platform: hybrid\n    mode: session-only\n",
+        );
+        assert_eq!(plan.service_settings.len(), 1);
+        let ts = construct(&plan);
+        for line in [
+            "  public readonly hybridAdvancedTier: ssm.CfnServiceSetting;",
+            "    // Account-and-Region wide: every hybrid node is billed as an advanced instance per hour;",
+            "    this.hybridAdvancedTier = new ssm.CfnServiceSetting(this, 'HybridAdvancedTier', {",
+            "      settingId: '/ssm/managed-instance/activation-tier',",
+            "      settingValue: 'advanced',",
+        ] {
+            assert!(ts.contains(&format!("{line}\n")), "{line}\n{ts}");
+        }
+        for line in ts.lines().filter(|l| l.trim_start().starts_with("// ")) {
+            assert!(line.chars().count() <= 100, "{line}");
+        }
+        assert!(!ts.contains("addDependency"), "{ts}");
+        plan.service_settings[0].role = Some(0);
+        let ts = construct(&plan);
+        assert!(
+            ts.contains("    });\n    this.hybridAdvancedTier.node.addDependency(this.plcRole);\n"),
+            "{ts}"
+        );
+    }
+
+    #[test]
+    fn hostile_content_reads_back_exactly() {
+        let mut plan = setup_plan(LOGGED);
+        // Validation limits these; the escaping must not rely on it.
+        let hostile =
+            "cd ~ && echo 'a' \"b\" `c` ${HOME} %{x} \\ \\' */ \n\r\t\u{2028}\u{7f}\u{1} ü 🦀";
+        let inputs = &mut plan.documents[0].content["inputs"];
+        inputs["shellProfile"]["linux"] = json!(hostile);
+        inputs["shellProfile"]["windows"] = json!(format!("{hostile}\r\n"));
+        inputs["__proto__"] = json!({"polluted": hostile});
+        inputs["a key with 'quotes' and ${x}"] = json!([1, 2.5, null, true, {}, []]);
+        plan.documents[0].name = hostile.into();
+        plan.documents[0].fleets = vec![hostile.into()];
+        let ts = construct(&plan);
+        assert!(!ts.contains("*/ \n"), "{ts}");
+        let start = ts.find("      content: ").expect("content") + "      content: ".len();
+        let end = start + ts[start..].find("\n      },\n").expect("end") + "\n      }".len();
+        let name = ts.find("      name: ").expect("name") + "      name: ".len();
+        let name_end = name + ts[name..].find(",\n").expect("name end");
+        let program = format!(
+            "process.stdout.write(JSON.stringify([{}, {}]));",
+            &ts[start..end],
+            &ts[name..name_end]
+        );
+        let back: Value = serde_json::from_str(&node(&program)).expect("JSON from node");
+        assert_eq!(back[0], plan.documents[0].content);
+        assert_eq!(back[1], json!(hostile));
+        // Key order too: the document reads as the plan wrote it.
+        assert_eq!(
+            serde_json::to_string(&back[0]).expect("json"),
+            serde_json::to_string(&plan.documents[0].content).expect("json")
+        );
+    }
+}
