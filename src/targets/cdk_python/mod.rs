@@ -21,12 +21,13 @@
 //! The folder holds one file per concern. This file is the target: its templates, which
 //! files it writes in which order, the assembly of the module from runs of fleets, and
 //! lookups into the plan. `python.rs` writes Python (expressions and their layout),
-//! `iam.rs` the IAM resources of a fleet (roles, instance profiles, managed policies),
-//! `outputs.rs` the stack outputs, `ssm.rs` the preferences documents and service
-//! settings, and `scaffold.rs` the app around the construct. A new kind of resource gets
-//! a file of its own beside `iam.rs`.
+//! `ids.rs` keeps construct ids unique, `iam.rs` writes the IAM resources of a fleet
+//! (roles, instance profiles, managed policies), `ssm.rs` the preferences documents and
+//! service settings, `outputs.rs` the stack outputs and `scaffold.rs` the app around the
+//! construct. A new kind of resource gets a file of its own beside `iam.rs`.
 
 mod iam;
+mod ids;
 mod outputs;
 mod python;
 mod rules;
@@ -35,10 +36,8 @@ mod ssm;
 #[cfg(test)]
 mod test_support;
 
-use std::borrow::Cow;
 use std::path::PathBuf;
 
-use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use super::{activation, Options, OutFile, Target, TemplateRef};
@@ -46,6 +45,7 @@ use crate::error::Error;
 use crate::plan::{InstanceProfile, Mode, Plan, Platform, Policy, Role};
 use crate::render::Templates;
 use iam::{fleet_attributes, fleet_block, Shared};
+use ids::ConstructIds;
 use outputs::output_statement;
 use scaffold::app_context;
 
@@ -382,43 +382,6 @@ fn missing(what: &str, i: usize) -> Error {
     Error::Render {
         template: CONSTRUCT.into(),
         message: format!("the plan refers to {what} {i}, which it does not hold"),
-    }
-}
-
-/// The construct ids used inside the construct. The plan's ids are unique; the ids this
-/// target adds for imported policies and roles (which create no CloudFormation
-/// resource) get a number when they would collide with any other.
-struct ConstructIds<'p>(FxHashSet<Cow<'p, str>>);
-
-impl<'p> ConstructIds<'p> {
-    fn new(plan: &'p Plan) -> Self {
-        let ids = (plan.roles.iter().map(|r| &r.id))
-            .chain(plan.instance_profiles.iter().map(|p| &p.id))
-            .chain(plan.policies.iter().map(|p| &p.id))
-            .chain(plan.documents.iter().map(|d| &d.id))
-            .chain(plan.service_settings.iter().map(|s| &s.id))
-            .chain(plan.outputs.iter().map(|o| &o.id));
-        let count = plan.roles.len()
-            + plan.instance_profiles.len()
-            + plan.policies.len()
-            + plan.documents.len()
-            + plan.service_settings.len()
-            + plan.outputs.len();
-        // Only ever asked whether it holds an id, so its order does not matter.
-        let mut set = FxHashSet::with_capacity_and_hasher(count * 5 / 4, Default::default());
-        set.extend(ids.map(|id| Cow::Borrowed(id.upper_camel.as_str())));
-        ConstructIds(set)
-    }
-
-    fn fresh(&mut self, wanted: String) -> String {
-        let mut id = wanted.clone();
-        let mut n = 2;
-        while self.0.contains(id.as_str()) {
-            id = format!("{wanted}{n}");
-            n += 1;
-        }
-        self.0.insert(Cow::Owned(id.clone()));
-        id
     }
 }
 
