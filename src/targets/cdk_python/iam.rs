@@ -165,7 +165,7 @@ pub(super) fn fleet_block<'a>(
     let mut statements = Vec::with_capacity(4);
     if let Some(r) = role {
         statements.push(role_statement(r, ids, shared));
-        push_tag_statements(r, &mut statements);
+        push_tag_statements(&r.id.snake, &r.tags, &mut statements);
     }
     if let Some(i) = fleet.instance_profile {
         let p = profile_at(plan, i)?;
@@ -269,13 +269,18 @@ fn role_statement<'a>(
     call_statement(Some(&role.id.snake), "iam.Role", &args)
 }
 
-/// One `cdk.Tags.of(self.<role>).add(key, value)` statement per tag, sorted by key.
-fn push_tag_statements(role: &Role, statements: &mut Vec<String>) {
-    statements.extend(role.tags.iter().map(|(k, v)| {
+/// One `cdk.Tags.of(self.<attr>).add(key, value)` statement per tag, sorted by key:
+/// how the construct tags every resource it creates (roles, preferences documents).
+pub(super) fn push_tag_statements(
+    attr: &str,
+    tags: &BTreeMap<String, String>,
+    statements: &mut Vec<String>,
+) {
+    statements.extend(tags.iter().map(|(k, v)| {
         Py::Method(
             Box::new(Py::call(
                 "cdk.Tags.of",
-                vec![Py::atom(format!("self.{}", role.id.snake))],
+                vec![Py::atom(format!("self.{attr}"))],
             )),
             "add",
             vec![(None, Py::atom(py_str(k))), (None, Py::atom(py_str(v)))],

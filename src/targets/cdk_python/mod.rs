@@ -21,22 +21,23 @@
 //! The folder holds one file per concern. This file is the target: its templates, which
 //! files it writes in which order, the assembly of the module from runs of fleets, and
 //! lookups into the plan. `python.rs` writes Python (expressions and their layout),
-//! `iam.rs` the IAM resources of a fleet (roles, instance profiles, managed policies),
-//! `outputs.rs` the stack outputs and `scaffold.rs` the app around the construct. A new
-//! kind of resource gets a file of its own beside `iam.rs`.
+//! `ids.rs` keeps construct ids unique, `iam.rs` writes the IAM resources of a fleet
+//! (roles, instance profiles, managed policies), `ssm.rs` the preferences documents and
+//! service settings, `outputs.rs` the stack outputs and `scaffold.rs` the app around the
+//! construct. A new kind of resource gets a file of its own beside `iam.rs`.
 
 mod iam;
+mod ids;
 mod outputs;
 mod python;
 mod rules;
 mod scaffold;
+mod ssm;
 #[cfg(test)]
 mod test_support;
 
-use std::borrow::Cow;
 use std::path::PathBuf;
 
-use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use super::{activation, Options, OutFile, Target, TemplateRef};
@@ -44,6 +45,7 @@ use crate::error::Error;
 use crate::plan::{InstanceProfile, Mode, Plan, Platform, Policy, Role};
 use crate::render::Templates;
 use iam::{fleet_attributes, fleet_block, Shared};
+use ids::ConstructIds;
 use outputs::output_statement;
 use scaffold::app_context;
 
@@ -141,6 +143,8 @@ enum Part {
     Init,
     /// A run of fleet blocks.
     Fleets,
+    /// The service settings (account and Region wide), after every fleet's role.
+    Settings,
     /// A run of `cdk.CfnOutput`s (the first run with the section comment).
     Outputs,
     /// The final line break.
@@ -165,11 +169,15 @@ struct ModuleContext<'a, 'c> {
     class_name: &'a str,
     /// Whether `create-activations.sh` is written beside the module.
     has_activations: bool,
+    /// Whether the module creates Systems Manager resources (imports `aws_ssm`).
+    uses_ssm: bool,
     /// The typed public attributes of this run, each its annotation and docstring
     /// (see [`fleet_attributes`]).
     attributes: &'c [String],
     /// The fleets of this run, in spec order.
     fleets: &'c [FleetBlock<'a>],
+    /// The service settings' statements (see [`ssm::push_setting_statements`]).
+    settings: &'c [String],
     /// The `cdk.CfnOutput(...)` statements of this run, in plan order.
     outputs: &'c [String],
     /// Whether this run of outputs is the first, which opens the section.
@@ -237,8 +245,10 @@ fn construct_in_runs(
         module,
         class_name,
         has_activations: !plan.activations.is_empty(),
+        uses_ssm: !plan.documents.is_empty() || !plan.service_settings.is_empty(),
         attributes: &[],
         fleets: &[],
+        settings: &[],
         outputs: &[],
         outputs_heading: false,
     };
@@ -257,13 +267,17 @@ fn construct_in_runs(
             ..base
         },
     )?;
-
+    let (setting_attributes, settings) = ssm::settings(plan, base)?;
     // The repeated parts, each a lazy sequence of rendered runs.
     let mut attributes = Vec::with_capacity(3 * run);
+    let mut documents = ssm::FirstUse::new();
     let mut attribute_runs = plan.fleets.chunks(run).map(|chunk| {
         attributes.clear();
         for fleet in chunk {
             fleet_attributes(plan, fleet, &mut attributes)?;
+            if let Some(doc) = documents.take(plan, fleet)? {
+                ssm::document_attribute(doc, &mut attributes);
+            }
         }
         let ctx = ModuleContext {
             part: Part::Attributes,
@@ -275,10 +289,15 @@ fn construct_in_runs(
     let mut ids = ConstructIds::new(plan);
     let mut shared = Shared::default();
     let mut fleets = Vec::with_capacity(run);
+    let mut block_documents = ssm::FirstUse::new();
     let mut fleet_runs = plan.fleets.chunks(run).map(|chunk| {
         fleets.clear();
         for fleet in chunk {
-            fleets.push(fleet_block(plan, fleet, &mut ids, &mut shared)?);
+            let mut block = fleet_block(plan, fleet, &mut ids, &mut shared)?;
+            if let Some(doc) = block_documents.take(plan, fleet)? {
+                ssm::push_document_statements(doc, &mut block.statements);
+            }
+            fleets.push(block);
         }
         let ctx = ModuleContext {
             part: Part::Fleets,
@@ -314,8 +333,10 @@ fn construct_in_runs(
     };
     let size = head.len()
         + estimate(&first_attributes, plan.fleets.len())
+        + setting_attributes.len()
         + init.len()
         + estimate(&first_fleets, plan.fleets.len())
+        + settings.len()
         + estimate(&first_outputs, plan.outputs.len())
         + end.len();
     let mut out = String::with_capacity(size + size / 8);
@@ -325,11 +346,15 @@ fn construct_in_runs(
     for text in attribute_runs {
         out.push_str(&text?);
     }
+    documents.finish(plan)?;
+    out.push_str(&setting_attributes);
     out.push_str(&init);
     out.push_str(&first_fleets);
     for text in fleet_runs {
         out.push_str(&text?);
     }
+    block_documents.finish(plan)?;
+    out.push_str(&settings);
     out.push_str(&first_outputs);
     for text in output_runs {
         out.push_str(&text?);
@@ -357,39 +382,6 @@ fn missing(what: &str, i: usize) -> Error {
     Error::Render {
         template: CONSTRUCT.into(),
         message: format!("the plan refers to {what} {i}, which it does not hold"),
-    }
-}
-
-/// The construct ids used inside the construct. The plan's ids are unique; the ids this
-/// target adds for imported policies and roles (which create no CloudFormation
-/// resource) get a number when they would collide with any other.
-struct ConstructIds<'p>(FxHashSet<Cow<'p, str>>);
-
-impl<'p> ConstructIds<'p> {
-    fn new(plan: &'p Plan) -> Self {
-        let ids = (plan.roles.iter().map(|r| &r.id))
-            .chain(plan.instance_profiles.iter().map(|p| &p.id))
-            .chain(plan.policies.iter().map(|p| &p.id))
-            .chain(plan.outputs.iter().map(|o| &o.id));
-        let count = plan.roles.len()
-            + plan.instance_profiles.len()
-            + plan.policies.len()
-            + plan.outputs.len();
-        // Only ever asked whether it holds an id, so its order does not matter.
-        let mut set = FxHashSet::with_capacity_and_hasher(count * 5 / 4, Default::default());
-        set.extend(ids.map(|id| Cow::Borrowed(id.upper_camel.as_str())));
-        ConstructIds(set)
-    }
-
-    fn fresh(&mut self, wanted: String) -> String {
-        let mut id = wanted.clone();
-        let mut n = 2;
-        while self.0.contains(id.as_str()) {
-            id = format!("{wanted}{n}");
-            n += 1;
-        }
-        self.0.insert(Cow::Owned(id.clone()));
-        id
     }
 }
 

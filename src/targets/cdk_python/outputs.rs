@@ -1,6 +1,7 @@
 //! The outputs of the construct: one `cdk.CfnOutput` per output of the plan.
 
 use super::python::{call_statement, Arg};
+use super::ssm::document_at;
 use super::{profile_at, role_at};
 use crate::error::Error;
 use crate::plan::{Output, OutputValue, Plan};
@@ -14,9 +15,8 @@ pub(super) fn output_statement(plan: &Plan, o: &Output) -> Result<String, Error>
             &profile_at(plan, profile)?.id.snake,
             "instance_profile_name",
         ),
-        OutputValue::DocumentName { .. } => {
-            unimplemented!("issue 10: cdk-python renders preferences documents")
-        }
+        // `Ref` of an AWS::SSM::Document is its name.
+        OutputValue::DocumentName { document } => (&document_at(plan, document)?.id.snake, "ref"),
     };
     Ok(call_statement(
         None,

@@ -1,0 +1,44 @@
+//! The construct ids of the construct's children, kept unique.
+
+use std::borrow::Cow;
+
+use rustc_hash::FxHashSet;
+
+use crate::plan::Plan;
+
+/// The construct ids used inside the construct. The plan's ids are unique; the ids this
+/// target adds for imported policies and roles (which create no CloudFormation
+/// resource) get a number when they would collide with any other.
+pub(super) struct ConstructIds<'p>(FxHashSet<Cow<'p, str>>);
+
+impl<'p> ConstructIds<'p> {
+    pub(super) fn new(plan: &'p Plan) -> Self {
+        let ids = (plan.roles.iter().map(|r| &r.id))
+            .chain(plan.instance_profiles.iter().map(|p| &p.id))
+            .chain(plan.policies.iter().map(|p| &p.id))
+            .chain(plan.documents.iter().map(|d| &d.id))
+            .chain(plan.service_settings.iter().map(|s| &s.id))
+            .chain(plan.outputs.iter().map(|o| &o.id));
+        let count = plan.roles.len()
+            + plan.instance_profiles.len()
+            + plan.policies.len()
+            + plan.documents.len()
+            + plan.service_settings.len()
+            + plan.outputs.len();
+        // Only ever asked whether it holds an id, so its order does not matter.
+        let mut set = FxHashSet::with_capacity_and_hasher(count * 5 / 4, Default::default());
+        set.extend(ids.map(|id| Cow::Borrowed(id.upper_camel.as_str())));
+        ConstructIds(set)
+    }
+
+    pub(super) fn fresh(&mut self, wanted: String) -> String {
+        let mut id = wanted.clone();
+        let mut n = 2;
+        while self.0.contains(id.as_str()) {
+            id = format!("{wanted}{n}");
+            n += 1;
+        }
+        self.0.insert(Cow::Owned(id.clone()));
+        id
+    }
+}
