@@ -77,6 +77,31 @@ pub fn named_resources(plan: &Plan) -> BTreeMap<String, Named> {
             ],
         );
     }
+    for p in &plan.operator_policies {
+        add(
+            &p.id.upper_camel,
+            create_only::MANAGED_POLICY,
+            &[
+                ("ManagedPolicyName", &p.name),
+                ("Path", &p.path),
+                ("Description", &p.description),
+            ],
+        );
+    }
+    for d in &plan.documents {
+        add(
+            &d.id.upper_camel,
+            create_only::DOCUMENT,
+            &[("Name", &d.name), ("DocumentType", "Session")],
+        );
+    }
+    for s in &plan.service_settings {
+        add(
+            &s.id.upper_camel,
+            create_only::SERVICE_SETTING,
+            &[("SettingId", s.setting_id)],
+        );
+    }
     out
 }
 
