@@ -5,11 +5,14 @@ The model (plain, sorted, JSON-serializable data):
   roles:     {role name: {path, trust: [statement...], managed: [arn...], boundary, tags}}
   profiles:  {profile name: {path, roles: [role name...]}}
   policies:  {policy name: {path, statements: [statement...], roles: [role name...]}}
-  documents: {document name: {type, format, content (a JSON object), tags}}
-  service_settings: {setting id (/ssm/...): value}
+  documents: {document name: {type, format, update_method, content, tags}}
+  service_settings: {setting id (the /ssm/... form): value}
 A statement is {effect, actions, resources, principals, conditions} with every list
-sorted; Sid, logical ids, order and CDK metadata do not count. Pseudo values (account,
-Region, partition, URL suffix) are evaluated to one fixed set per comparison.
+sorted; Sid, logical ids, order and CDK metadata do not count. A document's content is
+the parsed JSON object (an object or a JSON string in the template read the same), its
+format and update method the values the service applies, defaults included (JSON,
+Replace), so a target that leaves one out differs. Pseudo values (account, Region,
+partition, URL suffix) are evaluated to one fixed set per comparison.
 """
 
 import json
@@ -54,10 +57,9 @@ def canonical(model):
     def key(st):
         return json.dumps(st, sort_keys=True)
     out = {"roles": {}, "profiles": {}, "policies": {},
-           "required_region": sorted(model.get("required_region", [])),
-           # Compared whole (document content is an object, not a list to sort).
-           "documents": model.get("documents", {}),
-           "service_settings": model.get("service_settings", {})}
+           "documents": dict(model.get("documents", {})),
+           "service_settings": dict(model.get("service_settings", {})),
+           "required_region": sorted(model.get("required_region", []))}
     for name, r in model["roles"].items():
         out["roles"][name] = dict(r, trust=sorted(r["trust"], key=key),
                                   managed=sorted(r["managed"]))
@@ -548,8 +550,9 @@ def from_terraform(parsed_files, pseudo):
 
 def tf_session_setup(ev, blocks):
     """The Session Manager set up of a module, in the shape from_cloudformation gives:
-    documents by name ({type, format, content as a JSON object, tags}) and service
-    settings by their `/ssm/...` id (the part of the ARN after `:servicesetting`)."""
+    documents by name ({type, format, update_method, content as a JSON object, tags})
+    and service settings by their `/ssm/...` id (the part of the ARN after
+    `:servicesetting`)."""
     documents, settings = {}, {}
     pseudo = ev.pseudo
     arn_prefix = "arn:{}:ssm:{}:{}:servicesetting".format(
@@ -565,6 +568,10 @@ def tf_session_setup(ev, blocks):
             documents[ev.eval(attrs["name"])] = {
                 "type": ev.eval(attrs["document_type"]),
                 "format": fmt,
+                # What CloudFormation calls NewVersion is what the provider always does
+                # on a content change: UpdateDocument, then UpdateDocumentDefaultVersion
+                # to the new version (the name alone forces a replacement).
+                "update_method": "NewVersion",
                 "content": json.loads(content) if isinstance(content, str) else content,
                 "tags": ev.eval(attrs.get("tags", {})),
             }
