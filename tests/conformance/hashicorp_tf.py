@@ -10,8 +10,28 @@ from tooling import HCLDUMP, must
 
 
 def escape_literal(s):
-    """Literal text as a template writes it: `${` and `%{` doubled."""
-    return s.replace("${", "$${").replace("%{", "%%{")
+    """Literal text as the body of a quoted HCL string, the form python-hcl2 keeps:
+    `${` and `%{` doubled, quotes, backslashes and control characters escaped."""
+    out = []
+    for ch in s.replace("${", "$${").replace("%{", "%%{"):
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append("\\u%04x" % ord(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def quote(s):
+    """A literal string as HCL source text."""
+    return '"' + escape_literal(s) + '"'
 
 
 def template(pieces):
@@ -31,9 +51,18 @@ def source(e):
     if "ref" in e:
         return e["ref"]
     if "s" in e:
-        return json.dumps(e["s"])
+        return quote(e["s"])
     if "t" in e:
-        return json.dumps(template(e["t"]))
+        return '"' + template(e["t"]) + '"'
+    if "object" in e:
+        # As python-hcl2 writes an object inside a call (jsonencode's argument).
+        items = []
+        for k, v in e["object"]:
+            key = k["id"] if "id" in k else quote(k["s"]) if "s" in k else None
+            if key is None:
+                raise ValueError(f"object key not understood: {k}")
+            items.append(f"{key} = {source(v)}")
+        return "{" + ", ".join(items) + "}"
     if "call" in e:
         return e["call"] + "(" + ", ".join(source(a) for a in e["args"]) + ")"
     if "v" in e:
@@ -57,7 +86,7 @@ def value(e):
     if "object" in e:
         out = {}
         for k, v in e["object"]:
-            key = k.get("id") if "id" in k else k.get("s")
+            key = k.get("id") if "id" in k else escape_literal(k["s"]) if "s" in k else None
             if key is None:
                 raise ValueError(f"object key not understood: {k}")
             out[key] = value(v)

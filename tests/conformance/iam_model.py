@@ -299,33 +299,44 @@ class TfEvaluator:
         if isinstance(v, list):
             return [self.eval(x) for x in v]
         if isinstance(v, dict):
-            return {k: self.eval(x) for k, x in v.items()}
+            # Map keys are quoted strings too (tags).
+            return {self.template(k): self.eval(x) for k, x in v.items()}
         if not isinstance(v, str):
             return v
-        m = re.fullmatch(r"\$\{(.*)\}", v, re.S)
-        if m and "${" not in m.group(1):
-            return self.expr(m.group(1).strip())
+        # One interpolation alone is the expression's own value (a string, or whatever
+        # jsonencode or a reference gives), not text.
+        if v.startswith("${") and interpolation_end(v, 0) == len(v):
+            return self.expr(v[2:-1].strip())
         return self.template(v)
 
     def template(self, s):
+        """The text of a quoted string's body as both readers keep it: HCL escapes,
+        doubled `$${`/`%%{` and interpolations, which are evaluated."""
         out, i = [], 0
         while i < len(s):
-            if s.startswith("$${", i):
+            if s[i] == "\\" and i + 1 < len(s):
+                e = s[i + 1]
+                if e in HCL_ESCAPES:
+                    out.append(HCL_ESCAPES[e])
+                    i += 2
+                elif e in "uU":
+                    n = 4 if e == "u" else 8
+                    out.append(chr(int(s[i + 2:i + 2 + n], 16)))
+                    i += 2 + n
+                else:
+                    raise Unresolvable(f"HCL escape \\{e}")
+            elif s.startswith("$${", i):
                 out.append("${")
                 i += 3
             elif s.startswith("%%{", i):
                 out.append("%{")
                 i += 3
             elif s.startswith("${", i):
-                depth, j = 1, i + 2
-                while depth:
-                    if s[j] == "{":
-                        depth += 1
-                    elif s[j] == "}":
-                        depth -= 1
-                    j += 1
+                j = interpolation_end(s, i)
                 out.append(str(self.expr(s[i + 2:j - 1].strip())))
                 i = j
+            elif s.startswith("%{", i):
+                raise Unresolvable(f"template directive in {s!r}")
             else:
                 out.append(s[i])
                 i += 1
@@ -336,14 +347,143 @@ class TfEvaluator:
         if m:
             inner = self.expr_value(m.group(1).strip())
             return inner[len(m.group(2)):] if inner.startswith(m.group(2)) else inner
+        m = re.fullmatch(r"jsonencode\((.*)\)", e, re.S)
+        if m:
+            # What Terraform's jsonencode returns: the JSON text of the value.
+            return json.dumps(HclValueReader(self, m.group(1)).read_all(), ensure_ascii=False)
         return self.expr_value(e)
 
     def expr_value(self, e):
         if e.startswith('"') and e.endswith('"'):
-            return self.template(json.loads(e) if "\\" in e else e[1:-1])
+            return self.template(e[1:-1])
         if re.fullmatch(r"[A-Za-z_][\w.\-]*", e):
             return self.attr(e)
         raise Unresolvable(e)
+
+
+def string_end(s, i):
+    """Index just past the quoted HCL string that opens at s[i] (a `"`): escapes, doubled
+    `$${`/`%%{` and nested interpolations (which may hold quotes) are skipped whole."""
+    j = i + 1
+    while j < len(s):
+        if s[j] == "\\":
+            j += 2
+        elif s.startswith("$${", j) or s.startswith("%%{", j):
+            j += 3
+        elif s.startswith("${", j) or s.startswith("%{", j):
+            j = interpolation_end(s, j)
+        elif s[j] == '"':
+            return j + 1
+        else:
+            j += 1
+    raise Unresolvable(f"unclosed string in {s!r}")
+
+
+def interpolation_end(s, i):
+    """Index just past the `}` that closes the interpolation (or directive) opening at
+    s[i]; braces inside quoted strings do not count."""
+    depth, j = 1, i + 2
+    while j < len(s):
+        if s[j] == '"':
+            j = string_end(s, j)
+            continue
+        if s[j] == "{":
+            depth += 1
+        elif s[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    raise Unresolvable(f"unclosed interpolation in {s!r}")
+
+
+HCL_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+class HclValueReader:
+    """Reads an HCL value expression from its source text: objects (`{k = v, ...}`, keys
+    bare or quoted), tuples, quoted strings (HCL escapes; `$${` and `%%{` are literal
+    text, a live `${...}` is evaluated), numbers, `true`, `false`, `null` and references.
+    python-hcl2 keeps a function call's arguments as source text; hashicorp_tf writes
+    HashiCorp's tree back in the same form."""
+
+    def __init__(self, ev, text):
+        self.ev, self.s, self.i = ev, text, 0
+
+    def read_all(self):
+        v = self.value()
+        self.skip()
+        if self.i != len(self.s):
+            raise Unresolvable(f"unexpected {self.s[self.i:self.i + 20]!r} in an HCL value")
+        return v
+
+    def skip(self, separators=""):
+        while self.i < len(self.s) and (self.s[self.i].isspace() or self.s[self.i] in separators):
+            self.i += 1
+
+    def peek(self):
+        self.skip()
+        return self.s[self.i] if self.i < len(self.s) else ""
+
+    def expect(self, c):
+        if self.peek() != c:
+            raise Unresolvable(f"expected {c!r} at {self.s[self.i:self.i + 20]!r}")
+        self.i += 1
+
+    def value(self):
+        c = self.peek()
+        if c == "{":
+            return self.object()
+        if c == "[":
+            return self.tuple()
+        if c == '"':
+            return self.string()
+        m = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?|[A-Za-z_][\w.\-]*").match(self.s, self.i)
+        if not m:
+            raise Unresolvable(f"HCL value at {self.s[self.i:self.i + 20]!r}")
+        self.i = m.end()
+        word = m.group(0)
+        if word in ("true", "false", "null"):
+            return {"true": True, "false": False, "null": None}[word]
+        if word[0].isdigit() or word[0] == "-":
+            return json.loads(word)
+        return self.ev.attr(word)
+
+    def object(self):
+        self.expect("{")
+        out = {}
+        while True:
+            self.skip(",")
+            if self.peek() == "}":
+                self.i += 1
+                return out
+            if self.peek() == '"':
+                key = self.string()
+            else:
+                m = re.compile(r"[A-Za-z_][\w\-]*").match(self.s, self.i)
+                if not m:
+                    raise Unresolvable(f"object key at {self.s[self.i:self.i + 20]!r}")
+                key, self.i = m.group(0), m.end()
+            self.skip()
+            if self.peek() not in ("=", ":"):
+                raise Unresolvable(f"expected = after object key {key!r}")
+            self.i += 1
+            out[key] = self.value()
+
+    def tuple(self):
+        self.expect("[")
+        out = []
+        while True:
+            self.skip(",")
+            if self.peek() == "]":
+                self.i += 1
+                return out
+            out.append(self.value())
+
+    def string(self):
+        start = self.i
+        self.i = string_end(self.s, start)
+        return self.ev.template(self.s[start + 1:self.i - 1])
 
 
 def tf_blocks(parsed_files):
@@ -446,7 +586,44 @@ def from_terraform(parsed_files, pseudo):
                 model["roles"][role]["managed"].append(arn)
             else:
                 raise Unresolvable(f"managed policy {arn} attached to unknown role {role}")
+    model["documents"], model["service_settings"] = tf_session_setup(ev, blocks)
     return canonical(model)
+
+
+def tf_session_setup(ev, blocks):
+    """The Session Manager set up of a module, in the shape from_cloudformation gives:
+    documents by name ({type, format, update_method, content as a JSON object, tags})
+    and service settings by their `/ssm/...` id (the part of the ARN after
+    `:servicesetting`)."""
+    documents, settings = {}, {}
+    pseudo = ev.pseudo
+    arn_prefix = "arn:{}:ssm:{}:{}:servicesetting".format(
+        pseudo["AWS::Partition"], pseudo["AWS::Region"], pseudo["AWS::AccountId"])
+    for (kind, typ, name), attrs in sorted(blocks.items()):
+        if kind != "resource":
+            continue
+        if typ == "aws_ssm_document":
+            fmt = ev.eval(attrs.get("document_format", "JSON"))
+            content = ev.eval(attrs["content"])
+            if fmt != "JSON":
+                raise Unresolvable(f"aws_ssm_document.{name}: format {fmt}")
+            documents[ev.eval(attrs["name"])] = {
+                "type": ev.eval(attrs["document_type"]),
+                "format": fmt,
+                # What CloudFormation calls NewVersion is what the provider always does
+                # on a content change: UpdateDocument, then UpdateDocumentDefaultVersion
+                # to the new version (the name alone forces a replacement).
+                "update_method": "NewVersion",
+                "content": json.loads(content) if isinstance(content, str) else content,
+                "tags": ev.eval(attrs.get("tags", {})),
+            }
+        elif typ == "aws_ssm_service_setting":
+            setting = ev.eval(attrs["setting_id"])
+            # Another account's or Region's ARN keeps its whole text, so that it differs.
+            if setting.startswith(arn_prefix + "/"):
+                setting = setting[len(arn_prefix):]
+            settings[setting] = ev.eval(attrs["setting_value"])
+    return documents, settings
 
 
 def ev_each(ev, v):

@@ -1,10 +1,13 @@
 //! The HCL writer: block bodies laid out exactly as `terraform fmt` lays them out (keys of
 //! each run of single-line arguments padded to one width, values escaped, lines
-//! indented), why comments wrapped, and the tags map every taggable resource carries.
-//! Escaping itself is `crate::render::escape`'s.
+//! indented), JSON values as `jsonencode` object expressions, why comments wrapped, and
+//! the tags map every taggable resource carries. Escaping itself is
+//! `crate::render::escape`'s.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+use serde_json::Value;
 
 use crate::plan::Text;
 use crate::render::escape::{push_hcl_expr, push_hcl_str};
@@ -49,6 +52,8 @@ enum Arg<'a> {
     List(Vec<Val<'a>>),
     /// One entry a line.
     Map(Vec<(Val<'a>, Val<'a>)>),
+    /// `jsonencode(...)` of a JSON value, laid out as an HCL expression.
+    Json(&'a Value),
 }
 
 impl Arg<'_> {
@@ -58,6 +63,7 @@ impl Arg<'_> {
             Arg::Line(_) => true,
             Arg::List(items) => items.len() <= 1,
             Arg::Map(_) => false,
+            Arg::Json(v) => !multi_line(v),
         }
     }
 }
@@ -94,6 +100,12 @@ impl<'a> Body<'a> {
             return self;
         }
         self.push(key, Arg::Map(entries))
+    }
+
+    /// `key = jsonencode(value)`: the value as an HCL object or tuple expression (read
+    /// and diffed by Terraform as structure, not as one long JSON string).
+    pub(super) fn jsonencode(&mut self, key: &'static str, value: &'a Value) -> &mut Self {
+        self.push(key, Arg::Json(value))
     }
 
     /// Puts an empty line before the next argument.
@@ -174,6 +186,14 @@ impl<'a> Body<'a> {
                     out.push_str(indent);
                     out.push('}');
                 }
+                Arg::Json(v) => {
+                    if !arg.single_line() {
+                        out.push_str(" = ");
+                    }
+                    out.push_str("jsonencode(");
+                    write_json(out, v, indent);
+                    out.push(')');
+                }
             }
         }
     }
@@ -203,6 +223,100 @@ fn pad(out: &mut String, width: usize, len: usize) {
     }
 }
 
+/// Whether [`write_json`] lays a value out on several lines: a non-empty object or array.
+fn multi_line(v: &Value) -> bool {
+    match v {
+        Value::Object(o) => !o.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        _ => false,
+    }
+}
+
+/// An object key as written: bare when it is an identifier that reads back as itself,
+/// else a quoted string. `true`, `false` and `null` read as values, and `{for = 1}` as
+/// the start of a `for` expression (HashiCorp's parser refuses it); `in` and `if` are
+/// quoted too, as words of the same expressions.
+fn write_json_key(out: &mut String, k: &str) {
+    let bare = k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !matches!(k, "true" | "false" | "null" | "for" | "in" | "if");
+    if bare {
+        out.push_str(k);
+    } else {
+        push_hcl_str(out, k);
+    }
+}
+
+/// A JSON value as an HCL expression that `jsonencode` turns back into it, laid out as
+/// `terraform fmt` does: an object or array takes one entry a line, indented one level
+/// more than the line (at `indent`) it opens on; the keys of each run of single-line
+/// entries are padded to the run's longest key (a multi-line entry ends a run, as for
+/// arguments). Strings go through the HCL escaper, so `${` and `%{` stay literal text.
+fn write_json(out: &mut String, v: &Value, indent: &str) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        // serde_json writes numbers in a form HCL reads (no NaN or infinity exist).
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => push_hcl_str(out, s),
+        Value::Array(items) if items.is_empty() => out.push_str("[]"),
+        Value::Object(entries) if entries.is_empty() => out.push_str("{}"),
+        Value::Array(items) => {
+            let inner = format!("{indent}  ");
+            out.push('[');
+            for item in items {
+                out.push('\n');
+                out.push_str(&inner);
+                write_json(out, item, &inner);
+                out.push(',');
+            }
+            out.push('\n');
+            out.push_str(indent);
+            out.push(']');
+        }
+        Value::Object(entries) => {
+            let inner = format!("{indent}  ");
+            let entries: Vec<(String, &Value)> = entries
+                .iter()
+                .map(|(k, v)| {
+                    let mut key = String::new();
+                    write_json_key(&mut key, k);
+                    (key, v)
+                })
+                .collect();
+            out.push('{');
+            let mut width = None;
+            for (i, (key, value)) in entries.iter().enumerate() {
+                out.push('\n');
+                out.push_str(&inner);
+                out.push_str(key);
+                if multi_line(value) {
+                    width = None;
+                    out.push_str(" = ");
+                } else {
+                    let w = *width.get_or_insert_with(|| {
+                        entries[i..]
+                            .iter()
+                            .take_while(|(_, v)| !multi_line(v))
+                            .map(|(k, _)| k.chars().count())
+                            .max()
+                            .unwrap_or(0)
+                    });
+                    pad(out, w, key.chars().count());
+                    out.push_str(" = ");
+                }
+                write_json(out, value, &inner);
+            }
+            out.push('\n');
+            out.push_str(indent);
+            out.push('}');
+        }
+    }
+}
+
 /// A tags map: quoted keys, in the plan's (sorted) order.
 pub(super) fn tags(tags: &BTreeMap<String, String>) -> Vec<(Val<'_>, Val<'_>)> {
     tags.iter()
@@ -216,6 +330,16 @@ const COMMENT_WIDTH: usize = 88;
 /// Writes each sentence as `  # ` comment lines (each introduced by a newline), wrapped
 /// at word boundaries.
 pub(super) fn write_why<'s>(out: &mut String, sentences: impl IntoIterator<Item = &'s str>) {
+    write_comment(out, "\n  # ", sentences);
+}
+
+/// Writes each sentence as comment lines, each introduced by `line` (a newline, the
+/// indent and `# `), wrapped at word boundaries.
+pub(super) fn write_comment<'s>(
+    out: &mut String,
+    line: &str,
+    sentences: impl IntoIterator<Item = &'s str>,
+) {
     for s in sentences {
         let mut len = 0;
         for word in s.split_whitespace() {
@@ -223,7 +347,7 @@ pub(super) fn write_why<'s>(out: &mut String, sentences: impl IntoIterator<Item 
                 out.push(' ');
                 len += 1;
             } else {
-                out.push_str("\n  # ");
+                out.push_str(line);
                 len = 0;
             }
             out.push_str(word);
@@ -262,6 +386,43 @@ mod tests {
         assert_eq!(
             keys,
             ["sid   ", "effect", "actions", "resources", "x ", "yy"]
+        );
+    }
+
+    #[test]
+    fn json_values_are_laid_out_as_terraform_fmt_does() {
+        let v = serde_json::json!({
+            "a": "x${y}",
+            "long_key": true,
+            "nested": {"k": 1.5, "true": null},
+            "after": [],
+            "list": ["s", {"for": "%{z}"}, []],
+            "odd key": {},
+        });
+        let mut b = Body::default();
+        b.line("name", Val::Str("n")).jsonencode("content", &v);
+        // Checked with hclfmt (-require-no-change) when written.
+        assert_eq!(
+            b.block_body(),
+            r#"
+  name = "n"
+  content = jsonencode({
+    a        = "x$${y}"
+    long_key = true
+    nested = {
+      k      = 1.5
+      "true" = null
+    }
+    after = []
+    list = [
+      "s",
+      {
+        "for" = "%%{z}"
+      },
+      [],
+    ]
+    "odd key" = {}
+  })"#
         );
     }
 }

@@ -1,5 +1,6 @@
 //! Terraform: a module folder (`versions.tf`, `main.tf`, `outputs.tf`) that creates the
-//! plan's roles, instance profiles, policies and hybrid activations with the AWS provider.
+//! plan's roles, instance profiles, policies, hybrid activations, Session Manager
+//! preferences documents and service settings with the AWS provider.
 //!
 //! The output is exactly what `terraform fmt` writes, so that a formatting check in CI
 //! never fights the generator. `terraform fmt` aligns the `=` of consecutive single-line
@@ -14,9 +15,10 @@
 //! policy statements, which are laid out once and shared.
 //!
 //! Each file of this folder holds one concern: `hcl.rs` writes HCL as `terraform fmt`
-//! does; `iam.rs` (roles, instance profiles, policies) and `activation.rs` (hybrid
-//! activations) each lay out one family of resources into a fleet's `FleetContext`;
-//! `outputs.rs` writes `outputs.tf`. This file chooses the files and their order, and
+//! does; `iam.rs` (roles, instance profiles, policies), `activation.rs` (hybrid
+//! activations) and `session.rs` (preferences documents) each lay out one family of
+//! resources into a fleet's `FleetContext` (`session.rs` also the account's service
+//! settings, which follow the fleets); `outputs.rs` writes `outputs.tf`. This file chooses the files and their order, and
 //! assembles each fleet's section of `main.tf` from the families. A new family of
 //! resources is a new file beside `iam.rs` with its `add_*` function, its fields in
 //! `FleetContext` (and its blocks in `fleet.tf.tera`), and one call in `main_tf`.
@@ -25,6 +27,7 @@ mod activation;
 mod hcl;
 mod iam;
 mod outputs;
+mod session;
 
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -40,6 +43,7 @@ const VERSIONS: &str = "terraform/versions.tf";
 const MAIN: &str = "terraform/main.tf";
 const FLEET: &str = "terraform/fleet.tf";
 const OUTPUTS: &str = "terraform/outputs.tf";
+const SETTINGS: &str = "terraform/settings.tf";
 
 static TEMPLATES: Templates = Templates::new(&[
     (
@@ -57,6 +61,10 @@ static TEMPLATES: Templates = Templates::new(&[
     (
         OUTPUTS,
         include_str!("../../../templates/terraform/outputs.tf.tera"),
+    ),
+    (
+        SETTINGS,
+        include_str!("../../../templates/terraform/settings.tf.tera"),
     ),
 ]);
 
@@ -136,6 +144,8 @@ struct MainContext<'a> {
     header: &'a Header<'a>,
     /// Deployment values the spec pins, as `what value` phrases for the header comment.
     pinned: Vec<String>,
+    /// The module also writes preferences documents or service settings.
+    session_setup: bool,
     /// The data sources the pseudo values of the plan (and its Region check) need, as
     /// `(type, name, body)`, the body laid out from its `{`.
     data_sources: Vec<(&'static str, &'static str, String)>,
@@ -186,6 +196,18 @@ struct FleetContext {
     /// The `aws_ssm_activation`.
     activation_name: Option<String>,
     activation_body: Option<String>,
+    /// The `aws_ssm_document` of the fleet's session preferences (in the section of the
+    /// first fleet that uses it), with the comment lines above it.
+    session_document_name: Option<String>,
+    session_document_comment: Option<String>,
+    session_document_body: Option<String>,
+}
+
+/// Context of `templates/terraform/settings.tf.tera`: the account's service settings,
+/// after every fleet's section.
+#[derive(Serialize)]
+struct SettingsContext {
+    settings: Vec<session::Setting>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -213,7 +235,12 @@ fn region_check(r: &crate::plan::RequiredRegion) -> String {
 /// The data sources `escape::HCL_PSEUDO` refers to, for the pseudo values the plan uses.
 fn data_sources(plan: &Plan) -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&'static str, &'static str)> = Vec::new();
-    for p in plan.pseudos() {
+    // `Plan::pseudos` does not look at service settings, whose ARN this target writes.
+    let mut pseudos = plan.pseudos();
+    for s in &plan.service_settings {
+        pseudos.extend(s.arn(&plan.env).pseudos());
+    }
+    for p in pseudos {
         let ds = match p {
             Pseudo::Partition | Pseudo::UrlSuffix => PARTITION_DATA,
             Pseudo::Region => REGION_DATA,
@@ -266,6 +293,7 @@ fn main_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
         &MainContext {
             header,
             pinned: pinned(plan),
+            session_setup: !plan.documents.is_empty() || !plan.service_settings.is_empty(),
             data_sources: data_sources(plan)
                 .into_iter()
                 .map(|(kind, name)| {
@@ -280,6 +308,7 @@ fn main_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
     )?;
     let mut trusts = Recent::default();
     let mut documents = Recent::default();
+    let mut documents_written = vec![false; plan.documents.len()];
     for (n, fp) in plan.fleets.iter().enumerate() {
         let mut f = FleetContext {
             heading: heading(fp),
@@ -294,6 +323,9 @@ fn main_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
         if let Some(i) = fp.policy {
             iam::add_policy(&mut f, plan, i, &mut documents)?;
         }
+        if let Some(i) = fp.document {
+            session::add_document(&mut f, plan, i, &mut documents_written)?;
+        }
         if let Some(i) = fp.activation {
             activation::add_activation(&mut f, plan, i, &attached)?;
         }
@@ -304,6 +336,14 @@ fn main_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
             out.reserve(section.len() * plan.fleets.len() * 3 / 2);
         }
         out.push_str(&section);
+    }
+    if !plan.service_settings.is_empty() {
+        out.push_str(&TEMPLATES.render(
+            SETTINGS,
+            &SettingsContext {
+                settings: session::settings(plan)?,
+            },
+        )?);
     }
     Ok(out)
 }

@@ -1,5 +1,6 @@
-//! `outputs.tf`: the plan's outputs (role ARNs and names, instance profile names), then
-//! each activation's id and code, rendered a run of output blocks at a time.
+//! `outputs.tf`: the plan's outputs (role ARNs and names, instance profile names,
+//! preferences document names), then each activation's id and code, rendered a run of
+//! output blocks at a time.
 
 use serde::Serialize;
 
@@ -62,8 +63,12 @@ fn plan_output(plan: &Plan, o: &crate::plan::Output) -> Result<Block, Error> {
                 .ok_or_else(|| dangling("instance profile", profile))?;
             Val::Ref("aws_iam_instance_profile.", &p.id.snake, ".name")
         }
-        OutputValue::DocumentName { .. } => {
-            unimplemented!("issue 10: terraform renders preferences documents")
+        OutputValue::DocumentName { document } => {
+            let d = plan
+                .documents
+                .get(document)
+                .ok_or_else(|| dangling("document", document))?;
+            Val::Ref("aws_ssm_document.", &d.id.snake, ".name")
         }
     };
     Ok(output(o.id.snake.clone(), &o.description, value, false))
