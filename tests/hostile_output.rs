@@ -187,12 +187,31 @@ fn walk(plan: &mut Plan, f: &mut dyn FnMut(Kind, &mut String)) {
         }
         tags(&mut a.tags, f);
     }
+    for d in &mut plan.documents {
+        f(Kind::Validated, &mut d.name);
+        json_strings(&mut d.content, f);
+        tags(&mut d.tags, f);
+    }
+    for s in &mut plan.service_settings {
+        f(Kind::Validated, &mut s.value);
+    }
     for o in &mut plan.outputs {
         f(Kind::Free, &mut o.description);
     }
     if let Some(r) = &mut plan.required_region {
         f(Kind::Validated, &mut r.region);
         f(Kind::Free, &mut r.reason);
+    }
+}
+
+/// Every string of a preferences document's content: the shell profile is free text,
+/// and every other input is written by the targets the same way.
+fn json_strings(v: &mut serde_json::Value, f: &mut dyn FnMut(Kind, &mut String)) {
+    match v {
+        serde_json::Value::String(s) => f(Kind::Free, s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| json_strings(x, f)),
+        serde_json::Value::Object(o) => o.values_mut().for_each(|x| json_strings(x, f)),
+        _ => {}
     }
 }
 
@@ -246,12 +265,16 @@ fn make_case(label: &str, base: &Plan, profile: Profile, seed: u64) -> Case {
             }
         };
         // Role tags hold the spec's default tags merged with the fleet's: keep one tag
-        // in all, on the roles only.
+        // in all, on the roles only (and on activations and documents, which carry
+        // the same merged tags).
         base.tags.clear();
         base.roles.iter_mut().for_each(|r| keep_one(&mut r.tags));
         base.activations
             .iter_mut()
             .for_each(|a| keep_one(&mut a.tags));
+        base.documents
+            .iter_mut()
+            .for_each(|d| keep_one(&mut d.tags));
     }
     let mut plain = base.clone();
     let mut hostile = base;

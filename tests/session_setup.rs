@@ -15,9 +15,7 @@
 use serde_json::json;
 use std::collections::BTreeSet;
 
-use ssmgen::plan::{
-    build::build, operators::add_operators, session_setup::add_session_setup, Plan, Pseudo,
-};
+use ssmgen::plan::{build::build, operators::add_operators, Plan, Pseudo};
 
 fn load(yaml: &str) -> (ssmgen::spec::Spec, Vec<ssmgen::error::Diagnostic>) {
     ssmgen::spec::load_str(yaml, "scenario.yaml").expect("scenario spec is valid")
@@ -26,9 +24,6 @@ fn load(yaml: &str) -> (ssmgen::spec::Spec, Vec<ssmgen::error::Diagnostic>) {
 fn plan_of(yaml: &str) -> Plan {
     let (spec, _) = load(yaml);
     let mut plan = build(&spec);
-    if plan.documents.is_empty() && plan.service_settings.is_empty() {
-        add_session_setup(&mut plan, &spec);
-    }
     if plan.operator_policies.is_empty() {
         add_operators(&mut plan, &spec);
     }

@@ -55,9 +55,7 @@ pub fn build(spec: &Spec) -> Plan {
     for fleet in &spec.fleets {
         add_fleet(&mut plan, spec, fleet, &sfx);
     }
-    // Issue 10 in progress: the targets render documents and service settings in
-    // parallel branches; until they land, plans carry none (tests add them with
-    // session_setup::add_session_setup).
+    super::session_setup::add_session_setup(&mut plan, spec);
     plan.required_region = required_region(spec, &env);
     plan
 }

@@ -425,8 +425,12 @@ impl Plan {
                 set.extend(b.pseudos());
             }
         }
-        for policy in &self.policies {
-            for st in &policy.statements {
+        for s in &self.service_settings {
+            set.extend(s.arn(&self.env).pseudos());
+        }
+        let operator = self.operator_policies.iter().map(|p| &p.statements);
+        for statements in self.policies.iter().map(|p| &p.statements).chain(operator) {
+            for st in statements {
                 if set.len() == ALL {
                     return set;
                 }

@@ -21,7 +21,7 @@ pub const ACTIVATION_TIER: &str = "/ssm/managed-instance/activation-tier";
 /// The setting that names the Default Host Management role of the account and Region.
 pub const DHMC_ROLE: &str = "/ssm/managed-instance/default-ec2-instance-management-role";
 
-pub fn add_session_setup(plan: &mut Plan, spec: &Spec) {
+pub(super) fn add_session_setup(plan: &mut Plan, spec: &Spec) {
     let dhmc = plan
         .fleets
         .iter()

@@ -248,9 +248,7 @@ mod tests {
     fn plan_with_setup(example: &str) -> Plan {
         let path = std::path::Path::new("examples").join(example);
         let (spec, _) = crate::spec::load(&path).expect("example is valid");
-        let mut plan = crate::plan::build::build(&spec);
-        crate::plan::session_setup::add_session_setup(&mut plan, &spec);
-        plan
+        crate::plan::build::build(&spec)
     }
 
     fn module(plan: &Plan) -> String {
@@ -382,11 +380,10 @@ print(json.dumps({"documents": docs, "tags": tags}))
 
     #[test]
     fn plans_without_the_new_kinds_import_no_ssm() {
-        let plan = crate::plan::build::build(
-            &crate::spec::load(std::path::Path::new("examples/session-preferences.yaml"))
-                .expect("valid")
-                .0,
-        );
+        let yaml = "version: 1\nproject: shop\nsession_document:\n  create: false\nsession:\n  cloudwatch: {log_group: /ssm/shop}\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n";
+        let (spec, _) = crate::spec::load_str(yaml, "spec.yaml").expect("valid spec");
+        let plan = crate::plan::build::build(&spec);
+        assert!(plan.documents.is_empty() && plan.service_settings.is_empty());
         let code = module(&plan);
         assert!(!code.contains("aws_ssm") && !code.contains("ssm.Cfn"));
     }

@@ -165,9 +165,7 @@ mod tests {
     /// The plan of `yaml` with the session set up (documents and service settings).
     fn setup_plan(yaml: &str) -> Plan {
         let (spec, _) = crate::spec::load_str(yaml, "spec.yaml").expect("valid spec");
-        let mut plan = crate::plan::build::build(&spec);
-        crate::plan::session_setup::add_session_setup(&mut plan, &spec);
-        plan
+        crate::plan::build::build(&spec)
     }
 
     const LOGGED: &str = "version: 1\nproject: shop\ntags:\n  team: shop\nsession:\n  cloudwatch: {log_group: /ssm/shop}\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n";
@@ -231,7 +229,11 @@ mod tests {
 
     #[test]
     fn without_documents_or_settings_nothing_of_ssm_is_written() {
-        let plan = plan_of(LOGGED);
+        let plan = plan_of(&LOGGED.replace(
+            "session:\n",
+            "session_document:\n  create: false\nsession:\n",
+        ));
+        assert!(plan.documents.is_empty() && plan.service_settings.is_empty());
         let ts = construct(&plan);
         assert!(!ts.contains("aws-ssm") && !ts.contains("ssm.Cfn"), "{ts}");
     }

@@ -109,9 +109,7 @@ mod tests {
     fn setup_plan(name: &str) -> crate::plan::Plan {
         let (spec, _) = crate::spec::load(std::path::Path::new(&format!("examples/{name}.yaml")))
             .expect("example is valid");
-        let mut plan = crate::plan::build::build(&spec);
-        crate::plan::session_setup::add_session_setup(&mut plan, &spec);
-        plan
+        crate::plan::build::build(&spec)
     }
 
     /// With SSMGEN_TF_DUMP set, writes the module to `$SSMGEN_TF_DUMP/<example>/`, for a
@@ -206,12 +204,13 @@ mod tests {
     #[test]
     fn the_data_sources_follow_the_setting_arn() {
         // Without its policy, nothing but the setting's ARN names the account: the
-        // module must still declare the data source the ARN reads it from.
+        // plan's pseudos must still count it, so the module declares the data source
+        // the ARN reads it from.
         let mut plan = setup_plan("hybrid-activation");
         plan.policies.clear();
         plan.fleets.iter_mut().for_each(|f| f.policy = None);
         plan.env.account = crate::plan::Value::Pseudo(crate::plan::Pseudo::AccountId);
-        assert!(!plan.pseudos().contains(&crate::plan::Pseudo::AccountId));
+        assert!(plan.pseudos().contains(&crate::plan::Pseudo::AccountId));
         let files = Terraform
             .render(&plan, &Options::default())
             .expect("renders");

@@ -9,3 +9,8 @@ output "web_instance_profile_name" {
   description = "Instance profile to attach to the instances of fleet web"
   value       = aws_iam_instance_profile.web_instance_profile.name
 }
+
+output "session_preferences_name" {
+  description = "Session Manager preferences of fleet web: name it in StartSession (aws ssm start-session --document-name)"
+  value       = aws_ssm_document.session_preferences.name
+}

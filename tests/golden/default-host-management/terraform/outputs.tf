@@ -19,3 +19,8 @@ output "bastion_instance_profile_name" {
   description = "Instance profile to attach to the instances of fleet bastion"
   value       = aws_iam_instance_profile.bastion_instance_profile.name
 }
+
+output "session_preferences_name" {
+  description = "Session Manager preferences of fleets default-host, bastion: name it in StartSession (aws ssm start-session --document-name)"
+  value       = aws_ssm_document.session_preferences.name
+}

@@ -20,6 +20,11 @@ output "field_offices_role_name" {
   value       = aws_iam_role.field_offices_role.name
 }
 
+output "session_preferences_name" {
+  description = "Session Manager preferences of fleets workstations, field-offices: name it in StartSession (aws ssm start-session --document-name)"
+  value       = aws_ssm_document.session_preferences.name
+}
+
 output "field_offices_activation_id" {
   description = "Activation id to register the nodes of fleet field-offices with"
   value       = aws_ssm_activation.field_offices_activation.id

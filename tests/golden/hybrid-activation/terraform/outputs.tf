@@ -10,6 +10,11 @@ output "plc_gateways_role_name" {
   value       = aws_iam_role.plc_gateways_role.name
 }
 
+output "session_preferences_name" {
+  description = "Session Manager preferences of fleet plc-gateways: name it in StartSession (aws ssm start-session --document-name)"
+  value       = aws_ssm_document.session_preferences.name
+}
+
 output "plc_gateways_activation_id" {
   description = "Activation id to register the nodes of fleet plc-gateways with"
   value       = aws_ssm_activation.plc_gateways_activation.id

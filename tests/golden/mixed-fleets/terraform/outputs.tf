@@ -30,6 +30,21 @@ output "stores_role_name" {
   value       = aws_iam_role.stores_role.name
 }
 
+output "storefront_session_preferences_name" {
+  description = "Session Manager preferences of fleets storefront, stores: name it in StartSession (aws ssm start-session --document-name)"
+  value       = aws_ssm_document.storefront_session_preferences.name
+}
+
+output "jobs_session_preferences_name" {
+  description = "Session Manager preferences of fleet jobs: name it in StartSession (aws ssm start-session --document-name)"
+  value       = aws_ssm_document.jobs_session_preferences.name
+}
+
+output "reporting_session_preferences_name" {
+  description = "Session Manager preferences of fleet reporting: name it in StartSession (aws ssm start-session --document-name)"
+  value       = aws_ssm_document.reporting_session_preferences.name
+}
+
 output "stores_activation_id" {
   description = "Activation id to register the nodes of fleet stores with"
   value       = aws_ssm_activation.stores_activation.id

@@ -19,3 +19,13 @@ output "batch_instance_profile_name" {
   description = "Instance profile to attach to the instances of fleet batch"
   value       = aws_iam_instance_profile.batch_instance_profile.name
 }
+
+output "web_session_preferences_name" {
+  description = "Session Manager preferences of fleet web: name it in StartSession (aws ssm start-session --document-name)"
+  value       = aws_ssm_document.web_session_preferences.name
+}
+
+output "batch_session_preferences_name" {
+  description = "Session Manager preferences of fleet batch: name it in StartSession (aws ssm start-session --document-name)"
+  value       = aws_ssm_document.batch_session_preferences.name
+}
