@@ -15,19 +15,14 @@
 use serde_json::json;
 use std::collections::BTreeSet;
 
-use ssmgen::plan::{build::build, operators::add_operators, Plan, Pseudo};
+use ssmgen::plan::{build::build, Plan, Pseudo};
 
 fn load(yaml: &str) -> (ssmgen::spec::Spec, Vec<ssmgen::error::Diagnostic>) {
     ssmgen::spec::load_str(yaml, "scenario.yaml").expect("scenario spec is valid")
 }
 
 fn plan_of(yaml: &str) -> Plan {
-    let (spec, _) = load(yaml);
-    let mut plan = build(&spec);
-    if plan.operator_policies.is_empty() {
-        add_operators(&mut plan, &spec);
-    }
-    plan
+    build(&load(yaml).0)
 }
 
 const HEAD: &str = "version: 1\nproject: shop\n";

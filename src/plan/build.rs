@@ -56,6 +56,8 @@ pub fn build(spec: &Spec) -> Plan {
         add_fleet(&mut plan, spec, fleet, &sfx);
     }
     super::session_setup::add_session_setup(&mut plan, spec);
+    // After the documents: operators are allowed to start sessions with them.
+    super::operators::add_operators(&mut plan, spec);
     plan.required_region = required_region(spec, &env);
     plan
 }

@@ -328,10 +328,27 @@ impl ServiceSetting {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OutputValue {
-    RoleArn { role: usize },
-    RoleName { role: usize },
-    InstanceProfileName { profile: usize },
-    DocumentName { document: usize },
+    RoleArn {
+        role: usize,
+    },
+    RoleName {
+        role: usize,
+    },
+    InstanceProfileName {
+        profile: usize,
+    },
+    DocumentName {
+        document: usize,
+    },
+    /// The ARN of an operator policy (to attach it, or to name it in a permission set).
+    OperatorPolicyArn {
+        policy: usize,
+    },
+    /// A fixed string the plan already knows, e.g. the selector tag an EC2 fleet's
+    /// instances must carry (`key=value`).
+    Literal {
+        value: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use super::resource::partition_service_principal;
 use super::{
-    Condition, Effect, Ident, Mode, OperatorPolicy, Plan, Platform, Resource, Statement, Text,
+    Condition, Effect, Ident, Mode, OperatorPolicy, Output, OutputValue, Plan, Platform, Resource,
+    Statement, Text,
 };
 use crate::facts::{self, Fact};
 use crate::spec::{Identity, Operator, Spec};
@@ -26,12 +27,26 @@ const START_SESSION: &str = "ssm:StartSession";
 const DOCUMENT_CHECK_KEY: &str = "ssm:SessionDocumentAccessCheck";
 const SESSION_ID_TAG_KEY: &str = "ssm:resourceTag/aws:ssmmessages:session-id";
 
-pub fn add_operators(plan: &mut Plan, spec: &Spec) {
+pub(super) fn add_operators(plan: &mut Plan, spec: &Spec) {
     let suffix = Ident::new("operator-policy");
+    let arn_suffix = Ident::new("arn");
     for op in &spec.operators {
         let statements = statements_for(plan, spec, op);
+        let id = Ident::new(&op.name).suffixed(&suffix);
+        plan.outputs.push(Output {
+            id: id.suffixed(&arn_suffix),
+            description: format!(
+                "ARN of the operator policy {}: attach it to whoever opens sessions on fleet{} {}",
+                op.name,
+                if op.fleets.len() == 1 { "" } else { "s" },
+                op.fleets.join(", ")
+            ),
+            value: OutputValue::OperatorPolicyArn {
+                policy: plan.operator_policies.len(),
+            },
+        });
         plan.operator_policies.push(OperatorPolicy {
-            id: Ident::new(&op.name).suffixed(&suffix),
+            id,
             name: format!("{}-{}-operator", spec.project, op.name),
             path: spec.role_path.clone(),
             description: format!(
@@ -46,6 +61,32 @@ pub fn add_operators(plan: &mut Plan, spec: &Spec) {
             attach_roles: op.attach_roles.clone(),
             attach_groups: op.attach_groups.clone(),
             attach_users: op.attach_users.clone(),
+        });
+    }
+    add_selector_tag_outputs(plan, spec);
+}
+
+/// For each EC2 fleet an operator opens sessions on, the tag its instances must carry:
+/// the operator policies match nodes by it, and ssmgen does not launch the instances
+/// (hybrid nodes get it from their activation). Default Host Management fleets too:
+/// their instances are matched the same way.
+fn add_selector_tag_outputs(plan: &mut Plan, spec: &Spec) {
+    let suffix = Ident::new("selector-tag");
+    for f in &spec.fleets {
+        let named = spec.operators.iter().any(|op| op.fleets.contains(&f.name));
+        if !named || f.platform != Platform::Ec2 {
+            continue;
+        }
+        let (key, value) = &f.selector_tag;
+        plan.outputs.push(Output {
+            id: Ident::new(&f.name).suffixed(&suffix),
+            description: format!(
+                "Tag (key=value) to put on the EC2 instances of fleet {}: operator policies open sessions only on instances that carry it",
+                f.name
+            ),
+            value: OutputValue::Literal {
+                value: format!("{key}={value}"),
+            },
         });
     }
 }

@@ -4,7 +4,9 @@ CDK-synthesized templates and Terraform can be compared for the same permissions
 The model (plain, sorted, JSON-serializable data):
   roles:     {role name: {path, trust: [statement...], managed: [arn...], boundary, tags}}
   profiles:  {profile name: {path, roles: [role name...]}}
-  policies:  {policy name: {path, statements: [statement...], roles: [role name...]}}
+  policies:  {policy name: {path, statements: [statement...], roles: [role name...],
+              groups: [group name...], users: [user name...]}}
+             (fleet policies and operator policies alike; attachments by name)
   documents: {document name: {type, format, update_method, content, tags}}
   service_settings: {setting id (the /ssm/... form): value}
 A statement is {effect, actions, resources, principals, conditions} with every list
@@ -67,7 +69,9 @@ def canonical(model):
         out["profiles"][name] = dict(p, roles=sorted(p["roles"]))
     for name, p in model["policies"].items():
         out["policies"][name] = dict(p, statements=sorted(p["statements"], key=key),
-                                     roles=sorted(p["roles"]))
+                                     roles=sorted(p["roles"]),
+                                     groups=sorted(p.get("groups", [])),
+                                     users=sorted(p.get("users", [])))
     return out
 
 
@@ -221,6 +225,8 @@ def from_cloudformation(template, pseudo):
                 "path": props.get("Path", "/"),
                 "statements": cfn_statements(props["PolicyDocument"], False),
                 "roles": as_list(props.get("Roles")),
+                "groups": as_list(props.get("Groups")),
+                "users": as_list(props.get("Users")),
             }
         elif t == "AWS::SSM::Document":
             if props.get("Name") is None:
@@ -565,27 +571,35 @@ def from_terraform(parsed_files, pseudo):
                 "path": ev.eval(attrs.get("path", "/")),
                 "statements": doc(ev.eval(attrs["policy"]), False),
                 "roles": [],
+                "groups": [],
+                "users": [],
             }
     policy_by_arn = {}
     for (kind, typ, name), attrs in blocks.items():
         if kind == "resource" and typ == "aws_iam_policy":
             policy_by_arn[ev.attr(f"aws_iam_policy.{name}.arn")] = ev.eval(attrs["name"])
+    # Attachments: to roles (generated ones, or existing ones operator policies name),
+    # groups and users, each one resource or one per for_each item.
+    attachments = {"aws_iam_role_policy_attachment": ("role", "roles"),
+                   "aws_iam_group_policy_attachment": ("group", "groups"),
+                   "aws_iam_user_policy_attachment": ("user", "users")}
     for (kind, typ, name), attrs in sorted(blocks.items()):
-        if kind != "resource" or typ != "aws_iam_role_policy_attachment":
+        if kind != "resource" or typ not in attachments:
             continue
+        attr, field = attachments[typ]
         for_each = attrs.get("for_each")
         items = [None] if for_each is None else list(ev.eval(for_each).items())
         for item in items:
             if item is not None:
                 ev.each = {"key": item[0], "value": item[1]}
-            role = ev_each(ev, attrs["role"])
+            target = ev_each(ev, attrs[attr])
             arn = ev_each(ev, attrs["policy_arn"])
             if arn in policy_by_arn:
-                model["policies"][policy_by_arn[arn]]["roles"].append(role)
-            elif role in model["roles"]:
-                model["roles"][role]["managed"].append(arn)
+                model["policies"][policy_by_arn[arn]][field].append(target)
+            elif field == "roles" and target in model["roles"]:
+                model["roles"][target]["managed"].append(arn)
             else:
-                raise Unresolvable(f"managed policy {arn} attached to unknown role {role}")
+                raise Unresolvable(f"managed policy {arn} attached to unknown {attr} {target}")
     model["documents"], model["service_settings"] = tf_session_setup(ev, blocks)
     return canonical(model)
 

@@ -2,21 +2,33 @@
 
 use super::python::{call_statement, Arg};
 use super::ssm::document_at;
-use super::{profile_at, role_at};
+use super::{missing, profile_at, role_at};
 use crate::error::Error;
 use crate::plan::{Output, OutputValue, Plan};
 
 /// A `cdk.CfnOutput`.
 pub(super) fn output_statement(plan: &Plan, o: &Output) -> Result<String, Error> {
-    let (attr, property) = match o.value {
-        OutputValue::RoleArn { role } => (&role_at(plan, role)?.id.snake, "role_arn"),
-        OutputValue::RoleName { role } => (&role_at(plan, role)?.id.snake, "role_name"),
-        OutputValue::InstanceProfileName { profile } => (
+    let value = match o.value {
+        OutputValue::RoleArn { role } => Arg::Property(&role_at(plan, role)?.id.snake, "role_arn"),
+        OutputValue::RoleName { role } => {
+            Arg::Property(&role_at(plan, role)?.id.snake, "role_name")
+        }
+        OutputValue::InstanceProfileName { profile } => Arg::Property(
             &profile_at(plan, profile)?.id.snake,
             "instance_profile_name",
         ),
         // `Ref` of an AWS::SSM::Document is its name.
-        OutputValue::DocumentName { document } => (&document_at(plan, document)?.id.snake, "ref"),
+        OutputValue::DocumentName { document } => {
+            Arg::Property(&document_at(plan, document)?.id.snake, "ref")
+        }
+        OutputValue::OperatorPolicyArn { policy } => {
+            let p = plan
+                .operator_policies
+                .get(policy)
+                .ok_or_else(|| missing("operator policy", policy))?;
+            Arg::Property(&p.id.snake, "managed_policy_arn")
+        }
+        OutputValue::Literal { ref value } => Arg::Str(value),
     };
     Ok(call_statement(
         None,
@@ -24,7 +36,7 @@ pub(super) fn output_statement(plan: &Plan, o: &Output) -> Result<String, Error>
         &[
             ("", Arg::Code("self")),
             ("", Arg::Str(&o.id.upper_camel)),
-            ("value", Arg::Property(attr, property)),
+            ("value", value),
             ("description", Arg::Str(&o.description)),
         ],
     ))

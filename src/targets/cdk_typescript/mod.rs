@@ -302,6 +302,14 @@ fn check(plan: &Plan) -> Result<(), Error> {
                     .ok_or_else(|| missing("document", document))?;
                 ident(&d.id.lower_camel)?;
             }
+            OutputValue::OperatorPolicyArn { policy } => {
+                let p = plan
+                    .operator_policies
+                    .get(policy)
+                    .ok_or_else(|| missing("operator policy", policy))?;
+                ident(&p.id.lower_camel)?;
+            }
+            OutputValue::Literal { .. } => {}
         }
         ident(&o.id.upper_camel)?;
     }

@@ -9,7 +9,12 @@ use crate::render::escape;
 pub(super) fn output_block(out: &mut String, plan: &Plan, o: &Output) {
     out.push_str("    new cdk.CfnOutput(this, ");
     escape::push_ts_str(out, &o.id.upper_camel);
-    out.push_str(", {\n      value: this.");
+    out.push_str(", {\n      value: ");
+    if let OutputValue::Literal { value } = &o.value {
+        escape::push_ts_str(out, value);
+    } else {
+        out.push_str("this.");
+    }
     match o.value {
         OutputValue::RoleArn { role } => {
             out.push_str(role_field(plan, role));
@@ -36,6 +41,15 @@ pub(super) fn output_block(out: &mut String, plan: &Plan, o: &Output) {
             out.push_str(field);
             out.push_str(".ref");
         }
+        OutputValue::OperatorPolicyArn { policy } => {
+            let field = plan
+                .operator_policies
+                .get(policy)
+                .map_or("", |p| p.id.lower_camel.as_str());
+            out.push_str(field);
+            out.push_str(".managedPolicyArn");
+        }
+        OutputValue::Literal { .. } => {}
     }
     out.push(',');
     push_str_prop(out, "      ", "description", &o.description);

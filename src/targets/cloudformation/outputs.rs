@@ -23,6 +23,11 @@ impl Entry for &Output {
             OutputValue::DocumentName { document } => {
                 w.reference(&plan.documents[document].id.upper_camel)
             }
+            // `Ref` of an `AWS::IAM::ManagedPolicy` is its ARN.
+            OutputValue::OperatorPolicyArn { policy } => {
+                w.reference(&plan.operator_policies[policy].id.upper_camel)
+            }
+            OutputValue::Literal { ref value } => w.str(value),
         }
         w.end_map();
     }

@@ -70,6 +70,14 @@ fn plan_output(plan: &Plan, o: &crate::plan::Output) -> Result<Block, Error> {
                 .ok_or_else(|| dangling("document", document))?;
             Val::Ref("aws_ssm_document.", &d.id.snake, ".name")
         }
+        OutputValue::OperatorPolicyArn { policy } => {
+            let p = plan
+                .operator_policies
+                .get(policy)
+                .ok_or_else(|| dangling("operator policy", policy))?;
+            Val::Ref("aws_iam_policy.", &p.id.snake, ".arn")
+        }
+        OutputValue::Literal { ref value } => Val::Str(value),
     };
     Ok(output(o.id.snake.clone(), &o.description, value, false))
 }
