@@ -9,7 +9,7 @@ use crate::cli::{Cli, Command, FormatArg, GenerateArgs, TargetArg};
 use crate::error::{exit, Diagnostic, Error, Severity};
 use crate::render::Templates;
 use crate::targets::{self, CfnFormat, Options, OutFile, Target};
-use crate::{explain, manifest, output, plan, spec};
+use crate::{explain, identity_center, manifest, output, plan, spec};
 
 /// The commented starter spec written by `ssmgen init`.
 pub const STARTER_SPEC: &str = include_str!("../templates/starter-spec.yaml");
@@ -232,7 +232,7 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         };
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(template.contents.as_bytes());
-        for extra in extras {
+        for extra in extras.iter().chain(&identity_center::files(&plan)) {
             eprintln!(
                 "note: {} not written; use --out DIR to write it beside the template",
                 extra.path.display()
@@ -252,7 +252,8 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
     }
     // Each target's files are staged (or compared) and dropped before the next target
     // renders, so memory holds one target's output at most.
-    let mut staging = output::Staging::new(out, args.force);
+    let mut staging =
+        output::Staging::new(out, args.force).with_known_unmarked(manifest::unmarked_files(out));
     let mut diff = String::new();
     let mut count = 0;
     let mut handle = |f: &OutFile| -> Result<(), Error> {
@@ -265,6 +266,10 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         }
     };
     for_each_file(&plan, args.target, &options, |f| handle(&f))?;
+    // Target-neutral: once at the output folder's top, whichever targets were chosen.
+    for f in identity_center::files(&plan) {
+        handle(&f)?;
+    }
     handle(&manifest::manifest(&plan))?;
     if args.check {
         if diff.is_empty() {

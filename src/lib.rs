@@ -11,6 +11,7 @@ pub mod cli;
 pub mod error;
 pub mod explain;
 pub mod facts;
+pub mod identity_center;
 pub mod manifest;
 pub mod output;
 pub mod plan;

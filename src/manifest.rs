@@ -36,6 +36,11 @@ struct Manifest {
     /// Every named resource, by logical id (stable: derived from fleet names only).
     #[serde(default)]
     named_resources: BTreeMap<String, Named>,
+    /// Files written without the generated marker (plain JSON policy documents, which
+    /// cannot carry one), relative to the output folder, `/`-separated: the next
+    /// generation may overwrite them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    unmarked_files: Vec<String>,
 }
 
 /// The named resources of a plan with their create-only properties, by logical id.
@@ -122,6 +127,10 @@ pub fn manifest(plan: &Plan) -> OutFile {
         project: plan.project.kebab.clone(),
         hybrid_service_roles: hybrid_roles(plan),
         named_resources: named_resources(plan),
+        unmarked_files: crate::identity_center::files(plan)
+            .iter()
+            .map(|f| slash_path(&f.path))
+            .collect(),
     };
     let mut contents = serde_json::to_string_pretty(&m).unwrap_or_default();
     contents.push('\n');
@@ -129,6 +138,21 @@ pub fn manifest(plan: &Plan) -> OutFile {
         path: PathBuf::from(MANIFEST),
         contents,
     }
+}
+
+fn slash_path(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The files without a marker that the previous generation in `dir` wrote, relative to
+/// `dir` (see [`Manifest::unmarked_files`]).
+pub fn unmarked_files(dir: &Path) -> Vec<PathBuf> {
+    previous(dir).map_or_else(Vec::new, |m| {
+        m.unmarked_files.iter().map(PathBuf::from).collect()
+    })
 }
 
 fn previous(dir: &Path) -> Option<Manifest> {

@@ -380,3 +380,51 @@ fn colours_only_on_a_terminal_and_never_with_no_color() {
         .code(2)
         .stderr(predicate::str::contains('\x1b').not());
 }
+
+/// The plain JSON operator policies carry no marker (a policy document has no room for
+/// one): the manifest lists them, so regenerating overwrites them, while a JSON file of
+/// the same name that ssmgen did not write is still refused.
+#[test]
+fn operator_policy_json_is_regenerated_but_a_users_file_is_kept() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let generate = || {
+        let mut cmd = ssmgen();
+        cmd.args([
+            "generate",
+            "examples/hybrid-operators.yaml",
+            "--target",
+            "terraform",
+            "--out",
+        ])
+        .arg(dir.path());
+        cmd
+    };
+    generate().assert().success();
+    let policy = dir
+        .path()
+        .join("operator-policies/plant-engineers-operator.json");
+    let doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&policy).expect("written")).expect("JSON");
+    assert_eq!(doc["Version"], "2012-10-17");
+    generate().assert().success();
+
+    let fresh = tempfile::tempdir().expect("tmp");
+    fs::create_dir_all(fresh.path().join("operator-policies")).expect("mkdir");
+    let mine = fresh
+        .path()
+        .join("operator-policies/plant-engineers-operator.json");
+    fs::write(&mine, "{}\n").expect("write");
+    ssmgen()
+        .args([
+            "generate",
+            "examples/hybrid-operators.yaml",
+            "--target",
+            "terraform",
+            "--out",
+        ])
+        .arg(fresh.path())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(fs::read_to_string(&mine).expect("kept"), "{}\n");
+}

@@ -44,6 +44,14 @@ fn files_under(dir: &Path) -> BTreeSet<PathBuf> {
 }
 
 fn check(golden_name: &str, target: TargetArg, options: Options) {
+    check_with(golden_name, |plan| {
+        render_targets(plan, target, &options)
+            .unwrap_or_else(|e| panic!("{golden_name} renders: {e}"))
+    });
+}
+
+/// Compares (or blesses) the files `render` makes of each example's plan.
+fn check_with(golden_name: &str, render: impl Fn(&ssmgen::plan::Plan) -> Vec<OutFile>) {
     let mut failures = Vec::new();
     for example in examples() {
         let stem = example
@@ -53,9 +61,8 @@ fn check(golden_name: &str, target: TargetArg, options: Options) {
             .into_owned();
         let (spec, _) = ssmgen::spec::load(&example).expect("example is valid");
         let plan = ssmgen::plan::build::build(&spec);
-        let files: Vec<OutFile> = render_targets(&plan, target, &options)
-            .unwrap_or_else(|e| panic!("{stem}: {golden_name} renders: {e}"));
-        let again = render_targets(&plan, target, &options).expect("renders twice");
+        let files: Vec<OutFile> = render(&plan);
+        let again = render(&plan);
         assert_eq!(
             files, again,
             "{stem}: {golden_name} output is deterministic"
@@ -134,4 +141,21 @@ fn golden_cdk_typescript() {
 #[test]
 fn golden_cdk_python() {
     check("cdk-python", TargetArg::CdkPython, Options::default());
+}
+
+/// The plain JSON operator policies (for IAM Identity Center), written once beside the
+/// targets' folders.
+#[test]
+fn golden_operator_policies() {
+    check_with("operator-policies", |plan| {
+        let mut files = ssmgen::identity_center::files(plan);
+        for f in &mut files {
+            f.path = f
+                .path
+                .strip_prefix(ssmgen::identity_center::FOLDER)
+                .expect("in the folder")
+                .to_path_buf();
+        }
+        files
+    });
 }
