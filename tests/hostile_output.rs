@@ -32,7 +32,9 @@ mod common;
 
 use common::{random_hostile_string, read_sub, run, Rng, SubPiece, HOSTILE};
 use serde_json::{json, Value};
-use ssmgen::plan::{build::build, Attachment, KmsKey, Piece, Plan, Resource, Text};
+use ssmgen::plan::{
+    build::build, Attachment, KmsKey, OutputValue, Piece, Plan, Resource, Statement, Text,
+};
 use ssmgen::targets::{self, CfnFormat, Options, OutFile};
 
 /// Hostile plans per example and profile.
@@ -103,22 +105,6 @@ fn walk(plan: &mut Plan, f: &mut dyn FnMut(Kind, &mut String)) {
             map.insert(k, v);
         }
     }
-    fn text(t: &mut Text, f: &mut dyn FnMut(Kind, &mut String)) {
-        let mut new = Text::default();
-        for piece in t.pieces() {
-            match piece {
-                Piece::Literal(s) => {
-                    let mut s = s.clone();
-                    f(Kind::Validated, &mut s);
-                    new.push_str(&s);
-                }
-                Piece::Pseudo(p) => {
-                    new.push_pseudo(*p);
-                }
-            }
-        }
-        *t = new;
-    }
     tags(&mut plan.tags, f);
     for role in &mut plan.roles {
         f(Kind::ValidatedShell, &mut role.name);
@@ -149,35 +135,20 @@ fn walk(plan: &mut Plan, f: &mut dyn FnMut(Kind, &mut String)) {
         if let Attachment::ExistingRole(name) = &mut p.attachment {
             f(Kind::Validated, name);
         }
-        for st in &mut p.statements {
-            for r in &mut st.resources {
-                match r {
-                    Resource::Any
-                    | Resource::Ec2Instances
-                    | Resource::ManagedInstances
-                    | Resource::AwsDocument { .. }
-                    | Resource::OwnSessions { .. }
-                    | Resource::Sessions => {}
-                    Resource::Document { name } => f(Kind::Validated, name),
-                    Resource::Role { path, name } => {
-                        f(Kind::Path, path);
-                        f(Kind::Validated, name);
-                    }
-                    Resource::KmsKey {
-                        key: KmsKey::Arn(s) | KmsKey::Id(s),
-                    }
-                    | Resource::Bucket { bucket: s }
-                    | Resource::LogGroup { name: s }
-                    | Resource::AwsOwnedBucketObjects { bucket: s } => f(Kind::Validated, s),
-                    Resource::BucketObjects { bucket, prefix } => {
-                        f(Kind::Validated, bucket);
-                        f(Kind::Validated, prefix);
-                    }
-                }
-            }
-            for c in &mut st.conditions {
-                c.values.iter_mut().for_each(|v| text(v, f));
-            }
+        statements(&mut p.statements, f);
+    }
+    for p in &mut plan.operator_policies {
+        f(Kind::Validated, &mut p.name);
+        f(Kind::Path, &mut p.path);
+        f(Kind::Free, &mut p.description);
+        statements(&mut p.statements, f);
+        for name in p
+            .attach_roles
+            .iter_mut()
+            .chain(&mut p.attach_groups)
+            .chain(&mut p.attach_users)
+        {
+            f(Kind::Validated, name);
         }
     }
     for a in &mut plan.activations {
@@ -197,10 +168,65 @@ fn walk(plan: &mut Plan, f: &mut dyn FnMut(Kind, &mut String)) {
     }
     for o in &mut plan.outputs {
         f(Kind::Free, &mut o.description);
+        if let OutputValue::Literal { value } = &mut o.value {
+            f(Kind::Free, value);
+        }
     }
     if let Some(r) = &mut plan.required_region {
         f(Kind::Validated, &mut r.region);
         f(Kind::Free, &mut r.reason);
+    }
+}
+
+/// The literal pieces of a plan text.
+fn text(t: &mut Text, f: &mut dyn FnMut(Kind, &mut String)) {
+    let mut new = Text::default();
+    for piece in t.pieces() {
+        match piece {
+            Piece::Literal(s) => {
+                let mut s = s.clone();
+                f(Kind::Validated, &mut s);
+                new.push_str(&s);
+            }
+            Piece::Pseudo(p) => {
+                new.push_pseudo(*p);
+            }
+        }
+    }
+    *t = new;
+}
+
+/// The strings of statements' resources and condition values.
+fn statements(statements: &mut [Statement], f: &mut dyn FnMut(Kind, &mut String)) {
+    for st in statements {
+        for r in &mut st.resources {
+            match r {
+                Resource::Any
+                | Resource::Ec2Instances
+                | Resource::ManagedInstances
+                | Resource::AwsDocument { .. }
+                | Resource::OwnSessions { .. }
+                | Resource::Sessions => {}
+                Resource::Document { name } => f(Kind::Validated, name),
+                Resource::Role { path, name } => {
+                    f(Kind::Path, path);
+                    f(Kind::Validated, name);
+                }
+                Resource::KmsKey {
+                    key: KmsKey::Arn(s) | KmsKey::Id(s),
+                }
+                | Resource::Bucket { bucket: s }
+                | Resource::LogGroup { name: s }
+                | Resource::AwsOwnedBucketObjects { bucket: s } => f(Kind::Validated, s),
+                Resource::BucketObjects { bucket, prefix } => {
+                    f(Kind::Validated, bucket);
+                    f(Kind::Validated, prefix);
+                }
+            }
+        }
+        for c in &mut st.conditions {
+            c.values.iter_mut().for_each(|v| text(v, f));
+        }
     }
 }
 
