@@ -68,12 +68,18 @@ fn statement(plan: &Plan, s: &Statement) -> Value {
     if !s.conditions.is_empty() {
         let mut conditions = Map::new();
         for c in &s.conditions {
-            let values: Vec<String> = c.values.iter().flat_map(expand).collect();
+            let mut values: Vec<String> = c.values.iter().flat_map(expand).collect();
+            // One value as a plain string, as the documented samples write it (and
+            // parliament reads a Bool condition only that way).
+            let value = match values.len() {
+                1 => Value::from(values.remove(0)),
+                _ => json!(values),
+            };
             let by_key = conditions
                 .entry(c.operator)
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(m) = by_key {
-                m.insert(c.key.into(), json!(values));
+                m.insert(c.key.into(), value);
             }
         }
         out.insert("Condition".into(), Value::Object(conditions));
