@@ -134,15 +134,19 @@ fn validate(path: &Path) -> Result<u8, Error> {
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .count();
+    let policies = |n: usize| format!("{n} polic{}", if n == 1 { "y" } else { "ies" });
     println!(
-        "{}: valid; {} fleet(s), {} role(s), {} instance profile(s), {} polic{}, {} activation(s); {} warning(s)",
+        "{}: valid; {} fleet(s), {} role(s), {} instance profile(s), {}, {} activation(s), {} preferences document(s), {} service setting(s), {} operator {}; {} warning(s)",
         path.display(),
         plan.fleets.len(),
         plan.roles.len(),
         plan.instance_profiles.len(),
-        plan.policies.len(),
-        if plan.policies.len() == 1 { "y" } else { "ies" },
+        policies(plan.policies.len()),
         plan.activations.len(),
+        plan.documents.len(),
+        plan.service_settings.len(),
+        plan.operator_policies.len(),
+        if plan.operator_policies.len() == 1 { "policy" } else { "policies" },
         n
     );
     Ok(if n > 0 { exit::FINDINGS } else { exit::OK })

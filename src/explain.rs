@@ -66,20 +66,7 @@ pub fn explain(plan: &Plan) -> String {
                         );
                     }
                 }
-                for st in &policy.statements {
-                    let resources: Vec<String> = st
-                        .resources
-                        .iter()
-                        .map(|r| r.arn(&plan.env).display())
-                        .collect();
-                    for action in &st.actions {
-                        let _ = writeln!(s, "    {action} on {}", resources.join(", "));
-                    }
-                    write_conditions(&mut s, "      ", &st.conditions);
-                    for f in &st.facts {
-                        let _ = writeln!(s, "      why: {} [{}; {}]", f.summary, f.id, f.source);
-                    }
-                }
+                write_statements(&mut s, plan, &policy.statements);
             }
         }
         if let Some(a) = fleet.activation {
@@ -88,6 +75,21 @@ pub fn explain(plan: &Plan) -> String {
                 s,
                 "  activation: up to {} node(s), expires {} hours after creation",
                 a.registration_limit, a.expiry_hours
+            );
+        }
+        if plan
+            .operator_policies
+            .iter()
+            .any(|p| p.fleets.contains(&fleet.name))
+        {
+            let (key, value) = &fleet.selector_tag;
+            let on = match fleet.platform {
+                Platform::Ec2 => "put it on the fleet's instances",
+                Platform::Hybrid => "the activation puts it on the nodes it registers",
+            };
+            let _ = writeln!(
+                s,
+                "  selector tag {key}={value}: operators open sessions only on nodes that carry it ({on})"
             );
         }
         match fleet.document {
@@ -107,6 +109,7 @@ pub fn explain(plan: &Plan) -> String {
         }
     }
     explain_documents(&mut s, plan);
+    explain_operators(&mut s, plan);
     for setting in &plan.service_settings {
         let _ = writeln!(
             s,
@@ -118,6 +121,56 @@ pub fn explain(plan: &Plan) -> String {
         let _ = writeln!(s, "  why: {} [{}; {}]", f.summary, f.id, f.source);
     }
     s
+}
+
+fn write_statements(s: &mut String, plan: &Plan, statements: &[crate::plan::Statement]) {
+    for st in statements {
+        let resources: Vec<String> = st
+            .resources
+            .iter()
+            .map(|r| r.arn(&plan.env).display())
+            .collect();
+        for action in &st.actions {
+            let _ = writeln!(s, "    {action} on {}", resources.join(", "));
+        }
+        write_conditions(s, "      ", &st.conditions);
+        for f in &st.facts {
+            let _ = writeln!(s, "      why: {} [{}; {}]", f.summary, f.id, f.source);
+        }
+    }
+}
+
+/// Each operator policy: whom it is attached to, then its statements with their facts.
+fn explain_operators(s: &mut String, plan: &Plan) {
+    for p in &plan.operator_policies {
+        let _ = writeln!(
+            s,
+            "
+operator policy {}{} (sessions on {})",
+            p.path,
+            p.name,
+            p.fleets.join(", ")
+        );
+        let mut attached = Vec::new();
+        for (kind, names) in [
+            ("role", &p.attach_roles),
+            ("group", &p.attach_groups),
+            ("user", &p.attach_users),
+        ] {
+            attached.extend(names.iter().map(|n| format!("{kind} {n}")));
+        }
+        if attached.is_empty() {
+            let _ = writeln!(
+                s,
+                "  not attached: attach it, or give {}/{}.json to an IAM Identity Center permission set",
+                crate::identity_center::FOLDER,
+                p.name
+            );
+        } else {
+            let _ = writeln!(s, "  attached to existing {}", attached.join(", "));
+        }
+        write_statements(s, plan, &p.statements);
+    }
 }
 
 /// Each preferences document with the inputs that differ from Session Manager's

@@ -428,3 +428,25 @@ fn operator_policy_json_is_regenerated_but_a_users_file_is_kept() {
         .stderr(predicate::str::contains("--force"));
     assert_eq!(fs::read_to_string(&mine).expect("kept"), "{}\n");
 }
+
+#[test]
+fn explain_names_operator_policies_their_attachments_and_selector_tags() {
+    let out = ssmgen()
+        .args(["explain", "examples/hybrid-operators.yaml"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).expect("utf-8");
+    for line in [
+        "  selector tag ssmgen-fleet=plant-line-a: operators open sessions only on nodes that carry it (the activation puts it on the nodes it registers)",
+        "operator policy /ssm/hybrid/plant-engineers-operator (sessions on line-a, line-b)",
+        "  not attached: attach it, or give operator-policies/plant-engineers-operator.json to an IAM Identity Center permission set",
+        "  attached to existing role plant-automation",
+        "      condition StringLike ssm:resourceTag/aws:ssmmessages:session-id = ${aws:userid}",
+        "      condition StringEquals iam:PassedToService = ssm.amazonaws.com",
+    ] {
+        assert!(text.contains(&format!("{line}\n")), "missing {line:?} in\n{text}");
+    }
+}

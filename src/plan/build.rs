@@ -96,6 +96,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
         policy: None,
         activation: None,
         document: None,
+        selector_tag: fleet.selector_tag.clone(),
     };
 
     if fleet.mode != Mode::ExistingRole {

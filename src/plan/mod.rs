@@ -372,6 +372,8 @@ pub struct FleetPlan {
     pub activation: Option<usize>,
     /// Index into [`Plan::documents`]: the preferences document of the fleet's sessions.
     pub document: Option<usize>,
+    /// The tag (key, value) operator policies match the fleet's nodes by.
+    pub selector_tag: (String, String),
 }
 
 /// The Region a stack must be deployed to when the spec pins none but names a resource
