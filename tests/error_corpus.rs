@@ -22,6 +22,19 @@ fn corpus_has_at_least_sixty_broken_specs() {
     assert!(corpus().len() >= 60, "{}", corpus().len());
 }
 
+/// The README states the corpus size; it had drifted once, so it is checked.
+#[test]
+fn readme_states_the_corpus_size() {
+    let readme = fs::read_to_string("README.md").expect("README");
+    let stated = readme
+        .split("`tests/errors/` holds ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .expect("README says how many broken specs tests/errors/ holds");
+    assert_eq!(stated, corpus().len(), "update the count in README.md");
+}
+
 #[test]
 fn every_broken_spec_exits_2_with_its_recorded_message() {
     let bless = std::env::var("SSMGEN_BLESS").is_ok_and(|v| v == "errors" || v == "1");

@@ -214,7 +214,21 @@ pub(super) fn check_session_document(
         }
     }
     if !create {
-        if let Some(i) = fleets.iter().position(|f| f.session.has_preferences()) {
+        // Idle timeout, maximum duration, Run As and shell profiles live only in the
+        // document: without it they would silently change nothing.
+        if let Some(i) = fleets.iter().position(|f| !f.session.shell.is_empty()) {
+            ctx.error(
+                "session_document.create",
+                format!(
+                    "fleets[{i}] sets preferences that only the preferences document carries (idle timeout, maximum duration, Run As, shell profile), but `create: false` writes no document, so they would change nothing"
+                ),
+                "remove `create: false`, or remove those options and set them in the account's Session Manager preferences",
+            );
+        }
+        let logged = |s: &crate::spec::Session| {
+            s.kms_key.is_some() || s.s3.is_some() || s.cloudwatch.is_some()
+        };
+        if let Some(i) = fleets.iter().position(|f| logged(&f.session)) {
             ctx.warn(
                 "session_document.create",
                 format!(
