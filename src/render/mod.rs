@@ -7,6 +7,7 @@
 //! targets it renders.
 
 pub mod escape;
+mod lift;
 pub mod tera_ext;
 
 use std::error::Error as _;
@@ -20,8 +21,8 @@ use crate::error::Error;
 /// A template embedded in the binary: its name and its text.
 pub type Template = (&'static str, &'static str);
 
-/// One parsed template, or why it did not parse.
-type Parsed = Result<Tera, String>;
+/// One parsed template with its lifted literal runs ([`lift`]), or why it did not parse.
+type Parsed = Result<(Tera, Vec<String>), String>;
 
 /// One target's embedded templates. Each template is parsed on its own the first time it
 /// is rendered and kept for the rest of the process: parsing is most of a small run's
@@ -48,8 +49,9 @@ impl Templates {
         self.list.iter().map(|(name, _)| *name)
     }
 
-    /// The parsed template; one that does not parse is an error naming it.
-    pub fn engine(&self, template: &str) -> Result<&Tera, Error> {
+    /// The parsed template and its lifted literal runs; one that does not parse is an
+    /// error naming it.
+    fn engine(&self, template: &str) -> Result<&(Tera, Vec<String>), Error> {
         let failed = |message: String| Error::Render {
             template: template.into(),
             message,
@@ -67,9 +69,10 @@ impl Templates {
                 let mut tera = Tera::default();
                 tera.autoescape_on(Vec::new());
                 tera_ext::register(&mut tera);
-                tera.add_raw_template(self.list[index].0, self.list[index].1)
+                let (source, runs) = lift::lift(self.list[index].1);
+                tera.add_raw_template(self.list[index].0, &source)
                     .map_err(|e| describe(&e))?;
-                Ok(tera)
+                Ok((tera, runs))
             })
             .as_ref()
             .map_err(|message| failed(message.clone()))
@@ -119,8 +122,11 @@ impl Templates {
             template: template.into(),
             message: describe(&e),
         };
-        let tera = self.engine(template)?;
-        let ctx = Context::from_serialize(context).map_err(err)?;
+        let (tera, runs) = self.engine(template)?;
+        let mut ctx = Context::from_serialize(context).map_err(err)?;
+        if !runs.is_empty() {
+            ctx.insert(lift::VARIABLE, runs);
+        }
         let mut out = Vec::with_capacity(capacity);
         tera.render_to(template, &ctx, &mut out).map_err(err)?;
         String::from_utf8(out).map_err(|e| Error::Render {
