@@ -115,24 +115,30 @@ fn policy_properties(w: &mut Writer, plan: &Plan, p: &Policy) {
     w.str(&p.path);
     w.key("Description");
     w.str(&p.description);
-    w.key("PolicyDocument");
-    w.begin_map();
-    w.key("Version");
-    w.str(facts::POLICY_VERSION);
-    w.key("Statement");
-    w.begin_seq();
-    for s in &p.statements {
-        w.item();
-        statement(w, plan, s);
-    }
-    w.end_seq();
-    w.end_map();
+    policy_document(w, plan, &p.statements);
     w.key("Roles");
     w.begin_seq();
     w.item();
     match &p.attachment {
         Attachment::Role(r) => w.reference(&plan.roles[*r].id.upper_camel),
         Attachment::ExistingRole(name) => w.str(name),
+    }
+    w.end_seq();
+    w.end_map();
+}
+
+/// `PolicyDocument`: the version and the statements, in plan order. Fleet policies and
+/// operator policies share it.
+pub(super) fn policy_document(w: &mut Writer, plan: &Plan, statements: &[Statement]) {
+    w.key("PolicyDocument");
+    w.begin_map();
+    w.key("Version");
+    w.str(facts::POLICY_VERSION);
+    w.key("Statement");
+    w.begin_seq();
+    for s in statements {
+        w.item();
+        statement(w, plan, s);
     }
     w.end_seq();
     w.end_map();

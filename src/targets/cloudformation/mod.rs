@@ -18,11 +18,12 @@
 //! - `writer.rs`: the `Writer` and the two syntaxes it writes;
 //! - one file per family of resources, each an enum implementing `Family`: `iam.rs`
 //!   (roles, instance profiles, customer managed policies), `ssm.rs` (preferences
-//!   documents, service settings);
+//!   documents, service settings), `operators.rs` (operator policies);
 //! - `outputs.rs`: the entries of `Outputs`;
 //! - `rules.rs`: the entries of `Rules` (deploy-time assertions).
 
 mod iam;
+mod operators;
 mod outputs;
 mod rules;
 mod ssm;
@@ -30,6 +31,7 @@ mod ssm;
 mod test_support;
 mod writer;
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use rustc_hash::FxHashSet;
@@ -37,6 +39,7 @@ use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
 use self::iam::Iam;
+use self::operators::Operators;
 use self::ssm::Ssm;
 use self::writer::{Syntax, Writer};
 use super::{activation, CfnFormat, Options, OutFile, Target, TemplateRef};
@@ -145,6 +148,7 @@ struct Entries<'p, T> {
 enum Resource {
     Iam(Iam),
     Ssm(Ssm),
+    Operators(Operators),
 }
 
 /// The resources of one family (IAM, ...), each written as an entry of `Resources`.
@@ -154,7 +158,7 @@ trait Family: Copy {
     /// The resource's `Type`.
     fn type_name(self) -> &'static str;
     /// A note on the resource, written as a comment above it (YAML only).
-    fn comment(self, _plan: &Plan) -> Option<&str> {
+    fn comment(self, _plan: &Plan) -> Option<Cow<'_, str>> {
         None
     }
     /// The logical id of a resource this one must be created after (`DependsOn`), when
@@ -189,6 +193,7 @@ impl Entry for Resource {
         match self {
             Resource::Iam(r) => write_resource(w, plan, r),
             Resource::Ssm(r) => write_resource(w, plan, r),
+            Resource::Operators(r) => write_resource(w, plan, r),
         }
     }
 }
@@ -197,7 +202,7 @@ impl Entry for Resource {
 /// it, after its comment.
 fn write_resource(w: &mut Writer, plan: &Plan, r: impl Family) {
     if let Some(note) = r.comment(plan) {
-        w.comment(note);
+        w.comment(&note);
     }
     w.key(r.logical_id(plan));
     w.begin_map();
@@ -218,12 +223,14 @@ fn template_context(plan: &Plan, syntax: Syntax) -> Result<TemplateContext<'_>, 
         + plan.instance_profiles.len()
         + plan.policies.len()
         + plan.documents.len()
-        + plan.service_settings.len();
+        + plan.service_settings.len()
+        + plan.operator_policies.len();
     let mut ids = LogicalIds::with_capacity(count + plan.outputs.len());
     let mut resources = Vec::with_capacity(count);
     // Each fleet's resources together (role, instance profile, policy, preferences
     // document), in fleet order; anything no fleet names is still written, after them,
-    // and the account's service settings last.
+    // then the account's service settings, and the operator policies last (they name
+    // the documents operators start sessions with).
     let mut roles = vec![false; plan.roles.len()];
     let mut profiles = vec![false; plan.instance_profiles.len()];
     let mut policies = vec![false; plan.policies.len()];
@@ -257,6 +264,10 @@ fn template_context(plan: &Plan, syntax: Syntax) -> Result<TemplateContext<'_>, 
     for (i, s) in plan.service_settings.iter().enumerate() {
         ids.claim(&s.id.upper_camel)?;
         resources.push(Resource::Ssm(Ssm::ServiceSetting(i)));
+    }
+    for (i, p) in plan.operator_policies.iter().enumerate() {
+        ids.claim(&p.id.upper_camel)?;
+        resources.push(Resource::Operators(Operators::Policy(i)));
     }
     for o in &plan.outputs {
         ids.claim(&o.id.upper_camel)?;
@@ -294,11 +305,20 @@ fn template_context(plan: &Plan, syntax: Syntax) -> Result<TemplateContext<'_>, 
 /// memory, while a guess too small makes Tera copy the whole text into a buffer twice
 /// as large.
 fn size_hint(plan: &Plan, syntax: Syntax) -> usize {
-    let statements: usize = plan.policies.iter().map(|p| p.statements.len()).sum();
+    let statements: usize = plan
+        .policies
+        .iter()
+        .map(|p| p.statements.len())
+        .sum::<usize>()
+        + plan
+            .operator_policies
+            .iter()
+            .map(|p| p.statements.len())
+            .sum::<usize>();
     let yaml = 4096
         + 700 * plan.roles.len()
         + 200 * plan.instance_profiles.len()
-        + 300 * plan.policies.len()
+        + 300 * (plan.policies.len() + plan.operator_policies.len())
         + 320 * statements
         + 1000 * plan.documents.len()
         + 500 * plan.service_settings.len()
@@ -339,7 +359,7 @@ impl<'p> LogicalIds<'p> {
             Ok(())
         } else {
             Err(Error::Usage(format!(
-                "two fleets produce the CloudFormation logical id `{id}`; rename one so that their names differ in more than hyphens"
+                "two fleets (or two operators) produce the CloudFormation logical id `{id}`; rename one so that their names differ in more than hyphens"
             )))
         }
     }

@@ -2,6 +2,8 @@
 //! preferences documents (`AWS::SSM::Document`) and the account settings sessions need
 //! (`AWS::SSM::ServiceSetting`).
 
+use std::borrow::Cow;
+
 use super::writer::Writer;
 use super::Family;
 use crate::plan::{Plan, ServiceSetting, SessionDocument};
@@ -37,10 +39,10 @@ impl Family for Ssm {
         }
     }
 
-    fn comment(self, plan: &Plan) -> Option<&str> {
+    fn comment(self, plan: &Plan) -> Option<Cow<'_, str>> {
         match self {
             Ssm::Document(_) => None,
-            Ssm::ServiceSetting(i) => Some(plan.service_settings[i].note),
+            Ssm::ServiceSetting(i) => Some(Cow::Borrowed(plan.service_settings[i].note)),
         }
     }
 
