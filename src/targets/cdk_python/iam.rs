@@ -66,7 +66,7 @@ impl<'p> Shared<'p> {
     }
 
     /// The `statements` value of a policy.
-    fn statements(&mut self, plan: &Plan, statements: &'p [Statement]) -> &str {
+    pub(super) fn statements(&mut self, plan: &Plan, statements: &'p [Statement]) -> &str {
         let key: Vec<StatementKey<'p>> = statements
             .iter()
             .map(|s| {

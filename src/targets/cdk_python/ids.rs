@@ -18,12 +18,14 @@ impl<'p> ConstructIds<'p> {
             .chain(plan.policies.iter().map(|p| &p.id))
             .chain(plan.documents.iter().map(|d| &d.id))
             .chain(plan.service_settings.iter().map(|s| &s.id))
+            .chain(plan.operator_policies.iter().map(|p| &p.id))
             .chain(plan.outputs.iter().map(|o| &o.id));
         let count = plan.roles.len()
             + plan.instance_profiles.len()
             + plan.policies.len()
             + plan.documents.len()
             + plan.service_settings.len()
+            + plan.operator_policies.len()
             + plan.outputs.len();
         // Only ever asked whether it holds an id, so its order does not matter.
         let mut set = FxHashSet::with_capacity_and_hasher(count * 5 / 4, Default::default());

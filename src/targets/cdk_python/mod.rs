@@ -23,11 +23,12 @@
 //! lookups into the plan. `python.rs` writes Python (expressions and their layout),
 //! `ids.rs` keeps construct ids unique, `iam.rs` writes the IAM resources of a fleet
 //! (roles, instance profiles, managed policies), `ssm.rs` the preferences documents and
-//! service settings, `outputs.rs` the stack outputs and `scaffold.rs` the app around the
-//! construct. A new kind of resource gets a file of its own beside `iam.rs`.
+//! service settings, `operators.rs` the operator policies, `outputs.rs` the stack outputs
+//! and `scaffold.rs` the app around the construct. A new kind of resource gets a file of its own beside `iam.rs`.
 
 mod iam;
 mod ids;
+mod operators;
 mod outputs;
 mod python;
 mod rules;
@@ -145,6 +146,8 @@ enum Part {
     Fleets,
     /// The service settings (account and Region wide), after every fleet's role.
     Settings,
+    /// A run of operator policies, after the fleets and the settings.
+    Operators,
     /// A run of `cdk.CfnOutput`s (the first run with the section comment).
     Outputs,
     /// The final line break.
@@ -178,6 +181,9 @@ struct ModuleContext<'a, 'c> {
     fleets: &'c [FleetBlock<'a>],
     /// The service settings' statements (see [`ssm::push_setting_statements`]).
     settings: &'c [String],
+    /// The operator policies of this run, each its statements (a comment, then
+    /// `self.<attr> = iam.ManagedPolicy(...)`; see [`operators`]).
+    operators: &'c [Vec<String>],
     /// The `cdk.CfnOutput(...)` statements of this run, in plan order.
     outputs: &'c [String],
     /// Whether this run of outputs is the first, which opens the section.
@@ -249,6 +255,7 @@ fn construct_in_runs(
         attributes: &[],
         fleets: &[],
         settings: &[],
+        operators: &[],
         outputs: &[],
         outputs_heading: false,
     };
@@ -348,6 +355,7 @@ fn construct_in_runs(
     }
     documents.finish(plan)?;
     out.push_str(&setting_attributes);
+    operators::push_attributes(plan, base, run, &mut out)?;
     out.push_str(&init);
     out.push_str(&first_fleets);
     for text in fleet_runs {
@@ -355,6 +363,7 @@ fn construct_in_runs(
     }
     block_documents.finish(plan)?;
     out.push_str(&settings);
+    operators::push_policies(plan, base, run, &mut ids, &mut shared, &mut out)?;
     out.push_str(&first_outputs);
     for text in output_runs {
         out.push_str(&text?);

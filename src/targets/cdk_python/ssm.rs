@@ -83,7 +83,7 @@ fn order_error(message: String) -> Error {
 
 /// `fleet a`, `fleets a, b`, or `fleets a, b, c and 7 more`. Fleet names are plan
 /// identifiers (lowercase letters, digits, hyphens), safe in comments and docstrings.
-fn fleets_phrase(fleets: &[String]) -> String {
+pub(super) fn fleets_phrase(fleets: &[String]) -> String {
     let named = fleets[..fleets.len().min(FLEETS_NAMED)].join(", ");
     match fleets.len() {
         1 => format!("fleet {named}"),
@@ -213,7 +213,7 @@ fn push_setting_statements(
 /// Text as `#` comment lines of `__init__`, wrapped to black's line length. Splitting
 /// at whitespace and dropping control characters keeps every line break (and NUL, which
 /// Python refuses in source) out of the text, so it cannot end the comment.
-fn comment(text: &str) -> String {
+pub(super) fn comment(text: &str) -> String {
     const WIDTH: usize = 88 - BODY_INDENT - 2;
     let mut out = String::from("#");
     let mut line = 0;
