@@ -170,6 +170,21 @@ pub(super) fn check_operators(
             for (j, name) in list.iter().enumerate() {
                 let f = format!("{at}.attach.{kind}s[{j}]");
                 check_principal(ctx, &f, kind, name, max);
+                // IAM names are unique regardless of case: a second entry would attach
+                // the policy to the same principal twice.
+                if let Some(k) = list[..j]
+                    .iter()
+                    .position(|other| other.eq_ignore_ascii_case(name))
+                {
+                    ctx.error(
+                        &f,
+                        format!(
+                            "`{name}` is already listed as `{}` ({at}.attach.{kind}s[{k}]; IAM names ignore case)",
+                            list[k]
+                        ),
+                        format!("list each {kind} once"),
+                    );
+                }
             }
         }
         // In fleet order, once each, so that the policy does not depend on list order.
