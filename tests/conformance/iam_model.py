@@ -353,6 +353,14 @@ class TfEvaluator:
         if m:
             inner = self.expr_value(m.group(1).strip())
             return inner[len(m.group(2)):] if inner.startswith(m.group(2)) else inner
+        m = re.fullmatch(r"toset\((.*)\)", e, re.S)
+        if m:
+            # A for_each over a set of names (attachments to existing principals): each
+            # instance's key and value are the name.
+            items = HclValueReader(self, m.group(1)).read_all()
+            if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+                raise Unresolvable(f"toset of {items!r}")
+            return {x: x for x in items}
         m = re.fullmatch(r"jsonencode\((.*)\)", e, re.S)
         if m:
             # What Terraform's jsonencode returns: the JSON text of the value.

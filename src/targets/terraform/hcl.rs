@@ -50,6 +50,8 @@ enum Arg<'a> {
     Line(Val<'a>),
     /// On one line when it holds at most one item, else one item a line.
     List(Vec<Val<'a>>),
+    /// A function of one list (`toset([...])`), the list laid out as [`Arg::List`]'s.
+    Call(&'static str, Vec<Val<'a>>),
     /// One entry a line.
     Map(Vec<(Val<'a>, Val<'a>)>),
     /// `jsonencode(...)` of a JSON value, laid out as an HCL expression.
@@ -61,7 +63,7 @@ impl Arg<'_> {
     fn single_line(&self) -> bool {
         match self {
             Arg::Line(_) => true,
-            Arg::List(items) => items.len() <= 1,
+            Arg::List(items) | Arg::Call(_, items) => items.len() <= 1,
             Arg::Map(_) => false,
             Arg::Json(v) => !multi_line(v),
         }
@@ -92,6 +94,16 @@ impl<'a> Body<'a> {
     /// A list argument.
     pub(super) fn list(&mut self, key: &'static str, items: Vec<Val<'a>>) -> &mut Self {
         self.push(key, Arg::List(items))
+    }
+
+    /// `key = function([items])`: a function of one list, e.g. `toset`.
+    pub(super) fn call(
+        &mut self,
+        key: &'static str,
+        function: &'static str,
+        items: Vec<Val<'a>>,
+    ) -> &mut Self {
+        self.push(key, Arg::Call(function, items))
     }
 
     /// A map argument; an empty map is left out.
@@ -134,34 +146,21 @@ impl<'a> Body<'a> {
                     in_run = true;
                 }
                 pad(out, width, key.len());
-                out.push_str(" = ");
             } else {
                 in_run = false;
             }
+            out.push_str(" = ");
             match arg {
                 Arg::Line(v) => v.write(out),
-                Arg::List(items) if items.len() <= 1 => {
-                    out.push('[');
-                    if let Some(item) = items.first() {
-                        item.write(out);
-                    }
-                    out.push(']');
-                }
-                Arg::List(items) => {
-                    out.push_str(" = [");
-                    for item in items {
-                        out.push('\n');
-                        out.push_str(indent);
-                        out.push_str("  ");
-                        item.write(out);
-                        out.push(',');
-                    }
-                    out.push('\n');
-                    out.push_str(indent);
-                    out.push(']');
+                Arg::List(items) => write_list(out, items, indent),
+                Arg::Call(function, items) => {
+                    out.push_str(function);
+                    out.push('(');
+                    write_list(out, items, indent);
+                    out.push(')');
                 }
                 Arg::Map(entries) => {
-                    out.push_str(" = {");
+                    out.push('{');
                     // The entries are one run of their own, aligned on the longest key as
                     // written (escaped and quoted).
                     let mut key = String::new();
@@ -187,9 +186,6 @@ impl<'a> Body<'a> {
                     out.push('}');
                 }
                 Arg::Json(v) => {
-                    if !arg.single_line() {
-                        out.push_str(" = ");
-                    }
                     out.push_str("jsonencode(");
                     write_json(out, v, indent);
                     out.push(')');
@@ -204,6 +200,30 @@ impl<'a> Body<'a> {
         self.write(&mut out, "  ");
         out
     }
+}
+
+/// A list value: `[item]` on one line when it holds at most one item, else one item a
+/// line (each indented one level more than `indent`, with a trailing comma), as
+/// `terraform fmt` leaves it.
+fn write_list(out: &mut String, items: &[Val], indent: &str) {
+    out.push('[');
+    if items.len() <= 1 {
+        if let Some(item) = items.first() {
+            item.write(out);
+        }
+        out.push(']');
+        return;
+    }
+    for item in items {
+        out.push('\n');
+        out.push_str(indent);
+        out.push_str("  ");
+        item.write(out);
+        out.push(',');
+    }
+    out.push('\n');
+    out.push_str(indent);
+    out.push(']');
 }
 
 /// The longest key of the run of single-line arguments that starts `args`.
@@ -333,13 +353,16 @@ pub(super) fn write_why<'s>(out: &mut String, sentences: impl IntoIterator<Item 
     write_comment(out, "\n  # ", sentences);
 }
 
+/// The top-level comment lines (`# ...`, joined by newlines) of `sentences`, wrapped.
+pub(super) fn comment<'s>(sentences: impl IntoIterator<Item = &'s str>) -> String {
+    let mut out = String::new();
+    write_comment(&mut out, "\n# ", sentences);
+    out.split_off(1)
+}
+
 /// Writes each sentence as comment lines, each introduced by `line` (a newline, the
 /// indent and `# `), wrapped at word boundaries.
-pub(super) fn write_comment<'s>(
-    out: &mut String,
-    line: &str,
-    sentences: impl IntoIterator<Item = &'s str>,
-) {
+fn write_comment<'s>(out: &mut String, line: &str, sentences: impl IntoIterator<Item = &'s str>) {
     for s in sentences {
         let mut len = 0;
         for word in s.split_whitespace() {
@@ -386,6 +409,20 @@ mod tests {
         assert_eq!(
             keys,
             ["sid   ", "effect", "actions", "resources", "x ", "yy"]
+        );
+    }
+
+    #[test]
+    fn a_call_of_a_list_is_laid_out_as_a_list() {
+        let mut b = Body::default();
+        b.call("for_each", "toset", vec![Val::Str("a")])
+            .blank()
+            .call("many", "toset", vec![Val::Str("a"), Val::Str("b${x}")])
+            .line("x", Val::Num(1));
+        // Checked with hclfmt (-require-no-change) when written.
+        assert_eq!(
+            b.block_body(),
+            "\n  for_each = toset([\"a\"])\n\n  many = toset([\n    \"a\",\n    \"b$${x}\",\n  ])\n  x = 1"
         );
     }
 

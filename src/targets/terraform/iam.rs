@@ -156,7 +156,7 @@ fn write_policy_statement(out: &mut String, plan: &Plan, s: &Statement) {
 }
 
 /// A policy document's body: its statements, separated by empty lines.
-fn document_body(plan: &Plan, statements: &[Statement]) -> String {
+pub(super) fn document_body(plan: &Plan, statements: &[Statement]) -> String {
     let mut out = String::with_capacity(512 * statements.len());
     for (n, s) in statements.iter().enumerate() {
         if n > 0 {

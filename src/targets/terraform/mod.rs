@@ -1,6 +1,7 @@
-//! Terraform: a module folder (`versions.tf`, `main.tf`, `outputs.tf`) that creates the
-//! plan's roles, instance profiles, policies, hybrid activations, Session Manager
-//! preferences documents and service settings with the AWS provider.
+//! Terraform: a module folder (`versions.tf`, `main.tf`, `operators.tf` when the spec has
+//! operators, `outputs.tf`) that creates the plan's roles, instance profiles, policies,
+//! hybrid activations, Session Manager preferences documents, service settings and
+//! operator policies with the AWS provider.
 //!
 //! The output is exactly what `terraform fmt` writes, so that a formatting check in CI
 //! never fights the generator. `terraform fmt` aligns the `=` of consecutive single-line
@@ -18,7 +19,8 @@
 //! does; `iam.rs` (roles, instance profiles, policies), `activation.rs` (hybrid
 //! activations) and `session.rs` (preferences documents) each lay out one family of
 //! resources into a fleet's `FleetContext` (`session.rs` also the account's service
-//! settings, which follow the fleets); `outputs.rs` writes `outputs.tf`. This file chooses the files and their order, and
+//! settings, which follow the fleets); `operators.rs` writes `operators.tf` and
+//! `outputs.rs` `outputs.tf`. This file chooses the files and their order, and
 //! assembles each fleet's section of `main.tf` from the families. A new family of
 //! resources is a new file beside `iam.rs` with its `add_*` function, its fields in
 //! `FleetContext` (and its blocks in `fleet.tf.tera`), and one call in `main_tf`.
@@ -26,6 +28,7 @@
 mod activation;
 mod hcl;
 mod iam;
+mod operators;
 mod outputs;
 mod session;
 
@@ -44,6 +47,7 @@ const MAIN: &str = "terraform/main.tf";
 const FLEET: &str = "terraform/fleet.tf";
 const OUTPUTS: &str = "terraform/outputs.tf";
 const SETTINGS: &str = "terraform/settings.tf";
+const OPERATORS: &str = "terraform/operators.tf";
 
 static TEMPLATES: Templates = Templates::new(&[
     (
@@ -65,6 +69,10 @@ static TEMPLATES: Templates = Templates::new(&[
     (
         SETTINGS,
         include_str!("../../../templates/terraform/settings.tf.tera"),
+    ),
+    (
+        OPERATORS,
+        include_str!("../../../templates/terraform/operators.tf.tera"),
     ),
 ]);
 
@@ -104,6 +112,12 @@ impl Target for Terraform {
                 contents: main_tf(plan, &header)?,
             },
         ];
+        if !plan.operator_policies.is_empty() {
+            files.push(OutFile {
+                path: PathBuf::from("operators.tf"),
+                contents: operators::operators_tf(plan, &header)?,
+            });
+        }
         if !plan.outputs.is_empty() || !plan.activations.is_empty() {
             files.push(OutFile {
                 path: PathBuf::from("outputs.tf"),
@@ -208,6 +222,15 @@ struct FleetContext {
 #[derive(Serialize)]
 struct SettingsContext {
     settings: Vec<session::Setting>,
+}
+
+/// Context of `templates/terraform/operators.tf.tera`: the operator policies, in plan
+/// order (a file of their own: they belong to no fleet).
+#[derive(Serialize)]
+struct OperatorsContext<'a> {
+    /// [`GENERATED_MARKER`] and the project.
+    header: &'a Header<'a>,
+    policies: Vec<operators::Operator>,
 }
 
 // ---------------------------------------------------------------------------------------

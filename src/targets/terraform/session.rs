@@ -5,17 +5,10 @@
 
 use serde::Serialize;
 
-use super::hcl::{tags, write_comment, Body, Val};
+use super::hcl::{comment, tags, Body, Val};
 use super::{dangling, get_role, FleetContext};
 use crate::error::Error;
 use crate::plan::Plan;
-
-/// The comment lines (`# ...`, joined by newlines) of `sentences`, wrapped.
-fn comment<'s>(sentences: impl IntoIterator<Item = &'s str>) -> String {
-    let mut out = String::new();
-    write_comment(&mut out, "\n# ", sentences);
-    out.split_off(1)
-}
 
 /// Adds document `i` to a fleet's section unless an earlier fleet's section holds it
 /// (`written`, one flag per document): a document shared by several fleets is written
