@@ -213,7 +213,9 @@ impl Hash for StatementsKey<'_> {
     }
 }
 
-fn push_statement(out: &mut String, plan: &Plan, s: &Statement) {
+/// Writes one `new iam.PolicyStatement({...}),` at the indent of a `statements` list;
+/// the operator policies write theirs with it too.
+pub(super) fn push_statement(out: &mut String, plan: &Plan, s: &Statement) {
     out.push_str("\n        new iam.PolicyStatement({");
     push_str_prop(out, "          ", "sid", &s.sid);
     out.push_str("\n          effect: iam.Effect.");

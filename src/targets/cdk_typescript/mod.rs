@@ -9,11 +9,12 @@
 //! the scaffold's version pins, and the construct's context with the check that makes
 //! writing it infallible. Each resource family writes its own TypeScript in a file of its
 //! own (`iam.rs` for roles, instance profiles and managed policies, `ssm.rs` for the
-//! Session Manager preferences documents and service settings, `outputs.rs` for the
-//! stack outputs), with the shared writing helpers in `typescript.rs`; the `--scaffold`
-//! app's contexts are in `scaffold.rs`.
+//! Session Manager preferences documents and service settings, `operators.rs` for the
+//! operator policies, `outputs.rs` for the stack outputs), with the shared writing
+//! helpers in `typescript.rs`; the `--scaffold` app's contexts are in `scaffold.rs`.
 
 mod iam;
+mod operators;
 mod outputs;
 mod rules;
 mod scaffold;
@@ -32,8 +33,8 @@ use super::{activation, Options, OutFile, Target, TemplateRef, GENERATED_MARKER}
 use crate::error::Error;
 use crate::facts;
 use crate::plan::{
-    Attachment, InstanceProfile, Output, OutputValue, Plan, Policy, Role, ServiceSetting,
-    SessionDocument,
+    Attachment, InstanceProfile, OperatorPolicy, Output, OutputValue, Plan, Policy, Role,
+    ServiceSetting, SessionDocument,
 };
 use crate::render::Templates;
 
@@ -88,12 +89,19 @@ const TYPES_NODE_RANGE: &str = "^20.0.0";
 /// instead of doubling (and leaving the discarded copies in peak memory) at 10,000 fleets.
 fn size_hint(plan: &Plan) -> usize {
     let statements: usize = plan.policies.iter().map(|p| p.statements.len()).sum();
+    let operator_statements: usize = plan
+        .operator_policies
+        .iter()
+        .map(|p| p.statements.len())
+        .sum();
     4096 + 1000 * plan.roles.len()
         + 300 * plan.instance_profiles.len()
         + 600 * plan.policies.len()
         + 450 * statements
         + 1500 * plan.documents.len()
         + 700 * plan.service_settings.len()
+        + 900 * plan.operator_policies.len()
+        + 550 * operator_statements
         + 250 * plan.outputs.len()
 }
 
@@ -178,6 +186,8 @@ struct ConstructContext<'a> {
     document_fields: Each<'a, SessionDocument>,
     /// The field declaration of each service setting.
     setting_fields: Each<'a, ServiceSetting>,
+    /// The field declaration of each operator policy.
+    operator_fields: Each<'a, OperatorPolicy>,
     /// `this.webRole = new iam.Role(...);` and its tags, one per role.
     roles: Each<'a, Role>,
     /// `this.webInstanceProfile = new iam.InstanceProfile(...);`, one per profile.
@@ -192,6 +202,9 @@ struct ConstructContext<'a> {
     documents: Each<'a, SessionDocument>,
     /// `new ssm.CfnServiceSetting(...)` with its note and dependency, one per setting.
     service_settings: Each<'a, ServiceSetting>,
+    /// Its comment and `this.oncallOperatorPolicy = new iam.ManagedPolicy(...);`, one per
+    /// operator policy, with the existing principals it is attached to imported by name.
+    operator_policies: Each<'a, OperatorPolicy>,
     /// Whether the construct uses `aws-cdk-lib/aws-ssm` (imported only then, so that a
     /// construct without documents or settings stays as it was).
     ssm: bool,
@@ -283,6 +296,13 @@ fn check(plan: &Plan) -> Result<(), Error> {
             role(i)?;
         }
     }
+    for p in &plan.operator_policies {
+        ident(&p.id.lower_camel)?;
+        ident(&p.id.upper_camel)?;
+        for id in operators::principal_ids(p) {
+            ident(&id)?;
+        }
+    }
     for o in &plan.outputs {
         match o.value {
             OutputValue::RoleArn { role: i } | OutputValue::RoleName { role: i } => {
@@ -328,12 +348,18 @@ fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
         policy_fields: Each::new(plan, &plan.policies, iam::policy_field_decl),
         document_fields: Each::new(plan, &plan.documents, ssm::document_field_decl),
         setting_fields: Each::new(plan, &plan.service_settings, ssm::setting_field_decl),
+        operator_fields: Each::new(
+            plan,
+            &plan.operator_policies,
+            operators::operator_field_decl,
+        ),
         roles: Each::new(plan, &plan.roles, iam::role_block),
         instance_profiles: Each::new(plan, &plan.instance_profiles, iam::profile_block),
         statement_lists,
         policies: Policies { plan, lists },
         documents: Each::new(plan, &plan.documents, ssm::document_block),
         service_settings: Each::new(plan, &plan.service_settings, ssm::setting_block),
+        operator_policies: Each::new(plan, &plan.operator_policies, operators::operator_block),
         ssm: !plan.documents.is_empty() || !plan.service_settings.is_empty(),
         outputs: Each::new(plan, &plan.outputs, outputs::output_block),
         tag_keys: plan
