@@ -4,8 +4,6 @@
 //! service settings, in plan order; their statements go through the same statement cache
 //! as the fleets' policies.
 
-use heck::ToUpperCamelCase;
-
 use super::iam::Shared;
 use super::python::{call_statement, Arg, Py};
 use super::ssm::{comment, fleets_phrase};
@@ -90,17 +88,15 @@ fn push_operator_statements<'a>(
     statements: &mut Vec<String>,
 ) {
     statements.push(comment(&note(p)));
-    // Each imported principal gets a construct id of its own: the policy's, the name's
-    // and the kind, numbered if that is taken.
+    // Each imported principal gets a construct id of its own: the policy's, the kind and
+    // its place in the list (as the TypeScript construct does; never the name, which is
+    // free text to the construct tree), suffixed if that is taken.
     let mut import = |callee: &'static str, kind: &str, names: &[String]| {
         let items: Vec<Py> = names
             .iter()
-            .map(|name| {
-                let id = ids.fresh(format!(
-                    "{}{}{kind}",
-                    p.id.upper_camel,
-                    name.to_upper_camel_case()
-                ));
+            .enumerate()
+            .map(|(i, name)| {
+                let id = ids.fresh(format!("{}{kind}{}", p.id.upper_camel, i + 1));
                 Py::call(
                     callee,
                     vec![
@@ -354,9 +350,9 @@ print(json.dumps(out))
     #[test]
     fn imported_principals_get_unique_construct_ids() {
         let mut plan = plan_of("operators-encrypted.yaml");
-        // Names that map to the same id part, a name whose id a plan resource holds,
-        // and the same role attached to two policies.
-        plan.roles[0].id = crate::plan::Ident::new("oncall-operator-policy-taken-role");
+        // Names that would map to the same id part, an id a plan resource holds, and the
+        // same role attached to two policies.
+        plan.roles[0].id = crate::plan::Ident::new("oncall-operator-policy-role4");
         let p = &mut plan.operator_policies[0];
         p.attach_roles = vec!["a-b".into(), "a_b".into(), "A.b".into(), "taken".into()];
         p.attach_users = vec!["x".into()];
@@ -381,12 +377,12 @@ print(json.dumps(out))
         let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len(), "{ids:?}");
         for id in [
-            "OncallOperatorPolicyABRole",
-            "OncallOperatorPolicyABRole2",
-            "OncallOperatorPolicyABRole3",
-            "OncallOperatorPolicyTakenRole2",
-            "OncallOperatorPolicyXUser",
-            "DeployerOperatorPolicyABRole",
+            "OncallOperatorPolicyRole1",
+            "OncallOperatorPolicyRole2",
+            "OncallOperatorPolicyRole3",
+            "OncallOperatorPolicyRole42",
+            "OncallOperatorPolicyUser1",
+            "DeployerOperatorPolicyRole1",
         ] {
             assert!(ids.iter().any(|i| i == id), "{id} in {ids:?}");
         }

@@ -384,7 +384,7 @@ class PlantSsmAccess(Construct):
             roles=[
                 iam.Role.from_role_name(
                     self,
-                    "AutomationOperatorPolicyPlantAutomationRole",
+                    "AutomationOperatorPolicyRole1",
                     "plant-automation",
                 ),
             ],

@@ -344,7 +344,7 @@ class PaymentsSsmAccess(Construct):
             groups=[
                 iam.Group.from_group_name(
                     self,
-                    "OncallOperatorPolicyPaymentsOncallGroup",
+                    "OncallOperatorPolicyGroup1",
                     "payments-oncall",
                 ),
             ],
@@ -432,7 +432,7 @@ class PaymentsSsmAccess(Construct):
             roles=[
                 iam.Role.from_role_name(
                     self,
-                    "DeployerOperatorPolicyPaymentsDeployRole",
+                    "DeployerOperatorPolicyRole1",
                     "payments-deploy",
                 ),
             ],
