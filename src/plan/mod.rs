@@ -274,6 +274,10 @@ pub struct SessionDocument {
     pub content: serde_json::Value,
     pub tags: BTreeMap<String, String>,
     pub fact: Fact,
+    /// The account's default document, `SSM-SessionManagerRunShell`, which exists
+    /// before the stack does: Terraform imports it; CloudFormation cannot adopt it, so
+    /// its targets write it with the AWS CLI instead (`session-preferences.sh`).
+    pub account_default: bool,
 }
 
 /// A customer managed policy for the people (or roles) who start sessions on some

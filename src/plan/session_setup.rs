@@ -3,6 +3,8 @@
 //! advanced-instances tier). Built from the same session options as the node
 //! statements, so the preferences can never ask for what the permissions do not allow.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Map, Value};
 
 use super::{Ident, Mode, Output, OutputValue, Plan, ServiceSetting, SessionDocument};
@@ -74,7 +76,14 @@ fn add_documents(plan: &mut Plan, spec: &Spec) {
     let suffix = Ident::new("session-preferences");
     let name_suffix = Ident::new("name");
     for (first, members) in groups {
-        let (id, name) = if shared {
+        let account_default = spec.session_document.account_default;
+        let (id, name) = if account_default {
+            // Validation holds every fleet to one set of preferences here.
+            (
+                suffix.clone(),
+                super::operators::DEFAULT_DOCUMENT.to_string(),
+            )
+        } else if shared {
             let name = spec
                 .session_document
                 .name
@@ -96,22 +105,39 @@ fn add_documents(plan: &mut Plan, spec: &Spec) {
         for &i in &members {
             plan.fleets[i].document = Some(index);
         }
-        plan.outputs.push(Output {
-            id: id.suffixed(&name_suffix),
-            description: format!(
-                "Session Manager preferences of fleet{} {}: name it in StartSession (aws ssm start-session --document-name)",
-                if fleets.len() == 1 { "" } else { "s" },
-                fleets.join(", ")
-            ),
-            value: OutputValue::DocumentName { document: index },
+        let plural = if fleets.len() == 1 { "" } else { "s" };
+        plan.outputs.push(if account_default {
+            Output {
+                id: id.suffixed(&name_suffix),
+                description: format!(
+                    "Session Manager preferences of fleet{plural} {}: the account's default document, used when StartSession names none",
+                    fleets.join(", ")
+                ),
+                value: OutputValue::Literal { value: name.clone() },
+            }
+        } else {
+            Output {
+                id: id.suffixed(&name_suffix),
+                description: format!(
+                    "Session Manager preferences of fleet{plural} {}: name it in StartSession (aws ssm start-session --document-name)",
+                    fleets.join(", ")
+                ),
+                value: OutputValue::DocumentName { document: index },
+            }
         });
         plan.documents.push(SessionDocument {
             id,
             content: content(&spec.project, &fleets, &spec.fleets[first]),
             name,
             fleets,
-            tags: spec.tags.clone(),
+            // The account's shared document is not tagged with one project's tags.
+            tags: if account_default {
+                BTreeMap::new()
+            } else {
+                spec.tags.clone()
+            },
             fact: facts::SESSION_PREFERENCES,
+            account_default,
         });
     }
 }

@@ -70,6 +70,8 @@ pub struct SessionDocumentOption {
     pub create: bool,
     /// The name of the one document when all fleets share preferences.
     pub name: Option<String>,
+    /// Manage the account's `SSM-SessionManagerRunShell` instead (one shared set).
+    pub account_default: bool,
 }
 
 /// Deployment values the spec fixes; what is `None` is left to each tool's pseudo value.

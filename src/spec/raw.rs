@@ -105,6 +105,10 @@ pub struct RawSessionDocument {
     /// Document name when every fleet shares one set of preferences
     /// (default `<project>-session-preferences`).
     pub name: Option<String>,
+    /// Manage the account's default preferences document, `SSM-SessionManagerRunShell`
+    /// (used when StartSession names no document), instead of a document of its own
+    /// (default false; every fleet must share one set of preferences).
+    pub account_default: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -177,14 +177,14 @@ pub(super) fn check_document_name(ctx: &mut Ctx<'_>, field: &str, name: &str) {
     } else if name == ACCOUNT_DEFAULT_DOCUMENT {
         ctx.error(
             field,
-            format!("`{ACCOUNT_DEFAULT_DOCUMENT}` is the account's default preferences document, which a stack cannot adopt"),
-            "keep the default name `<project>-session-preferences` and have operators name it in StartSession",
+            format!("`{ACCOUNT_DEFAULT_DOCUMENT}` is the account's default preferences document, not a name for a document of your own"),
+            "to manage the account's default document, write `account_default: true` instead of `name`; otherwise keep the default name `<project>-session-preferences`",
         );
     }
 }
 
 /// The document Session Manager uses when StartSession names none.
-pub const ACCOUNT_DEFAULT_DOCUMENT: &str = "SSM-SessionManagerRunShell";
+use crate::plan::operators::DEFAULT_DOCUMENT as ACCOUNT_DEFAULT_DOCUMENT;
 
 pub(super) fn check_session_document(
     ctx: &mut Ctx<'_>,
@@ -193,6 +193,44 @@ pub(super) fn check_session_document(
 ) -> SessionDocumentOption {
     let raw = raw.unwrap_or_default();
     let create = raw.create.unwrap_or(true);
+    let account_default = raw.account_default.unwrap_or(false);
+    if account_default {
+        if raw.name.is_some() {
+            ctx.error(
+                "session_document.name",
+                format!("`account_default: true` manages the document named `{ACCOUNT_DEFAULT_DOCUMENT}`, so no other name fits"),
+                "remove `name`, or `account_default`",
+            );
+        }
+        if !create {
+            ctx.error(
+                "session_document.account_default",
+                "`account_default: true` writes the account's default document, but `create: false` asks for no document",
+                "remove one of `create: false` and `account_default: true`",
+            );
+        }
+        if let Some(i) = fleets
+            .windows(2)
+            .position(|w| !w[0].session.same_preferences(&w[1].session))
+        {
+            ctx.error(
+                "session_document.account_default",
+                format!(
+                    "the account has one default document, but fleets[{}] and fleets[{}] have different session options",
+                    i,
+                    i + 1
+                ),
+                "give every fleet the same session options, or remove `account_default` (each set then gets a document of its own)",
+            );
+        }
+        if !fleets.iter().any(|f| f.session.has_preferences()) {
+            ctx.error(
+                "session_document.account_default",
+                "no fleet has session options, so there is nothing to write into the account's default document",
+                "remove `account_default`, or set the session options (kms_key, s3, cloudwatch, timeouts, run_as, shell_profile)",
+            );
+        }
+    }
     if let Some(name) = &raw.name {
         check_document_name(ctx, "session_document.name", name);
         if !create {
@@ -241,6 +279,7 @@ pub(super) fn check_session_document(
     SessionDocumentOption {
         create,
         name: raw.name,
+        account_default,
     }
 }
 
