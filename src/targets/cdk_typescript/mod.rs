@@ -72,10 +72,11 @@ static TEMPLATES: Templates = Templates::new(&[
     ),
 ]);
 
-/// The aws-cdk-lib release the scaffold pins: verified to synthesize every example, and
-/// newer than 2.163.0, which added `ServicePrincipal.fromStaticServicePrincipleName`.
-const AWS_CDK_LIB_VERSION: &str = "2.276.0";
-/// The constructs range aws-cdk-lib 2.276.0 declares as its peer dependency.
+/// The aws-cdk-lib release the scaffold pins: the one the conformance suite synthesizes
+/// every example with (tests/conformance/package.json), the same as the Python scaffold's,
+/// and newer than 2.163.0, which added `ServicePrincipal.fromStaticServicePrincipleName`.
+const AWS_CDK_LIB_VERSION: &str = "2.275.0";
+/// The constructs range aws-cdk-lib 2.275.0 declares as its peer dependency.
 const CONSTRUCTS_RANGE: &str = "^10.5.0";
 /// The CDK CLI; a CLI at least this new reads the cloud assembly of the pinned library.
 const AWS_CDK_CLI_RANGE: &str = "^2.1148.1";
@@ -374,6 +375,20 @@ fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One aws-cdk-lib across the TypeScript and Python scaffolds and the conformance
+    /// suite's synths (issue 12: it had drifted to 2.276.0 in TypeScript only).
+    #[test]
+    fn one_aws_cdk_lib_version_everywhere() {
+        assert_eq!(
+            AWS_CDK_LIB_VERSION,
+            crate::targets::cdk_python::AWS_CDK_LIB_VERSION
+        );
+        let package = include_str!("../../../tests/conformance/package.json");
+        assert!(package.contains(&format!("\"aws-cdk-lib\": \"{AWS_CDK_LIB_VERSION}\"")));
+        let requirements = include_str!("../../../tests/conformance/requirements.txt");
+        assert!(requirements.contains(&format!("aws-cdk-lib=={AWS_CDK_LIB_VERSION}\n")));
+    }
 
     pub(super) fn plan_of(yaml: &str) -> Plan {
         let (spec, _) = crate::spec::load_str(yaml, "spec.yaml").expect("valid spec");
