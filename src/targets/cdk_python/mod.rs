@@ -454,7 +454,7 @@ mod tests {
             1
         );
         assert!(
-            whole.ends_with("            cdk.Tags.of(self).add(key, value)\n")
+            whole.ends_with("            cdk.Tags.of(self).add(key, value, priority=200)\n")
                 && !whole.contains(")\n\n\n")
         );
     }
