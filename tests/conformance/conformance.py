@@ -5,7 +5,8 @@ Run through tests/conformance/run.sh, which installs the tools first. For every 
 examples/ and tests/conformance/fixtures/ it generates all targets and checks:
   cfn        cfn-lint on template.yaml and template.json: no error, no warning
   tf         hclfmt -check and -require-no-change on every .tf file; python-hcl2 parses them;
-             every resource type, data source and argument is in the pinned provider schema
+             every resource type, data source and argument is in the pinned provider schema,
+             every other top-level block one ssmgen writes (import: `to` and `id` only)
   cdk-ts     tsc --strict --noEmit; a real aws-cdk-lib synth; cfn-lint on the synth
   cdk-py     a real aws-cdk-lib (PyPI) synth; cfn-lint on the synth
   same       the IAM model of CloudFormation YAML, CloudFormation JSON, both CDK synths and
@@ -162,7 +163,15 @@ def check_tf_schema(parsed):
                     if isinstance(block, dict):
                         walk(f"{where}.{arg}", block, allowed[arg])
 
+    top_level = set(TF_SCHEMA["top_level"])
     for p in parsed:
+        for kind in sorted(k for k in set(p) - top_level if not k.startswith("__")):
+            problems.append(f"top-level block {kind!r} is not one ssmgen writes")
+        # An import block's arguments (no meta-arguments: ssmgen writes none there).
+        for block in p.get("import", []):
+            for arg in block:
+                if not arg.startswith("__") and arg not in known["import"]:
+                    problems.append(f"import: argument {arg!r} is not an import block's")
         for kind in ("resource", "data"):
             for entry in p.get(kind, []):
                 for typ, named in entry.items():

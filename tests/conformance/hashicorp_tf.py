@@ -109,7 +109,8 @@ def body(items):
 
 def parse(files):
     """Every file's top-level blocks in python-hcl2's shape: {"resource": [{type: {name:
-    attrs}}], "data": [...], ...}."""
+    attrs}}], "data": [...], ...}; an unlabelled block as its attributes, e.g. {"import":
+    [{"to": "${aws_ssm_document.name}", "id": "SSM-SessionManagerRunShell"}]}."""
     trees = json.loads(must([str(HCLDUMP)] + [str(f) for f in files],
                             "hcldump (HashiCorp's HCL parser)"))
     parsed = []

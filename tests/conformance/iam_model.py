@@ -501,6 +501,8 @@ class HclValueReader:
 
 
 def tf_blocks(parsed_files):
+    """The labelled blocks (resources and data sources) of a module by (kind, type, name).
+    Other top-level blocks, `import` among them, are no part of the model."""
     blocks = {}
     for parsed in parsed_files:
         for kind in ("resource", "data"):
@@ -509,6 +511,52 @@ def tf_blocks(parsed_files):
                     for name, attrs in named.items():
                         blocks[(kind, typ, name)] = attrs
     return blocks
+
+
+# The account's default Session Manager preferences document: it exists before any
+# module does, so a module that manages it must import it.
+ACCOUNT_DEFAULT_DOCUMENT = "SSM-SessionManagerRunShell"
+
+
+def tf_imports(parsed_files):
+    """The `(to, id)` of every top-level `import` block (Terraform 1.5), as both readers
+    keep them: `to` a reference (`${aws_ssm_document.name}`), `id` a string."""
+    out = []
+    for parsed in parsed_files:
+        for block in parsed.get("import", []):
+            args = {k: v for k, v in block.items() if not k.startswith("__")}
+            if set(args) != {"to", "id"}:
+                raise Unresolvable(f"import block with arguments {sorted(args)}")
+            out.append((args["to"], args["id"]))
+    return out
+
+
+def check_tf_imports(ev, blocks, imports):
+    """The only import ssmgen writes adopts the account's default preferences document:
+    `to` must name an aws_ssm_document of the module whose name is
+    SSM-SessionManagerRunShell, and `id` that name (the provider imports by name). That
+    document, in turn, must be imported, or the first apply fails on the taken name."""
+    imported = set()
+    for to, id_ in imports:
+        m = re.fullmatch(r"\$\{aws_ssm_document\.([A-Za-z_][\w-]*)\}", to)
+        if not m:
+            raise Unresolvable(f"import to {to}: not an aws_ssm_document")
+        attrs = blocks.get(("resource", "aws_ssm_document", m.group(1)))
+        if attrs is None:
+            raise Unresolvable(f"import to {to}: the module has no such resource")
+        name = ev.eval(attrs["name"])
+        if name != ACCOUNT_DEFAULT_DOCUMENT:
+            raise Unresolvable(f"import to {to}: a document named {name}, not {ACCOUNT_DEFAULT_DOCUMENT}")
+        if ev.eval(id_) != name:
+            raise Unresolvable(f"import to {to} with id {id_!r}, not the document's name {name}")
+        if m.group(1) in imported:
+            raise Unresolvable(f"import to {to} twice")
+        imported.add(m.group(1))
+    for (kind, typ, name), attrs in sorted(blocks.items()):
+        if (kind, typ) == ("resource", "aws_ssm_document") and name not in imported \
+                and ev.eval(attrs["name"]) == ACCOUNT_DEFAULT_DOCUMENT:
+            raise Unresolvable(f"aws_ssm_document.{name} is {ACCOUNT_DEFAULT_DOCUMENT}, "
+                               "which exists before the module, but no import block adopts it")
 
 
 def strip_hcl2_quotes(v):
@@ -540,9 +588,12 @@ def tf_policy_document(ev, attrs, with_principal):
 
 
 def from_terraform(parsed_files, pseudo):
-    """The IAM model of a Terraform module, from python-hcl2's parse of each file."""
-    blocks = tf_blocks([strip_hcl2_quotes(p) for p in parsed_files])
+    """The IAM model of a Terraform module, from python-hcl2's parse of each file. Its
+    import blocks are checked (check_tf_imports) but add nothing to the model."""
+    parsed_files = [strip_hcl2_quotes(p) for p in parsed_files]
+    blocks = tf_blocks(parsed_files)
     ev = TfEvaluator(blocks, pseudo)
+    check_tf_imports(ev, blocks, tf_imports(parsed_files))
     model = {"roles": {}, "profiles": {}, "policies": {}}
 
     def doc(ref_value, with_principal):

@@ -395,5 +395,85 @@ class TerraformOperatorsTest(unittest.TestCase):
         with self.assertRaises(Exception):
             self.model(TF_OPERATORS.replace("$${aws:userid}-*", "${aws:userid}-*", 1))
 
+class TerraformImportTest(unittest.TestCase):
+    """The account's default preferences document (account-default golden): its import
+    block is read by both parsers, checked, and adds nothing to the model."""
+
+    def files(self):
+        return sorted((GOLDEN / "account-default" / "terraform").glob("*.tf"))
+
+    def texts(self, replace=None):
+        texts = {f.name: f.read_text() for f in self.files()}
+        if replace:
+            name, old, new = replace
+            self.assertIn(old, texts[name])
+            texts[name] = texts[name].replace(old, new, 1)
+        return texts
+
+    def models(self, texts):
+        """The model as python-hcl2 and as HashiCorp's parser read the files."""
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for name, text in sorted(texts.items()):
+                (Path(d) / name).write_text(text)
+                paths.append(Path(d) / name)
+            a = iam_model.from_terraform([hcl2.loads(t) for _, t in sorted(texts.items())], PSEUDO)
+            b = iam_model.from_terraform(hashicorp_tf.parse(paths), PSEUDO)
+        return a, b
+
+    def test_the_import_is_read_by_both_parsers_and_left_out_of_the_model(self):
+        texts = self.texts()
+        self.assertIn("import {", texts["import.tf"])
+        a, b = self.models(texts)
+        self.assertEqual(iam_model.diff(a, b), [])
+        self.assertEqual(sorted(a["documents"]), ["SSM-SessionManagerRunShell"])
+        self.assertEqual(a["documents"]["SSM-SessionManagerRunShell"]["tags"], {})
+        self.assertFalse([k for k in a if "import" in k], sorted(a))
+        # Without import.tf, the first apply would fail on the document's taken name.
+        del texts["import.tf"]
+        with self.assertRaises(iam_model.Unresolvable):
+            self.models(texts)
+
+    def test_the_schema_check_accepts_the_import_block_and_no_other_argument(self):
+        from conformance import check_tf_schema
+        texts = self.texts()
+        check_tf_schema([hcl2.loads(t) for t in texts.values()])
+        broken = self.texts(("import.tf", '  id = "', '  provider = aws\n  id = "'))
+        with self.assertRaises(Failure):
+            check_tf_schema([hcl2.loads(t) for t in broken.values()])
+        moved = self.texts(("import.tf", "import {", "moved {"))
+        with self.assertRaises(Failure):
+            check_tf_schema([hcl2.loads(t) for t in moved.values()])
+
+    def test_an_import_of_anything_else_is_refused(self):
+        for replace in [
+            # Another resource name, then another resource type.
+            ("import.tf", "  to = aws_ssm_document.session_preferences",
+             "  to = aws_ssm_document.other"),
+            ("import.tf", "  to = aws_ssm_document.session_preferences",
+             "  to = aws_iam_role.servers_role"),
+            # Another import id than the document's name.
+            ("import.tf", 'id = "SSM-SessionManagerRunShell"', 'id = "SSM-SessionManagerRunShell2"'),
+            # A document of the project's own, which must not be imported.
+            ("main.tf", 'name            = "SSM-SessionManagerRunShell"',
+             'name            = "core-session-preferences"'),
+        ]:
+            with self.assertRaises(iam_model.Unresolvable, msg=replace):
+                self.models(self.texts(replace))
+
+    def test_each_parser_refuses_it_alone(self):
+        # The check runs on python-hcl2's and HashiCorp's reading alike.
+        texts = self.texts(("import.tf", 'id = "SSM-SessionManagerRunShell"', 'id = "other"'))
+        with self.assertRaises(iam_model.Unresolvable):
+            iam_model.from_terraform([hcl2.loads(t) for t in texts.values()], PSEUDO)
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for name, text in texts.items():
+                (Path(d) / name).write_text(text)
+                paths.append(Path(d) / name)
+            with self.assertRaises(iam_model.Unresolvable):
+                iam_model.from_terraform(hashicorp_tf.parse(sorted(paths)), PSEUDO)
+
+
 if __name__ == "__main__":
     unittest.main()

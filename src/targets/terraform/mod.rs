@@ -1,4 +1,5 @@
-//! Terraform: a module folder (`versions.tf`, `main.tf`, `operators.tf` when the spec has
+//! Terraform: a module folder (`versions.tf`, `main.tf`, `import.tf` when the spec manages
+//! the account's default preferences document, `operators.tf` when the spec has
 //! operators, `outputs.tf`) that creates the plan's roles, instance profiles, policies,
 //! hybrid activations, Session Manager preferences documents, service settings and
 //! operator policies with the AWS provider.
@@ -19,8 +20,8 @@
 //! does; `iam.rs` (roles, instance profiles, policies), `activation.rs` (hybrid
 //! activations) and `session.rs` (preferences documents) each lay out one family of
 //! resources into a fleet's `FleetContext` (`session.rs` also the account's service
-//! settings, which follow the fleets); `operators.rs` writes `operators.tf` and
-//! `outputs.rs` `outputs.tf`. This file chooses the files and their order, and
+//! settings, which follow the fleets); `imports.rs` writes `import.tf`, `operators.rs`
+//! `operators.tf` and `outputs.rs` `outputs.tf`. This file chooses the files and their order, and
 //! assembles each fleet's section of `main.tf` from the families. A new family of
 //! resources is a new file beside `iam.rs` with its `add_*` function, its fields in
 //! `FleetContext` (and its blocks in `fleet.tf.tera`), and one call in `main_tf`.
@@ -28,6 +29,7 @@
 mod activation;
 mod hcl;
 mod iam;
+mod imports;
 mod operators;
 mod outputs;
 mod session;
@@ -48,6 +50,7 @@ const FLEET: &str = "terraform/fleet.tf";
 const OUTPUTS: &str = "terraform/outputs.tf";
 const SETTINGS: &str = "terraform/settings.tf";
 const OPERATORS: &str = "terraform/operators.tf";
+const IMPORT: &str = "terraform/import.tf";
 
 static TEMPLATES: Templates = Templates::new(&[
     (
@@ -73,6 +76,10 @@ static TEMPLATES: Templates = Templates::new(&[
     (
         OPERATORS,
         include_str!("../../../templates/terraform/operators.tf.tera"),
+    ),
+    (
+        IMPORT,
+        include_str!("../../../templates/terraform/import.tf.tera"),
     ),
 ]);
 
@@ -112,6 +119,13 @@ impl Target for Terraform {
                 contents: main_tf(plan, &header)?,
             },
         ];
+        // The account's default document exists before the module: adopted, not created.
+        if let Some(contents) = imports::import_tf(plan, &header)? {
+            files.push(OutFile {
+                path: PathBuf::from("import.tf"),
+                contents,
+            });
+        }
         if !plan.operator_policies.is_empty() {
             files.push(OutFile {
                 path: PathBuf::from("operators.tf"),

@@ -34,19 +34,36 @@ pub(super) fn add_document(
         .jsonencode("content", &d.content)
         .blank()
         .map("tags", tags(&d.tags));
-    let fleets = format!(
-        "Session Manager preferences of fleet{} {}: operators name this document in \
-         StartSession (aws ssm start-session --document-name), and the sessions they start \
-         are logged and encrypted as it says.",
-        if d.fleets.len() == 1 { "" } else { "s" },
-        d.fleets.join(", ")
-    );
+    let plural = if d.fleets.len() == 1 { "" } else { "s" };
+    let fleets = d.fleets.join(", ");
     // The provider updates the content in place (a new document version, made the
     // default), while a new name replaces the document: say so where someone edits it.
-    f.session_document_comment = Some(comment([
-        fleets.as_str(),
-        "A content change makes a new default version of the document; a new name replaces it.",
-    ]));
+    f.session_document_comment = Some(if d.account_default {
+        let what = format!(
+            "The account's default Session Manager preferences, for fleet{plural} {fleets}: \
+             every session in this account and Region that names no document (the console, \
+             aws ssm start-session without --document-name) is logged and encrypted as it \
+             says."
+        );
+        comment([
+            what.as_str(),
+            "It exists before this module does: import.tf adopts it. Untagged, as it is the \
+             account's rather than this project's.",
+            "A content change makes a new default version of the document. Destroying the \
+             module deletes the document: to stop managing it but keep it, run terraform \
+             state rm on it first.",
+        ])
+    } else {
+        let what = format!(
+            "Session Manager preferences of fleet{plural} {fleets}: operators name this \
+             document in StartSession (aws ssm start-session --document-name), and the \
+             sessions they start are logged and encrypted as it says."
+        );
+        comment([
+            what.as_str(),
+            "A content change makes a new default version of the document; a new name replaces it.",
+        ])
+    });
     f.session_document_body = Some(b.block_body());
     f.session_document_name = Some(d.id.snake.clone());
     Ok(())

@@ -114,7 +114,7 @@ fn data_sources_follow_the_pseudo_values_used() {
 
 #[test]
 fn every_file_says_it_is_generated() {
-    for ex in ["mixed-fleets", "existing-role"] {
+    for ex in ["mixed-fleets", "existing-role", "account-default"] {
         let files = Terraform
             .render(&example_plan(ex), &Options::default())
             .expect("renders");
