@@ -24,7 +24,7 @@
 //! `operators.tf` and `outputs.rs` `outputs.tf`. This file chooses the files and their order, and
 //! assembles each fleet's section of `main.tf` from the families. A new family of
 //! resources is a new file beside `iam.rs` with its `add_*` function, its fields in
-//! `FleetContext` (and its blocks in `fleet.tf.tera`), and one call in `main_tf`.
+//! `FleetContext` (and its blocks in `section.rs`), and one call in `main_tf`.
 
 mod activation;
 mod hcl;
@@ -32,6 +32,7 @@ mod iam;
 mod imports;
 mod operators;
 mod outputs;
+mod section;
 mod session;
 
 use std::path::PathBuf;
@@ -46,7 +47,6 @@ use crate::render::Templates;
 
 const VERSIONS: &str = "terraform/versions.tf";
 const MAIN: &str = "terraform/main.tf";
-const FLEET: &str = "terraform/fleet.tf";
 const OUTPUTS: &str = "terraform/outputs.tf";
 const SETTINGS: &str = "terraform/settings.tf";
 const OPERATORS: &str = "terraform/operators.tf";
@@ -60,10 +60,6 @@ static TEMPLATES: Templates = Templates::new(&[
     (
         MAIN,
         include_str!("../../../templates/terraform/main.tf.tera"),
-    ),
-    (
-        FLEET,
-        include_str!("../../../templates/terraform/fleet.tf.tera"),
     ),
     (
         OUTPUTS,
@@ -94,8 +90,23 @@ impl Target for Terraform {
         &TEMPLATES
     }
 
-    fn templates_used(&self, _plan: &Plan, _options: &Options) -> Vec<TemplateRef> {
-        TEMPLATES.names().map(|name| (&TEMPLATES, name)).collect()
+    fn templates_used(&self, plan: &Plan, _options: &Options) -> Vec<TemplateRef> {
+        // Exactly what `render` renders: with several targets these are parsed ahead on
+        // a spare core, and a template parsed for nothing costs as much as one used.
+        let mut used = vec![VERSIONS, MAIN];
+        if !plan.service_settings.is_empty() {
+            used.push(SETTINGS);
+        }
+        if plan.documents.iter().any(|d| d.account_default) {
+            used.push(IMPORT);
+        }
+        if !plan.operator_policies.is_empty() {
+            used.push(OPERATORS);
+        }
+        if !plan.outputs.is_empty() || !plan.activations.is_empty() {
+            used.push(OUTPUTS);
+        }
+        used.into_iter().map(|name| (&TEMPLATES, name)).collect()
     }
 
     fn render(&self, plan: &Plan, _options: &Options) -> Result<Vec<OutFile>, Error> {
@@ -190,10 +201,9 @@ impl Serialize for Shared {
     }
 }
 
-/// Context of `templates/terraform/fleet.tf.tera`: everything one fleet creates, in
-/// dependency order. Flat, because Tera resolves a dotted name segment by segment. Every
+/// Everything one fleet creates, in dependency order, written by `section.rs`. Every
 /// `*_body` is laid out like [`outputs::Block::body`]; a block is absent when its name is.
-#[derive(Default, Serialize)]
+#[derive(Default)]
 struct FleetContext {
     /// The section comment (`Fleet web: EC2 instances, managed-core mode`).
     heading: String,
@@ -366,13 +376,15 @@ fn main_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
         if let Some(i) = fp.activation {
             activation::add_activation(&mut f, plan, i, &attached)?;
         }
-        let section = TEMPLATES.render(FLEET, &f)?;
         if n == 0 {
             // Sections are alike: reserve for all of them at once rather than regrowing
             // a string of tens of megabytes (what is never written is never mapped in).
-            out.reserve(section.len() * plan.fleets.len() * 3 / 2);
+            let before = out.len();
+            f.write(&mut out);
+            out.reserve((out.len() - before) * plan.fleets.len() * 3 / 2);
+        } else {
+            f.write(&mut out);
         }
-        out.push_str(&section);
     }
     if !plan.service_settings.is_empty() {
         out.push_str(&TEMPLATES.render(
