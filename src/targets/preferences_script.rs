@@ -15,7 +15,6 @@ use serde::Serialize;
 
 use super::OutFile;
 use crate::error::Error;
-use crate::plan::operators::DEFAULT_DOCUMENT;
 use crate::plan::{Plan, SessionDocument};
 use crate::render::Templates;
 
@@ -62,18 +61,12 @@ pub fn script(plan: &Plan, deployed_by: &str) -> Result<Option<OutFile>, Error> 
     let Some(doc) = account_default(plan) else {
         return Ok(None);
     };
-    let failed = |message: String| Error::Render {
+    // The template spells the document's name, SSM-SessionManagerRunShell, as the User
+    // Guide's calls do: the plan gives an account-default document no other name.
+    let content = serde_json::to_string_pretty(&doc.content).map_err(|e| Error::Render {
         template: SCRIPT.into(),
-        message,
-    };
-    // The template names the document itself, as the User Guide's calls do.
-    if doc.name != DEFAULT_DOCUMENT {
-        return Err(failed(format!(
-            "the account's default preferences document is {DEFAULT_DOCUMENT}, not {}",
-            doc.name
-        )));
-    }
-    let content = serde_json::to_string_pretty(&doc.content).map_err(|e| failed(e.to_string()))?;
+        message: e.to_string(),
+    })?;
     let ctx = ScriptContext {
         project: &plan.project.kebab,
         deployed_by,
@@ -90,6 +83,7 @@ pub fn script(plan: &Plan, deployed_by: &str) -> Result<Option<OutFile>, Error> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::operators::DEFAULT_DOCUMENT;
 
     fn plan_of(yaml: &str) -> Plan {
         let (spec, _) = crate::spec::load_str(yaml, "spec.yaml").expect("valid spec");
@@ -136,9 +130,15 @@ mod tests {
     }
 
     #[test]
-    fn a_plan_that_renames_the_default_document_is_refused() {
-        let mut plan = plan_of(SPEC);
-        plan.documents[0].name = "other".into();
-        assert!(script(&plan, "stack").is_err());
+    fn the_plan_names_the_document_as_the_template_does() {
+        let plan = plan_of(SPEC);
+        assert_eq!(plan.documents[0].name, DEFAULT_DOCUMENT);
+        let text = script(&plan, "stack")
+            .expect("renders")
+            .expect("a script")
+            .contents;
+        let calls = text.matches("--name SSM-SessionManagerRunShell").count();
+        assert_eq!(calls, 5, "{text}");
+        assert_eq!(text.matches("--name").count(), calls, "{text}");
     }
 }
