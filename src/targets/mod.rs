@@ -5,6 +5,7 @@ pub mod activation;
 pub mod cdk_python;
 pub mod cdk_typescript;
 pub mod cloudformation;
+pub mod preferences_script;
 pub mod terraform;
 
 use std::path::PathBuf;
@@ -43,8 +44,8 @@ pub type TemplateRef = (&'static Templates, &'static str);
 pub trait Target: Send + Sync {
     /// The `--target` name.
     fn name(&self) -> &'static str;
-    /// The templates this target renders (the activation script's are shared:
-    /// [`activation::TEMPLATES`]).
+    /// The templates this target renders (the scripts' are shared:
+    /// [`activation::TEMPLATES`], [`preferences_script::TEMPLATES`]).
     fn templates(&self) -> &'static Templates;
     /// The templates [`Target::render`] renders for this plan and these options, so
     /// that they can be parsed ahead on a spare core ([`Templates::warm`]). A wrong list
@@ -80,6 +81,9 @@ mod tests {
         super::activation::TEMPLATES
             .parse_all()
             .expect("activation templates parse");
+        super::preferences_script::TEMPLATES
+            .parse_all()
+            .expect("preferences script template parses");
     }
 
     /// Each template is parsed into its own engine (render::Templates), so none may
@@ -87,7 +91,10 @@ mod tests {
     #[test]
     fn templates_stand_alone() {
         let sets = super::all().into_iter().map(|t| t.templates());
-        for set in sets.chain([&super::activation::TEMPLATES]) {
+        for set in sets.chain([
+            &super::activation::TEMPLATES,
+            &super::preferences_script::TEMPLATES,
+        ]) {
             for (name, text) in set.sources() {
                 for tag in ["include", "import", "extends"] {
                     let opened = text

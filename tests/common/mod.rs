@@ -278,7 +278,11 @@ fn random_session(rng: &mut Rng, indent: &str, partition: &str, region: &str) ->
 }
 
 /// A stand-in for the AWS CLI: records each call's arguments (NUL-separated) and what it
-/// reads on standard input, and answers the calls the activation script reads.
+/// reads on standard input, and answers the calls the activation and preferences scripts
+/// read. For the preferences document: `FAKE_DOCUMENT_VERSIONS` ("latest<TAB>default")
+/// makes it exist (else describe-document fails as for a missing document),
+/// `FAKE_UPDATE_ERROR` makes update-document fail with that error code, and
+/// `FAKE_NEW_VERSION` is the version update-document makes (default 4).
 const FAKE_AWS: &str = r#"#!/bin/sh
 n=$(ls "$AWS_LOG" | wc -l)
 f="$AWS_LOG/$(printf %04d "$n")"
@@ -287,6 +291,20 @@ case "$1 $2" in
   "sts get-caller-identity") echo "${FAKE_ACCOUNT:-123456789012}" ;;
   "ssm create-activation") printf 'act-%s\tcode-%s\n' "$n" "$n" ;;
   "secretsmanager create-secret") cat > "$AWS_STDIN/$n"; echo "arn:secret:$n" ;;
+  "ssm describe-document")
+    if [ -z "${FAKE_DOCUMENT_VERSIONS:-}" ]; then
+      echo "An error occurred (InvalidDocument) when calling the DescribeDocument operation: Document with name $4 does not exist." >&2
+      exit 254
+    fi
+    printf '%s\n' "$FAKE_DOCUMENT_VERSIONS" ;;
+  "ssm update-document")
+    if [ -n "${FAKE_UPDATE_ERROR:-}" ]; then
+      echo "An error occurred ($FAKE_UPDATE_ERROR) when calling the UpdateDocument operation: refused by the stand-in" >&2
+      exit 254
+    fi
+    echo "${FAKE_NEW_VERSION:-4}" ;;
+  "ssm update-document-default-version") echo '{"Description": {}}' ;;
+  "ssm create-document") echo '{"DocumentDescription": {"DocumentVersion": "1"}}' ;;
 esac
 "#;
 
@@ -307,13 +325,39 @@ pub fn run_activation_script(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> ScriptRun {
-    use std::os::unix::fs::PermissionsExt;
+    run_script("sh", "create-activations.sh", script, dir, args, env)
+}
+
+/// Runs a generated script, written to `dir/file_name`, with `shell` (`sh`, `dash`,
+/// `bash`...) in `dir` with the fake `aws` first on the PATH, the given arguments and
+/// environment (AWS_REGION and AWS_DEFAULT_REGION unset unless given).
+pub fn run_script(
+    shell: &str,
+    file_name: &str,
+    script: &str,
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> ScriptRun {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).expect("bin dir");
-    let aws = bin.join("aws");
-    std::fs::write(&aws, FAKE_AWS).expect("fake aws");
-    std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    std::fs::write(dir.join("create-activations.sh"), script).expect("script");
+    // Written by a child process, never by this one: a thread of the test binary that
+    // forks while this process holds the file open for writing gives its child a copy of
+    // that descriptor until the child execs, and executing the file meanwhile fails
+    // with ETXTBSY, on which sh goes on down the PATH, to a real `aws` if there is one.
+    let mut writer = std::process::Command::new("sh")
+        .args(["-c", "cat > \"$1\" && chmod 755 \"$1\"", "sh"])
+        .arg(bin.join("aws"))
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh runs");
+    {
+        use std::io::Write;
+        let mut stdin = writer.stdin.take().expect("stdin");
+        stdin.write_all(FAKE_AWS.as_bytes()).expect("fake aws");
+    }
+    assert!(writer.wait().expect("wait").success(), "fake aws written");
+    std::fs::write(dir.join(file_name), script).expect("script");
     let log = dir.join("aws-calls");
     let stdin = dir.join("aws-stdin");
     for d in [&log, &stdin] {
@@ -325,8 +369,8 @@ pub fn run_activation_script(
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut cmd = std::process::Command::new("sh");
-    cmd.arg("create-activations.sh")
+    let mut cmd = std::process::Command::new(shell);
+    cmd.arg(file_name)
         .args(args)
         .current_dir(dir)
         .env("PATH", path)

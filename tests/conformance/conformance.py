@@ -11,7 +11,8 @@ examples/ and tests/conformance/fixtures/ it generates all targets and checks:
   cdk-py     a real aws-cdk-lib (PyPI) synth; cfn-lint on the synth
   same       the IAM model of CloudFormation YAML, CloudFormation JSON, both CDK synths and
              Terraform (read by python-hcl2 and by HashiCorp's parser) is identical, for
-             every partition the spec can be deployed to
+             every partition the spec can be deployed to (the first four with the document
+             of their session-preferences.sh, when they write one)
   policy     parliament on every policy document: no finding above LOW unless allowed below
              (the `same` check also runs it on the plain JSON operator policies, and
              compares them with the model: identity_center.py)
@@ -303,6 +304,12 @@ def check_same(spec, out, ts_template, py_template, tf_parsed):
         "cdk-typescript": json.loads(Path(ts_template).read_text()),
         "cdk-python": json.loads(Path(py_template).read_text()),
     }
+    # The account's default preferences document is no resource of these stacks (a stack
+    # cannot adopt it): each target folder's session-preferences.sh writes it, and the
+    # model takes it from there, so that it still compares with Terraform's document.
+    folders = {"cloudformation-yaml": "cloudformation", "cloudformation-json": "cloudformation-json",
+               "cdk-typescript": "cdk-typescript", "cdk-python": "cdk-python"}
+    scripts = {k: out / f / iam_model.PREFERENCES_SCRIPT for k, f in folders.items()}
     # Terraform twice: as python-hcl2 reads it and as HashiCorp's own parser (hcldump,
     # hclsyntax: what Terraform reads) does; both models must agree with the others.
     hashicorp = hashicorp_tf.parse(sorted((out / "terraform").glob("*.tf")))
@@ -315,6 +322,9 @@ def check_same(spec, out, ts_template, py_template, tf_parsed):
         if pinned(text, "region"):
             pseudo["AWS::Region"] = pinned(text, "region")
         models = {k: iam_model.from_cloudformation(v, pseudo) for k, v in sources.items()}
+        for k, script in scripts.items():
+            if script.exists():
+                models[k] = iam_model.with_preferences_script(models[k], script.read_text())
         models["terraform"] = iam_model.from_terraform(tf_parsed, pseudo)
         models["terraform-hashicorp"] = iam_model.from_terraform(hashicorp, pseudo)
         for target, m in models.items():

@@ -8,6 +8,8 @@ The model (plain, sorted, JSON-serializable data):
               groups: [group name...], users: [user name...]}}
              (fleet policies and operator policies alike; attachments by name)
   documents: {document name: {type, format, update_method, content, tags}}
+             (for CloudFormation and the CDK, with the document their
+             session-preferences.sh writes: with_preferences_script)
   service_settings: {setting id (the /ssm/... form): value}
 A statement is {effect, actions, resources, principals, conditions} with every list
 sorted; Sid, logical ids, order and CDK metadata do not count. A document's content is
@@ -191,6 +193,74 @@ def cfn_document(props):
         "content": cfn_document_content(props["Content"], fmt),
         "tags": cfn_tags(props.get("Tags")),
     }
+
+
+# The script CloudFormation and the CDK write beside their code for the account's default
+# preferences document, which a stack cannot adopt (src/targets/preferences_script.rs).
+PREFERENCES_SCRIPT = "session-preferences.sh"
+
+
+def script_calls(text, operation):
+    """The arguments of each `aws ssm <operation>` call of a shell script, continuation
+    lines joined, as the shell splits them (variables stay as written)."""
+    import shlex
+    joined = re.sub(r"\\\n\s*", " ", text)
+    calls = []
+    for m in re.finditer(r"\baws ssm " + re.escape(operation) + r"( [^\n]*)?$", joined, re.M):
+        calls.append(shlex.split(m.group(1) or "", comments=True))
+    return calls
+
+
+def call_arg(args, flag):
+    return args[args.index(flag) + 1] if flag in args[:-1] else None
+
+
+def preferences_script_document(text):
+    """The document session-preferences.sh writes, as {name: document} in the shape
+    from_cloudformation gives: the content is the JSON of its quoted here-document; the
+    type and format those of its create-document call; the update method NewVersion,
+    which is what its update path does (update-document, then
+    update-document-default-version to the new version); no tags, as it writes none."""
+    m = re.search(r"<<'([A-Za-z_][A-Za-z0-9_]*)'\n(.*?)\n\1\n", text, re.S)
+    if not m:
+        raise Unresolvable(f"{PREFERENCES_SCRIPT}: no quoted here-document")
+    content = json.loads(m.group(2))
+    creates = script_calls(text, "create-document")
+    updates = script_calls(text, "update-document")
+    defaults = script_calls(text, "update-document-default-version")
+    if len(creates) != 1 or len(updates) != 1 or not defaults:
+        raise Unresolvable(f"{PREFERENCES_SCRIPT}: expected one create-document, one "
+                           "update-document and update-document-default-version calls")
+    create, update = creates[0], updates[0]
+    names = {call_arg(c, "--name") for c in creates + updates + defaults}
+    if len(names) != 1 or None in names:
+        raise Unresolvable(f"{PREFERENCES_SCRIPT}: the calls name documents {sorted(map(str, names))}")
+    for call in (create, update):
+        if call_arg(call, "--content") != "$content":
+            raise Unresolvable(f"{PREFERENCES_SCRIPT}: a call does not pass the here-document's content")
+    if "--tags" in create:
+        raise Unresolvable(f"{PREFERENCES_SCRIPT}: tags are not read")
+    fmt = call_arg(create, "--document-format") or "JSON"
+    if call_arg(update, "--document-format") != fmt:
+        raise Unresolvable(f"{PREFERENCES_SCRIPT}: create and update differ in format")
+    return {names.pop(): {
+        "type": call_arg(create, "--document-type"),
+        "format": fmt,
+        "update_method": "NewVersion",
+        "content": content,
+        "tags": {},
+    }}
+
+
+def with_preferences_script(model, text):
+    """The model with the document of a session-preferences.sh added; a document the
+    template holds as well is an error (it would be managed twice)."""
+    documents = dict(model.get("documents", {}))
+    for name, doc in preferences_script_document(text).items():
+        if name in documents:
+            raise Unresolvable(f"document {name} is both a resource and written by {PREFERENCES_SCRIPT}")
+        documents[name] = doc
+    return canonical(dict(model, documents=documents))
 
 
 def from_cloudformation(template, pseudo):

@@ -197,6 +197,77 @@ class SessionSetupTest(unittest.TestCase):
         self.assertEqual(iam_model.canonical(m), m)
 
 
+class PreferencesScriptTest(unittest.TestCase):
+    """The account's default preferences document, which CloudFormation and the CDK
+    write with session-preferences.sh instead of a resource, read from the script."""
+
+    FOLDERS = ("cloudformation", "cloudformation-json", "cdk-typescript", "cdk-python")
+    EXPECTED = {"type": "Session", "format": "JSON", "update_method": "NewVersion", "tags": {}}
+
+    def script(self, folder="cloudformation"):
+        return (GOLDEN / "account-default" / folder / iam_model.PREFERENCES_SCRIPT).read_text()
+
+    def model(self, script):
+        cfn = load_cfn(GOLDEN / "account-default" / "cloudformation" / "template.yaml")
+        return iam_model.with_preferences_script(iam_model.from_cloudformation(cfn, PSEUDO), script)
+
+    def test_every_target_writes_the_document_the_stack_leaves_out(self):
+        cfn = load_cfn(GOLDEN / "account-default" / "cloudformation" / "template.yaml")
+        self.assertEqual(iam_model.from_cloudformation(cfn, PSEUDO)["documents"], {})
+        docs = [iam_model.preferences_script_document(self.script(f)) for f in self.FOLDERS]
+        self.assertEqual(list(docs[0]), ["SSM-SessionManagerRunShell"])
+        doc = docs[0]["SSM-SessionManagerRunShell"]
+        self.assertEqual({k: v for k, v in doc.items() if k != "content"}, self.EXPECTED)
+        self.assertEqual(doc["content"]["inputs"]["shellProfile"]["linux"], "exec bash -l")
+        self.assertIs(doc["content"]["inputs"]["cloudWatchEncryptionEnabled"], True)
+        for other in docs[1:]:
+            self.assertEqual(other, docs[0])
+        m = self.model(self.script())
+        self.assertEqual(m["documents"], docs[0])
+        self.assertEqual(iam_model.canonical(m), m)
+
+    def test_the_content_reads_back_exactly_and_a_change_is_reported(self):
+        script = self.script()
+        doc = iam_model.preferences_script_document(script)["SSM-SessionManagerRunShell"]
+        hostile = dict(doc["content"])
+        hostile["inputs"] = dict(hostile["inputs"], shellProfile={
+            "linux": "echo \"it's\" $HOME `id` \\\nSSMGEN_END_OF_PREFERENCES\n'", "windows": ""})
+        start = script.index("<<'SSMGEN_END_OF_PREFERENCES'\n") + len("<<'SSMGEN_END_OF_PREFERENCES'\n")
+        end = script.index("\nSSMGEN_END_OF_PREFERENCES\n")
+        changed = script[:start] + json.dumps(hostile, indent=2, ensure_ascii=False) + script[end:]
+        back = iam_model.preferences_script_document(changed)["SSM-SessionManagerRunShell"]
+        self.assertEqual(back["content"], hostile)
+        d = iam_model.diff(self.model(script), self.model(changed))
+        self.assertTrue(any("shellProfile.linux" in line for line in d), d)
+        flipped = script.replace('"cloudWatchEncryptionEnabled": true', '"cloudWatchEncryptionEnabled": "true"')
+        d = iam_model.diff(self.model(script), self.model(flipped))
+        self.assertTrue(any("cloudWatchEncryptionEnabled" in line for line in d), d)
+
+    def test_a_changed_call_is_reported_or_refused(self):
+        script = self.script()
+        d = iam_model.diff(self.model(script),
+                           self.model(script.replace("--document-type Session", "--document-type Command")))
+        self.assertTrue(any("documents.SSM-SessionManagerRunShell.type" in line for line in d), d)
+        for broken in (
+            script.replace("aws ssm update-document-default-version", "true"),
+            script.replace("  aws ssm create-document --name SSM-SessionManagerRunShell",
+                           "  aws ssm create-document --name Other"),
+            script.replace("    --content \"$content\" \\\n    --region", "    --content '{}' \\\n    --region"),
+            script.replace("<<'SSMGEN_END_OF_PREFERENCES'", "<<SSMGEN_END_OF_PREFERENCES"),
+        ):
+            self.assertNotEqual(broken, script)
+            with self.assertRaises(iam_model.Unresolvable):
+                iam_model.preferences_script_document(broken)
+
+    def test_a_document_both_in_the_stack_and_in_the_script_is_refused(self):
+        cfn = load_cfn(GOLDEN / "account-default" / "cloudformation" / "template.yaml")
+        cfn["Resources"]["SessionPreferences"] = {"Type": "AWS::SSM::Document", "Properties": {
+            "Name": "SSM-SessionManagerRunShell", "DocumentType": "Session",
+            "Content": {"schemaVersion": "1.0"}}}
+        with self.assertRaises(iam_model.Unresolvable):
+            iam_model.with_preferences_script(iam_model.from_cloudformation(cfn, PSEUDO), self.script())
+
+
 class PolicyLintTest(unittest.TestCase):
     def test_generated_policies_pass_and_a_misspelt_action_fails(self):
         cfn, _ = golden_models("mixed-fleets")

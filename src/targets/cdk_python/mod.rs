@@ -41,7 +41,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{activation, Options, OutFile, Target, TemplateRef};
+use super::{activation, preferences_script, Options, OutFile, Target, TemplateRef};
 use crate::error::Error;
 use crate::plan::{InstanceProfile, Mode, Plan, Platform, Policy, Role};
 use crate::render::Templates;
@@ -99,6 +99,7 @@ impl Target for CdkPython {
             used.extend([APP, CDK_JSON, REQUIREMENTS].map(|name| (&TEMPLATES, name)));
         }
         used.extend(activation::templates_used(plan));
+        used.extend(preferences_script::templates_used(plan));
         used
     }
 
@@ -124,9 +125,8 @@ impl Target for CdkPython {
                 contents: TEMPLATES.render(REQUIREMENTS, &app)?,
             });
         }
-        if let Some(script) = activation::script(plan, "CDK app")? {
-            files.push(script);
-        }
+        files.extend(activation::script(plan, "CDK app")?);
+        files.extend(preferences_script::script(plan, "CDK app")?);
         Ok(files)
     }
 }
@@ -172,6 +172,9 @@ struct ModuleContext<'a, 'c> {
     class_name: &'a str,
     /// Whether `create-activations.sh` is written beside the module.
     has_activations: bool,
+    /// Whether `session-preferences.sh` is written beside the module (the account's
+    /// default preferences document, which the construct does not create).
+    has_preferences_script: bool,
     /// Whether the module creates Systems Manager resources (imports `aws_ssm`).
     uses_ssm: bool,
     /// The typed public attributes of this run, each its annotation and docstring
@@ -251,7 +254,8 @@ fn construct_in_runs(
         module,
         class_name,
         has_activations: !plan.activations.is_empty(),
-        uses_ssm: !plan.documents.is_empty() || !plan.service_settings.is_empty(),
+        has_preferences_script: preferences_script::account_default(plan).is_some(),
+        uses_ssm: plan.documents.iter().any(ssm::in_stack) || !plan.service_settings.is_empty(),
         attributes: &[],
         fleets: &[],
         settings: &[],
@@ -424,6 +428,22 @@ mod tests {
         assert!(req.contains(&format!("aws-cdk-lib=={AWS_CDK_LIB_VERSION}\n")));
         let cdk_json: serde_json::Value = serde_json::from_str(&files[2].contents).expect("json");
         assert_eq!(cdk_json["app"], "python3 app.py");
+    }
+
+    #[test]
+    fn the_preferences_script_comes_after_the_scaffold() {
+        let files = render_example("account-default.yaml", true);
+        let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "core_ssm_access.py",
+                "app.py",
+                "cdk.json",
+                "requirements.txt",
+                preferences_script::FILE_NAME
+            ]
+        );
     }
 
     #[test]

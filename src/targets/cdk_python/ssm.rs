@@ -1,7 +1,9 @@
 //! Session Manager set up beyond node permissions, as CDK Python: the preferences
 //! documents (`ssm.CfnDocument`), each created in the block of the first fleet whose
 //! sessions use it, and the account settings (`ssm.CfnServiceSetting`), created after
-//! every fleet because a setting may name a fleet's role.
+//! every fleet because a setting may name a fleet's role. The account's default
+//! document is not created: the stack cannot adopt it, so `session-preferences.sh`
+//! writes it.
 
 use serde_json::Value;
 
@@ -32,9 +34,16 @@ pub(super) fn document_at(plan: &Plan, i: usize) -> Result<&SessionDocument, Err
         .ok_or_else(|| missing("session document", i))
 }
 
-/// Hands each document out at the first fleet that uses it. The plan numbers documents
-/// in that order, so a counter is enough; a plan that does not (or holds a document no
-/// fleet uses) is refused rather than rendered without the document.
+/// Whether the construct creates the document: the account's default one exists before
+/// the stack, which cannot adopt it, so `session-preferences.sh` writes it instead.
+pub(super) fn in_stack(doc: &SessionDocument) -> bool {
+    !doc.account_default
+}
+
+/// Hands each document the construct creates out at the first fleet that uses it. The
+/// plan numbers documents in that order, so a counter is enough; a plan that does not
+/// (or holds a document no fleet uses) is refused rather than rendered without the
+/// document.
 pub(super) struct FirstUse(usize);
 
 impl FirstUse {
@@ -42,7 +51,8 @@ impl FirstUse {
         FirstUse(0)
     }
 
-    /// The document `fleet` is the first user of, if any.
+    /// The document `fleet` is the first user of, if any and if the construct creates it
+    /// ([`in_stack`]).
     pub(super) fn take<'p>(
         &mut self,
         plan: &'p Plan,
@@ -51,7 +61,7 @@ impl FirstUse {
         match fleet.document {
             Some(i) if i == self.0 => {
                 self.0 += 1;
-                document_at(plan, i).map(Some)
+                document_at(plan, i).map(|doc| Some(doc).filter(|d| in_stack(d)))
             }
             Some(i) if i > self.0 => Err(order_error(format!(
                 "fleet {} uses session document {i} before any fleet uses document {}",
@@ -376,6 +386,26 @@ print(json.dumps({"documents": docs, "tags": tags}))
         assert!(code.contains(&format!(
             "        )\n        self.hybrid_advanced_tier.node.add_dependency(self.{role})\n"
         )));
+    }
+
+    #[test]
+    fn the_account_default_document_is_left_to_the_script() {
+        let plan = plan_with_setup("account-default.yaml");
+        assert!(plan.documents[0].account_default && plan.service_settings.is_empty());
+        let files = CdkPython
+            .render(&plan, &Options::default())
+            .expect("renders");
+        let names: Vec<_> = files.iter().map(|f| f.path.to_string_lossy()).collect();
+        assert_eq!(names, ["core_ssm_access.py", "session-preferences.sh"]);
+        let code = &files[0].contents;
+        // No document, no attribute, no reference to one, and no unused import.
+        assert_eq!(read_by_python(code)["documents"], serde_json::json!([]));
+        assert!(!code.contains("aws_ssm") && !code.contains("session_preferences"));
+        assert!(code.contains("            value=\"SSM-SessionManagerRunShell\",\n"));
+        assert!(
+            code.contains("run session-preferences.sh to\nwrite them.\n"),
+            "{code}"
+        );
     }
 
     #[test]

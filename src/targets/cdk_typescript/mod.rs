@@ -29,7 +29,9 @@ use serde::{Serialize, Serializer};
 use self::iam::Policies;
 use self::scaffold::{AppContext, PackageContext, PlainContext};
 use self::typescript::ident;
-use super::{activation, Options, OutFile, Target, TemplateRef, GENERATED_MARKER};
+use super::{
+    activation, preferences_script, Options, OutFile, Target, TemplateRef, GENERATED_MARKER,
+};
 use crate::error::Error;
 use crate::facts;
 use crate::plan::{
@@ -125,6 +127,7 @@ impl Target for CdkTypeScript {
             );
         }
         used.extend(activation::templates_used(plan));
+        used.extend(preferences_script::templates_used(plan));
         used
     }
 
@@ -149,9 +152,8 @@ impl Target for CdkTypeScript {
         } else {
             files.push(file(&format!("{module}.ts"), construct));
         }
-        if let Some(script) = super::activation::script(plan, "CDK app")? {
-            files.push(script);
-        }
+        files.extend(activation::script(plan, "CDK app")?);
+        files.extend(preferences_script::script(plan, "CDK app")?);
         Ok(files)
     }
 }
@@ -183,7 +185,8 @@ struct ConstructContext<'a> {
     profile_fields: Each<'a, InstanceProfile>,
     /// The field declaration of each customer managed policy.
     policy_fields: Each<'a, Policy>,
-    /// The field declaration of each preferences document.
+    /// The field declaration of each preferences document of the stack (not the
+    /// account's default one, which `session-preferences.sh` writes).
     document_fields: Each<'a, SessionDocument>,
     /// The field declaration of each service setting.
     setting_fields: Each<'a, ServiceSetting>,
@@ -199,7 +202,8 @@ struct ConstructContext<'a> {
     statement_lists: Vec<String>,
     /// One `iam.ManagedPolicy` per policy.
     policies: Policies<'a>,
-    /// `this.sessionPreferences = new ssm.CfnDocument(...);` and its tags, one per document.
+    /// `this.sessionPreferences = new ssm.CfnDocument(...);` and its tags, one per
+    /// document of the stack.
     documents: Each<'a, SessionDocument>,
     /// `new ssm.CfnServiceSetting(...)` with its note and dependency, one per setting.
     service_settings: Each<'a, ServiceSetting>,
@@ -209,6 +213,9 @@ struct ConstructContext<'a> {
     /// Whether the construct uses `aws-cdk-lib/aws-ssm` (imported only then, so that a
     /// construct without documents or settings stays as it was).
     ssm: bool,
+    /// Whether `session-preferences.sh` writes the account's default preferences
+    /// document beside the construct (for the class's TSDoc).
+    preferences_script: bool,
     /// `new cdk.CfnOutput(...);`, one per output.
     outputs: Each<'a, Output>,
     /// The tag keys of the plan's roles, each a TypeScript string followed by `, `.
@@ -225,19 +232,32 @@ struct Each<'a, T> {
     plan: &'a Plan,
     items: &'a [T],
     write: fn(&mut String, &'a Plan, &'a T),
+    /// Which items are written; the others are left out of the list.
+    keep: fn(&T) -> bool,
 }
 
 impl<'a, T> Each<'a, T> {
     fn new(plan: &'a Plan, items: &'a [T], write: fn(&mut String, &'a Plan, &'a T)) -> Self {
-        Each { plan, items, write }
+        Each {
+            plan,
+            items,
+            write,
+            keep: |_| true,
+        }
+    }
+
+    /// The items `keep` accepts, only.
+    fn only(self, keep: fn(&T) -> bool) -> Self {
+        Each { keep, ..self }
     }
 }
 
 impl<T> Serialize for Each<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.items.len()))?;
+        let len = self.items.iter().filter(|item| (self.keep)(item)).count();
+        let mut seq = serializer.serialize_seq(Some(len))?;
         let mut buf = String::with_capacity(4096);
-        for item in self.items {
+        for item in self.items.iter().filter(|item| (self.keep)(item)) {
             buf.clear();
             (self.write)(&mut buf, self.plan, item);
             seq.serialize_element(buf.as_str())?;
@@ -347,7 +367,8 @@ fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
         role_fields: Each::new(plan, &plan.roles, iam::role_field_decl),
         profile_fields: Each::new(plan, &plan.instance_profiles, iam::profile_field_decl),
         policy_fields: Each::new(plan, &plan.policies, iam::policy_field_decl),
-        document_fields: Each::new(plan, &plan.documents, ssm::document_field_decl),
+        document_fields: Each::new(plan, &plan.documents, ssm::document_field_decl)
+            .only(ssm::in_stack),
         setting_fields: Each::new(plan, &plan.service_settings, ssm::setting_field_decl),
         operator_fields: Each::new(
             plan,
@@ -358,10 +379,11 @@ fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
         instance_profiles: Each::new(plan, &plan.instance_profiles, iam::profile_block),
         statement_lists,
         policies: Policies { plan, lists },
-        documents: Each::new(plan, &plan.documents, ssm::document_block),
+        documents: Each::new(plan, &plan.documents, ssm::document_block).only(ssm::in_stack),
         service_settings: Each::new(plan, &plan.service_settings, ssm::setting_block),
         operator_policies: Each::new(plan, &plan.operator_policies, operators::operator_block),
-        ssm: !plan.documents.is_empty() || !plan.service_settings.is_empty(),
+        ssm: plan.documents.iter().any(ssm::in_stack) || !plan.service_settings.is_empty(),
+        preferences_script: preferences_script::account_default(plan).is_some(),
         outputs: Each::new(plan, &plan.outputs, outputs::output_block),
         tag_keys: plan
             .role_tag_keys()

@@ -2,7 +2,8 @@
 //! (`ssm.CfnDocument`) and account service setting (`ssm.CfnServiceSetting`) the plan
 //! holds, as a field declaration and the statement that constructs it. Both are public
 //! fields, so that an app can name a document in an operator policy or order its own
-//! resources after a setting.
+//! resources after a setting. The account's default document is not in the construct:
+//! `session-preferences.sh` writes it.
 
 use serde_json::Value;
 
@@ -18,6 +19,12 @@ const DOCUMENT_FORMAT: &str = "JSON";
 /// A named document cannot be replaced by CloudFormation (the new one would need the
 /// name the old one still holds), so a content change makes a new default version.
 const UPDATE_METHOD: &str = "NewVersion";
+
+/// Whether the construct creates the document: the account's default one exists before
+/// the stack, which cannot adopt it, so `session-preferences.sh` writes it instead.
+pub(super) fn in_stack(d: &SessionDocument) -> bool {
+    !d.account_default
+}
 
 /// The fleets a document configures, for its TSDoc.
 fn fleets_phrase(d: &SessionDocument) -> String {
@@ -160,6 +167,7 @@ fn push_key(out: &mut String, key: &str) {
 mod tests {
     use super::super::tests::{construct, plan_of};
     use super::*;
+    use crate::targets::Target;
     use serde_json::json;
 
     /// The plan of `yaml` with the session set up (documents and service settings).
@@ -236,6 +244,32 @@ mod tests {
         assert!(plan.documents.is_empty() && plan.service_settings.is_empty());
         let ts = construct(&plan);
         assert!(!ts.contains("aws-ssm") && !ts.contains("ssm.Cfn"), "{ts}");
+    }
+
+    #[test]
+    fn the_account_default_document_is_left_to_the_script() {
+        let plan = setup_plan(&LOGGED.replace(
+            "fleets:\n",
+            "session_document:\n  account_default: true\nfleets:\n",
+        ));
+        assert!(plan.documents[0].account_default && plan.service_settings.is_empty());
+        let files = super::super::CdkTypeScript
+            .render(&plan, &crate::targets::Options::default())
+            .expect("renders");
+        let names: Vec<_> = files.iter().map(|f| f.path.to_string_lossy()).collect();
+        assert_eq!(names, ["shop-ssm-access.ts", "session-preferences.sh"]);
+        let ts = &files[0].contents;
+        // No document, no field, no reference to one, and no unused import.
+        assert!(!ts.contains("ssm.Cfn") && !ts.contains("aws-ssm"), "{ts}");
+        assert!(!ts.contains("this.sessionPreferences"), "{ts}");
+        assert!(
+            ts.contains("      value: 'SSM-SessionManagerRunShell',\n"),
+            "{ts}"
+        );
+        assert!(ts.contains(" * of it, since a stack cannot adopt"), "{ts}");
+        // A document of the project's own is still created, with no script.
+        let own = construct(&setup_plan(LOGGED));
+        assert!(own.contains("new ssm.CfnDocument(") && !own.contains("session-preferences.sh"));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! CloudFormation: one template (YAML or JSON) holding every role, instance profile and
-//! customer managed policy of the plan, plus the activation script for hybrid fleets.
+//! customer managed policy of the plan, plus the activation script for hybrid fleets and
+//! the preferences script for the account's default preferences document, which a
+//! template cannot adopt (`preferences_script`).
 //!
 //! Every decision (which resources, which properties, what is omitted, the order) is
 //! made here, once, by code that describes each resource and output to a [`Writer`].
@@ -42,7 +44,7 @@ use self::iam::Iam;
 use self::operators::Operators;
 use self::ssm::Ssm;
 use self::writer::{Syntax, Writer};
-use super::{activation, CfnFormat, Options, OutFile, Target, TemplateRef};
+use super::{activation, preferences_script, CfnFormat, Options, OutFile, Target, TemplateRef};
 use crate::error::Error;
 use crate::plan::{Output, Plan};
 use crate::render::Templates;
@@ -92,6 +94,7 @@ impl Target for CloudFormation {
         };
         let mut used = vec![(&TEMPLATES, template)];
         used.extend(activation::templates_used(plan));
+        used.extend(preferences_script::templates_used(plan));
         used
     }
 
@@ -107,7 +110,8 @@ impl Target for CloudFormation {
             path: PathBuf::from(file),
             contents,
         }];
-        files.extend(super::activation::script(plan, "stack")?);
+        files.extend(activation::script(plan, "stack")?);
+        files.extend(preferences_script::script(plan, "stack")?);
         Ok(files)
     }
 }
@@ -230,7 +234,9 @@ fn template_context(plan: &Plan, syntax: Syntax) -> Result<TemplateContext<'_>, 
     // Each fleet's resources together (role, instance profile, policy, preferences
     // document), in fleet order; anything no fleet names is still written, after them,
     // then the account's service settings, and the operator policies last (they name
-    // the documents operators start sessions with).
+    // the documents operators start sessions with). The account's default document is
+    // left out: it exists before the stack, which cannot adopt it, so
+    // session-preferences.sh writes it (its name output is a literal).
     let mut roles = vec![false; plan.roles.len()];
     let mut profiles = vec![false; plan.instance_profiles.len()];
     let mut policies = vec![false; plan.policies.len()];
@@ -256,7 +262,10 @@ fn template_context(plan: &Plan, syntax: Syntax) -> Result<TemplateContext<'_>, 
             ids.claim(&plan.policies[i].id.upper_camel)?;
             resources.push(Resource::Iam(Iam::Policy(i)));
         }
-        if let Some(i) = document.filter(|&i| !std::mem::replace(&mut documents[i], true)) {
+        if let Some(i) = document
+            .filter(|&i| !std::mem::replace(&mut documents[i], true))
+            .filter(|&i| !plan.documents[i].account_default)
+        {
             ids.claim(&plan.documents[i].id.upper_camel)?;
             resources.push(Resource::Ssm(Ssm::Document(i)));
         }

@@ -93,7 +93,8 @@ mod tests {
     use serde_json::{json, Value as Json};
 
     use crate::targets::cloudformation::test_support::{parse_yaml, render, setup_plan_of};
-    use crate::targets::CfnFormat;
+    use crate::targets::cloudformation::CloudFormation;
+    use crate::targets::{CfnFormat, Options, Target};
 
     /// A shell profile with everything a template could mistake for its own syntax.
     const HOSTILE_PROFILE: &str = "echo \"it's\" ${AWS::Region} %{x} \\ \\n\n#not: a comment\n- item\t!Ref X é 🦀 \u{2028}end: ";
@@ -127,6 +128,56 @@ mod tests {
                 json!({"Ref": "SessionPreferences"})
             );
         }
+    }
+
+    #[test]
+    fn the_account_default_document_is_no_resource_and_the_script_writes_it() {
+        let spec = PREFERENCES.replace(
+            "fleets:\n",
+            "session_document:\n  account_default: true\nfleets:\n",
+        );
+        let plan = setup_plan_of(&spec);
+        assert!(plan.documents[0].account_default);
+        for doc in both(&plan) {
+            let resources = doc["Resources"].as_object().expect("resources");
+            assert!(
+                resources
+                    .values()
+                    .all(|r| r["Type"] != "AWS::SSM::Document"),
+                "{doc:#}"
+            );
+            assert!(resources.get("SessionPreferences").is_none());
+            // The output names the document without referring to any resource.
+            assert_eq!(
+                doc["Outputs"]["SessionPreferencesName"]["Value"],
+                json!("SSM-SessionManagerRunShell")
+            );
+            assert!(!serde_json::to_string(&doc)
+                .expect("json")
+                .contains("\"SessionPreferences\""));
+        }
+        for cfn_format in [CfnFormat::Yaml, CfnFormat::Json] {
+            let options = Options {
+                cfn_format,
+                ..Options::default()
+            };
+            let files = CloudFormation.render(&plan, &options).expect("renders");
+            let names: Vec<_> = files.iter().map(|f| f.path.to_string_lossy()).collect();
+            // After the template and the activation script (the spec has a hybrid fleet).
+            assert_eq!(
+                names[1..],
+                ["create-activations.sh", "session-preferences.sh"],
+                "{names:?}"
+            );
+        }
+        // A document of the project's own stays a resource, with no script.
+        let own = setup_plan_of(PREFERENCES);
+        let files = CloudFormation
+            .render(&own, &Options::default())
+            .expect("renders");
+        assert!(files
+            .iter()
+            .all(|f| !f.path.ends_with("session-preferences.sh")));
     }
 
     #[test]
