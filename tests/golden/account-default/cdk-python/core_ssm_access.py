@@ -238,5 +238,7 @@ class CoreSsmAccess(Construct):
                     f"tag key {key!r} differs from {clashes[0]!r} only in case; "
                     "IAM role tag keys are case-insensitive"
                 )
+        # The spec's tags are added on each resource, nearer to it than this construct,
+        # and at equal priority the nearer tag wins: a higher priority lets these win.
         for key, value in (tags or {}).items():
-            cdk.Tags.of(self).add(key, value)
+            cdk.Tags.of(self).add(key, value, priority=200)

@@ -228,8 +228,10 @@ export class CoreSsmAccess extends Construct {
         throw new Error(`tag key '${key}' differs from '${clash}' only in case; IAM role tag keys are case-insensitive`);
       }
     }
+    // The spec's tags are added on each resource, nearer to it than this construct, and
+    // at equal priority the nearer tag wins: a higher priority lets the prop's win.
     for (const [key, value] of Object.entries(props.tags ?? {})) {
-      cdk.Tags.of(this).add(key, value);
+      cdk.Tags.of(this).add(key, value, { priority: 200 });
     }
   }
 }
