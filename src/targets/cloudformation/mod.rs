@@ -25,6 +25,7 @@
 //! - `rules.rs`: the entries of `Rules` (deploy-time assertions).
 
 mod iam;
+mod layout;
 mod operators;
 mod outputs;
 mod rules;
@@ -37,8 +38,6 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 
 use rustc_hash::FxHashSet;
-use serde::ser::{SerializeSeq, Serializer};
-use serde::Serialize;
 
 use self::iam::Iam;
 use self::operators::Operators;
@@ -49,19 +48,8 @@ use crate::error::Error;
 use crate::plan::{Output, Plan};
 use crate::render::Templates;
 
-const YAML: &str = "cloudformation/template.yaml";
-const JSON: &str = "cloudformation/template.json";
-
-static TEMPLATES: Templates = Templates::new(&[
-    (
-        YAML,
-        include_str!("../../../templates/cloudformation/template.yaml.tera"),
-    ),
-    (
-        JSON,
-        include_str!("../../../templates/cloudformation/template.json.tera"),
-    ),
-]);
+/// No templates: the frame is written by `layout.rs`, the entries by the writer.
+static TEMPLATES: Templates = Templates::new(&[]);
 
 /// CloudFormation's only template format version.
 const FORMAT_VERSION: &str = "2010-09-09";
@@ -87,25 +75,21 @@ impl Target for CloudFormation {
         &TEMPLATES
     }
 
-    fn templates_used(&self, plan: &Plan, options: &Options) -> Vec<TemplateRef> {
-        let template = match options.cfn_format {
-            CfnFormat::Yaml => YAML,
-            CfnFormat::Json => JSON,
-        };
-        let mut used = vec![(&TEMPLATES, template)];
-        used.extend(activation::templates_used(plan));
-        used.extend(preferences_script::templates_used(plan));
-        used
+    fn templates_used(&self, plan: &Plan, _options: &Options) -> Vec<TemplateRef> {
+        activation::templates_used(plan)
+            .into_iter()
+            .chain(preferences_script::templates_used(plan))
+            .collect()
     }
 
     fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {
-        let (syntax, file, template) = match options.cfn_format {
-            CfnFormat::Yaml => (Syntax::Yaml, "template.yaml", YAML),
-            CfnFormat::Json => (Syntax::Json, "template.json", JSON),
+        let (syntax, file) = match options.cfn_format {
+            CfnFormat::Yaml => (Syntax::Yaml, "template.yaml"),
+            CfnFormat::Json => (Syntax::Json, "template.json"),
         };
         let context = template_context(plan, syntax)?;
-        let contents =
-            TEMPLATES.render_with_capacity(template, &context, size_hint(plan, syntax))?;
+        let mut contents = String::with_capacity(size_hint(plan, syntax));
+        layout::write(&mut contents, &context, syntax);
         let mut files = vec![OutFile {
             path: PathBuf::from(file),
             contents,
@@ -116,9 +100,8 @@ impl Target for CloudFormation {
     }
 }
 
-/// Context of `templates/cloudformation/template.{yaml,json}.tera`. Every string is
-/// already written in the template's syntax (escaped, quoted where needed, indented).
-#[derive(Serialize)]
+/// What `layout.rs` frames. Every string is already written in the template's syntax
+/// (escaped, quoted where needed, indented).
 struct TemplateContext<'p> {
     /// `AWSTemplateFormatVersion`, as a scalar.
     format_version: String,
@@ -136,12 +119,11 @@ struct TemplateContext<'p> {
     outputs: Entries<'p, &'p Output>,
 }
 
-/// The entries of a section, written only as the context is serialized: each one goes
-/// into a reused buffer and from there straight into the template engine's context, so
-/// the text of a large template is not held twice.
+/// The entries of a section, written only as the template is laid out: each one goes
+/// into a reused buffer and from there straight into the template's text, so the text
+/// of a large template is not held twice.
 struct Entries<'p, T> {
     plan: &'p Plan,
-    syntax: Syntax,
     items: Vec<T>,
 }
 
@@ -177,19 +159,6 @@ trait Family: Copy {
 /// Something written as one entry of a section.
 trait Entry: Copy {
     fn write(self, w: &mut Writer, plan: &Plan);
-}
-
-impl<T: Entry> Serialize for Entries<'_, T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut w = Writer::new(self.syntax, entry_level(self.syntax));
-        let mut seq = serializer.serialize_seq(Some(self.items.len()))?;
-        for &item in &self.items {
-            w.clear();
-            item.write(&mut w, self.plan);
-            seq.serialize_element(w.value())?;
-        }
-        seq.end()
-    }
 }
 
 impl Entry for Resource {
@@ -298,12 +267,10 @@ fn template_context(plan: &Plan, syntax: Syntax) -> Result<TemplateContext<'_>, 
         rules,
         resources: Entries {
             plan,
-            syntax,
             items: resources,
         },
         outputs: Entries {
             plan,
-            syntax,
             items: plan.outputs.iter().collect(),
         },
     })
