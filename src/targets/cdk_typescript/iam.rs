@@ -6,8 +6,6 @@
 use std::hash::{Hash, Hasher};
 
 use rustc_hash::FxHashMap;
-use serde::ser::SerializeSeq;
-use serde::{Serialize, Serializer};
 
 use super::typescript::{push_conditions, push_field, push_new, push_str_prop};
 use crate::plan::{
@@ -140,42 +138,29 @@ pub(super) fn profile_block(out: &mut String, plan: &Plan, p: &InstanceProfile) 
     out.push_str("\n    });");
 }
 
-/// One `iam.ManagedPolicy`.
-#[derive(Serialize)]
-struct PolicyContext<'b> {
-    /// `this.webSessionPolicy = new iam.ManagedPolicy(this, 'WebSessionPolicy', {` and
-    /// the lines of its name, path and description, escaped and indented.
-    head: &'b str,
-    /// The index of its statements in `statement_lists`.
-    statements: usize,
-    /// The role it is attached to: `this.webRole`, or an existing role imported by name.
-    role: &'b str,
-}
-
-/// The policies, written like [`Each`](super::Each) while Tera converts the context.
+/// The policies, each an `iam.ManagedPolicy`: `this.webSessionPolicy = new
+/// iam.ManagedPolicy(this, 'WebSessionPolicy', {` with its name, path and description,
+/// its statements, and the role it is attached to (`this.webRole`, or an existing role
+/// imported by name).
 pub(super) struct Policies<'a> {
     pub(super) plan: &'a Plan,
     /// For each policy, the index of its statements in `statement_lists`.
     pub(super) lists: Vec<usize>,
 }
 
-impl Serialize for Policies<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.lists.len()))?;
-        let mut head = String::with_capacity(1024);
-        let mut role = String::with_capacity(128);
+impl Policies<'_> {
+    /// Each policy after an empty line: its head, its statement list (written once per
+    /// distinct list, in `statement_lists`) and its role.
+    pub(super) fn write_each(&self, out: &mut String, statement_lists: &[String]) {
         for (p, &statements) in self.plan.policies.iter().zip(&self.lists) {
-            head.clear();
-            role.clear();
-            policy_head(&mut head, self.plan, p);
-            policy_role(&mut role, self.plan, p);
-            seq.serialize_element(&PolicyContext {
-                head: &head,
-                statements,
-                role: &role,
-            })?;
+            out.push_str("\n\n");
+            policy_head(out, self.plan, p);
+            out.push_str("\n      statements: [");
+            out.push_str(&statement_lists[statements]);
+            out.push_str("\n      ],\n      roles: [");
+            policy_role(out, self.plan, p);
+            out.push_str("],\n    });");
         }
-        seq.end()
     }
 }
 

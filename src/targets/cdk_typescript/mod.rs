@@ -14,6 +14,7 @@
 //! helpers in `typescript.rs`; the `--scaffold` app's contexts are in `scaffold.rs`.
 
 mod iam;
+mod layout;
 mod operators;
 mod outputs;
 mod rules;
@@ -22,9 +23,6 @@ mod ssm;
 mod typescript;
 
 use std::path::PathBuf;
-
-use serde::ser::SerializeSeq;
-use serde::{Serialize, Serializer};
 
 use self::iam::Policies;
 use self::scaffold::{AppContext, PackageContext, PlainContext};
@@ -48,10 +46,6 @@ const CDK_JSON: &str = "cdk-typescript/cdk.json";
 const GITIGNORE: &str = "cdk-typescript/gitignore";
 
 static TEMPLATES: Templates = Templates::new(&[
-    (
-        CONSTRUCT,
-        include_str!("../../../templates/cdk-typescript/construct.ts.tera"),
-    ),
     (
         APP,
         include_str!("../../../templates/cdk-typescript/app.ts.tera"),
@@ -120,7 +114,7 @@ impl Target for CdkTypeScript {
     }
 
     fn templates_used(&self, plan: &Plan, options: &Options) -> Vec<TemplateRef> {
-        let mut used = vec![(&TEMPLATES, CONSTRUCT)];
+        let mut used = Vec::new();
         if options.scaffold {
             used.extend(
                 [APP, PACKAGE_JSON, TSCONFIG, CDK_JSON, GITIGNORE].map(|name| (&TEMPLATES, name)),
@@ -134,7 +128,8 @@ impl Target for CdkTypeScript {
     fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {
         let ctx = construct_context(plan)?;
         let module = format!("{}-ssm-access", plan.project.kebab);
-        let construct = TEMPLATES.render_with_capacity(CONSTRUCT, &ctx, size_hint(plan))?;
+        let mut construct = String::with_capacity(size_hint(plan));
+        layout::write(&mut construct, &ctx);
         let mut files = Vec::new();
         if options.scaffold {
             let app = AppContext::new(plan, &ctx.class_name, &module);
@@ -165,14 +160,12 @@ fn file(path: &str, contents: String) -> OutFile {
     }
 }
 
-/// Context of `templates/cdk-typescript/construct.ts.tera`.
+/// What `layout.rs` writes the construct from.
 ///
 /// Each resource arrives as one string, already escaped and indented: the field
 /// declaration of each role, instance profile and policy, and the statement that
-/// constructs it. The template lays out the file around them (header, imports, class,
-/// constructor, section order, blank lines). At thousands of fleets, Tera filters,
-/// lookups and loops per value cost far more than the text itself.
-#[derive(Serialize)]
+/// constructs it. The layout frames them (header, imports, class, constructor, section
+/// order, blank lines).
 struct ConstructContext<'a> {
     marker: &'static str,
     /// The project's kebab name, for comments.
@@ -224,10 +217,9 @@ struct ConstructContext<'a> {
     region_check: String,
 }
 
-/// A list of strings written from plan items only while Tera converts the context into
-/// its own value tree, one item at a time into one reused buffer: the text then exists
-/// once, in Tera's tree, rather than also in a list of our own. `write` cannot fail:
-/// [`check`] has already rejected every plan it could fail on.
+/// Plan items written one after another straight into the construct's text by
+/// `layout.rs`, so that the text exists once. `write` cannot fail: [`check`] has
+/// already rejected every plan it could fail on.
 struct Each<'a, T> {
     plan: &'a Plan,
     items: &'a [T],
@@ -249,20 +241,6 @@ impl<'a, T> Each<'a, T> {
     /// The items `keep` accepts, only.
     fn only(self, keep: fn(&T) -> bool) -> Self {
         Each { keep, ..self }
-    }
-}
-
-impl<T> Serialize for Each<'_, T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let len = self.items.iter().filter(|item| (self.keep)(item)).count();
-        let mut seq = serializer.serialize_seq(Some(len))?;
-        let mut buf = String::with_capacity(4096);
-        for item in self.items.iter().filter(|item| (self.keep)(item)) {
-            buf.clear();
-            (self.write)(&mut buf, self.plan, item);
-            seq.serialize_element(buf.as_str())?;
-        }
-        seq.end()
     }
 }
 

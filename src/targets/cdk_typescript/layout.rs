@@ -1,0 +1,127 @@
+//! The construct's file: its frame (imports, props interface, class, constructor, tag
+//! checks) around the blocks the families write. Written here rather than by a Tera
+//! template: the frame is fixed text and loops, and each Tera tag costs about 10 us of
+//! parsing at every start (issue 13). Each item is written straight into the output.
+
+use super::{ConstructContext, Each};
+use crate::render::escape::ts_comment;
+
+const PROPS_DOC: &str = "  /**
+   * Tags added to every taggable resource of the construct, over the spec's own tags
+   * (for example the stage). They change no permission.
+   *
+   * @default - only the spec's tags
+   */
+  readonly tags?: { [key: string]: string };
+}
+";
+
+const TAG_CHECKS: &str = "
+
+    // IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM resources):
+    // a key that differs from another only in case would silently replace it.
+    const tagKeys: string[] = [";
+
+const TAG_CHECKS_END: &str = "...Object.keys(props.tags ?? {})];
+    for (const key of Object.keys(props.tags ?? {})) {
+      const clash = tagKeys.find((k) => k !== key && k.toLowerCase() === key.toLowerCase());
+      if (clash !== undefined) {
+        throw new Error(`tag key '${key}' differs from '${clash}' only in case; IAM role tag keys are case-insensitive`);
+      }
+    }
+    // The spec's tags are added on each resource, nearer to it than this construct, and
+    // at equal priority the nearer tag wins: a higher priority lets the prop's win.
+    for (const [key, value] of Object.entries(props.tags ?? {})) {
+      cdk.Tags.of(this).add(key, value, { priority: 200 });
+    }
+  }
+}
+";
+
+impl<'a, T> Each<'a, T> {
+    /// Each kept item, after `separator`.
+    fn write_each(&self, out: &mut String, separator: &str) {
+        for item in self.items.iter().filter(|item| (self.keep)(item)) {
+            out.push_str(separator);
+            (self.write)(out, self.plan, item);
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.items.iter().any(|item| (self.keep)(item))
+    }
+}
+
+/// The whole construct file into `out`.
+pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
+    let class = &c.class_name;
+    let project = ts_comment(c.project);
+    out.push_str("// ");
+    out.push_str(c.marker);
+    out.push_str(" for project ");
+    out.push_str(&project);
+    out.push_str(
+        ". Do not edit: change the spec and regenerate.\n\
+         //\n\
+         // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.\n\
+         import * as cdk from 'aws-cdk-lib';\n\
+         import * as iam from 'aws-cdk-lib/aws-iam';",
+    );
+    if c.ssm {
+        out.push_str("\nimport * as ssm from 'aws-cdk-lib/aws-ssm';");
+    }
+    out.push_str("\nimport { Construct } from 'constructs';\n\n/** Options of {@link ");
+    out.push_str(class);
+    out.push_str("}. */\nexport interface ");
+    out.push_str(class);
+    out.push_str("Props {\n");
+    out.push_str(PROPS_DOC);
+    out.push_str("\n/**\n * The Session Manager access of project ");
+    out.push_str(&project);
+    out.push_str(
+        ": the IAM roles, instance\n \
+         * profiles and customer managed policies its spec asks for, and their outputs.",
+    );
+    if c.ssm {
+        out.push_str(
+            "\n * With them, the Session Manager preferences documents and account service settings that\n \
+             * make sessions run as the spec asks.",
+        );
+    }
+    if c.preferences_script {
+        out.push_str(
+            "\n * The account's default preferences (document SSM-SessionManagerRunShell) are not part\n \
+             * of it, since a stack cannot adopt that existing document: session-preferences.sh,\n \
+             * written beside this file, writes them; run it once the app is deployed.",
+        );
+    }
+    if c.operator_policies.any() {
+        out.push_str("\n * And the operator policies: who may start sessions on which fleets.");
+    }
+    out.push_str("\n */\nexport class ");
+    out.push_str(class);
+    out.push_str(" extends Construct {");
+    c.role_fields.write_each(out, "\n");
+    c.profile_fields.write_each(out, "\n");
+    c.policy_fields.write_each(out, "\n");
+    c.document_fields.write_each(out, "\n");
+    c.setting_fields.write_each(out, "\n");
+    c.operator_fields.write_each(out, "\n");
+    out.push_str("\n\n  constructor(scope: Construct, id: string, props: ");
+    out.push_str(class);
+    out.push_str("Props = {}) {\n    super(scope, id);");
+    c.roles.write_each(out, "\n\n");
+    c.instance_profiles.write_each(out, "\n\n");
+    c.policies.write_each(out, &c.statement_lists);
+    c.documents.write_each(out, "\n\n");
+    c.service_settings.write_each(out, "\n\n");
+    c.operator_policies.write_each(out, "\n\n");
+    if c.outputs.any() {
+        out.push('\n');
+        c.outputs.write_each(out, "\n");
+    }
+    out.push_str(&c.region_check);
+    out.push_str(TAG_CHECKS);
+    out.push_str(&c.tag_keys);
+    out.push_str(TAG_CHECKS_END);
+}
