@@ -28,6 +28,7 @@
 
 mod iam;
 mod ids;
+mod layout;
 mod operators;
 mod outputs;
 mod python;
@@ -38,8 +39,6 @@ mod ssm;
 mod test_support;
 
 use std::path::PathBuf;
-
-use serde::Serialize;
 
 use super::{activation, preferences_script, Options, OutFile, Target, TemplateRef};
 use crate::error::Error;
@@ -56,10 +55,6 @@ const CDK_JSON: &str = "cdk-python/cdk.json";
 const REQUIREMENTS: &str = "cdk-python/requirements.txt";
 
 static TEMPLATES: Templates = Templates::new(&[
-    (
-        CONSTRUCT,
-        include_str!("../../../templates/cdk-python/construct.py.tera"),
-    ),
     (
         APP,
         include_str!("../../../templates/cdk-python/app.py.tera"),
@@ -94,7 +89,7 @@ impl Target for CdkPython {
     }
 
     fn templates_used(&self, plan: &Plan, options: &Options) -> Vec<TemplateRef> {
-        let mut used = vec![(&TEMPLATES, CONSTRUCT)];
+        let mut used = Vec::new();
         if options.scaffold {
             used.extend([APP, CDK_JSON, REQUIREMENTS].map(|name| (&TEMPLATES, name)));
         }
@@ -131,10 +126,9 @@ impl Target for CdkPython {
     }
 }
 
-/// Which part of `construct.py.tera` one render writes. The template holds the whole
+/// Which part of the module one call of `layout::part` writes. The parts hold the whole
 /// module in file order; [`construct`] renders its parts in that order and appends them.
-#[derive(Serialize, Clone, Copy)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy)]
 enum Part {
     /// Header comment, module docstring, imports and class docstring.
     Head,
@@ -154,13 +148,13 @@ enum Part {
     End,
 }
 
-/// Context of one render of `templates/cdk-python/construct.py.tera`.
+/// What `layout.rs` writes one part of the module from.
 ///
 /// Everything that comes from the plan is already escaped (`py_str`, `py_text`) and
 /// laid out, so that the template only places pieces, calling no filter and no macro.
 /// Attributes, fleets and outputs come [`CHUNK`] at a time: a spec with thousands of
 /// fleets never puts all of them in one context.
-#[derive(Serialize, Clone, Copy)]
+#[derive(Clone, Copy)]
 struct ModuleContext<'a, 'c> {
     /// The part to write.
     part: Part,
@@ -198,7 +192,6 @@ struct ModuleContext<'a, 'c> {
 }
 
 /// The resources of one fleet.
-#[derive(Serialize)]
 struct FleetBlock<'a> {
     /// Fleet name, for the comment above its resources.
     name: &'a str,
@@ -219,11 +212,11 @@ struct FleetBlock<'a> {
     statements: Vec<String>,
 }
 
-/// Attributes, fleets or outputs per render of their part of `construct.py.tera`: enough
+/// Attributes, fleets or outputs per call of `layout::part`: enough
 /// that per-render costs vanish, few enough that a context stays small.
 const CHUNK: usize = 64;
 
-/// Renders the module: every part of `construct.py.tera` in file order, the parts that
+/// Writes the module: every part in file order, the parts that
 /// repeat [`CHUNK`] items at a time, appended to one buffer.
 fn construct(plan: &Plan, module: &str, class_name: &str) -> Result<String, Error> {
     construct_in_runs(plan, module, class_name, CHUNK)
@@ -263,21 +256,15 @@ fn construct_in_runs(
         outputs: &[],
         outputs_heading: false,
     };
-    let head = TEMPLATES.render(CONSTRUCT, &base)?;
-    let init = TEMPLATES.render(
-        CONSTRUCT,
-        &ModuleContext {
-            part: Part::Init,
-            ..base
-        },
-    )?;
-    let end = TEMPLATES.render(
-        CONSTRUCT,
-        &ModuleContext {
-            part: Part::End,
-            ..base
-        },
-    )?;
+    let head = layout::part(&base);
+    let init = layout::part(&ModuleContext {
+        part: Part::Init,
+        ..base
+    });
+    let end = layout::part(&ModuleContext {
+        part: Part::End,
+        ..base
+    });
     let (setting_attributes, settings) = ssm::settings(plan, base)?;
     // The repeated parts, each a lazy sequence of rendered runs.
     let mut attributes = Vec::with_capacity(3 * run);
@@ -295,7 +282,7 @@ fn construct_in_runs(
             attributes: &attributes,
             ..base
         };
-        TEMPLATES.render(CONSTRUCT, &ctx)
+        Ok::<String, Error>(layout::part(&ctx))
     });
     let mut ids = ConstructIds::new(plan);
     let mut shared = Shared::default();
@@ -315,7 +302,7 @@ fn construct_in_runs(
             fleets: &fleets,
             ..base
         };
-        TEMPLATES.render(CONSTRUCT, &ctx)
+        Ok::<String, Error>(layout::part(&ctx))
     });
     let mut outputs = Vec::with_capacity(run);
     let mut output_runs = plan.outputs.chunks(run).enumerate().map(|(n, chunk)| {
@@ -329,7 +316,7 @@ fn construct_in_runs(
             outputs_heading: n == 0,
             ..base
         };
-        TEMPLATES.render(CONSTRUCT, &ctx)
+        Ok::<String, Error>(layout::part(&ctx))
     });
 
     // The first run of each part is rendered before the module's buffer is allocated,

@@ -7,7 +7,7 @@
 use super::iam::Shared;
 use super::python::{call_statement, Arg, Py};
 use super::ssm::{comment, fleets_phrase};
-use super::{ConstructIds, ModuleContext, Part, CONSTRUCT, TEMPLATES};
+use super::{ConstructIds, ModuleContext, Part};
 use crate::error::Error;
 use crate::plan::{OperatorPolicy, Plan};
 use crate::render::escape::py_str;
@@ -34,7 +34,7 @@ pub(super) fn push_attributes(
             attributes: &attributes,
             ..base
         };
-        out.push_str(&TEMPLATES.render(CONSTRUCT, &ctx)?);
+        out.push_str(&super::layout::part(&ctx));
     }
     Ok(())
 }
@@ -62,7 +62,7 @@ pub(super) fn push_policies<'a>(
             operators: &policies,
             ..base
         };
-        out.push_str(&TEMPLATES.render(CONSTRUCT, &ctx)?);
+        out.push_str(&super::layout::part(&ctx));
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::render::escape::{push_py_str, CDK_PSEUDO};
 const LINE_LENGTH: usize = 88;
 
 /// Indentation of the keyword arguments of a call in `__init__` (class, method, call),
-/// as `construct.py.tera` writes them.
+/// as `layout.rs` writes them.
 pub(super) const ARG_INDENT: usize = 12;
 
 /// Indentation of a statement in `__init__`.

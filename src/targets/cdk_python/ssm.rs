@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::iam::push_tag_statements;
 use super::python::{call_statement, Arg, Py, BODY_INDENT};
-use super::{missing, role_at, ModuleContext, Part, CONSTRUCT, TEMPLATES};
+use super::{missing, role_at, ModuleContext, Part, CONSTRUCT};
 use crate::error::Error;
 use crate::plan::{FleetPlan, Plan, ServiceSetting, SessionDocument};
 use crate::render::escape::py_str;
@@ -160,22 +160,16 @@ pub(super) fn settings(plan: &Plan, base: ModuleContext) -> Result<(String, Stri
         setting_attribute(s, &mut attributes);
         push_setting_statements(plan, s, &mut statements)?;
     }
-    let attributes = TEMPLATES.render(
-        CONSTRUCT,
-        &ModuleContext {
-            part: Part::Attributes,
-            attributes: &attributes,
-            ..base
-        },
-    )?;
-    let statements = TEMPLATES.render(
-        CONSTRUCT,
-        &ModuleContext {
-            part: Part::Settings,
-            settings: &statements,
-            ..base
-        },
-    )?;
+    let attributes = super::layout::part(&ModuleContext {
+        part: Part::Attributes,
+        attributes: &attributes,
+        ..base
+    });
+    let statements = super::layout::part(&ModuleContext {
+        part: Part::Settings,
+        settings: &statements,
+        ..base
+    });
     Ok((attributes, statements))
 }
 
