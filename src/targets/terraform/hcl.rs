@@ -194,7 +194,7 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// The body of a block (arguments indented by two spaces), as a template frames it.
+    /// The body of a block (arguments indented by two spaces), as `layout.rs` frames it.
     pub(super) fn block_body(&self) -> String {
         let mut out = String::with_capacity(48 * self.args.len());
         self.write(&mut out, "  ");

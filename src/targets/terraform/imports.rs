@@ -4,24 +4,21 @@
 //! the first apply fails, as the document's name is taken; with it Terraform adopts the
 //! document and updates its content to a new default version.
 
-use serde::Serialize;
-
 use super::hcl::{Body, Val};
-use super::{Header, IMPORT, TEMPLATES};
+use super::Header;
 use crate::error::Error;
 use crate::plan::Plan;
 
-/// Context of `templates/terraform/import.tf.tera`.
-#[derive(Serialize)]
-struct ImportContext<'a> {
+/// What `layout::import` writes `import.tf` from.
+pub(super) struct ImportContext<'a> {
     /// [`super::GENERATED_MARKER`] and the project.
-    header: &'a Header<'a>,
+    pub(super) header: &'a Header<'a>,
     /// The document's name, which is also the import id.
-    document: &'a str,
+    pub(super) document: &'a str,
     /// The resource name of its `aws_ssm_document` in `main.tf`.
-    name: &'a str,
+    pub(super) name: &'a str,
     /// The body of the `import` block, laid out like [`super::outputs::Block::body`].
-    body: String,
+    pub(super) body: String,
 }
 
 /// `import.tf`, for a plan that manages the account's default document (at most one:
@@ -34,17 +31,12 @@ pub(super) fn import_tf(plan: &Plan, header: &Header) -> Result<Option<String>, 
     // The provider imports a document by its name.
     b.line("to", Val::Ref("aws_ssm_document.", &d.id.snake, ""))
         .line("id", Val::Str(&d.name));
-    TEMPLATES
-        .render(
-            IMPORT,
-            &ImportContext {
-                header,
-                document: &d.name,
-                name: &d.id.snake,
-                body: b.block_body(),
-            },
-        )
-        .map(Some)
+    Ok(Some(super::layout::import(&ImportContext {
+        header,
+        document: &d.name,
+        name: &d.id.snake,
+        body: b.block_body(),
+    })))
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ mod activation;
 mod hcl;
 mod iam;
 mod imports;
+mod layout;
 mod operators;
 mod outputs;
 mod section;
@@ -38,46 +39,13 @@ mod session;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use serde::{Serialize, Serializer};
-
 use super::{Options, OutFile, Target, TemplateRef, GENERATED_MARKER};
 use crate::error::Error;
 use crate::plan::{Attachment, FleetPlan, Plan, Pseudo, Role};
 use crate::render::Templates;
 
-const VERSIONS: &str = "terraform/versions.tf";
-const MAIN: &str = "terraform/main.tf";
-const OUTPUTS: &str = "terraform/outputs.tf";
-const SETTINGS: &str = "terraform/settings.tf";
-const OPERATORS: &str = "terraform/operators.tf";
-const IMPORT: &str = "terraform/import.tf";
-
-static TEMPLATES: Templates = Templates::new(&[
-    (
-        VERSIONS,
-        include_str!("../../../templates/terraform/versions.tf.tera"),
-    ),
-    (
-        MAIN,
-        include_str!("../../../templates/terraform/main.tf.tera"),
-    ),
-    (
-        OUTPUTS,
-        include_str!("../../../templates/terraform/outputs.tf.tera"),
-    ),
-    (
-        SETTINGS,
-        include_str!("../../../templates/terraform/settings.tf.tera"),
-    ),
-    (
-        OPERATORS,
-        include_str!("../../../templates/terraform/operators.tf.tera"),
-    ),
-    (
-        IMPORT,
-        include_str!("../../../templates/terraform/import.tf.tera"),
-    ),
-]);
+/// No templates: every file is written by `layout.rs` (frames) and the families.
+static TEMPLATES: Templates = Templates::new(&[]);
 
 pub struct Terraform;
 
@@ -90,23 +58,8 @@ impl Target for Terraform {
         &TEMPLATES
     }
 
-    fn templates_used(&self, plan: &Plan, _options: &Options) -> Vec<TemplateRef> {
-        // Exactly what `render` renders: with several targets these are parsed ahead on
-        // a spare core, and a template parsed for nothing costs as much as one used.
-        let mut used = vec![VERSIONS, MAIN];
-        if !plan.service_settings.is_empty() {
-            used.push(SETTINGS);
-        }
-        if plan.documents.iter().any(|d| d.account_default) {
-            used.push(IMPORT);
-        }
-        if !plan.operator_policies.is_empty() {
-            used.push(OPERATORS);
-        }
-        if !plan.outputs.is_empty() || !plan.activations.is_empty() {
-            used.push(OUTPUTS);
-        }
-        used.into_iter().map(|name| (&TEMPLATES, name)).collect()
+    fn templates_used(&self, _plan: &Plan, _options: &Options) -> Vec<TemplateRef> {
+        Vec::new()
     }
 
     fn render(&self, plan: &Plan, _options: &Options) -> Result<Vec<OutFile>, Error> {
@@ -117,13 +70,10 @@ impl Target for Terraform {
         let mut files = vec![
             OutFile {
                 path: PathBuf::from("versions.tf"),
-                contents: TEMPLATES.render(
-                    VERSIONS,
-                    &VersionsContext {
-                        header: &header,
-                        time_provider: !plan.activations.is_empty(),
-                    },
-                )?,
+                contents: layout::versions(&VersionsContext {
+                    header: &header,
+                    time_provider: !plan.activations.is_empty(),
+                }),
             },
             OutFile {
                 path: PathBuf::from("main.tf"),
@@ -158,7 +108,6 @@ impl Target for Terraform {
 // ---------------------------------------------------------------------------------------
 
 /// What every file's header comment says.
-#[derive(Serialize)]
 struct Header<'a> {
     /// [`GENERATED_MARKER`].
     marker: &'a str,
@@ -166,8 +115,7 @@ struct Header<'a> {
     project: &'a str,
 }
 
-/// Context of `templates/terraform/versions.tf.tera`.
-#[derive(Serialize)]
+/// What `layout::versions` writes `versions.tf` from.
 struct VersionsContext<'a> {
     /// [`GENERATED_MARKER`] and the project.
     header: &'a Header<'a>,
@@ -175,9 +123,8 @@ struct VersionsContext<'a> {
     time_provider: bool,
 }
 
-/// Context of `templates/terraform/main.tf.tera`: the top of `main.tf`, which the
+/// What `layout::main_top` writes the top of `main.tf` from, which the
 /// fleets' sections follow.
-#[derive(Serialize)]
 struct MainContext<'a> {
     /// [`GENERATED_MARKER`] and the project.
     header: &'a Header<'a>,
@@ -194,12 +141,6 @@ struct MainContext<'a> {
 /// which are then escaped, wrapped and aligned once.
 #[derive(Clone)]
 struct Shared(Rc<str>);
-
-impl Serialize for Shared {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
 
 /// Everything one fleet creates, in dependency order, written by `section.rs`. Every
 /// `*_body` is laid out like [`outputs::Block::body`]; a block is absent when its name is.
@@ -239,22 +180,6 @@ struct FleetContext {
     session_document_name: Option<String>,
     session_document_comment: Option<String>,
     session_document_body: Option<String>,
-}
-
-/// Context of `templates/terraform/settings.tf.tera`: the account's service settings,
-/// after every fleet's section.
-#[derive(Serialize)]
-struct SettingsContext {
-    settings: Vec<session::Setting>,
-}
-
-/// Context of `templates/terraform/operators.tf.tera`: the operator policies, in plan
-/// order (a file of their own: they belong to no fleet).
-#[derive(Serialize)]
-struct OperatorsContext<'a> {
-    /// [`GENERATED_MARKER`] and the project.
-    header: &'a Header<'a>,
-    policies: Vec<operators::Operator>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -335,24 +260,21 @@ fn main_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
                 .push(&p.id.snake);
         }
     }
-    let mut out = TEMPLATES.render(
-        MAIN,
-        &MainContext {
-            header,
-            pinned: pinned(plan),
-            session_setup: !plan.documents.is_empty() || !plan.service_settings.is_empty(),
-            data_sources: data_sources(plan)
-                .into_iter()
-                .map(|(kind, name)| {
-                    let body = match plan.required_region.as_ref() {
-                        Some(r) if (kind, name) == REGION_DATA => region_check(r),
-                        _ => "{}".to_string(),
-                    };
-                    (kind, name, body)
-                })
-                .collect(),
-        },
-    )?;
+    let mut out = layout::main_top(&MainContext {
+        header,
+        pinned: pinned(plan),
+        session_setup: !plan.documents.is_empty() || !plan.service_settings.is_empty(),
+        data_sources: data_sources(plan)
+            .into_iter()
+            .map(|(kind, name)| {
+                let body = match plan.required_region.as_ref() {
+                    Some(r) if (kind, name) == REGION_DATA => region_check(r),
+                    _ => "{}".to_string(),
+                };
+                (kind, name, body)
+            })
+            .collect(),
+    });
     let mut trusts = Recent::default();
     let mut documents = Recent::default();
     let mut documents_written = vec![false; plan.documents.len()];
@@ -387,12 +309,7 @@ fn main_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
         }
     }
     if !plan.service_settings.is_empty() {
-        out.push_str(&TEMPLATES.render(
-            SETTINGS,
-            &SettingsContext {
-                settings: session::settings(plan)?,
-            },
-        )?);
+        out.push_str(&layout::settings(&session::settings(plan)?));
     }
     Ok(out)
 }
@@ -445,7 +362,7 @@ fn heading(fp: &FleetPlan) -> String {
 
 fn dangling(what: &str, i: usize) -> Error {
     Error::Render {
-        template: MAIN.into(),
+        template: "terraform/main.tf".into(),
         message: format!("the plan refers to {what} #{i}, which does not exist"),
     }
 }

@@ -6,27 +6,24 @@
 //! none; the per-principal resources attach this policy only, unlike the exclusive
 //! `aws_iam_policy_attachment`, which would detach it from principals managed elsewhere.
 
-use serde::Serialize;
-
 use super::hcl::{comment, Body, Val};
 use super::iam::document_body;
-use super::{Header, OperatorsContext, OPERATORS, TEMPLATES};
+use super::Header;
 use crate::error::Error;
 use crate::plan::{OperatorPolicy, Plan};
 
-/// One operator policy's blocks in `templates/terraform/operators.tf.tera`.
-#[derive(Serialize)]
+/// One operator policy's blocks in `operators.tf` (`layout::operators`).
 pub(super) struct Operator {
     /// The shared name of the policy document, the policy and its attachments.
-    name: String,
+    pub(super) name: String,
     /// The comment lines above the policy: who it is for and where it is attached.
-    comment: String,
+    pub(super) comment: String,
     /// The `aws_iam_policy_document`: its statements, separated by empty lines.
-    document: String,
+    pub(super) document: String,
     /// The `aws_iam_policy`.
-    policy: String,
+    pub(super) policy: String,
     /// `(resource type, body)` of each attachment resource: roles, groups, users.
-    attachments: Vec<(&'static str, String)>,
+    pub(super) attachments: Vec<(&'static str, String)>,
 }
 
 /// The attachment resource types, with the argument that names the principal, for the
@@ -130,17 +127,12 @@ fn operator(plan: &Plan, p: &OperatorPolicy) -> Operator {
 
 /// `operators.tf`, for a plan with operator policies.
 pub(super) fn operators_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
-    TEMPLATES.render(
-        OPERATORS,
-        &OperatorsContext {
-            header,
-            policies: plan
-                .operator_policies
-                .iter()
-                .map(|p| operator(plan, p))
-                .collect(),
-        },
-    )
+    let policies: Vec<Operator> = plan
+        .operator_policies
+        .iter()
+        .map(|p| operator(plan, p))
+        .collect();
+    Ok(super::layout::operators(header, &policies))
 }
 
 #[cfg(test)]

@@ -2,36 +2,23 @@
 //! preferences document names), then each activation's id and code, rendered a run of
 //! output blocks at a time.
 
-use serde::Serialize;
-
 use super::activation::activation_outputs;
 use super::hcl::{Body, Val};
-use super::{dangling, get_role, Header, OUTPUTS, TEMPLATES};
+use super::{dangling, get_role, Header};
 use crate::error::Error;
 use crate::plan::{Ident, OutputValue, Plan};
 
-/// Outputs rendered per template call: enough that the per-call cost of Tera vanishes,
+/// Outputs written per run: enough that the per-run cost vanishes,
 /// few enough that a call's context stays small.
 const RUN: usize = 64;
 
 /// An `output` block: its name and its laid-out body.
-#[derive(Serialize)]
 pub(super) struct Block {
     /// The output name.
-    name: String,
+    pub(super) name: String,
     /// The body's lines, each introduced by a newline and indented, keys padded and
-    /// values escaped; the template writes the block's header before and `}` after.
-    body: String,
-}
-
-/// Context of one render of `templates/terraform/outputs.tf.tera`: a run of outputs,
-/// after the file header in the first run.
-#[derive(Serialize)]
-struct OutputsContext<'a> {
-    /// The file header; only in the first run.
-    header: Option<&'a Header<'a>>,
-    /// The `output` blocks of this run.
-    outputs: Vec<Block>,
+    /// values escaped; `layout.rs` writes the block's header before and `}` after.
+    pub(super) body: String,
 }
 
 /// One output block.
@@ -109,13 +96,7 @@ pub(super) fn outputs_tf(plan: &Plan, header: &Header) -> Result<String, Error> 
             break;
         }
         let n = outputs.len();
-        let text = TEMPLATES.render(
-            OUTPUTS,
-            &OutputsContext {
-                header: header.take(),
-                outputs,
-            },
-        )?;
+        let text = super::layout::outputs_run(header.take(), &outputs);
         if out.is_empty() {
             // Outputs are alike: reserve for all of them at once rather than regrowing.
             out.reserve(text.len() / n.max(1) * total * 5 / 4);

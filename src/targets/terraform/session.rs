@@ -3,8 +3,6 @@
 //! and the account's Systems Manager service settings (`aws_ssm_service_setting`, in a
 //! section of their own after the fleets, since they belong to no fleet).
 
-use serde::Serialize;
-
 use super::hcl::{comment, tags, Body, Val};
 use super::{dangling, get_role, FleetContext};
 use crate::error::Error;
@@ -69,15 +67,14 @@ pub(super) fn add_document(
     Ok(())
 }
 
-/// One `aws_ssm_service_setting` block of `templates/terraform/settings.tf.tera`.
-#[derive(Serialize)]
+/// One `aws_ssm_service_setting` block after the fleets (`layout::settings`).
 pub(super) struct Setting {
     /// The resource name.
-    name: String,
+    pub(super) name: String,
     /// The comment lines above the block: what the setting costs or changes.
-    comment: String,
+    pub(super) comment: String,
     /// The body, laid out like [`super::outputs::Block`]'s.
-    body: String,
+    pub(super) body: String,
 }
 
 /// The plan's service settings. `setting_id` is the ARN form, the one every version of
