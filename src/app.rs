@@ -287,8 +287,15 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         );
         return Ok(exit::FINDINGS);
     }
+    let unchanged = staging.unchanged();
     for p in staging.commit()? {
         eprintln!("wrote {}", p.display());
+    }
+    if unchanged > 0 {
+        eprintln!(
+            "{}: {unchanged} file(s) already up to date, left as they were",
+            out.display()
+        );
     }
     Ok(exit::OK)
 }

@@ -450,3 +450,46 @@ fn explain_names_operator_policies_their_attachments_and_selector_tags() {
         assert!(text.contains(&format!("{line}\n")), "missing {line:?} in\n{text}");
     }
 }
+
+/// Regenerating the same output leaves every file as it was (no temporary file, no
+/// rename, the same modification time, so build tools watching it do not run again),
+/// while a file that differs, or a script that lost its executable bit, is written again.
+#[test]
+fn unchanged_files_are_left_alone_and_changed_ones_rewritten() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let generate = || {
+        let mut cmd = ssmgen();
+        cmd.args([
+            "generate",
+            "examples/hybrid-activation.yaml",
+            "--target",
+            "cloudformation",
+            "--out",
+        ])
+        .arg(dir.path());
+        cmd
+    };
+    generate().assert().success();
+    let template = dir.path().join("template.yaml");
+    let script = dir.path().join("create-activations.sh");
+    let stamp = |p: &std::path::Path| fs::metadata(p).and_then(|m| m.modified()).expect("mtime");
+    let (t0, s0) = (stamp(&template), stamp(&script));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    generate().assert().success().stderr(
+        predicate::str::contains("already up to date").and(predicate::str::contains("wrote").not()),
+    );
+    assert_eq!(stamp(&template), t0);
+    assert_eq!(stamp(&script), s0);
+
+    let text = fs::read_to_string(&template).expect("template");
+    fs::write(&template, text.replace("Resources:", "Resources: # edited")).expect("edit");
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o644)).expect("chmod");
+    generate()
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("wrote").and(predicate::str::contains("template.yaml")));
+    assert_eq!(fs::read_to_string(&template).expect("template"), text);
+    let mode = fs::metadata(&script).expect("script").permissions().mode();
+    assert_ne!(mode & 0o111, 0, "the script is executable again");
+}

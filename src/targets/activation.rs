@@ -5,35 +5,23 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use super::OutFile;
 use crate::error::Error;
 use crate::plan::{Activation, Plan, Role};
 use crate::render::escape::shell_str;
-use crate::render::Templates;
 
-const SCRIPT: &str = "activation/create-activations.sh";
-
-pub static TEMPLATES: Templates = Templates::new(&[(
-    SCRIPT,
-    include_str!("../../templates/activation/create-activations.sh.tera"),
-)]);
-
-/// The script's template when [`script`] renders one for this plan.
-pub fn templates_used(plan: &Plan) -> Option<super::TemplateRef> {
-    (!plan.activations.is_empty()).then_some((&TEMPLATES, SCRIPT))
-}
+/// The script's fixed text with six slots, `{{ project }}` and the others of
+/// [`ScriptContext`], each filled once by [`fill`]. Not a Tera template: every Tera tag
+/// costs about 10 us of parsing at each start (BENCHMARKS.md, issue 13), and the script
+/// needs no logic beyond what `script` lays out.
+const SCRIPT_TEXT: &str = include_str!("../../templates/activation/create-activations.sh");
 
 /// The file name of the script.
 pub const FILE_NAME: &str = "create-activations.sh";
 
-/// Context of `templates/activation/create-activations.sh.tera`. The parts that vary
-/// with the plan are laid out here rather than in the template: each Tera tag costs
-/// about 10 us of parsing at every start (BENCHMARKS.md, issue 13), and the per-fleet
-/// calls alone were 30 tags. Every value that reaches the shell goes through
-/// [`shell_str`]; the rest are validated names (fleets, Regions, accounts).
-#[derive(Serialize)]
+/// The values of the slots of `templates/activation/create-activations.sh`, laid out
+/// here. Every value that reaches the shell goes through [`shell_str`]; the rest are
+/// validated names (fleets, Regions, accounts).
 struct ScriptContext<'a> {
     project: &'a str,
     /// Where the roles come from, for the header comment (`stack` or `CDK app`).
@@ -97,7 +85,17 @@ pub fn script(plan: &Plan, deployed_by: &str) -> Result<Option<OutFile>, Error> 
     };
     Ok(Some(OutFile {
         path: PathBuf::from(FILE_NAME),
-        contents: TEMPLATES.render(SCRIPT, &ctx)?,
+        contents: fill(
+            SCRIPT_TEXT,
+            &[
+                ("project", ctx.project),
+                ("deployed_by", ctx.deployed_by),
+                ("region_help", &ctx.region_help),
+                ("region_block", &ctx.region_block),
+                ("account_block", &ctx.account_block),
+                ("activations", &ctx.activations),
+            ],
+        ),
     }))
 }
 
@@ -136,6 +134,31 @@ fn push_activation(out: &mut String, role: &Role, a: &Activation) {
     );
 }
 
+/// `text` with each `{{ name }}` slot replaced by its value, in one pass; the values are
+/// never searched again, so nothing in them is taken for a slot.
+fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    let mut out =
+        String::with_capacity(text.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{ ") {
+        let end = rest[start..].find(" }}").map(|e| start + e);
+        let name = end.map(|e| &rest[start + 3..e]);
+        match values.iter().find(|(n, _)| Some(*n) == name) {
+            Some((_, value)) => {
+                out.push_str(&rest[..start]);
+                out.push_str(value);
+                rest = &rest[end.unwrap_or(start) + 3..];
+            }
+            None => {
+                out.push_str(&rest[..start + 3]);
+                rest = &rest[start + 3..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn tags_json(tags: &BTreeMap<String, String>) -> Option<String> {
     if tags.is_empty() {
         return None;
@@ -145,4 +168,28 @@ fn tags_json(tags: &BTreeMap<String, String>) -> Option<String> {
         .map(|(k, v)| serde_json::json!({"Key": k, "Value": v}))
         .collect();
     Some(serde_json::Value::Array(list).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    #[test]
+    fn every_slot_of_the_script_is_filled_once_and_values_are_not_searched() {
+        let slots = [
+            "project",
+            "deployed_by",
+            "region_help",
+            "region_block",
+            "account_block",
+            "activations",
+        ];
+        let values: Vec<(&str, &str)> = slots.iter().map(|s| (*s, "{{ project }}")).collect();
+        let text = fill(super::SCRIPT_TEXT, &values);
+        // Each slot appears once in the text, and a value is never filled again.
+        assert_eq!(text.matches("{{ project }}").count(), 6);
+        let empty: Vec<(&str, &str)> = slots.iter().map(|s| (*s, "")).collect();
+        assert!(!fill(super::SCRIPT_TEXT, &empty).contains("{{"));
+        assert_eq!(fill("a {{ x }} b {{ y }}", &[("x", "1")]), "a 1 b {{ y }}");
+    }
 }

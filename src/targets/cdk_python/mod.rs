@@ -93,7 +93,6 @@ impl Target for CdkPython {
         if options.scaffold {
             used.extend([APP, CDK_JSON, REQUIREMENTS].map(|name| (&TEMPLATES, name)));
         }
-        used.extend(activation::templates_used(plan));
         used.extend(preferences_script::templates_used(plan));
         used
     }

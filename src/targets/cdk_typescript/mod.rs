@@ -120,7 +120,6 @@ impl Target for CdkTypeScript {
                 [APP, PACKAGE_JSON, TSCONFIG, CDK_JSON, GITIGNORE].map(|name| (&TEMPLATES, name)),
             );
         }
-        used.extend(activation::templates_used(plan));
         used.extend(preferences_script::templates_used(plan));
         used
     }

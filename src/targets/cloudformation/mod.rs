@@ -76,9 +76,8 @@ impl Target for CloudFormation {
     }
 
     fn templates_used(&self, plan: &Plan, _options: &Options) -> Vec<TemplateRef> {
-        activation::templates_used(plan)
+        preferences_script::templates_used(plan)
             .into_iter()
-            .chain(preferences_script::templates_used(plan))
             .collect()
     }
 
