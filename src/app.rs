@@ -244,16 +244,6 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         }
         return Ok(exit::OK);
     };
-    for r in manifest::replacements(out, &plan) {
-        eprintln!("warning: {}", r.message());
-    }
-    for role in manifest::replaced_hybrid_roles(out, &plan) {
-        eprintln!(
-            "warning: hybrid service role {role} was generated before and is not any more (a project, fleet or role_path change renames it). \
-             An activation's role cannot be changed: nodes registered with it keep using the old role, \
-             and lose Session Manager access when it is deleted; register them again with the new activation"
-        );
-    }
     // Each target's files are staged (or compared) and dropped before the next target
     // renders, so memory holds one target's output at most.
     let mut staging =
@@ -275,6 +265,21 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         handle(&f)?;
     }
     handle(&manifest::manifest(&plan))?;
+    // Warned before anything is renamed into place, but only after rendering: at 10,000
+    // fleets the previous manifest is megabytes of JSON, and reading it while the
+    // outputs render raised peak memory by tens of megabytes.
+    if let Some(previous) = manifest::Previous::read(out) {
+        for r in previous.replacements(&plan) {
+            eprintln!("warning: {}", r.message());
+        }
+        for role in previous.replaced_hybrid_roles(&plan) {
+            eprintln!(
+                "warning: hybrid service role {role} was generated before and is not any more (a project, fleet or role_path change renames it). \
+                 An activation's role cannot be changed: nodes registered with it keep using the old role, \
+                 and lose Session Manager access when it is deleted; register them again with the new activation"
+            );
+        }
+    }
     if args.check {
         if diff.is_empty() {
             eprintln!("{}: up to date ({count} files)", out.display());

@@ -148,28 +148,49 @@ fn slash_path(p: &Path) -> String {
 }
 
 /// The files without a marker that the previous generation in `dir` wrote, relative to
-/// `dir` (see [`Manifest::unmarked_files`]).
+/// `dir` (see [`Manifest::unmarked_files`]). Read on their own: serde skips the rest of
+/// the manifest without keeping any of it.
 pub fn unmarked_files(dir: &Path) -> Vec<PathBuf> {
-    previous(dir).map_or_else(Vec::new, |m| {
-        m.unmarked_files.iter().map(PathBuf::from).collect()
-    })
-}
-
-fn previous(dir: &Path) -> Option<Manifest> {
-    let text = fs::read_to_string(dir.join(MANIFEST)).ok()?;
-    serde_json::from_str(&text).ok()
-}
-
-/// Hybrid service roles the previous generation in `dir` produced that this plan no
-/// longer has.
-pub fn replaced_hybrid_roles(dir: &Path, plan: &Plan) -> Vec<String> {
-    let Some(old) = previous(dir) else {
+    #[derive(Deserialize)]
+    struct Unmarked {
+        #[serde(default)]
+        unmarked_files: Vec<String>,
+    }
+    let Ok(file) = fs::File::open(dir.join(MANIFEST)) else {
         return Vec::new();
     };
-    let new = hybrid_roles(plan);
-    (old.hybrid_service_roles.into_iter())
-        .filter(|r| !new.contains(r))
-        .collect()
+    serde_json::from_reader::<_, Unmarked>(std::io::BufReader::new(file)).map_or_else(
+        |_| Vec::new(),
+        |m| m.unmarked_files.iter().map(PathBuf::from).collect(),
+    )
+}
+
+/// The manifest the previous generation left in an output folder, read once: at 10,000
+/// fleets it is megabytes of JSON, and reading it per question held several copies.
+pub struct Previous(Manifest);
+
+impl Previous {
+    /// The manifest in `dir`, if there is a readable one.
+    pub fn read(dir: &Path) -> Option<Previous> {
+        let file = fs::File::open(dir.join(MANIFEST)).ok()?;
+        serde_json::from_reader(std::io::BufReader::new(file))
+            .ok()
+            .map(Previous)
+    }
+
+    /// Hybrid service roles it recorded that this plan no longer has.
+    pub fn replaced_hybrid_roles(&self, plan: &Plan) -> Vec<String> {
+        let new: std::collections::BTreeSet<String> = hybrid_roles(plan).into_iter().collect();
+        (self.0.hybrid_service_roles.iter())
+            .filter(|r| !new.contains(*r))
+            .cloned()
+            .collect()
+    }
+
+    /// The create-only properties this plan changes against it.
+    pub fn replacements(&self, plan: &Plan) -> Vec<Replacement> {
+        diff(&self.0.named_resources, &named_resources(plan))
+    }
 }
 
 /// A create-only property whose value this generation changes.
@@ -194,14 +215,6 @@ impl Replacement {
             self.id, self.kind, self.property, self.old, self.new
         )
     }
-}
-
-/// The create-only properties this plan changes against the manifest in `dir`.
-pub fn replacements(dir: &Path, plan: &Plan) -> Vec<Replacement> {
-    let Some(old) = previous(dir) else {
-        return Vec::new();
-    };
-    diff(&old.named_resources, &named_resources(plan))
 }
 
 /// Every create-only property of a resource present in both, whose value differs.
