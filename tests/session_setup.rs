@@ -161,6 +161,36 @@ fn no_document_without_preferences_or_when_turned_off() {
     assert_eq!(named.documents[0].name, "shop-prefs");
 }
 
+/// Session Manager User Guide, "Create a Session Manager preferences document (command
+/// line)" and "Update Session Manager preferences (command line)": a session started with
+/// no `--document-name` reads SSM-SessionManagerRunShell. Managing it means writing that
+/// one document (untagged: it is the account's, not the project's), naming it in the
+/// operator policies, and outputting its fixed name.
+#[test]
+fn account_default_writes_ssm_session_manager_run_shell() {
+    let plan = plan_of(&format!(
+        "{HEAD}tags: {{team: shop}}\nsession_document: {{account_default: true}}\nsession:\n  idle_timeout_minutes: 10\nfleets:\n  - {{name: web, platform: ec2, mode: session-only}}\noperators:\n  - {{name: oncall, fleets: [web]}}\n"
+    ));
+    assert_eq!(plan.documents.len(), 1);
+    let d = &plan.documents[0];
+    assert!(d.account_default);
+    assert_eq!(d.name, "SSM-SessionManagerRunShell");
+    assert!(d.tags.is_empty());
+    assert_eq!(d.content["inputs"]["idleSessionTimeout"], json!("10"));
+    let documents: Vec<String> = plan.operator_policies[0]
+        .statements
+        .iter()
+        .filter(|s| s.sid == "StartSessionWithDocuments")
+        .flat_map(|s| s.resources.iter().map(|r| r.arn(&plan.env).display()))
+        .collect();
+    assert_eq!(documents.len(), 1);
+    assert!(documents[0].ends_with(":document/SSM-SessionManagerRunShell"));
+    assert!(plan.outputs.iter().any(|o| matches!(
+        &o.value,
+        ssmgen::plan::OutputValue::Literal { value } if value == "SSM-SessionManagerRunShell"
+    )));
+}
+
 #[test]
 fn hybrid_fleets_set_the_advanced_instances_tier() {
     let fleets = "fleets:\n  - {name: dc, platform: hybrid}\n";
