@@ -178,9 +178,6 @@ fn note(p: &OperatorPolicy) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-
     use serde_json::{json, Value};
 
     use super::*;
@@ -237,21 +234,7 @@ for node in ast.walk(ast.parse(sys.stdin.read())):
         out.append(p)
 print(json.dumps(out))
 "#;
-        let mut child = Command::new("python3")
-            .args(["-c", READ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(code.as_bytes())
-            .expect("write");
-        let out = child.wait_with_output().expect("python3 ends");
-        assert!(out.status.success(), "python3 could not read the module");
-        serde_json::from_slice(&out.stdout).expect("json")
+        crate::targets::cdk_python::test_support::python_json(READ, code)
     }
 
     /// A plan text as [`policies_read_by_python`] reads it back.

@@ -237,9 +237,6 @@ pub(super) fn comment(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-
     use super::*;
     use crate::targets::cdk_python::CdkPython;
     use crate::targets::{Options, Target};
@@ -284,21 +281,7 @@ for node in ast.walk(ast.parse(sys.stdin.read())):
         tags.append([target] + [ast.literal_eval(a) for a in node.args])
 print(json.dumps({"documents": docs, "tags": tags}))
 "#;
-        let mut child = Command::new("python3")
-            .args(["-c", READ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(code.as_bytes())
-            .expect("write");
-        let out = child.wait_with_output().expect("python3 ends");
-        assert!(out.status.success(), "python3 could not read the module");
-        serde_json::from_slice(&out.stdout).expect("json")
+        crate::targets::cdk_python::test_support::python_json(READ, code)
     }
 
     #[test]

@@ -17,3 +17,25 @@ pub(super) fn render_example(name: &str, scaffold: bool) -> Vec<OutFile> {
         )
         .expect("renders")
 }
+
+/// Runs a Python script that reads `code` on standard input and prints JSON (the tests
+/// read generated modules back with Python's own parser), and returns that JSON.
+pub(super) fn python_json(script: &str, code: &str) -> serde_json::Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(code.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("python3 ends");
+    assert!(out.status.success(), "python3 could not read the module");
+    serde_json::from_slice(&out.stdout).expect("json")
+}
