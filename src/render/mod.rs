@@ -106,18 +106,6 @@ impl Templates {
 
     /// Renders the named template of the set with a context struct.
     pub fn render<C: Serialize>(&self, template: &str, context: &C) -> Result<String, Error> {
-        self.render_with_capacity(template, context, 0)
-    }
-
-    /// Renders into a buffer of `capacity` bytes reserved up front. For large outputs this
-    /// saves Tera's repeated doubling of its buffer, whose discarded copies otherwise all
-    /// count towards peak memory.
-    pub fn render_with_capacity<C: Serialize>(
-        &self,
-        template: &str,
-        context: &C,
-        capacity: usize,
-    ) -> Result<String, Error> {
         let err = |e: tera::Error| Error::Render {
             template: template.into(),
             message: describe(&e),
@@ -127,12 +115,7 @@ impl Templates {
         if !runs.is_empty() {
             ctx.insert(lift::VARIABLE, runs);
         }
-        let mut out = Vec::with_capacity(capacity);
-        tera.render_to(template, &ctx, &mut out).map_err(err)?;
-        String::from_utf8(out).map_err(|e| Error::Render {
-            template: template.into(),
-            message: e.to_string(),
-        })
+        tera.render(template, &ctx).map_err(err)
     }
 }
 
@@ -153,7 +136,7 @@ mod tests {
 
     static BROKEN: Templates = Templates::new(&[("t/bad", "{{ unclosed")]);
     static TWO: Templates = Templates::new(&[("t/good", "{{ name }}"), ("t/bad", "{% if %}")]);
-    static GOOD: Templates = Templates::new(&[("t/good", "{{ name | yaml_str }}")]);
+    static GOOD: Templates = Templates::new(&[("t/good", "{{ name | json_str }}")]);
 
     #[test]
     fn a_set_renders_with_the_filters_and_names_a_template_that_does_not_parse() {

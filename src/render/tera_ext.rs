@@ -6,10 +6,8 @@ use std::collections::HashMap;
 use tera::{Tera, Value};
 
 use super::escape;
-use crate::plan::Text;
 
 type FilterFn = fn(&str) -> String;
-type TextFilterFn = fn(&Text) -> String;
 
 fn string_filter(f: FilterFn) -> impl tera::Filter {
     move |v: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {
@@ -22,28 +20,14 @@ fn string_filter(f: FilterFn) -> impl tera::Filter {
     }
 }
 
-fn text_filter(f: TextFilterFn) -> impl tera::Filter {
-    move |v: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {
-        let t: Text = serde_json::from_value(v.clone())
-            .map_err(|e| tera::Error::msg(format!("expected a plan text: {e}")))?;
-        Ok(Value::String(f(&t)))
-    }
-}
-
 /// Registers the filters on a Tera instance.
 pub fn register(tera: &mut Tera) {
-    // Plain strings.
+    // Only the filters the remaining templates use (scaffolds and the preferences
+    // script): every engine registers them, so an unused one costs at each start. The
+    // targets' frames and blocks are written by Rust and call the escapers directly.
     tera.register_filter("json_str", string_filter(escape::json_str));
-    tera.register_filter("yaml_str", string_filter(escape::yaml_str));
-    tera.register_filter("yaml_scalar", string_filter(escape::yaml_scalar));
-    tera.register_filter("hcl_str", string_filter(escape::hcl_str));
     tera.register_filter("ts_str", string_filter(escape::ts_str));
     tera.register_filter("ts_comment", string_filter(escape::ts_comment));
     tera.register_filter("py_str", string_filter(escape::py_str));
     tera.register_filter("shell_str", string_filter(escape::shell_str));
-    // Plan texts, whose pseudo values each language spells its own way.
-    tera.register_filter("hcl_text", text_filter(escape::hcl_text));
-    tera.register_filter("hcl_expr", text_filter(escape::hcl_expr));
-    tera.register_filter("ts_text", text_filter(escape::ts_text));
-    tera.register_filter("py_text", text_filter(escape::py_text));
 }

@@ -19,7 +19,7 @@ fn header_line(out: &mut String, h: &Header<'_>) {
 }
 
 /// `\n<keyword> "<kind>" "<name>" {<body>\n}\n`
-fn block(out: &mut String, keyword: &str, kind: &str, name: &str, body: &str) {
+pub(super) fn block(out: &mut String, keyword: &str, kind: &str, name: &str, body: &str) {
     out.push('\n');
     out.push_str(keyword);
     out.push_str(" \"");

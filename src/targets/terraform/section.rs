@@ -4,19 +4,8 @@
 //! Every `*_body` arrives laid out (`hcl.rs`: keys padded, values escaped, each line
 //! introduced by a newline); this only frames the blocks, in dependency order.
 
+use super::layout::block;
 use super::FleetContext;
-
-/// Appends `resource "<kind>" "<name>" {<body>\n}\n`, after a blank line when `gap`.
-fn block(out: &mut String, keyword: &str, kind: &str, name: &str, body: &str) {
-    out.push_str(keyword);
-    out.push_str(" \"");
-    out.push_str(kind);
-    out.push_str("\" \"");
-    out.push_str(name);
-    out.push_str("\" {");
-    out.push_str(body);
-    out.push_str("\n}\n");
-}
 
 fn body(b: &Option<impl AsRef<str>>) -> &str {
     b.as_ref().map_or("", AsRef::as_ref)
@@ -24,34 +13,28 @@ fn body(b: &Option<impl AsRef<str>>) -> &str {
 
 impl FleetContext {
     /// The section: an empty line and the heading comment, then each block the fleet
-    /// has, each after an empty line.
+    /// has, each after an empty line (`layout::block` writes it).
     pub(super) fn write(&self, out: &mut String) {
         out.push_str("\n# ");
         out.push_str(&self.heading);
         out.push('\n');
         if let Some(role) = &self.role_name {
-            out.push('\n');
             let trust = self.trust_name.as_deref().unwrap_or_default();
             let trust_body = self.trust_body.as_ref().map_or("", |s| &*s.0);
             block(out, "data", "aws_iam_policy_document", trust, trust_body);
-            out.push('\n');
             block(out, "resource", "aws_iam_role", role, body(&self.role_body));
         }
         if let Some(name) = &self.managed_name {
-            out.push('\n');
             let b = body(&self.managed_body);
             block(out, "resource", "aws_iam_role_policy_attachment", name, b);
         }
         if let Some(name) = &self.profile_name {
-            out.push('\n');
             let b = body(&self.profile_body);
             block(out, "resource", "aws_iam_instance_profile", name, b);
         }
         if let Some(name) = &self.policy_name {
-            out.push('\n');
             let document = self.document_body.as_ref().map_or("", |s| &*s.0);
             block(out, "data", "aws_iam_policy_document", name, document);
-            out.push('\n');
             block(
                 out,
                 "resource",
@@ -59,14 +42,12 @@ impl FleetContext {
                 name,
                 body(&self.policy_body),
             );
-            out.push('\n');
             let b = body(&self.attachment_body);
             block(out, "resource", "aws_iam_role_policy_attachment", name, b);
         }
         if let Some(name) = &self.session_document_name {
             out.push('\n');
             out.push_str(body(&self.session_document_comment));
-            out.push('\n');
             let b = body(&self.session_document_body);
             block(out, "resource", "aws_ssm_document", name, b);
         }
@@ -78,7 +59,6 @@ impl FleetContext {
                  #   terraform apply -replace=time_offset.",
             );
             out.push_str(expiry);
-            out.push('\n');
             block(
                 out,
                 "resource",
@@ -90,7 +70,7 @@ impl FleetContext {
                 "\n# Every argument of aws_ssm_activation forces a new activation (new id and code; nodes\n\
                  # already registered stay registered). A registered node's service role can never be\n\
                  # changed, so keep this role's name and path stable: they come from the spec's project and\n\
-                 # fleet names and role_path.\n",
+                 # fleet names and role_path.",
             );
             let b = body(&self.activation_body);
             block(out, "resource", "aws_ssm_activation", name, b);
