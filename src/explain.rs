@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::plan::{Attachment, Plan, Platform};
+use crate::plan::{Attachment, Plan, Platform, Subject};
 
 /// A readable account of the plan.
 pub fn explain(plan: &Plan) -> String {
@@ -120,7 +120,35 @@ pub fn explain(plan: &Plan) -> String {
         let f = setting.fact;
         let _ = writeln!(s, "  why: {} [{}; {}]", f.summary, f.id, f.source);
     }
+    explain_acknowledgements(&mut s, plan);
     s
+}
+
+/// The scanner findings the generated code acknowledges, with the reasons it writes.
+fn explain_acknowledgements(s: &mut String, plan: &Plan) {
+    if plan.acknowledgements.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\nscanner findings acknowledged in the generated code (inherent to the permissions above)"
+    );
+    for a in &plan.acknowledgements {
+        let subject = match a.subject {
+            Subject::Policy(i) => format!("policy {}", plan.policies[i].name),
+            Subject::OperatorPolicy(i) => {
+                format!("operator policy {}", plan.operator_policies[i].name)
+            }
+            Subject::Role(i) => format!("role {}", plan.roles[i].name),
+            Subject::Document(i) => format!("document {}", plan.documents[i].name),
+        };
+        let finding = match (&a.finding, a.rule.granular) {
+            (Some(v), Some(g)) => format!("[{}::{}]", g.prefix(), v.display()),
+            _ => String::new(),
+        };
+        let _ = writeln!(s, "  {}{finding} on {subject}", a.rule.id);
+        let _ = writeln!(s, "    why: {}", a.reason);
+    }
 }
 
 fn write_statements(s: &mut String, plan: &Plan, statements: &[crate::plan::Statement]) {

@@ -7,6 +7,7 @@
 
 pub mod buckets;
 pub mod create_only;
+pub mod scanners;
 
 use serde::Serialize;
 
@@ -46,7 +47,7 @@ pub const MANAGED_CORE: Fact = Fact {
 };
 pub const SESSION_CORE: Fact = Fact {
     id: "session-core",
-    summary: "the SSM Agent registers the node and opens Session Manager control and data channels; these actions have no resource-level scoping",
+    summary: "the SSM Agent registers the node and opens Session Manager control and data channels; the ssmmessages actions have no resource-level permissions, and ssm:UpdateInstanceInformation is granted on * as documented",
     source: CUSTOM_ROLE,
 };
 pub const EXISTING_ROLE_CORE: Fact = Fact {
@@ -168,7 +169,7 @@ pub const OPERATOR_OWN_SESSIONS: Fact = Fact {
 };
 pub const OPERATOR_DESCRIBE: Fact = Fact {
     id: "operator-describe",
-    summary: "listing sessions and nodes (ssm:DescribeSessions, ssm:GetConnectionStatus, ssm:DescribeInstanceProperties, ec2:DescribeInstances) has no resource-level scoping",
+    summary: "listing sessions and nodes (ssm:DescribeSessions, ssm:GetConnectionStatus, ssm:DescribeInstanceProperties, ec2:DescribeInstances) is granted on * as the samples grant it; only ssm:GetConnectionStatus has resource-level permissions",
     source: OPERATOR_SAMPLES,
 };
 pub const OPERATOR_KMS: Fact = Fact {

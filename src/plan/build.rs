@@ -50,6 +50,7 @@ pub fn build(spec: &Spec) -> Plan {
         operator_policies: Vec::new(),
         outputs: Vec::new(),
         required_region: None,
+        acknowledgements: Vec::new(),
     };
     let sfx = Suffixes::new();
     for fleet in &spec.fleets {
@@ -59,6 +60,8 @@ pub fn build(spec: &Spec) -> Plan {
     // After the documents: operators are allowed to start sessions with them.
     super::operators::add_operators(&mut plan, spec);
     plan.required_region = required_region(spec, &env);
+    // Last: they read every policy, role and document.
+    plan.acknowledgements = super::findings::acknowledgements(&plan);
     plan
 }
 

@@ -6,6 +6,7 @@
 //! for their ARN as a [`Text`], whose pseudo values each target renders its own way.
 
 pub mod build;
+pub mod findings;
 pub mod operators;
 pub mod resource;
 pub mod session_setup;
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::facts::Fact;
+pub use findings::{Acknowledgement, Subject};
 pub use resource::{KmsKey, Resource};
 pub use text::{Piece, Pseudo, Text, Value};
 
@@ -407,6 +409,9 @@ pub struct Plan {
     pub operator_policies: Vec<OperatorPolicy>,
     pub outputs: Vec<Output>,
     pub required_region: Option<RequiredRegion>,
+    /// The scanner findings the generated code carries on purpose, with their reasons
+    /// (`findings.rs`); targets write them in each scanner's own form.
+    pub acknowledgements: Vec<Acknowledgement>,
 }
 
 impl Plan {

@@ -97,6 +97,14 @@ impl Text {
         Some(out)
     }
 
+    /// The literal pieces, in order.
+    pub fn literal_pieces(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().filter_map(|p| match p {
+            Piece::Literal(s) => Some(s.as_str()),
+            Piece::Pseudo(_) => None,
+        })
+    }
+
     /// The pseudo values this text uses, so that renderers can declare what they need
     /// (Terraform data sources, CDK imports).
     pub fn pseudos(&self) -> impl Iterator<Item = Pseudo> + '_ {

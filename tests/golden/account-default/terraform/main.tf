@@ -42,7 +42,8 @@ resource "aws_iam_instance_profile" "servers_instance_profile" {
 
 data "aws_iam_policy_document" "servers_session_policy" {
   # the SSM Agent registers the node and opens Session Manager control and data channels;
-  # these actions have no resource-level scoping
+  # the ssmmessages actions have no resource-level permissions, and
+  # ssm:UpdateInstanceInformation is granted on * as documented
   statement {
     sid    = "SessionManagerCore"
     effect = "Allow"

@@ -76,7 +76,8 @@ data "aws_iam_policy_document" "admins_operator_policy" {
   }
 
   # listing sessions and nodes (ssm:DescribeSessions, ssm:GetConnectionStatus,
-  # ssm:DescribeInstanceProperties, ec2:DescribeInstances) has no resource-level scoping
+  # ssm:DescribeInstanceProperties, ec2:DescribeInstances) is granted on * as the samples
+  # grant it; only ssm:GetConnectionStatus has resource-level permissions
   statement {
     sid    = "DescribeSessionsAndNodes"
     effect = "Allow"

@@ -52,7 +52,8 @@ resource "aws_iam_role" "plc_gateways_role" {
 
 data "aws_iam_policy_document" "plc_gateways_session_policy" {
   # the SSM Agent registers the node and opens Session Manager control and data channels;
-  # these actions have no resource-level scoping
+  # the ssmmessages actions have no resource-level permissions, and
+  # ssm:UpdateInstanceInformation is granted on * as documented
   statement {
     sid    = "SessionManagerCore"
     effect = "Allow"

@@ -54,7 +54,8 @@ resource "aws_iam_role" "line_a_role" {
 
 data "aws_iam_policy_document" "line_a_session_policy" {
   # the SSM Agent registers the node and opens Session Manager control and data channels;
-  # these actions have no resource-level scoping
+  # the ssmmessages actions have no resource-level permissions, and
+  # ssm:UpdateInstanceInformation is granted on * as documented
   statement {
     sid    = "SessionManagerCore"
     effect = "Allow"
@@ -206,7 +207,8 @@ resource "aws_iam_role" "line_b_role" {
 
 data "aws_iam_policy_document" "line_b_session_policy" {
   # the SSM Agent registers the node and opens Session Manager control and data channels;
-  # these actions have no resource-level scoping
+  # the ssmmessages actions have no resource-level permissions, and
+  # ssm:UpdateInstanceInformation is granted on * as documented
   statement {
     sid    = "SessionManagerCore"
     effect = "Allow"

@@ -83,7 +83,8 @@ data "aws_iam_policy_document" "engineers_operator_policy" {
   }
 
   # listing sessions and nodes (ssm:DescribeSessions, ssm:GetConnectionStatus,
-  # ssm:DescribeInstanceProperties, ec2:DescribeInstances) has no resource-level scoping
+  # ssm:DescribeInstanceProperties, ec2:DescribeInstances) is granted on * as the samples
+  # grant it; only ssm:GetConnectionStatus has resource-level permissions
   statement {
     sid    = "DescribeSessionsAndNodes"
     effect = "Allow"
@@ -174,7 +175,8 @@ data "aws_iam_policy_document" "automation_operator_policy" {
   }
 
   # listing sessions and nodes (ssm:DescribeSessions, ssm:GetConnectionStatus,
-  # ssm:DescribeInstanceProperties, ec2:DescribeInstances) has no resource-level scoping
+  # ssm:DescribeInstanceProperties, ec2:DescribeInstances) is granted on * as the samples
+  # grant it; only ssm:GetConnectionStatus has resource-level permissions
   statement {
     sid    = "DescribeSessionsAndNodes"
     effect = "Allow"

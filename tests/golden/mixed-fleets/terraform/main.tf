@@ -67,7 +67,8 @@ resource "aws_iam_instance_profile" "storefront_instance_profile" {
 
 data "aws_iam_policy_document" "storefront_session_policy" {
   # the SSM Agent registers the node and opens Session Manager control and data channels;
-  # these actions have no resource-level scoping
+  # the ssmmessages actions have no resource-level permissions, and
+  # ssm:UpdateInstanceInformation is granted on * as documented
   statement {
     sid    = "SessionManagerCore"
     effect = "Allow"
@@ -359,7 +360,8 @@ resource "aws_iam_role" "stores_role" {
 
 data "aws_iam_policy_document" "stores_session_policy" {
   # the SSM Agent registers the node and opens Session Manager control and data channels;
-  # these actions have no resource-level scoping
+  # the ssmmessages actions have no resource-level permissions, and
+  # ssm:UpdateInstanceInformation is granted on * as documented
   statement {
     sid    = "SessionManagerCore"
     effect = "Allow"

@@ -46,7 +46,8 @@ resource "aws_iam_instance_profile" "api_instance_profile" {
 
 data "aws_iam_policy_document" "api_session_policy" {
   # the SSM Agent registers the node and opens Session Manager control and data channels;
-  # these actions have no resource-level scoping
+  # the ssmmessages actions have no resource-level permissions, and
+  # ssm:UpdateInstanceInformation is granted on * as documented
   statement {
     sid    = "SessionManagerCore"
     effect = "Allow"
@@ -207,7 +208,8 @@ resource "aws_iam_instance_profile" "workers_instance_profile" {
 
 data "aws_iam_policy_document" "workers_session_policy" {
   # the SSM Agent registers the node and opens Session Manager control and data channels;
-  # these actions have no resource-level scoping
+  # the ssmmessages actions have no resource-level permissions, and
+  # ssm:UpdateInstanceInformation is granted on * as documented
   statement {
     sid    = "SessionManagerCore"
     effect = "Allow"

@@ -1,0 +1,188 @@
+//! What the security scanners users run in CI report on Session Manager permissions, and
+//! the facts about actions those reports turn on.
+//!
+//! A scanner rule is named here once, with the tools that implement it: checkov
+//! (3.3.30) checks CloudFormation and Terraform, cdk-nag (3.x, and 2.x through the
+//! resource metadata it reads) checks CDK apps. The conformance suite runs every one of
+//! them with and without the generated acknowledgements (`tests/conformance/scanners.py`),
+//! so an entry that drifts from the tools fails there.
+
+use serde::Serialize;
+
+/// The scanner that reports a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scanner {
+    Checkov,
+    CdkNag,
+}
+
+/// What a granular cdk-nag finding names: cdk-nag reports one finding per wildcard
+/// resource (`Resource::<arn>`) or per AWS managed policy (`Policy::<arn>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Granularity {
+    Resource,
+    Policy,
+}
+
+impl Granularity {
+    /// The prefix of the finding, as cdk-nag writes it before the value.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Granularity::Resource => "Resource",
+            Granularity::Policy => "Policy",
+        }
+    }
+}
+
+/// One scanner rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Rule {
+    /// The rule id as the scanner prints it (`CKV_AWS_111`, `AwsSolutions-IAM5`).
+    pub id: &'static str,
+    pub scanner: Scanner,
+    /// The scanner's own title of the rule.
+    pub title: &'static str,
+    /// checkov implements the rule for CloudFormation templates.
+    pub cloudformation: bool,
+    /// checkov implements the rule for Terraform.
+    pub terraform: bool,
+    /// cdk-nag reports one finding per value.
+    pub granular: Option<Granularity>,
+}
+
+/// checkov (cloudsplaining `write_actions_without_constraints`): an allow statement
+/// without conditions grants, on `*`, a Write action that supports resource-level
+/// permissions. CloudFormation and Terraform.
+pub const CKV_WRITE_WITHOUT_CONSTRAINTS: Rule = Rule {
+    id: "CKV_AWS_111",
+    scanner: Scanner::Checkov,
+    title: "Ensure IAM policies does not allow write access without constraints",
+    cloudformation: true,
+    terraform: true,
+    granular: None,
+};
+
+/// checkov (cloudsplaining `all_allowed_unrestricted_actions`): an allow statement
+/// without conditions grants, on `*`, any action that supports resource-level
+/// permissions. Terraform only (checkov/terraform/checks/data/aws/ResourcePolicyDocument.py).
+pub const CKV_RESOURCE_STAR: Rule = Rule {
+    id: "CKV_AWS_356",
+    scanner: Scanner::Checkov,
+    title: "Ensure no IAM policies documents allow \"*\" as a statement's resource for restrictable actions",
+    cloudformation: false,
+    terraform: true,
+    granular: None,
+};
+
+/// checkov: a Session document whose `inputs` name no `kmsKeyId`. Terraform only
+/// (checkov/terraform/checks/resource/aws/SSMSessionManagerDocumentEncryption.py).
+pub const CKV_SESSION_ENCRYPTION: Rule = Rule {
+    id: "CKV_AWS_112",
+    scanner: Scanner::Checkov,
+    title: "Ensure Session Manager data is encrypted in transit",
+    cloudformation: false,
+    terraform: true,
+    granular: None,
+};
+
+/// checkov: a Session document with neither S3 logging with `s3EncryptionEnabled` nor
+/// CloudWatch logging with `cloudWatchEncryptionEnabled`. Terraform only
+/// (checkov/terraform/checks/resource/aws/SSMSessionManagerDocumentLogging.py).
+pub const CKV_SESSION_LOGGING: Rule = Rule {
+    id: "CKV_AWS_113",
+    scanner: Scanner::Checkov,
+    title: "Ensure Session Manager logs are enabled and encrypted",
+    cloudformation: false,
+    terraform: true,
+    granular: None,
+};
+
+/// cdk-nag AwsSolutions-IAM5: a wildcard in an allowed action or resource, one finding
+/// per value (cdk-nag src/rules/iam/IAMNoWildcardPermissions.ts).
+pub const NAG_WILDCARD: Rule = Rule {
+    id: "AwsSolutions-IAM5",
+    scanner: Scanner::CdkNag,
+    title: "The IAM entity contains wildcard permissions",
+    cloudformation: false,
+    terraform: false,
+    granular: Some(Granularity::Resource),
+};
+
+/// cdk-nag AwsSolutions-IAM4: an AWS managed policy attached to a role, one finding per
+/// policy (cdk-nag src/rules/iam/IAMNoManagedPolicies.ts).
+pub const NAG_MANAGED_POLICY: Rule = Rule {
+    id: "AwsSolutions-IAM4",
+    scanner: Scanner::CdkNag,
+    title: "The IAM user, role, or group uses AWS managed policies",
+    cloudformation: false,
+    terraform: false,
+    granular: Some(Granularity::Policy),
+};
+
+/// Every rule the generated code may acknowledge.
+pub const RULES: [Rule; 6] = [
+    CKV_WRITE_WITHOUT_CONSTRAINTS,
+    CKV_RESOURCE_STAR,
+    CKV_SESSION_ENCRYPTION,
+    CKV_SESSION_LOGGING,
+    NAG_WILDCARD,
+    NAG_MANAGED_POLICY,
+];
+
+/// The access level the Service Authorization Reference gives an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessLevel {
+    List,
+    Read,
+    Write,
+}
+
+/// What the Service Authorization Reference says of an action ssmgen grants on `*`:
+/// its access level, and whether it lists a resource type for it (resource-level
+/// permissions), which is what the checkov rules above turn on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionFact {
+    pub action: &'static str,
+    pub level: AccessLevel,
+    pub resource_level: bool,
+}
+
+const fn action(action: &'static str, level: AccessLevel, resource_level: bool) -> ActionFact {
+    ActionFact {
+        action,
+        level,
+        resource_level,
+    }
+}
+
+/// Every action ssmgen grants on `*` (a test keeps this list complete). From the Service
+/// Authorization Reference pages "Actions, resources, and condition keys for AWS Systems
+/// Manager", "... Amazon Message Gateway Service" (ssmmessages), "... Amazon CloudWatch
+/// Logs" and "... Amazon EC2".
+pub const ACTIONS_ON_ANY: [ActionFact; 10] = [
+    // Resource types instance and managed-instance; AWS documents it on `*` for node roles.
+    action("ssm:UpdateInstanceInformation", AccessLevel::Write, true),
+    action(
+        "ssmmessages:CreateControlChannel",
+        AccessLevel::Write,
+        false,
+    ),
+    action("ssmmessages:CreateDataChannel", AccessLevel::Write, false),
+    action("ssmmessages:OpenControlChannel", AccessLevel::Write, false),
+    action("ssmmessages:OpenDataChannel", AccessLevel::Write, false),
+    action("logs:DescribeLogGroups", AccessLevel::List, false),
+    action("ec2:DescribeInstances", AccessLevel::List, false),
+    action("ssm:DescribeInstanceProperties", AccessLevel::Read, false),
+    action("ssm:DescribeSessions", AccessLevel::List, false),
+    // Resource types instance, managed-instance and task; the operator samples grant it on `*`.
+    action("ssm:GetConnectionStatus", AccessLevel::Read, true),
+];
+
+/// The Service Authorization Reference facts of an action granted on `*`, if listed.
+pub fn action_on_any(name: &str) -> Option<&'static ActionFact> {
+    ACTIONS_ON_ANY.iter().find(|a| a.action == name)
+}
+
+/// Where the action facts come from, for acknowledgement reasons.
+pub const SERVICE_AUTHORIZATION_REFERENCE: &str = "Service Authorization Reference";

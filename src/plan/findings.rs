@@ -1,0 +1,271 @@
+//! The scanner findings the generated code carries on purpose, and why.
+//!
+//! Every finding the scanners of `facts::scanners` report on a plan is inherent to a
+//! documented permission or to a choice the spec made (an AWS managed policy, a session
+//! without a key). The plan decides each acknowledgement here, with its reason, so that
+//! every target writes the same ones in its own spelling (`targets/*`); anything a
+//! scanner reports beyond these is a defect to fix, not to acknowledge.
+
+use serde::Serialize;
+
+use super::{Env, Plan, Resource, Statement, Text};
+use crate::facts::scanners::{
+    self, AccessLevel, Rule, CKV_RESOURCE_STAR, CKV_SESSION_ENCRYPTION, CKV_SESSION_LOGGING,
+    CKV_WRITE_WITHOUT_CONSTRAINTS, NAG_MANAGED_POLICY, NAG_WILDCARD,
+};
+
+/// What an acknowledgement is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", content = "index", rename_all = "snake_case")]
+pub enum Subject {
+    /// A fleet's customer managed policy, by index into [`Plan::policies`].
+    Policy(usize),
+    /// An operator policy, by index into [`Plan::operator_policies`].
+    OperatorPolicy(usize),
+    /// A role, by index into [`Plan::roles`].
+    Role(usize),
+    /// A preferences document, by index into [`Plan::documents`].
+    Document(usize),
+}
+
+/// One finding a scanner reports on purpose-made code, and why it stays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Acknowledgement {
+    pub rule: Rule,
+    pub subject: Subject,
+    /// For a granular rule: the value the finding names (a resource or a managed policy
+    /// ARN), which a target spells as it spells the value itself.
+    pub finding: Option<Text>,
+    /// One line of plain text naming the fact behind the finding.
+    pub reason: String,
+}
+
+/// Every acknowledgement of a plan, subjects in plan order.
+pub fn acknowledgements(plan: &Plan) -> Vec<Acknowledgement> {
+    let mut out = Vec::new();
+    for (i, role) in plan.roles.iter().enumerate() {
+        for m in &role.managed_policies {
+            out.push(Acknowledgement {
+                rule: NAG_MANAGED_POLICY,
+                subject: Subject::Role(i),
+                finding: Some(m.arn.clone()),
+                reason: format!("chosen in the spec: {} ({})", m.fact.summary, m.fact.source),
+            });
+        }
+    }
+    for (i, p) in plan.policies.iter().enumerate() {
+        out.extend(for_statements(Subject::Policy(i), &p.statements, &plan.env));
+    }
+    for (i, p) in plan.operator_policies.iter().enumerate() {
+        out.extend(for_statements(
+            Subject::OperatorPolicy(i),
+            &p.statements,
+            &plan.env,
+        ));
+    }
+    for (i, d) in plan.documents.iter().enumerate() {
+        out.extend(for_document(Subject::Document(i), &d.content));
+    }
+    out
+}
+
+/// The checkov and cdk-nag acknowledgements of one policy's statements.
+fn for_statements(subject: Subject, statements: &[Statement], env: &Env) -> Vec<Acknowledgement> {
+    let mut out = Vec::new();
+    // checkov reads only statements without conditions that grant on `*`.
+    let on_any: Vec<&Statement> = statements
+        .iter()
+        .filter(|s| s.conditions.is_empty() && s.resources.iter().any(Resource::is_any))
+        .collect();
+    let restrictable = |write_only: bool| -> Vec<(&'static str, &Statement)> {
+        on_any
+            .iter()
+            .flat_map(|s| s.actions.iter().map(move |a| (*a, *s)))
+            .filter(|(a, _)| {
+                let fact = scanners::action_on_any(a);
+                // An action missing from the table counts as restrictable Write: the
+                // conformance scanners would report it, and a test keeps the table full.
+                fact.is_none_or(|f| {
+                    f.resource_level && (!write_only || f.level == AccessLevel::Write)
+                })
+            })
+            .collect()
+    };
+    for (rule, write_only) in [
+        (CKV_WRITE_WITHOUT_CONSTRAINTS, true),
+        (CKV_RESOURCE_STAR, false),
+    ] {
+        let actions = restrictable(write_only);
+        if !actions.is_empty() {
+            out.push(Acknowledgement {
+                rule,
+                subject,
+                finding: None,
+                reason: documented_on_any(&actions),
+            });
+        }
+    }
+
+    // cdk-nag: one finding per distinct wildcard resource of the policy.
+    let mut wildcards: Vec<(Text, Wildcard)> = Vec::new();
+    for s in statements {
+        for r in &s.resources {
+            let arn = r.arn(env);
+            if !arn.literal_pieces().any(|p| p.contains('*')) {
+                continue;
+            }
+            let i = match wildcards.iter().position(|(a, _)| *a == arn) {
+                Some(i) => i,
+                None => {
+                    wildcards.push((arn, Wildcard::default()));
+                    wildcards.len() - 1
+                }
+            };
+            wildcards[i].1.add(r, s);
+        }
+    }
+    out.extend(wildcards.into_iter().map(|(arn, w)| Acknowledgement {
+        rule: NAG_WILDCARD,
+        subject,
+        finding: Some(arn),
+        reason: w.reason(),
+    }));
+    out
+}
+
+/// Why restrictable actions are granted on `*`: AWS documents them so.
+fn documented_on_any(actions: &[(&'static str, &Statement)]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    let mut sources: Vec<&str> = Vec::new();
+    for (a, s) in actions {
+        push_new(&mut names, *a);
+        if let Some(f) = s.facts.first() {
+            push_new(&mut sources, f.source);
+        }
+    }
+    format!(
+        "{} granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written ({})",
+        names.join(", "),
+        sources.join("; ")
+    )
+}
+
+fn push_new<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+/// Why one wildcard resource of a policy is there, gathered over its statements.
+#[derive(Default)]
+struct Wildcard {
+    /// Actions on `*` without resource-level permissions.
+    unscoped: Vec<&'static str>,
+    /// Actions on `*` that have them, granted so as AWS documents.
+    documented: Vec<&'static str>,
+    whys: Vec<&'static str>,
+    sources: Vec<&'static str>,
+}
+
+impl Wildcard {
+    fn add(&mut self, r: &Resource, s: &Statement) {
+        if let Some(f) = s.facts.first() {
+            push_new(&mut self.sources, f.source);
+        }
+        let why = match r {
+            Resource::Any => {
+                for a in &s.actions {
+                    if scanners::action_on_any(a).is_none_or(|f| f.resource_level) {
+                        push_new(&mut self.documented, *a);
+                    } else {
+                        push_new(&mut self.unscoped, *a);
+                    }
+                }
+                return;
+            }
+            Resource::BucketObjects { .. } => {
+                "session logs are objects the SSM Agent names per session under the configured key prefix"
+            }
+            Resource::LogGroup { .. } => {
+                "the SSM Agent writes each session to its own stream of the configured log group, which :* names"
+            }
+            Resource::AwsOwnedBucketObjects { .. } => {
+                "objects of an AWS-owned bucket the SSM Agent reads through the S3 VPC endpoint"
+            }
+            Resource::Ec2Instances | Resource::ManagedInstances => {
+                "the fleets' nodes, matched by the ssm:resourceTag condition on their selector tag, not by IDs unknown when the policy is written"
+            }
+            Resource::OwnSessions { .. } => {
+                "the caller's own sessions, whose IDs start with the caller's name or ID (an IAM policy variable)"
+            }
+            Resource::Sessions => {
+                "sessions narrowed by a condition to the caller's own (their session-id tag)"
+            }
+            // No wildcard in these ARNs unless a name holds one, which validation refuses.
+            Resource::KmsKey { .. }
+            | Resource::Bucket { .. }
+            | Resource::Document { .. }
+            | Resource::AwsDocument { .. }
+            | Resource::Role { .. } => "a name the spec gives holds a wildcard",
+        };
+        push_new(&mut self.whys, why);
+    }
+
+    fn reason(&self) -> String {
+        let mut parts: Vec<String> = self.whys.iter().map(|w| w.to_string()).collect();
+        if !self.unscoped.is_empty() {
+            parts.push(format!(
+                "{} support no resource-level permissions ({})",
+                self.unscoped.join(", "),
+                scanners::SERVICE_AUTHORIZATION_REFERENCE
+            ));
+        }
+        if !self.documented.is_empty() {
+            parts.push(format!(
+                "{} granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written",
+                self.documented.join(", ")
+            ));
+        }
+        format!("{} ({})", parts.join("; "), self.sources.join("; "))
+    }
+}
+
+/// checkov's Session document rules, read from the content the plan writes.
+fn for_document(subject: Subject, content: &serde_json::Value) -> Vec<Acknowledgement> {
+    let inputs = &content["inputs"];
+    let set = |k: &str| match &inputs[k] {
+        serde_json::Value::String(s) => !s.is_empty(),
+        serde_json::Value::Bool(b) => *b,
+        serde_json::Value::Null => false,
+        _ => true,
+    };
+    let mut out = Vec::new();
+    if !set("kmsKeyId") {
+        out.push(Acknowledgement {
+            rule: CKV_SESSION_ENCRYPTION,
+            subject,
+            finding: None,
+            reason: "the spec names no session key (session.kms_key), so session data is encrypted by TLS only; name a key to add KMS encryption".into(),
+        });
+    }
+    let s3 = set("s3BucketName") && set("s3EncryptionEnabled");
+    let cw = set("cloudWatchLogGroupName") && set("cloudWatchEncryptionEnabled");
+    if !s3 && !cw {
+        out.push(Acknowledgement {
+            rule: CKV_SESSION_LOGGING,
+            subject,
+            finding: None,
+            reason: "the spec turns on no session logging that requires encryption (session.s3 with encrypted: true, or session.cloudwatch with encrypted: true)".into(),
+        });
+    }
+    out
+}
+
+impl Plan {
+    /// The acknowledgements attached to one subject, in plan order.
+    pub fn acknowledgements_of(&self, subject: Subject) -> impl Iterator<Item = &Acknowledgement> {
+        self.acknowledgements
+            .iter()
+            .filter(move |a| a.subject == subject)
+    }
+}
