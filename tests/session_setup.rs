@@ -474,3 +474,30 @@ fn federated_operators_end_their_sessions_by_the_session_id_tag() {
     // Fleets are listed in spec order whatever the operator's order.
     assert_eq!(plan.operator_policies[0].fleets, ["web", "dc"]);
 }
+
+#[test]
+fn a_fleets_grant_is_the_operator_policy_of_an_operator_of_that_fleet_alone() {
+    // The CDK grant methods add these statements: they must grant exactly what a spec
+    // operator of the same fleet (federated form, no extras) is granted.
+    let plan = plan_of(&format!(
+        "{HEAD}hybrid_advanced_tier: true\nsession:\n  kms_key: 1234abcd-12ab-34cd-56ef-1234567890ab\nfleets:\n  - {{name: web, platform: ec2, mode: session-only}}\n  - {{name: dc, platform: hybrid, mode: session-only}}\noperators:\n  - {{name: a, fleets: [web], identity: federated}}\n  - {{name: b, fleets: [dc], identity: federated}}\n"
+    ));
+    for (fleet, op) in [(0, 0), (1, 1)] {
+        let grant = &plan.fleets[fleet].grant;
+        assert_eq!(
+            grant, &plan.operator_policies[op].statements,
+            "fleet {fleet}"
+        );
+        assert!(grant
+            .iter()
+            .any(|s| s.actions.contains(&"kms:GenerateDataKey")));
+    }
+    // Fleets no operator names have their grant too.
+    let plan = plan_of(&format!(
+        "{HEAD}fleets:\n  - {{name: web, platform: ec2, mode: session-only}}\n"
+    ));
+    assert!(plan.fleets[0]
+        .grant
+        .iter()
+        .any(|s| s.actions == vec!["ssm:StartSession"]));
+}

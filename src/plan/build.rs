@@ -100,6 +100,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
         activation: None,
         document: None,
         selector_tag: fleet.selector_tag.clone(),
+        grant: Vec::new(),
     };
 
     if fleet.mode != Mode::ExistingRole {

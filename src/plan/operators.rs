@@ -64,6 +64,28 @@ pub(super) fn add_operators(plan: &mut Plan, spec: &Spec) {
         });
     }
     add_selector_tag_outputs(plan, spec);
+    add_fleet_grants(plan, spec);
+}
+
+/// Each fleet's operator statements on their own, for the CDK constructs' grant methods
+/// (`grantStartSession(grantee, ...fleets)` adds those of the fleets it names): exactly
+/// what an operator of only that fleet gets, in the form that works for every caller
+/// (`identity: federated`), without port forwarding, SSH or PassRole.
+fn add_fleet_grants(plan: &mut Plan, spec: &Spec) {
+    for (i, f) in spec.fleets.iter().enumerate() {
+        let op = Operator {
+            name: f.name.clone(),
+            fleets: vec![f.name.clone()],
+            identity: Identity::Federated,
+            port_forwarding: false,
+            ssh: false,
+            pass_roles: false,
+            attach_roles: Vec::new(),
+            attach_groups: Vec::new(),
+            attach_users: Vec::new(),
+        };
+        plan.fleets[i].grant = statements_for(plan, spec, &op);
+    }
 }
 
 /// For each EC2 fleet an operator opens sessions on, the tag its instances must carry:
@@ -93,9 +115,17 @@ fn add_selector_tag_outputs(plan: &mut Plan, spec: &Spec) {
 
 /// `ssm:resourceTag/<key>` for a selector tag key. Condition keys are `&'static` in the
 /// plan (every other key is a documented constant); the few selector keys of a spec are
-/// leaked once for the life of the process rather than making every key owned.
+/// leaked once each for the life of the process rather than making every key owned
+/// (once, not per statement: every fleet's grant statements name its key too).
 fn resource_tag_key(key: &str) -> &'static str {
-    Box::leak(format!("ssm:resourceTag/{key}").into_boxed_str())
+    use std::sync::{Mutex, OnceLock};
+    static KEYS: OnceLock<Mutex<BTreeMap<String, &'static str>>> = OnceLock::new();
+    let mut keys = KEYS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    keys.entry(key.to_string())
+        .or_insert_with(|| Box::leak(format!("ssm:resourceTag/{key}").into_boxed_str()))
 }
 
 fn statement(
