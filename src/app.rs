@@ -8,6 +8,7 @@ use clap::Parser;
 use crate::cli::{Cli, Command, FormatArg, GenerateArgs, TargetArg};
 use crate::error::{exit, Diagnostic, Error, Severity};
 use crate::render::Templates;
+use crate::targets::cdk_app::Regenerate;
 use crate::targets::{self, CfnFormat, Options, OutFile, Target};
 use crate::{explain, identity_center, manifest, output, plan, spec};
 
@@ -186,6 +187,12 @@ pub fn for_each_file(
             Templates::warm(t.templates_used(plan, options));
         }
     }
+    // A nested CDK app regenerates from one folder further down.
+    let nested = Options {
+        regenerate: options.regenerate.as_ref().map(|r| r.nested()),
+        ..options.clone()
+    };
+    let options = if nest { &nested } else { options };
     for t in &chosen {
         for mut f in t.render(plan, options)? {
             if nest {
@@ -225,6 +232,11 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
             FormatArg::Json => CfnFormat::Json,
         },
         scaffold: args.scaffold,
+        regenerate: args
+            .out
+            .as_deref()
+            .filter(|_| args.scaffold)
+            .and_then(|out| regenerate(&args.spec, out, args.target, args.format)),
     };
     let Some(out) = &args.out else {
         let files = render_targets(&plan, args.target, &options)?;
@@ -303,4 +315,21 @@ fn generate(args: &GenerateArgs) -> Result<u8, Error> {
         );
     }
     Ok(exit::OK)
+}
+
+/// How a scaffold regenerates itself: this invocation, seen from `--out`.
+fn regenerate(spec: &Path, out: &Path, target: TargetArg, format: FormatArg) -> Option<Regenerate> {
+    let target = match target {
+        TargetArg::CdkTypescript => "cdk-typescript",
+        TargetArg::CdkPython => "cdk-python",
+        TargetArg::All => "all",
+        TargetArg::Cloudformation | TargetArg::Terraform => return None,
+    };
+    let spec = crate::paths::relative(out, spec)?;
+    Some(Regenerate {
+        spec,
+        target,
+        out: ".",
+        json: format == FormatArg::Json,
+    })
 }

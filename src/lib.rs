@@ -14,6 +14,7 @@ pub mod facts;
 pub mod identity_center;
 pub mod manifest;
 pub mod output;
+pub mod paths;
 pub mod plan;
 pub mod render;
 pub mod spec;

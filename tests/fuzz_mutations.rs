@@ -124,6 +124,13 @@ fn mutated_specs_never_panic() {
                 let options = Options {
                     cfn_format: format,
                     scaffold: true,
+                    // A spec path no shell or JSON string may take literally.
+                    regenerate: Some(ssmgen::targets::cdk_app::Regenerate {
+                        spec: "../it's \"$(rm -rf ~)`x`\\.yaml".into(),
+                        target: "all",
+                        out: ".",
+                        json: false,
+                    }),
                 };
                 render_targets(&plan, TargetArg::All, &options)?;
             }

@@ -428,7 +428,7 @@ fn render(plan: &Plan, target: &str, cfn_format: CfnFormat) -> Vec<OutFile> {
         .expect("target");
     let options = Options {
         cfn_format,
-        scaffold: false,
+        ..Options::default()
     };
     t.render(plan, &options)
         .unwrap_or_else(|e| panic!("{target} renders: {e}"))

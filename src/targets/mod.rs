@@ -2,6 +2,7 @@
 //! into files; it decides spelling and layout, never permissions.
 
 pub mod activation;
+pub mod cdk_app;
 pub mod cdk_python;
 pub mod cdk_typescript;
 pub mod cloudformation;
@@ -30,11 +31,14 @@ pub enum CfnFormat {
 }
 
 /// What the user asked for beyond the spec.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     pub cfn_format: CfnFormat,
     /// Also write a whole CDK app around the construct.
     pub scaffold: bool,
+    /// How a scaffold's `cdk.json` regenerates the app before each synth; none when
+    /// the spec came from no file the app can name.
+    pub regenerate: Option<cdk_app::Regenerate>,
 }
 
 /// A template of a set: the set and the template's name.

@@ -27,6 +27,7 @@ Prints a spec x check table and exits non-zero on any failure.
 """
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -39,8 +40,8 @@ import schema_check
 import hostile
 import iam_model
 import identity_center
-from tooling import (BIN, HCLFMT, HERE, NODE_ENV, ROOT, TSC, VENV_BIN, WORK, Failure, find_class,
-                     must, run, tsconfig)
+from tooling import (BIN, HCLFMT, HERE, NODE_ENV, NODE_MODULES, ROOT, TSC, VENV_BIN, WORK, Failure,
+                     find_class, must, run, tsconfig)
 
 
 # cfn-lint rules disabled for every template, and why. Nothing is disabled today.
@@ -385,27 +386,44 @@ def check_policies(model):
 # ---------------------------------------------------------------- scaffolds
 
 def check_scaffolds():
+    """Both --scaffold apps synthesize through the CDK CLI, whose `build` step (cdk.json)
+    runs ssmgen from PATH first: a construct edited by hand is regenerated from the spec.
+    Their cdk.json carries the feature flags of the pinned aws-cdk-lib."""
     spec = ROOT / "examples" / "hybrid-activation.yaml"
     ts = WORK / "scaffold-ts"
     py = WORK / "scaffold-py"
     for d in (ts, py):
         if d.exists():
             shutil.rmtree(d)
-    must([str(BIN), "generate", str(spec), "-t", "cdk-typescript", "--scaffold", "--out", str(ts)], "scaffold ts")
+    # The build step finds ssmgen on PATH (npx --no-install: the project's own install
+    # first, then PATH), as after `cargo install`; the Python app's `python3` is the venv's.
+    path = f"{BIN.parent}{os.pathsep}{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    cdk_env = {"CDK_DISABLE_VERSION_CHECK": "1", "CDK_DISABLE_CLI_TELEMETRY": "true",
+               "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "PATH": path}
+    flags = json.loads((NODE_MODULES / "aws-cdk-lib" / "recommended-feature-flags.json").read_text())
+    for target, out in (("cdk-typescript", ts), ("cdk-python", py)):
+        must([str(BIN), "generate", str(spec), "-t", target, "--scaffold", "--out", str(out)],
+             f"scaffold {target}")
+        cdk_json = json.loads((out / "cdk.json").read_text())
+        if cdk_json.get("context") != flags:
+            raise Failure(f"{target} scaffold: cdk.json context differs from aws-cdk-lib's "
+                          "recommended-feature-flags.json (refresh templates/cdk-common/)")
+        if "build" not in cdk_json:
+            raise Failure(f"{target} scaffold: cdk.json has no build step")
     must(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], "npm install (scaffold)", cwd=ts, timeout=900)
-    must(["npx", "--no-install", "cdk", "synth", "--quiet"], "npx cdk synth (scaffold)", cwd=ts,
-         env={"CDK_DISABLE_VERSION_CHECK": "1", "CDK_DISABLE_CLI_TELEMETRY": "true"})
-    synthesized = list((ts / "cdk.out").glob("*.template.json"))
-    if not synthesized:
-        raise Failure("TypeScript scaffold synthesized no template")
-    cfn_lint(synthesized)
-    must([str(BIN), "generate", str(spec), "-t", "cdk-python", "--scaffold", "--out", str(py)], "scaffold py")
-    must([str(VENV_BIN / "python"), "app.py"], "python app.py (scaffold)", cwd=py,
-         env={"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "CDK_OUTDIR": str(py / "cdk.out")})
-    synthesized = list((py / "cdk.out").glob("*.template.json"))
-    if not synthesized:
-        raise Failure("Python scaffold synthesized no template")
-    cfn_lint(synthesized)
+    cdk = str(ts / "node_modules" / ".bin" / "cdk")
+    for out in (ts, py):
+        construct = next(p for p in out.rglob("*ssm*access.*") if "node_modules" not in p.parts)
+        original = construct.read_text()
+        construct.write_text(original + "\n// edited by hand\n")
+        must([cdk, "synth", "--quiet"], f"cdk synth ({out.name})", cwd=out, env=cdk_env)
+        if construct.read_text() != original:
+            raise Failure(f"{out.name}: cdk synth did not regenerate {construct.name} "
+                          "through cdk.json's build step")
+        synthesized = list((out / "cdk.out").glob("*.template.json"))
+        if not synthesized:
+            raise Failure(f"{out.name} synthesized no template")
+        cfn_lint(synthesized)
 
 
 # ---------------------------------------------------------------- main
@@ -505,7 +523,7 @@ def main():
     print("spec".ljust(width) + "".join(c.ljust(8) for c in CHECKS))
     for name, r in results.items():
         print(name.ljust(width) + "".join(r.get(c, ("FAIL",))[0].ljust(8) for c in CHECKS))
-    print(f"scaffolds (cdk-ts npm install + cdk synth, cdk-py app.py): {scaffold[0]}")
+    print(f"scaffolds (cdk synth through the CDK CLI, cdk.json build step regenerates): {scaffold[0]}")
     print(f"agent calls on every target: {agent_calls[0]}"
           + (f" ({agent_calls[1]})" if agent_calls[0] == "ok" else ""))
     print(f"CDK tags prop refuses keys differing only in case (TS, Python): {props[0]}"

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from tooling import BIN, HERE, ROOT, TARGET, VENV_BIN, WORK, Failure, must, run
+from tooling import BIN, HERE, NODE_MODULES, ROOT, TARGET, VENV_BIN, WORK, Failure, must, run
 
 OUT = WORK / "packaging"
 VERSION = re.search(r'^version = "([^"]+)"', (ROOT / "Cargo.toml").read_text(), re.M).group(1)
@@ -60,6 +60,93 @@ def commands(first_line):
     """The commands of a README block, each as an argument list (no shell)."""
     return [shlex.split(line, comments=True) for line in readme_block(first_line)
             if shlex.split(line, comments=True)]
+
+
+EXISTING_SPEC = ROOT / "examples" / "session-preferences.yaml"  # project shop, as the README says
+EXISTING_SECTION = "### Adding ssmgen to an existing CDK app"
+CDK_ENV = {**QUIET_CDK, "CDK_DISABLE_CLI_TELEMETRY": "true"}
+
+
+def section_blocks(heading):
+    """The fenced code blocks of a README section, each as its list of lines."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    if heading not in lines:
+        raise Failure(f"README.md has no section {heading!r}: packaging.py runs its blocks")
+    blocks, current = [], None
+    for line in lines[lines.index(heading) + 1:]:
+        if line.startswith("#") and current is None:
+            break
+        if line.startswith("```"):
+            if current is None:
+                current = []
+            else:
+                blocks.append(current)
+                current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def build_step(block):
+    """The README's cdk.json line (`"build": "..."`) as its value."""
+    return json.loads("{" + " ".join(block).rstrip(",") + "}")["build"]
+
+
+def regenerated_by_synth(app, construct, cdk, env):
+    """A hand edit of the construct is undone by `cdk synth` (cdk.json's build step)."""
+    original = construct.read_text()
+    construct.write_text(original + "\n# edited by hand\n")
+    must([*cdk, "synth", "--quiet"], f"cdk synth ({app.name})", cwd=app, env=env, timeout=900)
+    if construct.read_text() != original:
+        raise Failure(f"{app.name}: cdk synth did not regenerate {construct.name} through "
+                      "the README's cdk.json build step")
+    templates(app / "cdk.out", f"{app.name} synth")
+
+
+def check_existing_app_ts(ts_app):
+    """README "Adding ssmgen to an existing CDK app", TypeScript, as written: in an app
+    with ssmgen installed (the tarballs of check_npm), the aws-cdk CLI and ts-node."""
+    sh, build, code = section_blocks(EXISTING_SECTION)[:3]
+    app = fresh(OUT / "existing-ts")
+    shutil.copy(ts_app / "package.json", app / "package.json")
+    (app / "node_modules").symlink_to(ts_app / "node_modules")
+    shutil.copy(EXISTING_SPEC, app / "ssm.yaml")
+    for line in sh:
+        must(shlex.split(line), line, cwd=app)
+    (app / "cdk.json").write_text(json.dumps(
+        {"app": "npx ts-node --prefer-ts-exts bin/app.ts", "build": build_step(build)}))
+    (app / "tsconfig.json").write_text(json.dumps({"compilerOptions": {
+        "target": "ES2022", "module": "commonjs", "strict": True, "skipLibCheck": True,
+        "types": ["node"]}}))
+    imports = [l for l in code if l.startswith("import ")]
+    body = [f"    {l}" for l in code if l.strip() and not l.startswith(("import ", "//"))]
+    (app / "bin").mkdir()
+    (app / "bin" / "app.ts").write_text("\n".join([
+        "import * as cdk from 'aws-cdk-lib';", "import { Construct } from 'constructs';", *imports,
+        "class UserStack extends cdk.Stack {", "  constructor(scope: Construct, id: string) {",
+        "    super(scope, id);", *body, "  }", "}",
+        "new UserStack(new cdk.App(), 'UserStack');", ""]))
+    regenerated_by_synth(app, app / "lib" / "ssm" / "shop-ssm-access.ts", ["npx", "--no-install", "cdk"],
+                         CDK_ENV)
+
+
+def check_existing_app_py(env):
+    """README "Adding ssmgen to an existing CDK app", Python, as written, in the venv of
+    check_pip, with the suite's aws-cdk CLI."""
+    sh, build, code = section_blocks(EXISTING_SECTION)[3:6]
+    app = fresh(OUT / "existing-py")
+    shutil.copy(EXISTING_SPEC, app / "ssm.yaml")
+    for line in sh:
+        must(shlex.split(line), line, cwd=app, env=env)
+    (app / "cdk.json").write_text(json.dumps({"app": "python3 app.py", "build": build_step(build)}))
+    imports = [l for l in code if l.startswith(("from ", "import "))]
+    body = [f"        {l}" for l in code if l.strip() and not l.startswith(("from ", "import ", "#"))]
+    (app / "app.py").write_text("\n".join([
+        "import aws_cdk as cdk", *imports, "", "class UserStack(cdk.Stack):",
+        "    def __init__(self, scope, construct_id):", "        super().__init__(scope, construct_id)",
+        *body, "", "app = cdk.App()", "UserStack(app, 'UserStack')", "app.synth()", ""]))
+    regenerated_by_synth(app, app / "ssm_access" / "shop_ssm_access.py",
+                         [str(NODE_MODULES / ".bin" / "cdk")], {**env, **CDK_ENV})
 
 
 def expect(cmd, code, what, **kw):
@@ -197,6 +284,8 @@ def check_npm():
     constructs[0].write_text(constructs[0].read_text() + "// edited by hand\n")
     expect(ci, 1, "README CI step (drift)", cwd=app)
 
+    check_existing_app_ts(app)
+
     exit_codes(["npx", "ssmgen"], app, env={"SSMGEN_BINARY": ""})
     # SSMGEN_BINARY: another binary, same arguments and exit code.
     stub = OUT / "stub-ssmgen"
@@ -213,7 +302,8 @@ def check_npm():
     code, out, err = run(["npx", "ssmgen", "--version"], cwd=app, env={"SSMGEN_BINARY": ""})
     if code != 127 or "@ssmgen/cli-linux-x64-gnu is not installed" not in err:
         raise Failure(f"missing platform package: exit {code}, stderr {err!r}")
-    return "ts app + scaffold synthesized; exit codes 0/1/2 and SSMGEN_BINARY pass through"
+    return ("ts app + scaffold synthesized; README existing-app section run; exit codes 0/1/2 "
+            "and SSMGEN_BINARY pass through")
 
 
 # ---------------------------------------------------------------- pip
@@ -280,8 +370,10 @@ def check_pip():
     must(["python", "app.py"], "python app.py (synth)", cwd=home / "app",
          env={**env, "CDK_OUTDIR": str(home / "app" / "cdk.out")})
     templates(home / "app" / "cdk.out", "python synth")
+    check_existing_app_py(env)
     exit_codes(["ssmgen"], home, env=env)
-    return f"{wheel.name}: venv PATH, scaffold synthesized, exit codes 0/1/2"
+    return (f"{wheel.name}: venv PATH, scaffold synthesized, README existing-app section run, "
+            "exit codes 0/1/2")
 
 
 # ---------------------------------------------------------------- pre-commit

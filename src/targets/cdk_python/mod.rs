@@ -40,7 +40,10 @@ mod test_support;
 
 use std::path::PathBuf;
 
-use super::{activation, preferences_script, Options, OutFile, Target, TemplateRef};
+use super::{
+    activation, cdk_app, preferences_script, Options, OutFile, Target, TemplateRef,
+    GENERATED_MARKER,
+};
 use crate::error::Error;
 use crate::plan::{InstanceProfile, Mode, Plan, Platform, Policy, Role};
 use crate::render::Templates;
@@ -51,17 +54,12 @@ use scaffold::app_context;
 
 const CONSTRUCT: &str = "cdk-python/construct.py";
 const APP: &str = "cdk-python/app.py";
-const CDK_JSON: &str = "cdk-python/cdk.json";
 const REQUIREMENTS: &str = "cdk-python/requirements.txt";
 
 static TEMPLATES: Templates = Templates::new(&[
     (
         APP,
         include_str!("../../../templates/cdk-python/app.py.tera"),
-    ),
-    (
-        CDK_JSON,
-        include_str!("../../../templates/cdk-python/cdk.json.tera"),
     ),
     (
         REQUIREMENTS,
@@ -91,7 +89,7 @@ impl Target for CdkPython {
     fn templates_used(&self, plan: &Plan, options: &Options) -> Vec<TemplateRef> {
         let mut used = Vec::new();
         if options.scaffold {
-            used.extend([APP, CDK_JSON, REQUIREMENTS].map(|name| (&TEMPLATES, name)));
+            used.extend([APP, REQUIREMENTS].map(|name| (&TEMPLATES, name)));
         }
         used.extend(preferences_script::templates_used(plan));
         used
@@ -112,7 +110,14 @@ impl Target for CdkPython {
             });
             files.push(OutFile {
                 path: PathBuf::from("cdk.json"),
-                contents: TEMPLATES.render(CDK_JSON, &app)?,
+                contents: cdk_app::cdk_json(
+                    &format!(
+                        "{GENERATED_MARKER} for project {}. Do not edit: change the spec and regenerate.",
+                        plan.project.kebab
+                    ),
+                    "python3 app.py",
+                    options.regenerate.as_ref().map(|r| r.command("")),
+                ),
             });
             files.push(OutFile {
                 path: PathBuf::from("requirements.txt"),

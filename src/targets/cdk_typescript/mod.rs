@@ -28,7 +28,8 @@ use self::iam::Policies;
 use self::scaffold::{AppContext, PackageContext, PlainContext};
 use self::typescript::ident;
 use super::{
-    activation, preferences_script, Options, OutFile, Target, TemplateRef, GENERATED_MARKER,
+    activation, cdk_app, preferences_script, Options, OutFile, Target, TemplateRef,
+    GENERATED_MARKER,
 };
 use crate::error::Error;
 use crate::facts;
@@ -42,7 +43,6 @@ const CONSTRUCT: &str = "cdk-typescript/construct.ts";
 const APP: &str = "cdk-typescript/app.ts";
 const PACKAGE_JSON: &str = "cdk-typescript/package.json";
 const TSCONFIG: &str = "cdk-typescript/tsconfig.json";
-const CDK_JSON: &str = "cdk-typescript/cdk.json";
 const GITIGNORE: &str = "cdk-typescript/gitignore";
 
 static TEMPLATES: Templates = Templates::new(&[
@@ -57,10 +57,6 @@ static TEMPLATES: Templates = Templates::new(&[
     (
         TSCONFIG,
         include_str!("../../../templates/cdk-typescript/tsconfig.json.tera"),
-    ),
-    (
-        CDK_JSON,
-        include_str!("../../../templates/cdk-typescript/cdk.json.tera"),
     ),
     (
         GITIGNORE,
@@ -116,9 +112,7 @@ impl Target for CdkTypeScript {
     fn templates_used(&self, plan: &Plan, options: &Options) -> Vec<TemplateRef> {
         let mut used = Vec::new();
         if options.scaffold {
-            used.extend(
-                [APP, PACKAGE_JSON, TSCONFIG, CDK_JSON, GITIGNORE].map(|name| (&TEMPLATES, name)),
-            );
+            used.extend([APP, PACKAGE_JSON, TSCONFIG, GITIGNORE].map(|name| (&TEMPLATES, name)));
         }
         used.extend(preferences_script::templates_used(plan));
         used
@@ -132,14 +126,23 @@ impl Target for CdkTypeScript {
         let mut files = Vec::new();
         if options.scaffold {
             let app = AppContext::new(plan, &ctx.class_name, &module);
-            let package = PackageContext::new(plan, &module);
+            let regenerate = options.regenerate.as_ref().map(|r| r.command(""));
+            let package = PackageContext::new(plan, &module, regenerate.clone());
             let plain = PlainContext::new(plan);
             files.push(file(
                 "package.json",
                 TEMPLATES.render(PACKAGE_JSON, &package)?,
             ));
             files.push(file("tsconfig.json", TEMPLATES.render(TSCONFIG, &plain)?));
-            files.push(file("cdk.json", TEMPLATES.render(CDK_JSON, &plain)?));
+            let build = regenerate.map(|_| "npm run --silent regenerate".to_string());
+            files.push(file(
+                "cdk.json",
+                cdk_app::cdk_json(
+                    &plain.note,
+                    "npx ts-node --prefer-ts-exts bin/app.ts",
+                    build,
+                ),
+            ));
             files.push(file(".gitignore", TEMPLATES.render(GITIGNORE, &plain)?));
             files.push(file("bin/app.ts", TEMPLATES.render(APP, &app)?));
             files.push(file(&format!("lib/{module}.ts"), construct));

@@ -68,11 +68,15 @@ pub(super) struct PackageContext<'a> {
     typescript: &'static str,
     ts_node: &'static str,
     types_node: &'static str,
+    /// The `regenerate` script that cdk.json's build step runs: `npm run` puts the
+    /// project's own `node_modules/.bin` (an `npm install --save-dev ssmgen`) before
+    /// `PATH`, where `npx --no-install` would look up the registry instead of `PATH`.
+    regenerate: Option<String>,
 }
 
 impl<'a> PackageContext<'a> {
     /// The package named `module` (`<project>-ssm-access`).
-    pub(super) fn new(plan: &'a Plan, module: &str) -> Self {
+    pub(super) fn new(plan: &'a Plan, module: &str, regenerate: Option<String>) -> Self {
         PackageContext {
             marker: GENERATED_MARKER,
             project: &plan.project.kebab,
@@ -87,6 +91,7 @@ impl<'a> PackageContext<'a> {
             typescript: TYPESCRIPT_RANGE,
             ts_node: TS_NODE_RANGE,
             types_node: TYPES_NODE_RANGE,
+            regenerate,
         }
     }
 }
@@ -96,7 +101,7 @@ impl<'a> PackageContext<'a> {
 pub(super) struct PlainContext {
     marker: &'static str,
     /// The `"//"` note of a JSON file.
-    note: String,
+    pub(super) note: String,
 }
 
 impl PlainContext {
