@@ -501,3 +501,23 @@ fn a_fleets_grant_is_the_operator_policy_of_an_operator_of_that_fleet_alone() {
         .iter()
         .any(|s| s.actions == vec!["ssm:StartSession"]));
 }
+
+#[test]
+fn shared_resources_are_the_one_value_every_fleet_uses() {
+    use ssmgen::plan::KmsKey;
+    let plan = plan_of(&format!(
+        "{HEAD}session:\n  kms_key: 1234abcd-12ab-34cd-56ef-1234567890ab\n  s3: {{bucket: shop-logs}}\nfleets:\n  - {{name: web, platform: ec2, mode: session-only}}\n  - name: batch\n    platform: ec2\n    mode: session-only\n    session: {{cloudwatch: {{log_group: /ssm/batch}}}}\n"
+    ));
+    assert_eq!(
+        plan.shared.session_key,
+        Some(KmsKey::Id("1234abcd-12ab-34cd-56ef-1234567890ab".into()))
+    );
+    assert_eq!(plan.shared.log_bucket.as_deref(), Some("shop-logs"));
+    // One fleet logs to CloudWatch: that group is the shared one.
+    assert_eq!(plan.shared.log_group.as_deref(), Some("/ssm/batch"));
+    let plan = plan_of(&format!(
+        "{HEAD}session:\n  s3: {{bucket: shop-logs}}\nfleets:\n  - {{name: web, platform: ec2, mode: session-only}}\n  - {{name: batch, platform: ec2, mode: session-only, session: {{s3: {{bucket: other-logs}}}}}}\n"
+    ));
+    assert_eq!(plan.shared.log_bucket, None, "two buckets: no shared one");
+    assert_eq!(plan.shared.session_key, None);
+}

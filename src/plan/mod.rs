@@ -396,6 +396,17 @@ pub struct RequiredRegion {
     pub fact: Fact,
 }
 
+/// The session resources a spec names with one value for every fleet that uses one
+/// (`None` when no fleet uses it, or fleets name different ones). The CDK constructs
+/// take an existing resource for each (`sessionKey?: kms.IKey`, `logBucket?: s3.IBucket`,
+/// `logGroup?: logs.ILogGroup`), which replaces that value wherever the plan uses it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SharedResources {
+    pub session_key: Option<KmsKey>,
+    pub log_bucket: Option<String>,
+    pub log_group: Option<String>,
+}
+
 /// The whole plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -412,6 +423,8 @@ pub struct Plan {
     pub operator_policies: Vec<OperatorPolicy>,
     pub outputs: Vec<Output>,
     pub required_region: Option<RequiredRegion>,
+    /// The session resources the spec names once for all its fleets.
+    pub shared: SharedResources,
     /// The scanner findings the generated code carries on purpose, with their reasons
     /// (`findings.rs`); targets write them in each scanner's own form.
     pub acknowledgements: Vec<Acknowledgement>,
