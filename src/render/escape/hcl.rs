@@ -109,11 +109,34 @@ pub fn push_hcl_expr(out: &mut String, t: &Text) {
     }
 }
 
+/// Appends the text of a one-line `#` comment (a tool directive such as
+/// `#checkov:skip=`, which its reader takes from that line alone): every character that
+/// HashiCorp's parser, or a Python reader splitting lines, could take for the end of the
+/// line becomes a space, as does any other control character. Trailing white space is
+/// dropped, as formatters and editors drop it.
+pub fn push_hcl_line_comment(out: &mut String, s: &str) {
+    let start = out.len();
+    out.extend(s.chars().map(|c| match c {
+        '\u{2028}' | '\u{2029}' => ' ',
+        c if c.is_control() => ' ',
+        c => c,
+    }));
+    let kept = start + out[start..].trim_end().len();
+    out.truncate(kept);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plan::Pseudo;
     use crate::text;
+
+    #[test]
+    fn a_line_comment_stays_on_its_line() {
+        let mut out = String::from("#x=");
+        push_hcl_line_comment(&mut out, "a\nb\r\nc\u{85}d\u{2028}e\u{b}f\tg ${h} é\n\t ");
+        assert_eq!(out, "#x=a b  c d e f g ${h} é");
+    }
 
     #[test]
     fn hcl_doubles_interpolation_and_directive_openers() {

@@ -6,7 +6,7 @@ use super::writer::Writer;
 use super::Family;
 use crate::facts;
 use crate::plan::{
-    Attachment, Condition, Effect, InstanceProfile, Plan, Policy, Role, Statement, Text,
+    Attachment, Condition, Effect, InstanceProfile, Plan, Policy, Role, Statement, Subject, Text,
 };
 
 /// An IAM resource of the template, by its index in the plan.
@@ -31,6 +31,14 @@ impl Family for Iam {
             Iam::Role(_) => "AWS::IAM::Role",
             Iam::InstanceProfile(_) => "AWS::IAM::InstanceProfile",
             Iam::Policy(_) => "AWS::IAM::ManagedPolicy",
+        }
+    }
+
+    fn subject(self) -> Option<Subject> {
+        match self {
+            Iam::Role(i) => Some(Subject::Role(i)),
+            Iam::InstanceProfile(_) => None,
+            Iam::Policy(i) => Some(Subject::Policy(i)),
         }
     }
 
@@ -230,7 +238,59 @@ mod tests {
         hostile_plan, parse_yaml, plan_of, render, HOSTILE,
     };
     use crate::targets::CfnFormat;
-    use serde_json::json;
+    use serde_json::{json, Value as Json};
+
+    fn both(plan: &crate::plan::Plan) -> [Json; 2] {
+        let yaml = parse_yaml(&render(plan, CfnFormat::Yaml));
+        let json = serde_json::from_str(&render(plan, CfnFormat::Json)).expect("valid JSON");
+        [yaml, json]
+    }
+
+    #[test]
+    fn a_fleet_policy_carries_its_checkov_skips_between_type_and_properties() {
+        let plan = hostile_plan();
+        // The web fleet's policy grants ssm:UpdateInstanceInformation on `*`: the plan
+        // acknowledges CKV_AWS_111 (checked in CloudFormation), CKV_AWS_356 (Terraform
+        // only) and cdk-nag findings, of which the template carries the first alone.
+        let reason = &plan
+            .acknowledgements_of(crate::plan::Subject::Policy(0))
+            .find(|a| a.rule.id == "CKV_AWS_111")
+            .expect("CKV_AWS_111 acknowledged")
+            .reason;
+        for doc in both(&plan) {
+            let res = &doc["Resources"]["WebSessionPolicy"];
+            let keys: Vec<&String> = res.as_object().expect("map").keys().collect();
+            assert_eq!(keys, ["Type", "Metadata", "Properties"]);
+            assert_eq!(
+                res["Metadata"],
+                json!({"checkov": {"skip": [{"id": "CKV_AWS_111", "comment": reason}]}})
+            );
+            // The role's findings are cdk-nag's: no metadata.
+            assert!(doc["Resources"]["OnpremRole"].get("Metadata").is_none());
+            assert!(doc["Resources"]["WebRole"].get("Metadata").is_none());
+        }
+        let yaml = render(&plan, CfnFormat::Yaml);
+        // Laid out as SCANNER-FORMATS.md shows it.
+        assert!(
+            yaml.contains(
+                "  WebSessionPolicy:\n    Type: AWS::IAM::ManagedPolicy\n    Metadata:\n      \
+                 checkov:\n        skip:\n          - id: CKV_AWS_111\n            comment: \""
+            ),
+            "{yaml}"
+        );
+    }
+
+    #[test]
+    fn a_hostile_reason_stays_one_comment_string() {
+        let mut plan = hostile_plan();
+        for a in &mut plan.acknowledgements {
+            a.reason = HOSTILE.into();
+        }
+        for doc in both(&plan) {
+            let skip = &doc["Resources"]["WebSessionPolicy"]["Metadata"]["checkov"]["skip"];
+            assert_eq!(skip, &json!([{"id": "CKV_AWS_111", "comment": HOSTILE}]));
+        }
+    }
 
     #[test]
     fn hostile_strings_stay_literal_strings_in_yaml() {

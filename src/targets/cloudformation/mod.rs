@@ -45,7 +45,8 @@ use self::ssm::Ssm;
 use self::writer::{Syntax, Writer};
 use super::{activation, preferences_script, CfnFormat, Options, OutFile, Target, TemplateRef};
 use crate::error::Error;
-use crate::plan::{Output, Plan};
+use crate::facts::scanners::Scanner;
+use crate::plan::{Output, Plan, Subject};
 use crate::render::Templates;
 
 /// No templates: the frame is written by `layout.rs`, the entries by the writer.
@@ -151,6 +152,10 @@ trait Family: Copy {
     fn depends_on(self, _plan: &Plan) -> Option<&str> {
         None
     }
+    /// The plan subject whose acknowledgements the resource carries, if it is one.
+    fn subject(self) -> Option<Subject> {
+        None
+    }
     /// The resource's `Properties`, as a mapping.
     fn properties(self, w: &mut Writer, plan: &Plan);
 }
@@ -170,8 +175,8 @@ impl Entry for Resource {
     }
 }
 
-/// `Id:` or `"Id": {` with the resource's `Type`, `DependsOn` and `Properties` below
-/// it, after its comment.
+/// `Id:` or `"Id": {` with the resource's `Type`, `DependsOn`, `Metadata` and
+/// `Properties` below it, after its comment.
 fn write_resource(w: &mut Writer, plan: &Plan, r: impl Family) {
     if let Some(note) = r.comment(plan) {
         w.comment(&note);
@@ -184,8 +189,43 @@ fn write_resource(w: &mut Writer, plan: &Plan, r: impl Family) {
         w.key("DependsOn");
         w.str(id);
     }
+    if let Some(subject) = r.subject() {
+        checkov_metadata(w, plan, subject);
+    }
     w.key("Properties");
     r.properties(w, plan);
+    w.end_map();
+}
+
+/// `Metadata: {checkov: {skip: [{id, comment}]}}`, where checkov reads the findings a
+/// resource carries on purpose: the plan's checkov acknowledgements of the subject that
+/// checkov checks in CloudFormation (its other rules are Terraform's alone). Nothing
+/// when there are none.
+fn checkov_metadata(w: &mut Writer, plan: &Plan, subject: Subject) {
+    let mut skips = plan
+        .acknowledgements_of(subject)
+        .filter(|a| a.rule.scanner == Scanner::Checkov && a.rule.cloudformation)
+        .peekable();
+    if skips.peek().is_none() {
+        return;
+    }
+    w.key("Metadata");
+    w.begin_map();
+    w.key("checkov");
+    w.begin_map();
+    w.key("skip");
+    w.begin_seq();
+    for a in skips {
+        w.item();
+        w.begin_map();
+        w.key("id");
+        w.str(a.rule.id);
+        w.key("comment");
+        w.str(&a.reason);
+        w.end_map();
+    }
+    w.end_seq();
+    w.end_map();
     w.end_map();
 }
 

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use super::iam::policy_document;
 use super::writer::Writer;
 use super::Family;
-use crate::plan::{OperatorPolicy, Plan};
+use crate::plan::{OperatorPolicy, Plan, Subject};
 
 /// An operator policy of the template, by its index in [`Plan::operator_policies`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,12 @@ impl Family for Operators {
     fn type_name(self) -> &'static str {
         match self {
             Operators::Policy(_) => "AWS::IAM::ManagedPolicy",
+        }
+    }
+
+    fn subject(self) -> Option<Subject> {
+        match self {
+            Operators::Policy(i) => Some(Subject::OperatorPolicy(i)),
         }
     }
 
@@ -259,6 +265,42 @@ mod tests {
         assert_eq!(at("BOperatorPolicy"), ids.len() - 2, "{ids:?}");
         assert!(at("HybridAdvancedTier") < at("BOperatorPolicy"));
         assert!(at("SessionPreferences") < at("BOperatorPolicy"));
+    }
+
+    #[test]
+    fn an_operator_policy_carries_only_the_checkov_skips_cloudformation_reads() {
+        use crate::facts::scanners::CKV_WRITE_WITHOUT_CONSTRAINTS;
+        use crate::plan::{Acknowledgement, Subject};
+        let mut plan = plan_of(OPERATORS);
+        // The plan acknowledges CKV_AWS_356 (ssm:GetConnectionStatus on `*`), which
+        // checkov checks in Terraform only: no metadata.
+        assert!(plan
+            .acknowledgements_of(Subject::OperatorPolicy(0))
+            .any(|a| a.rule.id == "CKV_AWS_356"));
+        for doc in both(&plan) {
+            for id in ["OncallOperatorPolicy", "DeployerOperatorPolicy"] {
+                assert!(doc["Resources"][id].get("Metadata").is_none(), "{id}");
+            }
+        }
+        // A rule checkov checks in CloudFormation is written on that operator's policy.
+        plan.acknowledgements.push(Acknowledgement {
+            rule: CKV_WRITE_WITHOUT_CONSTRAINTS,
+            subject: Subject::OperatorPolicy(1),
+            finding: None,
+            reason: "why: it's \"so\"".into(),
+        });
+        for doc in both(&plan) {
+            let res = &doc["Resources"]["DeployerOperatorPolicy"];
+            let keys: Vec<&String> = res.as_object().expect("map").keys().collect();
+            assert_eq!(keys, ["Type", "Metadata", "Properties"]);
+            assert_eq!(
+                res["Metadata"],
+                json!({"checkov": {"skip": [{"id": "CKV_AWS_111", "comment": "why: it's \"so\""}]}})
+            );
+            assert!(doc["Resources"]["OncallOperatorPolicy"]
+                .get("Metadata")
+                .is_none());
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::writer::Writer;
 use super::Family;
-use crate::plan::{Plan, ServiceSetting, SessionDocument};
+use crate::plan::{Plan, ServiceSetting, SessionDocument, Subject};
 
 /// The document type of Session Manager preferences (Session document schema).
 const SESSION_TYPE: &str = "Session";
@@ -36,6 +36,13 @@ impl Family for Ssm {
         match self {
             Ssm::Document(_) => "AWS::SSM::Document",
             Ssm::ServiceSetting(_) => "AWS::SSM::ServiceSetting",
+        }
+    }
+
+    fn subject(self) -> Option<Subject> {
+        match self {
+            Ssm::Document(i) => Some(Subject::Document(i)),
+            Ssm::ServiceSetting(_) => None,
         }
     }
 
@@ -178,6 +185,38 @@ mod tests {
         assert!(files
             .iter()
             .all(|f| !f.path.ends_with("session-preferences.sh")));
+    }
+
+    #[test]
+    fn a_document_carries_only_the_checkov_skips_cloudformation_reads() {
+        use crate::facts::scanners::CKV_WRITE_WITHOUT_CONSTRAINTS;
+        use crate::plan::{Acknowledgement, Subject};
+        let mut plan = setup_plan_of(PREFERENCES);
+        // CKV_AWS_112 (no session key) is acknowledged, but checkov checks the Session
+        // document rules in Terraform only.
+        assert!(plan
+            .acknowledgements_of(Subject::Document(0))
+            .any(|a| a.rule.id == "CKV_AWS_112"));
+        for doc in both(&plan) {
+            assert!(doc["Resources"]["SessionPreferences"]
+                .get("Metadata")
+                .is_none());
+        }
+        plan.acknowledgements.push(Acknowledgement {
+            rule: CKV_WRITE_WITHOUT_CONSTRAINTS,
+            subject: Subject::Document(0),
+            finding: None,
+            reason: "a reason".into(),
+        });
+        for doc in both(&plan) {
+            let res = &doc["Resources"]["SessionPreferences"];
+            let keys: Vec<&String> = res.as_object().expect("map").keys().collect();
+            assert_eq!(keys, ["Type", "Metadata", "Properties"]);
+            assert_eq!(
+                res["Metadata"]["checkov"]["skip"],
+                json!([{"id": "CKV_AWS_111", "comment": "a reason"}])
+            );
+        }
     }
 
     #[test]

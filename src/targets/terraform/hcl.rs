@@ -9,8 +9,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::plan::Text;
-use crate::render::escape::{push_hcl_expr, push_hcl_str};
+use crate::facts::scanners::Scanner;
+use crate::plan::{Plan, Subject, Text};
+use crate::render::escape::{push_hcl_expr, push_hcl_line_comment, push_hcl_str};
 
 /// A value, escaped as it is written.
 pub(super) enum Val<'a> {
@@ -351,6 +352,24 @@ const COMMENT_WIDTH: usize = 88;
 /// at word boundaries.
 pub(super) fn write_why<'s>(out: &mut String, sentences: impl IntoIterator<Item = &'s str>) {
     write_comment(out, "\n  # ", sentences);
+}
+
+/// The `#checkov:skip=<id>:<reason>` lines (each introduced by a newline, indented as
+/// the arguments of a top-level block) of the plan's checkov acknowledgements of
+/// `subject` that checkov checks in Terraform; empty when there are none. checkov reads
+/// them inside the block it reports, one line each: they are never wrapped.
+pub(super) fn checkov_skips(plan: &Plan, subject: Subject) -> String {
+    let mut out = String::new();
+    for a in plan
+        .acknowledgements_of(subject)
+        .filter(|a| a.rule.scanner == Scanner::Checkov && a.rule.terraform)
+    {
+        out.push_str("\n  #checkov:skip=");
+        push_hcl_line_comment(&mut out, a.rule.id);
+        out.push(':');
+        push_hcl_line_comment(&mut out, &a.reason);
+    }
+    out
 }
 
 /// The top-level comment lines (`# ...`, joined by newlines) of `sentences`, wrapped.

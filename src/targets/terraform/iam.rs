@@ -3,10 +3,10 @@
 //! (`aws_iam_instance_profile`), and the customer managed policy (policy document with
 //! its statements and conditions, `aws_iam_policy`, and its attachment).
 
-use super::hcl::{tags, write_why, Body, Val};
+use super::hcl::{checkov_skips, tags, write_why, Body, Val};
 use super::{dangling, get_role, FleetContext, Recent};
 use crate::error::Error;
-use crate::plan::{Attachment, Condition, Effect, Plan, Role, Statement, Text, Trust};
+use crate::plan::{Attachment, Condition, Effect, Plan, Role, Statement, Subject, Text, Trust};
 
 /// How the policy language spells an effect.
 fn effect(e: Effect) -> Val<'static> {
@@ -190,6 +190,7 @@ pub(super) fn add_policy<'p>(
     let mut a = Body::default();
     a.line("role", role)
         .line("policy_arn", Val::Ref("aws_iam_policy.", name, ".arn"));
+    f.document_skips = checkov_skips(plan, Subject::Policy(i));
     f.document_body = Some(documents.get(&policy.statements, |s| document_body(plan, s)));
     f.policy_body = Some(p.block_body());
     f.attachment_body = Some(a.block_body());
@@ -200,7 +201,109 @@ pub(super) fn add_policy<'p>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::terraform::tests::example_plan;
+    use crate::facts::scanners::{Scanner, CKV_SESSION_LOGGING};
+    use crate::plan::Acknowledgement;
+    use crate::targets::terraform::tests::{example_plan, file};
+    use crate::targets::terraform::Terraform;
+    use crate::targets::{Options, Target};
+
+    fn main_tf(plan: &Plan) -> String {
+        let files = Terraform
+            .render(plan, &Options::default())
+            .expect("renders");
+        file(&files, "main.tf").to_string()
+    }
+
+    /// The `#checkov:skip=` lines that start a block, from its header line.
+    fn skips_of<'m>(text: &'m str, header: &str) -> Vec<&'m str> {
+        let at = text.find(header).unwrap_or_else(|| panic!("{header}")) + header.len();
+        text[at..]
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("  #checkov:skip="))
+            .collect()
+    }
+
+    /// What the skip lines of a subject must be: its checkov rules for Terraform.
+    fn expected_skips(plan: &Plan, subject: Subject) -> Vec<String> {
+        plan.acknowledgements_of(subject)
+            .filter(|a| a.rule.scanner == Scanner::Checkov && a.rule.terraform)
+            .map(|a| format!("  #checkov:skip={}:{}", a.rule.id, a.reason))
+            .collect()
+    }
+
+    #[test]
+    fn a_policy_document_starts_with_its_checkov_skips_one_line_each() {
+        let plan = example_plan("hybrid-activation");
+        let main = main_tf(&plan);
+        let header = format!(
+            "data \"aws_iam_policy_document\" \"{}\" {{",
+            plan.policies[0].id.snake
+        );
+        let skips = skips_of(&main, &header);
+        let expected = expected_skips(&plan, Subject::Policy(0));
+        assert_eq!(skips, expected);
+        // Both checkov rules on `*`, none of cdk-nag's; longer than the comment width,
+        // yet each on its line.
+        let ids: Vec<&str> = skips.iter().map(|l| &l[16..27]).collect();
+        assert_eq!(ids, ["CKV_AWS_111", "CKV_AWS_356"]);
+        assert!(skips.iter().all(|l| l.len() > 4 + 88));
+        // The trust policy document and the other blocks carry none: two skips for the
+        // policy, two for the document.
+        assert_eq!(main.matches("#checkov:skip=").count(), 4);
+    }
+
+    #[test]
+    fn skips_follow_their_subject_when_statements_are_shared() {
+        let mut plan = example_plan("session-preferences");
+        plan.policies[1].statements = plan.policies[0].statements.clone();
+        plan.acknowledgements.push(Acknowledgement {
+            rule: CKV_SESSION_LOGGING,
+            subject: Subject::Policy(1),
+            finding: None,
+            reason: "only the second".into(),
+        });
+        let main = main_tf(&plan);
+        let header = |i: usize| {
+            format!(
+                "data \"aws_iam_policy_document\" \"{}\" {{",
+                plan.policies[i].id.snake
+            )
+        };
+        let first = skips_of(&main, &header(0));
+        let second = skips_of(&main, &header(1));
+        assert_eq!(first, expected_skips(&plan, Subject::Policy(0)));
+        assert_eq!(second, expected_skips(&plan, Subject::Policy(1)));
+        assert_eq!(
+            second.last(),
+            Some(&"  #checkov:skip=CKV_AWS_113:only the second")
+        );
+        assert_eq!(first.len() + 1, second.len());
+    }
+
+    #[test]
+    fn a_hostile_reason_stays_on_its_line() {
+        let base = example_plan("hybrid-activation");
+        let mut plan = base.clone();
+        for a in &mut plan.acknowledgements {
+            a.reason = "a\nb = 1\r\n}\u{2028}c ${x} %{y}\u{85}\"d\\ \n".into();
+        }
+        let main = main_tf(&plan);
+        let skips: Vec<&str> = main.lines().filter(|l| l.contains("#checkov:")).collect();
+        assert_eq!(skips.len(), 4);
+        assert!(skips
+            .iter()
+            .all(|l| l.ends_with(":a b = 1  } c ${x} %{y} \"d\\")));
+        // Nothing else changed: without the skip lines, both files are the same.
+        let without = |t: &str| -> String {
+            t.lines()
+                .filter(|l| !l.contains("#checkov:skip="))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(without(&main), without(&main_tf(&base)));
+        ::hcl::from_str::<::hcl::Body>(&main).expect("main.tf parses");
+    }
 
     #[test]
     fn shared_statements_follow_each_policy() {

@@ -20,6 +20,20 @@ fn header_line(out: &mut String, h: &Header<'_>) {
 
 /// `\n<keyword> "<kind>" "<name>" {<body>\n}\n`
 pub(super) fn block(out: &mut String, keyword: &str, kind: &str, name: &str, body: &str) {
+    skipped_block(out, keyword, kind, name, "", body);
+}
+
+/// A [`block`] whose body starts with checkov's skip lines (`hcl::checkov_skips`), which
+/// are kept apart from the body: bodies are shared between blocks, skips name their
+/// subject's findings.
+pub(super) fn skipped_block(
+    out: &mut String,
+    keyword: &str,
+    kind: &str,
+    name: &str,
+    skips: &str,
+    body: &str,
+) {
     out.push('\n');
     out.push_str(keyword);
     out.push_str(" \"");
@@ -27,6 +41,7 @@ pub(super) fn block(out: &mut String, keyword: &str, kind: &str, name: &str, bod
     out.push_str("\" \"");
     out.push_str(name);
     out.push_str("\" {");
+    out.push_str(skips);
     out.push_str(body);
     out.push_str("\n}\n");
 }
@@ -135,11 +150,12 @@ pub(super) fn operators(header: &Header<'_>, policies: &[Operator]) -> String {
     for p in policies {
         out.push('\n');
         out.push_str(&p.comment);
-        block(
+        skipped_block(
             &mut out,
             "data",
             "aws_iam_policy_document",
             &p.name,
+            &p.skips,
             &p.document,
         );
         block(&mut out, "resource", "aws_iam_policy", &p.name, &p.policy);

@@ -163,6 +163,8 @@ struct FleetContext {
     profile_body: Option<String>,
     /// Shared name of the customer managed policy's document, policy and attachment.
     policy_name: Option<String>,
+    /// The `#checkov:skip` lines that start the `aws_iam_policy_document`.
+    document_skips: String,
     /// The `aws_iam_policy_document`: its statements, separated by empty lines.
     document_body: Option<Shared>,
     /// The `aws_iam_policy`.
@@ -179,6 +181,8 @@ struct FleetContext {
     /// first fleet that uses it), with the comment lines above it.
     session_document_name: Option<String>,
     session_document_comment: Option<String>,
+    /// The `#checkov:skip` lines that start the `aws_ssm_document`.
+    session_document_skips: String,
     session_document_body: Option<String>,
 }
 

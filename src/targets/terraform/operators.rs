@@ -6,11 +6,11 @@
 //! none; the per-principal resources attach this policy only, unlike the exclusive
 //! `aws_iam_policy_attachment`, which would detach it from principals managed elsewhere.
 
-use super::hcl::{comment, Body, Val};
+use super::hcl::{checkov_skips, comment, Body, Val};
 use super::iam::document_body;
 use super::Header;
 use crate::error::Error;
-use crate::plan::{OperatorPolicy, Plan};
+use crate::plan::{OperatorPolicy, Plan, Subject};
 
 /// One operator policy's blocks in `operators.tf` (`layout::operators`).
 pub(super) struct Operator {
@@ -18,6 +18,8 @@ pub(super) struct Operator {
     pub(super) name: String,
     /// The comment lines above the policy: who it is for and where it is attached.
     pub(super) comment: String,
+    /// The `#checkov:skip` lines that start the `aws_iam_policy_document`.
+    pub(super) skips: String,
     /// The `aws_iam_policy_document`: its statements, separated by empty lines.
     pub(super) document: String,
     /// The `aws_iam_policy`.
@@ -87,7 +89,7 @@ fn policy_comment(p: &OperatorPolicy) -> String {
     comment([who.as_str(), where_.as_str()])
 }
 
-fn operator(plan: &Plan, p: &OperatorPolicy) -> Operator {
+fn operator(plan: &Plan, i: usize, p: &OperatorPolicy) -> Operator {
     let name = &p.id.snake;
     let mut policy = Body::default();
     policy
@@ -119,6 +121,7 @@ fn operator(plan: &Plan, p: &OperatorPolicy) -> Operator {
     Operator {
         name: name.clone(),
         comment: policy_comment(p),
+        skips: checkov_skips(plan, Subject::OperatorPolicy(i)),
         document: document_body(plan, &p.statements),
         policy: policy.block_body(),
         attachments,
@@ -130,7 +133,8 @@ pub(super) fn operators_tf(plan: &Plan, header: &Header) -> Result<String, Error
     let policies: Vec<Operator> = plan
         .operator_policies
         .iter()
-        .map(|p| operator(plan, p))
+        .enumerate()
+        .map(|(i, p)| operator(plan, i, p))
         .collect();
     Ok(super::layout::operators(header, &policies))
 }
@@ -263,6 +267,32 @@ mod tests {
              # otherwise: IAM role payments-deploy.\n\
              data \"aws_iam_policy_document\" \"deployer_operator_policy\" {"
         ));
+    }
+
+    #[test]
+    fn each_policy_document_starts_with_its_checkov_skips() {
+        use crate::plan::Subject;
+        let plan = example_plan("operators-encrypted");
+        let files = render(&plan);
+        let text = file(&files, "operators.tf");
+        for (i, p) in plan.operator_policies.iter().enumerate() {
+            let expected: Vec<String> = plan
+                .acknowledgements_of(Subject::OperatorPolicy(i))
+                .filter(|a| a.rule.id.starts_with("CKV_"))
+                .map(|a| format!("  #checkov:skip={}:{}\n", a.rule.id, a.reason))
+                .collect();
+            // ssm:GetConnectionStatus on `*`: CKV_AWS_356.
+            assert_eq!(expected.len(), 1, "{}", p.name);
+            assert!(expected[0].starts_with("  #checkov:skip=CKV_AWS_356:"));
+            let block = format!(
+                "data \"aws_iam_policy_document\" \"{}\" {{\n{}  # ",
+                p.id.snake,
+                expected.concat()
+            );
+            assert!(text.contains(&block), "{block}\n{text}");
+        }
+        assert_eq!(text.matches("#checkov:skip=").count(), 2);
+        ::hcl::from_str::<::hcl::Body>(text).expect("operators.tf parses");
     }
 
     #[test]

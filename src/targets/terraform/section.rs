@@ -4,7 +4,7 @@
 //! Every `*_body` arrives laid out (`hcl.rs`: keys padded, values escaped, each line
 //! introduced by a newline); this only frames the blocks, in dependency order.
 
-use super::layout::block;
+use super::layout::{block, skipped_block};
 use super::FleetContext;
 
 fn body(b: &Option<impl AsRef<str>>) -> &str {
@@ -34,7 +34,15 @@ impl FleetContext {
         }
         if let Some(name) = &self.policy_name {
             let document = self.document_body.as_ref().map_or("", |s| &*s.0);
-            block(out, "data", "aws_iam_policy_document", name, document);
+            let skips = &self.document_skips;
+            skipped_block(
+                out,
+                "data",
+                "aws_iam_policy_document",
+                name,
+                skips,
+                document,
+            );
             block(
                 out,
                 "resource",
@@ -49,7 +57,8 @@ impl FleetContext {
             out.push('\n');
             out.push_str(body(&self.session_document_comment));
             let b = body(&self.session_document_body);
-            block(out, "resource", "aws_ssm_document", name, b);
+            let skips = &self.session_document_skips;
+            skipped_block(out, "resource", "aws_ssm_document", name, skips, b);
         }
         if let Some(name) = &self.activation_name {
             let expiry = self.expiry_name.as_deref().unwrap_or_default();

@@ -3,10 +3,10 @@
 //! and the account's Systems Manager service settings (`aws_ssm_service_setting`, in a
 //! section of their own after the fleets, since they belong to no fleet).
 
-use super::hcl::{comment, tags, Body, Val};
+use super::hcl::{checkov_skips, comment, tags, Body, Val};
 use super::{dangling, get_role, FleetContext};
 use crate::error::Error;
-use crate::plan::Plan;
+use crate::plan::{Plan, Subject};
 
 /// Adds document `i` to a fleet's section unless an earlier fleet's section holds it
 /// (`written`, one flag per document): a document shared by several fleets is written
@@ -62,6 +62,7 @@ pub(super) fn add_document(
             "A content change makes a new default version of the document; a new name replaces it.",
         ])
     });
+    f.session_document_skips = checkov_skips(plan, Subject::Document(i));
     f.session_document_body = Some(b.block_body());
     f.session_document_name = Some(d.id.snake.clone());
     Ok(())
@@ -108,6 +109,7 @@ pub(super) fn settings(plan: &Plan) -> Result<Vec<Setting>, Error> {
 
 #[cfg(test)]
 mod tests {
+    use crate::plan::Subject;
     use crate::targets::terraform::tests::file;
     use crate::targets::terraform::Terraform;
     use crate::targets::{Options, Target};
@@ -157,6 +159,54 @@ mod tests {
             .find("\"aws_ssm_document\" \"web_session_preferences\"")
             .expect("web document");
         assert!(web < doc && doc < batch);
+    }
+
+    #[test]
+    fn a_document_starts_with_its_checkov_skips() {
+        // No key and no encrypted logging: CKV_AWS_112 and CKV_AWS_113.
+        let plan = setup_plan("hybrid-activation");
+        let main = file(
+            &Terraform
+                .render(&plan, &Options::default())
+                .expect("renders"),
+            "main.tf",
+        )
+        .to_string();
+        let reasons: Vec<&str> = plan
+            .acknowledgements_of(Subject::Document(0))
+            .map(|a| a.reason.as_str())
+            .collect();
+        assert_eq!(reasons.len(), 2);
+        assert!(main.contains(&format!(
+            "resource \"aws_ssm_document\" \"{}\" {{\n  #checkov:skip=CKV_AWS_112:{}\n  \
+             #checkov:skip=CKV_AWS_113:{}\n  name ",
+            plan.documents[0].id.snake, reasons[0], reasons[1]
+        )));
+    }
+
+    #[test]
+    fn the_account_default_document_carries_its_skips_in_main_tf() {
+        use crate::facts::scanners::CKV_SESSION_ENCRYPTION;
+        let mut plan = setup_plan("account-default");
+        let i = plan
+            .documents
+            .iter()
+            .position(|d| d.account_default)
+            .expect("account default");
+        plan.acknowledgements.push(crate::plan::Acknowledgement {
+            rule: CKV_SESSION_ENCRYPTION,
+            subject: Subject::Document(i),
+            finding: None,
+            reason: "a reason".into(),
+        });
+        let files = Terraform
+            .render(&plan, &Options::default())
+            .expect("renders");
+        assert!(file(&files, "main.tf").contains(&format!(
+            "resource \"aws_ssm_document\" \"{}\" {{\n  #checkov:skip=CKV_AWS_112:a reason\n  name ",
+            plan.documents[i].id.snake
+        )));
+        assert!(!file(&files, "import.tf").contains("#checkov"));
     }
 
     #[test]

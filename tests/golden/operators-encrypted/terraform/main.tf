@@ -45,6 +45,8 @@ resource "aws_iam_instance_profile" "api_instance_profile" {
 }
 
 data "aws_iam_policy_document" "api_session_policy" {
+  #checkov:skip=CKV_AWS_111:ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)
+  #checkov:skip=CKV_AWS_356:ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)
   # the SSM Agent registers the node and opens Session Manager control and data channels;
   # the ssmmessages actions have no resource-level permissions, and
   # ssm:UpdateInstanceInformation is granted on * as documented
@@ -207,6 +209,8 @@ resource "aws_iam_instance_profile" "workers_instance_profile" {
 }
 
 data "aws_iam_policy_document" "workers_session_policy" {
+  #checkov:skip=CKV_AWS_111:ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)
+  #checkov:skip=CKV_AWS_356:ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)
   # the SSM Agent registers the node and opens Session Manager control and data channels;
   # the ssmmessages actions have no resource-level permissions, and
   # ssm:UpdateInstanceInformation is granted on * as documented

@@ -55,6 +55,8 @@ resource "aws_iam_instance_profile" "web_instance_profile" {
 }
 
 data "aws_iam_policy_document" "web_session_policy" {
+  #checkov:skip=CKV_AWS_111:ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)
+  #checkov:skip=CKV_AWS_356:ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)
   # the SSM Agent registers the node and opens Session Manager control and data channels;
   # the ssmmessages actions have no resource-level permissions, and
   # ssm:UpdateInstanceInformation is granted on * as documented
@@ -217,6 +219,8 @@ resource "aws_iam_instance_profile" "batch_instance_profile" {
 }
 
 data "aws_iam_policy_document" "batch_session_policy" {
+  #checkov:skip=CKV_AWS_111:ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)
+  #checkov:skip=CKV_AWS_356:ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)
   # the SSM Agent registers the node and opens Session Manager control and data channels;
   # the ssmmessages actions have no resource-level permissions, and
   # ssm:UpdateInstanceInformation is granted on * as documented
