@@ -7,9 +7,10 @@ use std::hash::{Hash, Hasher};
 
 use rustc_hash::FxHashMap;
 
+use super::nag::Acknowledgements;
 use super::typescript::{push_conditions, push_field, push_new, push_str_prop};
 use crate::plan::{
-    Attachment, Effect, InstanceProfile, Mode, Plan, Platform, Policy, Role, Statement,
+    Attachment, Effect, InstanceProfile, Mode, Plan, Platform, Policy, Role, Statement, Subject,
 };
 use crate::render::escape;
 
@@ -150,9 +151,14 @@ pub(super) struct Policies<'a> {
 
 impl Policies<'_> {
     /// Each policy after an empty line: its head, its statement list (written once per
-    /// distinct list, in `statement_lists`) and its role.
-    pub(super) fn write_each(&self, out: &mut String, statement_lists: &[String]) {
-        for (p, &statements) in self.plan.policies.iter().zip(&self.lists) {
+    /// distinct list, in `statement_lists`), its role, and the cdk-nag findings it carries.
+    pub(super) fn write_each(
+        &self,
+        out: &mut String,
+        statement_lists: &[String],
+        acks: &Acknowledgements<'_>,
+    ) {
+        for (i, (p, &statements)) in self.plan.policies.iter().zip(&self.lists).enumerate() {
             out.push_str("\n\n");
             policy_head(out, self.plan, p);
             out.push_str("\n      statements: [");
@@ -160,6 +166,7 @@ impl Policies<'_> {
             out.push_str("\n      ],\n      roles: [");
             policy_role(out, self.plan, p);
             out.push_str("],\n    });");
+            acks.push(out, Subject::Policy(i), &p.id.lower_camel);
         }
     }
 }
@@ -323,7 +330,12 @@ mod tests {
         assert_eq!(index, [0, 1, 2]);
         assert!(lists[1].contains("sid: 'Other',"), "{}", lists[1]);
         let ts = construct(&plan);
-        assert_eq!(ts.matches("log-group:/ssm/p:*").count(), 2, "{ts}");
+        // In the statements (the acknowledgements of each policy name it too).
+        let in_statements = ts
+            .lines()
+            .filter(|l| l.starts_with("            `") && l.contains("log-group:/ssm/p:*"))
+            .count();
+        assert_eq!(in_statements, 2, "{ts}");
         assert_eq!(ts.matches("sid: 'Other',").count(), 1, "{ts}");
         let b = ts.find("this.bSessionPolicy = new").expect("policy b");
         let c = ts.find("this.cSessionPolicy = new").expect("policy c");

@@ -3,7 +3,9 @@
 //! template: the frame is fixed text and loops, and each Tera tag costs about 10 us of
 //! parsing at every start (issue 13). Each item is written straight into the output.
 
+use super::nag::HELPER;
 use super::{ConstructContext, Each};
+use crate::plan::Subject;
 use crate::render::escape::ts_comment;
 
 const PROPS_DOC: &str = "  /**
@@ -41,9 +43,23 @@ const TAG_CHECKS_END: &str = "...Object.keys(props.tags ?? {})];
 impl<'a, T> Each<'a, T> {
     /// Each kept item, after `separator`.
     fn write_each(&self, out: &mut String, separator: &str) {
-        for item in self.items.iter().filter(|item| (self.keep)(item)) {
-            out.push_str(separator);
-            (self.write)(out, self.plan, item);
+        self.write_each_then(out, separator, |_, _, _| {});
+    }
+
+    /// Each kept item, after `separator`, and after each what `then` writes of the item
+    /// and its index among all items (the index the plan refers to it by).
+    fn write_each_then(
+        &self,
+        out: &mut String,
+        separator: &str,
+        then: impl Fn(&mut String, usize, &'a T),
+    ) {
+        for (i, item) in self.items.iter().enumerate() {
+            if (self.keep)(item) {
+                out.push_str(separator);
+                (self.write)(out, self.plan, item);
+                then(out, i, item);
+            }
         }
     }
 
@@ -70,7 +86,11 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
     if c.ssm {
         out.push_str("\nimport * as ssm from 'aws-cdk-lib/aws-ssm';");
     }
-    out.push_str("\nimport { Construct } from 'constructs';\n\n/** Options of {@link ");
+    out.push_str("\nimport { Construct } from 'constructs';\n");
+    if c.acknowledgements.any() {
+        out.push_str(HELPER);
+    }
+    out.push_str("\n/** Options of {@link ");
     out.push_str(class);
     out.push_str("}. */\nexport interface ");
     out.push_str(class);
@@ -110,12 +130,18 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
     out.push_str("\n\n  constructor(scope: Construct, id: string, props: ");
     out.push_str(class);
     out.push_str("Props = {}) {\n    super(scope, id);");
-    c.roles.write_each(out, "\n\n");
+    let acks = &c.acknowledgements;
+    c.roles.write_each_then(out, "\n\n", |out, i, r| {
+        acks.push(out, Subject::Role(i), &r.id.lower_camel);
+    });
     c.instance_profiles.write_each(out, "\n\n");
-    c.policies.write_each(out, &c.statement_lists);
+    c.policies.write_each(out, &c.statement_lists, acks);
     c.documents.write_each(out, "\n\n");
     c.service_settings.write_each(out, "\n\n");
-    c.operator_policies.write_each(out, "\n\n");
+    c.operator_policies
+        .write_each_then(out, "\n\n", |out, i, p| {
+            acks.push(out, Subject::OperatorPolicy(i), &p.id.lower_camel);
+        });
     if c.outputs.any() {
         out.push('\n');
         c.outputs.write_each(out, "\n");

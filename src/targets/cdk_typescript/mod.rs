@@ -10,11 +10,12 @@
 //! writing it infallible. Each resource family writes its own TypeScript in a file of its
 //! own (`iam.rs` for roles, instance profiles and managed policies, `ssm.rs` for the
 //! Session Manager preferences documents and service settings, `operators.rs` for the
-//! operator policies, `outputs.rs` for the stack outputs), with the shared writing
-//! helpers in `typescript.rs`; the `--scaffold` app's contexts are in `scaffold.rs`.
+//! operator policies, `outputs.rs` for the stack outputs, `nag.rs` for the cdk-nag
+//! acknowledgements each of them carries), with the shared writing helpers in `typescript.rs`; the `--scaffold` app's contexts are in `scaffold.rs`.
 
 mod iam;
 mod layout;
+mod nag;
 mod operators;
 mod outputs;
 mod rules;
@@ -96,6 +97,7 @@ fn size_hint(plan: &Plan) -> usize {
         + 900 * plan.operator_policies.len()
         + 550 * operator_statements
         + 250 * plan.outputs.len()
+        + 450 * plan.acknowledgements.len()
 }
 
 pub struct CdkTypeScript;
@@ -205,6 +207,9 @@ struct ConstructContext<'a> {
     /// Its comment and `this.oncallOperatorPolicy = new iam.ManagedPolicy(...);`, one per
     /// operator policy, with the existing principals it is attached to imported by name.
     operator_policies: Each<'a, OperatorPolicy>,
+    /// The cdk-nag findings each role and policy carries on purpose, written after it
+    /// (with their helper once, when there are any).
+    acknowledgements: nag::Acknowledgements<'a>,
     /// Whether the construct uses `aws-cdk-lib/aws-ssm` (imported only then, so that a
     /// construct without documents or settings stays as it was).
     ssm: bool,
@@ -334,7 +339,7 @@ fn check(plan: &Plan) -> Result<(), Error> {
         }
         ident(&o.id.upper_camel)?;
     }
-    Ok(())
+    nag::check(plan)
 }
 
 fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
@@ -362,6 +367,7 @@ fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
         documents: Each::new(plan, &plan.documents, ssm::document_block).only(ssm::in_stack),
         service_settings: Each::new(plan, &plan.service_settings, ssm::setting_block),
         operator_policies: Each::new(plan, &plan.operator_policies, operators::operator_block),
+        acknowledgements: nag::Acknowledgements::new(plan),
         ssm: plan.documents.iter().any(ssm::in_stack) || !plan.service_settings.is_empty(),
         preferences_script: preferences_script::account_default(plan).is_some(),
         outputs: Each::new(plan, &plan.outputs, outputs::output_block),

@@ -5,6 +5,56 @@ import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
+/**
+ * Acknowledges a cdk-nag finding that this construct carries on purpose (`ssmgen explain`
+ * says why), for cdk-nag 3 (a `Validations` acknowledgement) and cdk-nag 2 (the resource's
+ * `cdk_nag` metadata) alike, without importing cdk-nag. The finding is named as cdk-nag
+ * names it, from `value` as the stack resolves it (`${x}` and references written `<x>`), so
+ * that the name is right whatever the stack's environment.
+ */
+function acknowledge(
+  construct: Construct,
+  rule: string,
+  prefix: 'Resource' | 'Policy',
+  value: string,
+  reason: string,
+): void {
+  const flatten = (v: unknown): string => {
+    if (typeof v === 'string') {
+      return v.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    }
+    if (typeof v === 'object' && v !== null) {
+      if ('Fn::Join' in v && Array.isArray(v['Fn::Join'])) {
+        const [delimiter, parts]: unknown[] = v['Fn::Join'];
+        if (typeof delimiter === 'string' && Array.isArray(parts)) {
+          return parts.map(flatten).join(delimiter);
+        }
+      }
+      if ('Fn::Sub' in v) {
+        return flatten(v['Fn::Sub']);
+      }
+      if ('Ref' in v) {
+        return `<${String(v.Ref)}>`;
+      }
+      if ('Fn::GetAtt' in v && Array.isArray(v['Fn::GetAtt'])) {
+        return `<${v['Fn::GetAtt'].join('.')}>`;
+      }
+    }
+    return JSON.stringify(v);
+  };
+  const resolved: unknown = cdk.Stack.of(construct).resolve(value);
+  const finding = `${prefix}::${flatten(resolved)}`;
+  cdk.Validations.of(construct).acknowledge({ id: `${rule}[${finding}]`, reason });
+  const cfn = construct.node.defaultChild as cdk.CfnResource;
+  const metadata = cfn.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined;
+  cfn.addMetadata('cdk_nag', {
+    rules_to_suppress: [
+      ...(metadata?.rules_to_suppress ?? []),
+      { id: rule, reason, applies_to: [finding] },
+    ],
+  });
+}
+
 /** Options of {@link CoreSsmAccess}. */
 export interface CoreSsmAccessProps {
   /**
@@ -104,6 +154,13 @@ export class CoreSsmAccess extends Construct {
       ],
       roles: [this.serversRole],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.serversSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel, logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
+    acknowledge(this.serversSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      'arn:aws:logs:eu-west-1:111122223333:log-group:/ssm/core/sessions:*',
+      'the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     // Operator policy core-admins-operator for whoever opens sessions on fleet servers. Attached to
     // no one: attach it to the operators' roles, groups or users, or use
@@ -197,6 +254,19 @@ export class CoreSsmAccess extends Construct {
         }),
       ],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.adminsOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
+      'arn:aws:ec2:eu-west-1:111122223333:instance/*',
+      'the fleets\' nodes, matched by the ssm:resourceTag condition on their selector tag, not by IDs unknown when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
+    acknowledge(this.adminsOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
+      'arn:aws:ssm:eu-west-1:111122223333:session/${aws:userid}-*',
+      'the caller\'s own sessions, whose IDs start with the caller\'s name or ID (an IAM policy variable) (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
+    acknowledge(this.adminsOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
+      'arn:aws:ssm:eu-west-1:111122223333:session/*',
+      'sessions narrowed by a condition to the caller\'s own (their session-id tag) (AWS Systems Manager User Guide: Additional sample IAM policies for Session Manager (Example 4))');
+    acknowledge(this.adminsOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'ec2:DescribeInstances, ssm:DescribeInstanceProperties, ssm:DescribeSessions support no resource-level permissions (Service Authorization Reference); ssm:GetConnectionStatus granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
 
     new cdk.CfnOutput(this, 'ServersRoleArn', {
       value: this.serversRole.roleArn,

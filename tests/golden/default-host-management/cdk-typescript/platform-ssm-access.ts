@@ -6,6 +6,56 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
+/**
+ * Acknowledges a cdk-nag finding that this construct carries on purpose (`ssmgen explain`
+ * says why), for cdk-nag 3 (a `Validations` acknowledgement) and cdk-nag 2 (the resource's
+ * `cdk_nag` metadata) alike, without importing cdk-nag. The finding is named as cdk-nag
+ * names it, from `value` as the stack resolves it (`${x}` and references written `<x>`), so
+ * that the name is right whatever the stack's environment.
+ */
+function acknowledge(
+  construct: Construct,
+  rule: string,
+  prefix: 'Resource' | 'Policy',
+  value: string,
+  reason: string,
+): void {
+  const flatten = (v: unknown): string => {
+    if (typeof v === 'string') {
+      return v.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    }
+    if (typeof v === 'object' && v !== null) {
+      if ('Fn::Join' in v && Array.isArray(v['Fn::Join'])) {
+        const [delimiter, parts]: unknown[] = v['Fn::Join'];
+        if (typeof delimiter === 'string' && Array.isArray(parts)) {
+          return parts.map(flatten).join(delimiter);
+        }
+      }
+      if ('Fn::Sub' in v) {
+        return flatten(v['Fn::Sub']);
+      }
+      if ('Ref' in v) {
+        return `<${String(v.Ref)}>`;
+      }
+      if ('Fn::GetAtt' in v && Array.isArray(v['Fn::GetAtt'])) {
+        return `<${v['Fn::GetAtt'].join('.')}>`;
+      }
+    }
+    return JSON.stringify(v);
+  };
+  const resolved: unknown = cdk.Stack.of(construct).resolve(value);
+  const finding = `${prefix}::${flatten(resolved)}`;
+  cdk.Validations.of(construct).acknowledge({ id: `${rule}[${finding}]`, reason });
+  const cfn = construct.node.defaultChild as cdk.CfnResource;
+  const metadata = cfn.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined;
+  cfn.addMetadata('cdk_nag', {
+    rules_to_suppress: [
+      ...(metadata?.rules_to_suppress ?? []),
+      { id: rule, reason, applies_to: [finding] },
+    ],
+  });
+}
+
 /** Options of {@link PlatformSsmAccess}. */
 export interface PlatformSsmAccessProps {
   /**
@@ -52,6 +102,10 @@ export class PlatformSsmAccess extends Construct {
       ],
     });
     cdk.Tags.of(this.defaultHostRole).add('team', 'platform');
+    // The cdk-nag findings of this role, carried on purpose.
+    acknowledge(this.defaultHostRole, 'AwsSolutions-IAM4', 'Policy',
+      `arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy`,
+      'chosen in the spec: the Default Host Management role carries AmazonSSMManagedEC2InstanceDefaultPolicy (registration, ssmmessages and ec2messages); session logging and encryption are added as a customer policy on the same role (AWS Systems Manager User Guide: Using the Default Host Management Configuration setting)');
 
     this.bastionRole = new iam.Role(this, 'BastionRole', {
       roleName: 'platform-bastion-ssm',
@@ -115,6 +169,10 @@ export class PlatformSsmAccess extends Construct {
       ],
       roles: [this.defaultHostRole],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.defaultHostSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:${cdk.Aws.PARTITION}:s3:::platform-session-logs/sessions/*`,
+      'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.bastionSessionPolicy = new iam.ManagedPolicy(this, 'BastionSessionPolicy', {
       managedPolicyName: 'platform-bastion-session-manager',
@@ -178,6 +236,13 @@ export class PlatformSsmAccess extends Construct {
       ],
       roles: [this.bastionRole],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.bastionSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
+    acknowledge(this.bastionSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:${cdk.Aws.PARTITION}:s3:::platform-session-logs/sessions/*`,
+      'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.sessionPreferences = new ssm.CfnDocument(this, 'SessionPreferences', {
       name: 'platform-session-preferences',

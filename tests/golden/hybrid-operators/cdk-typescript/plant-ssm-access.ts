@@ -6,6 +6,56 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
+/**
+ * Acknowledges a cdk-nag finding that this construct carries on purpose (`ssmgen explain`
+ * says why), for cdk-nag 3 (a `Validations` acknowledgement) and cdk-nag 2 (the resource's
+ * `cdk_nag` metadata) alike, without importing cdk-nag. The finding is named as cdk-nag
+ * names it, from `value` as the stack resolves it (`${x}` and references written `<x>`), so
+ * that the name is right whatever the stack's environment.
+ */
+function acknowledge(
+  construct: Construct,
+  rule: string,
+  prefix: 'Resource' | 'Policy',
+  value: string,
+  reason: string,
+): void {
+  const flatten = (v: unknown): string => {
+    if (typeof v === 'string') {
+      return v.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    }
+    if (typeof v === 'object' && v !== null) {
+      if ('Fn::Join' in v && Array.isArray(v['Fn::Join'])) {
+        const [delimiter, parts]: unknown[] = v['Fn::Join'];
+        if (typeof delimiter === 'string' && Array.isArray(parts)) {
+          return parts.map(flatten).join(delimiter);
+        }
+      }
+      if ('Fn::Sub' in v) {
+        return flatten(v['Fn::Sub']);
+      }
+      if ('Ref' in v) {
+        return `<${String(v.Ref)}>`;
+      }
+      if ('Fn::GetAtt' in v && Array.isArray(v['Fn::GetAtt'])) {
+        return `<${v['Fn::GetAtt'].join('.')}>`;
+      }
+    }
+    return JSON.stringify(v);
+  };
+  const resolved: unknown = cdk.Stack.of(construct).resolve(value);
+  const finding = `${prefix}::${flatten(resolved)}`;
+  cdk.Validations.of(construct).acknowledge({ id: `${rule}[${finding}]`, reason });
+  const cfn = construct.node.defaultChild as cdk.CfnResource;
+  const metadata = cfn.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined;
+  cfn.addMetadata('cdk_nag', {
+    rules_to_suppress: [
+      ...(metadata?.rules_to_suppress ?? []),
+      { id: rule, reason, applies_to: [finding] },
+    ],
+  });
+}
+
 /** Options of {@link PlantSsmAccess}. */
 export interface PlantSsmAccessProps {
   /**
@@ -119,6 +169,13 @@ export class PlantSsmAccess extends Construct {
       ],
       roles: [this.lineARole],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.lineASessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel, logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
+    acknowledge(this.lineASessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:aws:logs:eu-west-1:${cdk.Aws.ACCOUNT_ID}:log-group:/ssm/plant/sessions:*`,
+      'the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.lineBSessionPolicy = new iam.ManagedPolicy(this, 'LineBSessionPolicy', {
       managedPolicyName: 'plant-line-b-session-manager',
@@ -164,6 +221,13 @@ export class PlantSsmAccess extends Construct {
       ],
       roles: [this.lineBRole],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.lineBSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel, logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
+    acknowledge(this.lineBSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:aws:logs:eu-west-1:${cdk.Aws.ACCOUNT_ID}:log-group:/ssm/plant/sessions:*`,
+      'the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.sessionPreferences = new ssm.CfnDocument(this, 'SessionPreferences', {
       name: 'plant-session-preferences',
@@ -286,6 +350,19 @@ export class PlantSsmAccess extends Construct {
         }),
       ],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.engineersOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:managed-instance/*`,
+      'the fleets\' nodes, matched by the ssm:resourceTag condition on their selector tag, not by IDs unknown when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
+    acknowledge(this.engineersOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:session/\${aws:userid}-*`,
+      'the caller\'s own sessions, whose IDs start with the caller\'s name or ID (an IAM policy variable) (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
+    acknowledge(this.engineersOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:session/*`,
+      'sessions narrowed by a condition to the caller\'s own (their session-id tag) (AWS Systems Manager User Guide: Additional sample IAM policies for Session Manager (Example 4))');
+    acknowledge(this.engineersOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'ec2:DescribeInstances, ssm:DescribeInstanceProperties, ssm:DescribeSessions support no resource-level permissions (Service Authorization Reference); ssm:GetConnectionStatus granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
 
     // Operator policy plant-automation-operator for whoever opens sessions on fleet line-a.
     // Attached by name to existing IAM principals, which this construct does not create: role
@@ -387,6 +464,19 @@ export class PlantSsmAccess extends Construct {
         iam.Role.fromRoleName(this, 'AutomationOperatorPolicyRole1', 'plant-automation'),
       ],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.automationOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:managed-instance/*`,
+      'the fleets\' nodes, matched by the ssm:resourceTag condition on their selector tag, not by IDs unknown when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
+    acknowledge(this.automationOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:session/\${aws:userid}-*`,
+      'the caller\'s own sessions, whose IDs start with the caller\'s name or ID (an IAM policy variable) (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
+    acknowledge(this.automationOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:session/*`,
+      'sessions narrowed by a condition to the caller\'s own (their session-id tag) (AWS Systems Manager User Guide: Additional sample IAM policies for Session Manager (Example 4))');
+    acknowledge(this.automationOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'ec2:DescribeInstances, ssm:DescribeInstanceProperties, ssm:DescribeSessions support no resource-level permissions (Service Authorization Reference); ssm:GetConnectionStatus granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
 
     new cdk.CfnOutput(this, 'LineARoleArn', {
       value: this.lineARole.roleArn,

@@ -5,6 +5,56 @@ import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
+/**
+ * Acknowledges a cdk-nag finding that this construct carries on purpose (`ssmgen explain`
+ * says why), for cdk-nag 3 (a `Validations` acknowledgement) and cdk-nag 2 (the resource's
+ * `cdk_nag` metadata) alike, without importing cdk-nag. The finding is named as cdk-nag
+ * names it, from `value` as the stack resolves it (`${x}` and references written `<x>`), so
+ * that the name is right whatever the stack's environment.
+ */
+function acknowledge(
+  construct: Construct,
+  rule: string,
+  prefix: 'Resource' | 'Policy',
+  value: string,
+  reason: string,
+): void {
+  const flatten = (v: unknown): string => {
+    if (typeof v === 'string') {
+      return v.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    }
+    if (typeof v === 'object' && v !== null) {
+      if ('Fn::Join' in v && Array.isArray(v['Fn::Join'])) {
+        const [delimiter, parts]: unknown[] = v['Fn::Join'];
+        if (typeof delimiter === 'string' && Array.isArray(parts)) {
+          return parts.map(flatten).join(delimiter);
+        }
+      }
+      if ('Fn::Sub' in v) {
+        return flatten(v['Fn::Sub']);
+      }
+      if ('Ref' in v) {
+        return `<${String(v.Ref)}>`;
+      }
+      if ('Fn::GetAtt' in v && Array.isArray(v['Fn::GetAtt'])) {
+        return `<${v['Fn::GetAtt'].join('.')}>`;
+      }
+    }
+    return JSON.stringify(v);
+  };
+  const resolved: unknown = cdk.Stack.of(construct).resolve(value);
+  const finding = `${prefix}::${flatten(resolved)}`;
+  cdk.Validations.of(construct).acknowledge({ id: `${rule}[${finding}]`, reason });
+  const cfn = construct.node.defaultChild as cdk.CfnResource;
+  const metadata = cfn.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined;
+  cfn.addMetadata('cdk_nag', {
+    rules_to_suppress: [
+      ...(metadata?.rules_to_suppress ?? []),
+      { id: rule, reason, applies_to: [finding] },
+    ],
+  });
+}
+
 /** Options of {@link AcmeSsmAccess}. */
 export interface AcmeSsmAccessProps {
   /**
@@ -40,6 +90,13 @@ export class AcmeSsmAccess extends Construct {
       ],
     });
     cdk.Tags.of(this.webRole).add('team', 'platform');
+    // The cdk-nag findings of this role, carried on purpose.
+    acknowledge(this.webRole, 'AwsSolutions-IAM4', 'Policy',
+      `arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      'chosen in the spec: AmazonSSMManagedInstanceCore grants all Systems Manager core functionality, Session Manager included (AWS Systems Manager User Guide: Configure instance permissions for Systems Manager)');
+    acknowledge(this.webRole, 'AwsSolutions-IAM4', 'Policy',
+      `arn:${cdk.Aws.PARTITION}:iam::aws:policy/CloudWatchAgentServerPolicy`,
+      'chosen in the spec: an AWS managed policy the spec asks for (for example CloudWatchAgentServerPolicy) (AWS Systems Manager User Guide: Configure instance permissions for Systems Manager)');
 
     this.webInstanceProfile = new iam.InstanceProfile(this, 'WebInstanceProfile', {
       role: this.webRole,

@@ -6,6 +6,56 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
+/**
+ * Acknowledges a cdk-nag finding that this construct carries on purpose (`ssmgen explain`
+ * says why), for cdk-nag 3 (a `Validations` acknowledgement) and cdk-nag 2 (the resource's
+ * `cdk_nag` metadata) alike, without importing cdk-nag. The finding is named as cdk-nag
+ * names it, from `value` as the stack resolves it (`${x}` and references written `<x>`), so
+ * that the name is right whatever the stack's environment.
+ */
+function acknowledge(
+  construct: Construct,
+  rule: string,
+  prefix: 'Resource' | 'Policy',
+  value: string,
+  reason: string,
+): void {
+  const flatten = (v: unknown): string => {
+    if (typeof v === 'string') {
+      return v.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    }
+    if (typeof v === 'object' && v !== null) {
+      if ('Fn::Join' in v && Array.isArray(v['Fn::Join'])) {
+        const [delimiter, parts]: unknown[] = v['Fn::Join'];
+        if (typeof delimiter === 'string' && Array.isArray(parts)) {
+          return parts.map(flatten).join(delimiter);
+        }
+      }
+      if ('Fn::Sub' in v) {
+        return flatten(v['Fn::Sub']);
+      }
+      if ('Ref' in v) {
+        return `<${String(v.Ref)}>`;
+      }
+      if ('Fn::GetAtt' in v && Array.isArray(v['Fn::GetAtt'])) {
+        return `<${v['Fn::GetAtt'].join('.')}>`;
+      }
+    }
+    return JSON.stringify(v);
+  };
+  const resolved: unknown = cdk.Stack.of(construct).resolve(value);
+  const finding = `${prefix}::${flatten(resolved)}`;
+  cdk.Validations.of(construct).acknowledge({ id: `${rule}[${finding}]`, reason });
+  const cfn = construct.node.defaultChild as cdk.CfnResource;
+  const metadata = cfn.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined;
+  cfn.addMetadata('cdk_nag', {
+    rules_to_suppress: [
+      ...(metadata?.rules_to_suppress ?? []),
+      { id: rule, reason, applies_to: [finding] },
+    ],
+  });
+}
+
 /** Options of {@link RetailSsmAccess}. */
 export interface RetailSsmAccessProps {
   /**
@@ -66,6 +116,10 @@ export class RetailSsmAccess extends Construct {
     });
     cdk.Tags.of(this.storefrontRole).add('owner', 'platform-team');
     cdk.Tags.of(this.storefrontRole).add('tier', 'web');
+    // The cdk-nag findings of this role, carried on purpose.
+    acknowledge(this.storefrontRole, 'AwsSolutions-IAM4', 'Policy',
+      `arn:${cdk.Aws.PARTITION}:iam::aws:policy/CloudWatchAgentServerPolicy`,
+      'chosen in the spec: an AWS managed policy the spec asks for (for example CloudWatchAgentServerPolicy) (AWS Systems Manager User Guide: Configure instance permissions for Systems Manager)');
 
     this.jobsRole = new iam.Role(this, 'JobsRole', {
       roleName: 'retail-jobs-ssm',
@@ -78,6 +132,10 @@ export class RetailSsmAccess extends Construct {
       permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(this, 'JobsRolePermissionsBoundary', 'arn:aws:iam::777788889999:policy/platform-boundary'),
     });
     cdk.Tags.of(this.jobsRole).add('owner', 'platform-team');
+    // The cdk-nag findings of this role, carried on purpose.
+    acknowledge(this.jobsRole, 'AwsSolutions-IAM4', 'Policy',
+      `arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      'chosen in the spec: AmazonSSMManagedInstanceCore grants all Systems Manager core functionality, Session Manager included (AWS Systems Manager User Guide: Configure instance permissions for Systems Manager)');
 
     this.storesRole = new iam.Role(this, 'StoresRole', {
       roleName: 'retail-stores-ssm',
@@ -185,6 +243,13 @@ export class RetailSsmAccess extends Construct {
       ],
       roles: [this.storefrontRole],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.storefrontSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
+    acknowledge(this.storefrontSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+      'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.jobsSessionPolicy = new iam.ManagedPolicy(this, 'JobsSessionPolicy', {
       managedPolicyName: 'retail-jobs-session-manager',
@@ -226,6 +291,13 @@ export class RetailSsmAccess extends Construct {
       ],
       roles: [this.jobsRole],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.jobsSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:${cdk.Aws.PARTITION}:logs:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:log-group:/retail/jobs/sessions:*`,
+      'the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
+    acknowledge(this.jobsSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference) (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.storesSessionPolicy = new iam.ManagedPolicy(this, 'StoresSessionPolicy', {
       managedPolicyName: 'retail-stores-session-manager',
@@ -305,6 +377,13 @@ export class RetailSsmAccess extends Construct {
       ],
       roles: [this.storesRole],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.storesSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
+    acknowledge(this.storesSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+      'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.reportingSessionPolicy = new iam.ManagedPolicy(this, 'ReportingSessionPolicy', {
       managedPolicyName: 'retail-reporting-session-manager',
@@ -373,6 +452,13 @@ export class RetailSsmAccess extends Construct {
       ],
       roles: [iam.Role.fromRoleName(this, 'ReportingSessionPolicyExistingRole', 'reporting-ec2')],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.reportingSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference) (AWS Systems Manager User Guide: Adding Session Manager permissions to an existing IAM role)');
+    acknowledge(this.reportingSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+      'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.storefrontSessionPreferences = new ssm.CfnDocument(this, 'StorefrontSessionPreferences', {
       name: 'retail-storefront-session-preferences',

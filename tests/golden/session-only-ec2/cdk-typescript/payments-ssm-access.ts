@@ -6,6 +6,56 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
+/**
+ * Acknowledges a cdk-nag finding that this construct carries on purpose (`ssmgen explain`
+ * says why), for cdk-nag 3 (a `Validations` acknowledgement) and cdk-nag 2 (the resource's
+ * `cdk_nag` metadata) alike, without importing cdk-nag. The finding is named as cdk-nag
+ * names it, from `value` as the stack resolves it (`${x}` and references written `<x>`), so
+ * that the name is right whatever the stack's environment.
+ */
+function acknowledge(
+  construct: Construct,
+  rule: string,
+  prefix: 'Resource' | 'Policy',
+  value: string,
+  reason: string,
+): void {
+  const flatten = (v: unknown): string => {
+    if (typeof v === 'string') {
+      return v.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    }
+    if (typeof v === 'object' && v !== null) {
+      if ('Fn::Join' in v && Array.isArray(v['Fn::Join'])) {
+        const [delimiter, parts]: unknown[] = v['Fn::Join'];
+        if (typeof delimiter === 'string' && Array.isArray(parts)) {
+          return parts.map(flatten).join(delimiter);
+        }
+      }
+      if ('Fn::Sub' in v) {
+        return flatten(v['Fn::Sub']);
+      }
+      if ('Ref' in v) {
+        return `<${String(v.Ref)}>`;
+      }
+      if ('Fn::GetAtt' in v && Array.isArray(v['Fn::GetAtt'])) {
+        return `<${v['Fn::GetAtt'].join('.')}>`;
+      }
+    }
+    return JSON.stringify(v);
+  };
+  const resolved: unknown = cdk.Stack.of(construct).resolve(value);
+  const finding = `${prefix}::${flatten(resolved)}`;
+  cdk.Validations.of(construct).acknowledge({ id: `${rule}[${finding}]`, reason });
+  const cfn = construct.node.defaultChild as cdk.CfnResource;
+  const metadata = cfn.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined;
+  cfn.addMetadata('cdk_nag', {
+    rules_to_suppress: [
+      ...(metadata?.rules_to_suppress ?? []),
+      { id: rule, reason, applies_to: [finding] },
+    ],
+  });
+}
+
 /** Options of {@link PaymentsSsmAccess}. */
 export interface PaymentsSsmAccessProps {
   /**
@@ -146,6 +196,16 @@ export class PaymentsSsmAccess extends Construct {
       ],
       roles: [this.apiRole],
     });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(this.apiSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel, logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
+    acknowledge(this.apiSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:${cdk.Aws.PARTITION}:s3:::payments-session-logs/ssm/*`,
+      'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
+    acknowledge(this.apiSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
+      `arn:${cdk.Aws.PARTITION}:logs:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:log-group:/ssm/payments/sessions:*`,
+      'the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.sessionPreferences = new ssm.CfnDocument(this, 'SessionPreferences', {
       name: 'payments-session-preferences',
