@@ -16,6 +16,10 @@ echo "== conformance: Python tools (venv)"
 if [ ! -x "$WORK/venv/bin/python" ]; then python3 -m venv "$WORK/venv"; fi
 "$WORK/venv/bin/pip" install --quiet --disable-pip-version-check -r "$HERE/requirements.txt"
 
+echo "== conformance: checkov (a venv of its own: its bc-python-hcl2 shadows python-hcl2's hcl2)"
+if [ ! -x "$WORK/checkov-venv/bin/python" ]; then python3 -m venv "$WORK/checkov-venv"; fi
+"$WORK/checkov-venv/bin/pip" install --quiet --disable-pip-version-check -r "$HERE/requirements-checkov.txt"
+
 echo "== conformance: Node tools (npm)"
 mkdir -p "$WORK/node"
 cp "$HERE/package.json" "$WORK/node/package.json"
