@@ -16,6 +16,15 @@ examples/ and tests/conformance/fixtures/ it generates all targets and checks:
   policy     parliament on every policy document: no finding above LOW unless allowed below
              (the `same` check also runs it on the plain JSON operator policies, and
              compares them with the model: identity_center.py)
+  checkov    checkov on template.yaml, template.json and the Terraform folder: no failed
+             check; on copies without the acknowledgements (checkov skips), exactly the
+             acknowledged checks fail (scanners.py; one checkov process for every spec)
+  cdk-nag    cdk-nag 3 (AwsSolutions, NIST 800-53 R5, HIPAA Security, PCI DSS 3.2.1) on both
+             CDK synths: no violation; with Validations.acknowledge turned off, exactly the
+             acknowledged rules are violated, on the acknowledging construct or below it
+  cdk-nag2   cdk-nag 2 (the same packs, as aspects) on the TypeScript synth: nothing
+             non-compliant unsuppressed; the cdk_nag metadata is the same in both synths and
+             matches the cdk-nag 3 acknowledgements
 Once per run: every target's policies allow every call of the agent call model and deny
 their neighbours (calls.py, judged by tests/agent_calls.rs, which must also refuse three
 broken models); the CDK constructs' `tags` prop refuses keys differing only in case
@@ -40,6 +49,7 @@ import schema_check
 import hostile
 import iam_model
 import identity_center
+import scanners
 from tooling import (BIN, HCLFMT, HERE, NODE_ENV, NODE_MODULES, ROOT, TSC, VENV_BIN, WORK, Failure,
                      find_class, must, run, tsconfig)
 
@@ -90,7 +100,7 @@ def parliament_problem(f, trust=False):
 # Resource, which it reports as MALFORMED with exactly this detail. Nothing else is excused.
 TRUST_MALFORMED = ("MALFORMED", "Statement contains neither Resource nor NotResource")
 
-CHECKS = ["cfn", "tf", "cdk-ts", "cdk-py", "same", "policy"]
+CHECKS = ["cfn", "tf", "cdk-ts", "cdk-py", "same", "policy", "checkov", "cdk-nag", "cdk-nag2"]
 
 
 def specs():
@@ -187,18 +197,6 @@ def check_tf_schema(parsed):
         raise Failure("\n".join(problems))
 
 
-def cdk_app_ts(construct_file, class_name):
-    module = construct_file.stem
-    return (
-        "import * as cdk from 'aws-cdk-lib';\n"
-        f"import {{ {class_name} }} from './{module}';\n"
-        "const app = new cdk.App({ outdir: process.argv[2] });\n"
-        "const stack = new cdk.Stack(app, 'ConformanceStack');\n"
-        f"new {class_name}(stack, 'SsmAccess');\n"
-        "app.synth();\n"
-    )
-
-
 def check_cdk_ts_all(outs):
     """Type-checks and synthesizes every TypeScript construct in one tsc project."""
     proj = WORK / "ts"
@@ -214,7 +212,9 @@ def check_cdk_ts_all(outs):
         d.mkdir()
         shutil.copy(constructs[0], d / constructs[0].name)
         cls = find_class(constructs[0].read_text(), "export class ")
-        (d / "app.ts").write_text(cdk_app_ts(constructs[0], cls))
+        # The app also synthesizes for the scanners (scanners.py: cdk-nag 3 packs, which
+        # leave the template as it is, then cdk-nag 2, then no acknowledgements).
+        (d / "app.ts").write_text(scanners.cdk_app_ts(constructs[0].stem, cls))
         entries[name] = d
     (proj / "tsconfig.json").write_text(json.dumps(
         tsconfig(["src/**/*.ts"], root_dir="src", base_url=".", out_dir="dist"), indent=2))
@@ -226,8 +226,9 @@ def check_cdk_ts_all(outs):
     must([tsc, "-p", str(proj)], "tsc emit")
     for name, d in entries.items():
         outdir = WORK / "synth-ts" / name
-        if outdir.exists():
-            shutil.rmtree(outdir)
+        for d in (outdir, scanners.sibling(outdir, "nag2"), scanners.sibling(outdir, "unacknowledged")):
+            if d.exists():
+                shutil.rmtree(d)
         try:
             must(["node", str(proj / "dist" / name / "app.js"), str(outdir)], "node synth",
                  env=NODE_ENV)
@@ -239,28 +240,18 @@ def check_cdk_ts_all(outs):
     return results
 
 
-PY_APP = """
-import importlib.util, sys
-import aws_cdk as cdk
-spec = importlib.util.spec_from_file_location("construct", sys.argv[1])
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
-app = cdk.App(outdir=sys.argv[2])
-stack = cdk.Stack(app, "ConformanceStack")
-getattr(mod, sys.argv[3])(stack, "SsmAccess")
-app.synth()
-"""
-
-
 def check_cdk_py(name, out):
     constructs = sorted((out / "cdk-python").glob("*.py"))
     if len(constructs) != 1:
         raise Failure(f"expected one construct module, found {constructs}")
     cls = find_class(constructs[0].read_text(), "class ")
     outdir = WORK / "synth-py" / name
-    if outdir.exists():
-        shutil.rmtree(outdir)
-    must([str(VENV_BIN / "python"), "-c", PY_APP, str(constructs[0]), str(outdir), cls],
+    for d in (outdir, scanners.sibling(outdir, "unacknowledged")):
+        if d.exists():
+            shutil.rmtree(d)
+    # The app also synthesizes for the scanners (scanners.py: cdk-nag 3 packs, which leave
+    # the template as it is, then no acknowledgements).
+    must([str(VENV_BIN / "python"), "-c", scanners.PY_APP, str(constructs[0]), str(outdir), cls],
          "python synth", env={"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"})
     template = outdir / "ConformanceStack.template.json"
     cfn_lint([template])
@@ -439,6 +430,12 @@ def main():
         generate(spec, out)
         outs[name] = out
     ts_results = check_cdk_ts_all(outs)
+    checkov_started = time.time()
+    try:
+        checkov_results = scanners.checkov_all(outs)
+    except Exception as e:  # a crash is a failure of every spec's checkov check, never a skip
+        checkov_results = {name: [f"checkov: {type(e).__name__}: {e}"] for name in outs}
+    checkov_seconds = time.time() - checkov_started
     for spec in specs():
         name = spec.stem
         out = outs[name]
@@ -473,6 +470,13 @@ def main():
         else:
             r["same"] = ("FAIL", "needs cdk-ts, cdk-py and tf to pass first")
             r["policy"] = ("FAIL", "needs the model of a passing `same` check")
+
+        def checkov():
+            if checkov_results[name]:
+                raise Failure("\n".join(checkov_results[name]))
+        attempt("checkov", checkov)
+        attempt("cdk-nag", lambda: scanners.check_cdk_nag(name, ts, py_template))
+        attempt("cdk-nag2", lambda: scanners.check_cdk_nag2(name, ts, py_template))
     try:
         agent_calls = ("ok", calls.check())
     except Failure as e:
@@ -520,9 +524,10 @@ def main():
 
     width = max(len(n) for n in results) + 2
     print("\n== Conformance summary (spec x check)")
-    print("spec".ljust(width) + "".join(c.ljust(8) for c in CHECKS))
+    print("spec".ljust(width) + "".join(c.ljust(max(8, len(c) + 1)) for c in CHECKS))
     for name, r in results.items():
-        print(name.ljust(width) + "".join(r.get(c, ("FAIL",))[0].ljust(8) for c in CHECKS))
+        print(name.ljust(width) + "".join(r.get(c, ("FAIL",))[0].ljust(max(8, len(c) + 1))
+                                          for c in CHECKS))
     print(f"scaffolds (cdk synth through the CDK CLI, cdk.json build step regenerates): {scaffold[0]}")
     print(f"agent calls on every target: {agent_calls[0]}"
           + (f" ({agent_calls[1]})" if agent_calls[0] == "ok" else ""))
@@ -534,6 +539,7 @@ def main():
         print(f"{check}: {status} ({detail if status == 'ok' else 'see above'})")
     total = len(results) * len(CHECKS) + 4 + len(hostile_results)
     print(f"\nconformance: {total - failures} passed, {failures} failed")
+    print(f"checkov (one process, every spec twice) took {checkov_seconds:.0f} s")
     print(f"checks took {time.time() - started:.0f} s")
     return 1 if failures else 0
 
