@@ -3,7 +3,7 @@ still earned (issue 12, part 2).
 
 The generated code acknowledges the findings it cannot avoid (a session policy grants
 actions without resource-level scoping on "*", a role uses AmazonSSMManagedInstanceCore),
-each with a reason, in the way each scanner reads (/work/wt/SCANNER-FORMATS.md):
+each with a reason, in the way each scanner reads (README, "Security scanners"):
   checkov   CloudFormation resource `Metadata.checkov.skip`; Terraform `#checkov:skip=` lines
   cdk-nag 3 `cdk.Validations.of(construct).acknowledge({ id, reason })` (aws-cdk-lib core)
   cdk-nag 2 the `cdk_nag` metadata of the construct's CfnResource
