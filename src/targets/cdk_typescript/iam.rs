@@ -385,5 +385,4 @@ mod tests {
         // Nothing pinned, nothing to check against the stack.
         assert!(!ts.contains("addError"), "{ts}");
     }
-
 }

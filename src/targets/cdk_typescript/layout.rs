@@ -126,7 +126,9 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
     out.push_str(&project);
     out.push_str(
         ": the IAM roles, instance\n \
-         * profiles and customer managed policies its spec asks for, and their outputs.",
+         * profiles and customer managed policies its spec asks for (their outputs with\n \
+         * `outputs: true`). Props put the app's own resources in the spec's place, and\n \
+         * its methods give the access to the app's instances and people.",
     );
     if c.ssm {
         out.push_str(

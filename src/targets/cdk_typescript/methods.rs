@@ -71,7 +71,7 @@ fn union(plan: &Plan, keep: fn(&FleetPlan) -> bool) -> String {
 /// The constructor's statements that fill the maps, after every resource exists.
 pub(super) fn push_maps(out: &mut String, spell: &Spell<'_>) {
     let plan: &Plan = spell;
-    out.push_str("\n\n    // What attachTo and grantStartSession add, by fleet.");
+    out.push_str("\n\n    // What the methods below add, by fleet.");
     if plan.fleets.iter().any(attachable) {
         out.push_str("\n    this.attachments = new Map<string, FleetAttachment>([");
         for f in plan.fleets.iter().filter(|f| attachable(f)) {
@@ -224,4 +224,90 @@ pub(super) fn push_methods(out: &mut String, plan: &Plan) {
     return grant;
   }",
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{construct, plan_of};
+
+    const FLEETS: &str = "version: 1\nproject: shop\nfleets:\n  - name: web\n    platform: ec2\n    mode: managed-core\n  - name: legacy\n    platform: ec2\n    mode: existing-role\n    existing_role: legacy-ec2\n  - name: plc\n    platform: hybrid\n    mode: session-only\n";
+
+    #[test]
+    fn attach_to_takes_the_ec2_fleets_with_a_role_or_a_session_policy() {
+        let ts = construct(&plan_of(FLEETS));
+        assert!(
+            ts.contains("  public attachTo(fleet: 'web' | 'legacy', target: ec2.Instance | autoscaling.AutoScalingGroup | ec2.LaunchTemplate): void {\n"),
+            "{ts}"
+        );
+        for line in [
+            "      ['web', {",
+            "        managedPolicies: ['AmazonSSMManagedInstanceCore'],",
+            "        instanceProfile: this.webInstanceProfile,",
+            "        selectorTag: ['ssmgen-fleet', 'shop-web'],",
+            "      ['legacy', {",
+            "        policy: this.legacySessionPolicy,",
+            "        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));",
+            "      attachment.policy?.attachToRole(role);",
+            "        'LaunchTemplateData.IamInstanceProfile.Arn',",
+            "    cdk.Tags.of(target).add(attachment.selectorTag[0], attachment.selectorTag[1]);",
+        ] {
+            assert!(ts.contains(&format!("{line}\n")), "{line}\n{ts}");
+        }
+        assert!(!ts.contains("['plc', {"), "{ts}");
+        // Only hybrid fleets: no attachTo, and no EC2 imports.
+        let hybrid = construct(&plan_of(
+            "version: 1\nproject: f\nfleets:\n  - name: plc\n    platform: hybrid\n    mode: session-only\n",
+        ));
+        assert!(
+            !hybrid.contains("attachTo") && !hybrid.contains("aws-ec2"),
+            "{hybrid}"
+        );
+        assert!(hybrid.contains("public grantStartSession("), "{hybrid}");
+    }
+
+    #[test]
+    fn grant_start_session_adds_each_fleets_grant_without_sids() {
+        let plan = plan_of(FLEETS);
+        let ts = construct(&plan);
+        assert!(
+            ts.contains("  public grantStartSession(grantee: iam.IGrantable, ...fleets: ('web' | 'legacy' | 'plc')[]): iam.Grant {\n"),
+            "{ts}"
+        );
+        let start = ts
+            .find("    this.grants = new Map<string, FleetGrant[]>([")
+            .expect("grants");
+        let end = start + ts[start..].find("\n    ]);").expect("end");
+        let grants = &ts[start..end];
+        let statements: usize = plan.fleets.iter().map(|f| f.grant.len()).sum();
+        assert_eq!(
+            grants.matches("\n          actions: [").count(),
+            statements,
+            "{grants}"
+        );
+        assert!(!grants.contains("sid"), "{grants}");
+        assert!(
+            grants.contains("'ssm:resourceTag/ssmgen-fleet': 'shop-plc',"),
+            "{grants}"
+        );
+        assert!(
+            ts.contains("        grant = grant === undefined ? g : grant.combine(g);\n"),
+            "{ts}"
+        );
+        assert!(
+            ts.contains("throw new Error('grantStartSession: name at least one fleet');"),
+            "{ts}"
+        );
+    }
+
+    #[test]
+    fn fleet_names_are_escaped_in_the_unions_and_maps() {
+        let mut plan = plan_of(FLEETS);
+        plan.fleets[0].name = "it's `${x}`".into();
+        let ts = construct(&plan);
+        assert!(
+            ts.contains(r"attachTo(fleet: 'it\'s `${x}`' | 'legacy',"),
+            "{ts}"
+        );
+        assert!(ts.contains(r"      ['it\'s `${x}`', {"), "{ts}");
+    }
 }

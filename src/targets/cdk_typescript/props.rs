@@ -300,3 +300,90 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{construct, plan_of};
+
+    const SHARED: &str = "version: 1\nproject: shop\npermissions_boundary: arn:aws:iam::111122223333:policy/boundary\nsession:\n  kms_key: 1234abcd-12ab-34cd-56ef-1234567890ab\n  s3: {bucket: shop-logs, prefix: ssm}\n  cloudwatch: {log_group: /ssm/shop}\nfleets:\n  - name: web\n    platform: ec2\n    mode: managed-core\n  - name: legacy\n    platform: ec2\n    mode: existing-role\n    existing_role: legacy-ec2\n  - name: plc\n    platform: hybrid\n    mode: session-only\noperators:\n  - name: oncall\n    fleets: [web]\n    identity: federated\n    pass_roles: true\n";
+
+    #[test]
+    fn shared_resources_are_props_that_replace_the_specs_values() {
+        let ts = construct(&plan_of(SHARED));
+        for line in [
+            "  readonly sessionKey?: kms.IKey;",
+            "  readonly logBucket?: s3.IBucket;",
+            "  readonly logGroup?: logs.ILogGroup;",
+            "  readonly legacyRole?: iam.IRole;",
+            "  readonly generatedNames?: boolean;",
+            "  readonly outputs?: boolean;",
+            "import * as kms from 'aws-cdk-lib/aws-kms';",
+            "            props.sessionKey?.keyArn ?? `arn:${stack.partition}:kms:${stack.region}:${stack.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,",
+            "            props.logBucket?.bucketArn ?? `arn:${stack.partition}:s3:::shop-logs`,",
+            "            props.logBucket?.arnForObjects('ssm/*') ?? `arn:${stack.partition}:s3:::shop-logs/ssm/*`,",
+            "            props.logGroup?.logGroupArn ?? `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/ssm/shop:*`,",
+            "          s3BucketName: props.logBucket?.bucketName ?? 'shop-logs',",
+            "          cloudWatchLogGroupName: props.logGroup?.logGroupName ?? '/ssm/shop',",
+            "          kmsKeyId: props.sessionKey?.keyArn ?? '1234abcd-12ab-34cd-56ef-1234567890ab',",
+            "      roles: [props.legacyRole ?? iam.Role.fromRoleName(this, 'LegacySessionPolicyExistingRole', 'legacy-ec2')],",
+        ] {
+            assert!(ts.contains(&format!("{line}\n")), "{line}\n{ts}");
+        }
+        // Without a shared value, no prop for it and nothing replaced.
+        let plain = construct(&plan_of(
+            "version: 1\nproject: p\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n",
+        ));
+        for absent in [
+            "sessionKey",
+            "logBucket",
+            "logGroup",
+            "aws-kms",
+            "aws-s3",
+            "aws-logs",
+        ] {
+            assert!(!plain.contains(absent), "{absent}\n{plain}");
+        }
+    }
+
+    #[test]
+    fn generated_names_leave_names_to_cloudformation_but_hybrid_roles_keep_theirs() {
+        let ts = construct(&plan_of(SHARED));
+        for line in [
+            "      roleName: props.generatedNames ? undefined : 'shop-web-ssm',",
+            "      instanceProfileName: props.generatedNames ? undefined : 'shop-web-ssm',",
+            "      managedPolicyName: props.generatedNames ? undefined : 'shop-web-session-manager',",
+            "      managedPolicyName: props.generatedNames ? undefined : 'shop-oncall-operator',",
+            "      name: props.generatedNames ? undefined : 'shop-session-preferences',",
+            // The hybrid service role: its activation names it.
+            "      roleName: 'shop-plc-ssm',",
+            // ARNs that name a document or role by name use the resource instead.
+            "            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/shop-session-preferences`,",
+            "            props.generatedNames ? this.webRole.roleArn : `arn:${stack.partition}:iam::${stack.account}:role/shop-web-ssm`,",
+        ] {
+            assert!(ts.contains(&format!("{line}\n")), "{line}\n{ts}");
+        }
+        assert!(!ts.contains("props.generatedNames ? this.plcRole"), "{ts}");
+    }
+
+    #[test]
+    fn one_permissions_boundary_for_the_whole_construct() {
+        let ts = construct(&plan_of(SHARED));
+        assert_eq!(
+            ts.matches("\n    iam.PermissionsBoundary.of(this).apply(iam.ManagedPolicy.fromManagedPolicyArn(this, 'PermissionsBoundary', 'arn:aws:iam::111122223333:policy/boundary'));\n").count(),
+            1,
+            "{ts}"
+        );
+        assert!(!ts.contains("permissionsBoundary:"), "{ts}");
+    }
+
+    #[test]
+    fn outputs_are_written_only_when_asked() {
+        let ts = construct(&plan_of(SHARED));
+        let at = ts
+            .find("    if (props.outputs) {\n")
+            .expect("outputs guard");
+        let first = ts.find("new cdk.CfnOutput(").expect("an output");
+        assert!(at < first, "{ts}");
+        assert!(ts.contains("\n      new cdk.CfnOutput(this, 'WebRoleArn', {\n        value: this.webRole.roleArn,\n"), "{ts}");
+    }
+}

@@ -80,3 +80,46 @@ pub(super) fn region_check(plan: &Plan) -> String {
     out.push_str(");\n    }");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{construct, plan_of};
+
+    #[test]
+    fn each_pinned_value_is_checked_against_the_stacks() {
+        let ts = construct(&plan_of(
+            "version: 1\nproject: p\npin:\n  account: \"111122223333\"\n  region: eu-west-1\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n",
+        ));
+        assert!(
+            ts.contains("    if (!cdk.Token.isUnresolved(stack.account) && stack.account !== '111122223333') {\n      cdk.Annotations.of(this).addError('ssmgen project p: the spec pins account 111122223333, this stack is for account ' + stack.account + '; "),
+            "{ts}"
+        );
+        assert!(ts.contains("stack.region !== 'eu-west-1') {"), "{ts}");
+        // Only the account pinned: only the account checked.
+        let ts = construct(&plan_of(
+            "version: 1\nproject: p\npin:\n  account: \"111122223333\"\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n",
+        ));
+        assert!(ts.contains("stack.account !== '111122223333'"), "{ts}");
+        assert!(
+            !ts.contains("stack.region !==") && !ts.contains("stack.partition !=="),
+            "{ts}"
+        );
+    }
+
+    #[test]
+    fn the_key_region_check_reads_the_stacks_region() {
+        let ts = construct(&plan_of(
+            "version: 1\nproject: p\nsession:\n  kms_key: arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n",
+        ));
+        assert!(
+            ts.contains("cdk.Fn.conditionEquals(cdk.Aws.REGION, 'eu-west-1')"),
+            "{ts}"
+        );
+        assert!(
+            ts.contains(
+                "if (!cdk.Token.isUnresolved(stack.region) && stack.region !== 'eu-west-1') {"
+            ),
+            "{ts}"
+        );
+    }
+}
