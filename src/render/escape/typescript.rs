@@ -1,6 +1,6 @@
 //! TypeScript string literals, template literals and comments (CDK TypeScript).
 
-use super::CDK_PSEUDO;
+use super::{PseudoNames, CDK_PSEUDO};
 use crate::plan::{Piece, Text};
 
 /// Appends the body of a JavaScript template literal, without the backticks.
@@ -31,31 +31,57 @@ pub fn ts_text(t: &Text) -> String {
 
 /// Appends [`ts_text`] to `out`, for renderers that build code in one buffer.
 pub fn push_ts_text(out: &mut String, t: &Text) {
-    let pieces = t.pieces();
-    // Escaping is per character, so a text without pseudo values is the string literal
-    // of its pieces joined.
-    if pieces.iter().all(|p| matches!(p, Piece::Literal(_))) {
+    push_ts_text_with(out, t, &CDK_PSEUDO);
+}
+
+/// Appends a text with its pseudo values spelled as `names` says (the CDK construct
+/// spells them from its stack, `stack.partition`).
+pub fn push_ts_text_with(out: &mut String, t: &Text, names: &PseudoNames) {
+    let parts: Vec<TsPart<'_>> = t
+        .pieces()
+        .iter()
+        .map(|p| match p {
+            Piece::Literal(s) => TsPart::Literal(s),
+            Piece::Pseudo(p) => TsPart::Expr(names.get(*p)),
+        })
+        .collect();
+    push_ts_parts(out, &parts);
+}
+
+/// One part of a TypeScript string expression: literal text, or a string expression
+/// written as code (a pseudo value, a resource's attribute).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TsPart<'a> {
+    Literal(&'a str),
+    Expr(&'a str),
+}
+
+/// Appends the string expression of `parts`: a string literal when every part is
+/// literal, a lone expression as it is, else a template literal.
+pub fn push_ts_parts(out: &mut String, parts: &[TsPart<'_>]) {
+    // Escaping is per character, so literal parts make the string literal of them joined.
+    if parts.iter().all(|p| matches!(p, TsPart::Literal(_))) {
         out.push('\'');
-        for piece in pieces {
-            if let Piece::Literal(s) = piece {
+        for part in parts {
+            if let TsPart::Literal(s) = part {
                 push_ts_str_body(out, s);
             }
         }
         out.push('\'');
         return;
     }
-    // A lone pseudo value is already a string expression.
-    if let [Piece::Pseudo(p)] = pieces {
-        out.push_str(CDK_PSEUDO.get(*p));
+    // A lone expression is already a string expression.
+    if let [TsPart::Expr(e)] = parts {
+        out.push_str(e);
         return;
     }
     out.push('`');
-    for piece in pieces {
-        match piece {
-            Piece::Literal(s) => push_ts_template_body(out, s),
-            Piece::Pseudo(p) => {
+    for part in parts {
+        match part {
+            TsPart::Literal(s) => push_ts_template_body(out, s),
+            TsPart::Expr(e) => {
                 out.push_str("${");
-                out.push_str(CDK_PSEUDO.get(*p));
+                out.push_str(e);
                 out.push('}');
             }
         }

@@ -8,7 +8,11 @@ use std::hash::{Hash, Hasher};
 use rustc_hash::FxHashMap;
 
 use super::nag::Acknowledgements;
-use super::typescript::{push_conditions, push_field, push_new, push_str_prop};
+use super::props::{always_named, push_managed_policy, Spell};
+use super::typescript::{
+    push_conditions, push_field, push_line_comment, push_name_prop, push_new, push_str_prop,
+    push_text,
+};
 use crate::plan::{
     Attachment, Effect, InstanceProfile, Mode, Plan, Platform, Policy, Role, Statement, Subject,
 };
@@ -19,7 +23,7 @@ pub(super) fn role_field(plan: &Plan, i: usize) -> &str {
     plan.roles.get(i).map_or("", |r| r.id.lower_camel.as_str())
 }
 
-pub(super) fn role_field_decl(out: &mut String, _plan: &Plan, role: &Role) {
+pub(super) fn role_field_decl(out: &mut String, _plan: &Spell<'_>, role: &Role) {
     let doc = match role.platform {
         Platform::Ec2 if role.mode == Mode::DefaultHostManagement => format!(
             "The Default Host Management role of fleet {}, named {}: Systems Manager gives it to the account's EC2 instances that have no instance profile.",
@@ -37,7 +41,7 @@ pub(super) fn role_field_decl(out: &mut String, _plan: &Plan, role: &Role) {
     push_field(out, &doc, &role.id.lower_camel, "iam.Role");
 }
 
-pub(super) fn profile_field_decl(out: &mut String, plan: &Plan, p: &InstanceProfile) {
+pub(super) fn profile_field_decl(out: &mut String, plan: &Spell<'_>, p: &InstanceProfile) {
     let fleet = plan.roles.get(p.role).map_or("", |r| r.fleet.as_str());
     let doc = format!(
         "The instance profile of EC2 fleet {fleet}, named {}: attach it to the fleet's instances.",
@@ -46,7 +50,7 @@ pub(super) fn profile_field_decl(out: &mut String, plan: &Plan, p: &InstanceProf
     push_field(out, &doc, &p.id.lower_camel, "iam.InstanceProfile");
 }
 
-pub(super) fn policy_field_decl(out: &mut String, plan: &Plan, p: &Policy) {
+pub(super) fn policy_field_decl(out: &mut String, plan: &Spell<'_>, p: &Policy) {
     let doc = match &p.attachment {
         Attachment::Role(i) => format!(
             "The Session Manager permissions of fleet {}, named {}, attached to role {}.",
@@ -62,28 +66,21 @@ pub(super) fn policy_field_decl(out: &mut String, plan: &Plan, p: &Policy) {
     push_field(out, &doc, &p.id.lower_camel, "iam.ManagedPolicy");
 }
 
-/// Construct ids of the managed policies a role imports, unique within the construct.
-fn imported_policy_id(role: &Role, name: &str, taken: &[String]) -> String {
-    // The policy's own spelling (`AmazonSSMManagedInstanceCore`) reads best; a path
-    // separator or other punctuation has no place in a construct id.
-    let mut id = String::with_capacity(role.id.upper_camel.len() + name.len());
-    id.push_str(&role.id.upper_camel);
-    id.extend(name.chars().filter(char::is_ascii_alphanumeric));
-    if taken.contains(&id) {
-        id.push_str(&taken.len().to_string());
-    }
-    id
-}
-
-pub(super) fn role_block(out: &mut String, _plan: &Plan, role: &Role) {
+pub(super) fn role_block(out: &mut String, _plan: &Spell<'_>, role: &Role) {
     const PROP: &str = "      ";
     let field = role.id.lower_camel.as_str();
     push_new(out, field, "iam.Role", &role.id.upper_camel);
-    push_str_prop(out, PROP, "roleName", &role.name);
+    if always_named(role) {
+        push_str_prop(out, PROP, "roleName", &role.name);
+    } else {
+        push_name_prop(out, PROP, "roleName", &role.name);
+    }
     push_str_prop(out, PROP, "path", &role.path);
     push_str_prop(out, PROP, "description", &role.description);
+    out.push('\n');
+    push_line_comment(out, PROP, TRUST_NOTE);
     out.push_str("\n      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(");
-    escape::push_ts_text(out, &role.trust.service);
+    push_text(out, &role.trust.service);
     out.push(')');
     if !role.trust.conditions.is_empty() {
         out.push_str(".withConditions({");
@@ -93,24 +90,12 @@ pub(super) fn role_block(out: &mut String, _plan: &Plan, role: &Role) {
     out.push(',');
     if !role.managed_policies.is_empty() {
         out.push_str("\n      managedPolicies: [");
-        let mut taken: Vec<String> = Vec::with_capacity(role.managed_policies.len());
         for m in &role.managed_policies {
-            let id = imported_policy_id(role, &m.name, &taken);
-            out.push_str("\n        iam.ManagedPolicy.fromManagedPolicyArn(this, ");
-            escape::push_ts_str(out, &id);
-            out.push_str(", ");
-            escape::push_ts_text(out, &m.arn);
-            out.push_str("),");
-            taken.push(id);
+            out.push_str("\n        ");
+            push_managed_policy(out, &m.name);
+            out.push(',');
         }
         out.push_str("\n      ],");
-    }
-    if let Some(arn) = &role.permissions_boundary {
-        out.push_str("\n      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(this, ");
-        escape::push_ts_str(out, &format!("{}PermissionsBoundary", role.id.upper_camel));
-        out.push_str(", ");
-        escape::push_ts_text(out, arn);
-        out.push_str("),");
     }
     out.push_str("\n    });");
     for (key, value) in &role.tags {
@@ -124,7 +109,32 @@ pub(super) fn role_block(out: &mut String, _plan: &Plan, role: &Role) {
     }
 }
 
-pub(super) fn profile_block(out: &mut String, plan: &Plan, p: &InstanceProfile) {
+/// Why the trust names its service principal statically, above each `assumedBy`.
+const TRUST_NOTE: &str = "Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every partition, and China needs .com.cn (aws-cdk #31767).";
+
+/// The spec's permissions boundary, once for every role of the construct, or nothing:
+/// the spec names one boundary for all its roles.
+pub(super) fn boundary(plan: &Plan) -> String {
+    let Some(arn) = plan
+        .roles
+        .iter()
+        .find_map(|r| r.permissions_boundary.as_ref())
+    else {
+        return String::new();
+    };
+    let mut out = String::from("\n\n");
+    push_line_comment(
+        &mut out,
+        "    ",
+        "The spec's permissions boundary, on every role this construct creates.",
+    );
+    out.push_str("\n    iam.PermissionsBoundary.of(this).apply(iam.ManagedPolicy.fromManagedPolicyArn(this, 'PermissionsBoundary', ");
+    push_text(&mut out, arn);
+    out.push_str("));");
+    out
+}
+
+pub(super) fn profile_block(out: &mut String, plan: &Spell<'_>, p: &InstanceProfile) {
     push_new(
         out,
         &p.id.lower_camel,
@@ -134,7 +144,7 @@ pub(super) fn profile_block(out: &mut String, plan: &Plan, p: &InstanceProfile) 
     out.push_str("\n      role: this.");
     out.push_str(role_field(plan, p.role));
     out.push(',');
-    push_str_prop(out, "      ", "instanceProfileName", &p.name);
+    push_name_prop(out, "      ", "instanceProfileName", &p.name);
     push_str_prop(out, "      ", "path", &p.path);
     out.push_str("\n    });");
 }
@@ -144,7 +154,7 @@ pub(super) fn profile_block(out: &mut String, plan: &Plan, p: &InstanceProfile) 
 /// its statements, and the role it is attached to (`this.webRole`, or an existing role
 /// imported by name).
 pub(super) struct Policies<'a> {
-    pub(super) plan: &'a Plan,
+    pub(super) plan: &'a Spell<'a>,
     /// For each policy, the index of its statements in `statement_lists`.
     pub(super) lists: Vec<usize>,
 }
@@ -160,7 +170,7 @@ impl Policies<'_> {
     ) {
         for (i, (p, &statements)) in self.plan.policies.iter().zip(&self.lists).enumerate() {
             out.push_str("\n\n");
-            policy_head(out, self.plan, p);
+            policy_head(out, p);
             out.push_str("\n      statements: [");
             out.push_str(&statement_lists[statements]);
             out.push_str("\n      ],\n      roles: [");
@@ -207,7 +217,7 @@ impl Hash for StatementsKey<'_> {
 
 /// Writes one `new iam.PolicyStatement({...}),` at the indent of a `statements` list;
 /// the operator policies write theirs with it too.
-pub(super) fn push_statement(out: &mut String, plan: &Plan, s: &Statement) {
+pub(super) fn push_statement(out: &mut String, plan: &Spell<'_>, s: &Statement) {
     out.push_str("\n        new iam.PolicyStatement({");
     push_str_prop(out, "          ", "sid", &s.sid);
     out.push_str("\n          effect: iam.Effect.");
@@ -223,7 +233,7 @@ pub(super) fn push_statement(out: &mut String, plan: &Plan, s: &Statement) {
     out.push_str("\n          ],\n          resources: [");
     for r in &s.resources {
         out.push_str("\n            ");
-        escape::push_ts_text(out, &r.arn(&plan.env));
+        plan.push_resource(out, r);
         out.push(',');
     }
     out.push_str("\n          ],");
@@ -235,7 +245,7 @@ pub(super) fn push_statement(out: &mut String, plan: &Plan, s: &Statement) {
     out.push_str("\n        }),");
 }
 
-fn policy_head(out: &mut String, _plan: &Plan, p: &Policy) {
+fn policy_head(out: &mut String, p: &Policy) {
     const PROP: &str = "      ";
     push_new(
         out,
@@ -243,7 +253,7 @@ fn policy_head(out: &mut String, _plan: &Plan, p: &Policy) {
         "iam.ManagedPolicy",
         &p.id.upper_camel,
     );
-    push_str_prop(out, PROP, "managedPolicyName", &p.name);
+    push_name_prop(out, PROP, "managedPolicyName", &p.name);
     push_str_prop(out, PROP, "path", &p.path);
     push_str_prop(out, PROP, "description", &p.description);
 }
@@ -255,7 +265,10 @@ fn policy_role(out: &mut String, plan: &Plan, p: &Policy) {
             out.push_str(role_field(plan, *i));
         }
         Attachment::ExistingRole(name) => {
-            out.push_str("iam.Role.fromRoleName(this, ");
+            // The app's own role when it gives one (`<fleet>Role`), else the spec's, by name.
+            out.push_str("props.");
+            out.push_str(&existing_role_prop(&p.fleet));
+            out.push_str(" ?? iam.Role.fromRoleName(this, ");
             escape::push_ts_str(out, &format!("{}ExistingRole", p.id.upper_camel));
             out.push_str(", ");
             escape::push_ts_str(out, name);
@@ -264,8 +277,13 @@ fn policy_role(out: &mut String, plan: &Plan, p: &Policy) {
     }
 }
 
+/// The prop that replaces the existing role of fleet `fleet`: `<fleet>Role`.
+pub(super) fn existing_role_prop(fleet: &str) -> String {
+    format!("{}Role", crate::plan::Ident::new(fleet).lower_camel)
+}
+
 /// The distinct statement lists, written, and the index of each policy's list.
-pub(super) fn statement_lists(plan: &Plan) -> (Vec<String>, Vec<usize>) {
+pub(super) fn statement_lists(plan: &Spell<'_>) -> (Vec<String>, Vec<usize>) {
     let mut written: Vec<String> = Vec::new();
     let mut seen: FxHashMap<StatementsKey<'_>, usize> = FxHashMap::default();
     let mut lists = Vec::with_capacity(plan.policies.len());
@@ -319,14 +337,14 @@ mod tests {
         let mut plan = plan_of(
             "version: 1\nproject: p\nsession:\n  cloudwatch: {log_group: /ssm/p}\nfleets:\n  - name: a\n    platform: ec2\n    mode: session-only\n  - name: b\n    platform: ec2\n    mode: session-only\n  - name: c\n    platform: ec2\n    mode: session-only\n    session:\n      cloudwatch: {log_group: /ssm/c}\n",
         );
-        let (lists, index) = statement_lists(&plan);
+        let (lists, index) = statement_lists(&Spell::new(&plan));
         assert_eq!(index, [0, 0, 1]);
         assert_eq!(lists.len(), 2);
         assert!(lists[0].contains("log-group:/ssm/p:*"), "{}", lists[0]);
         assert!(lists[1].contains("log-group:/ssm/c:*"), "{}", lists[1]);
         // A difference anywhere in what is written keeps a policy's own list.
         plan.policies[1].statements[0].sid = "Other".into();
-        let (lists, index) = statement_lists(&plan);
+        let (lists, index) = statement_lists(&Spell::new(&plan));
         assert_eq!(index, [0, 1, 2]);
         assert!(lists[1].contains("sid: 'Other',"), "{}", lists[1]);
         let ts = construct(&plan);
@@ -348,14 +366,23 @@ mod tests {
             "version: 1\nproject: p\nfleets:\n  - name: web\n    platform: ec2\n    mode: managed-core\n",
         );
         let ts = construct(&plan);
+        // Unpinned values come from the construct's stack.
         assert!(
-            ts.contains("fromStaticServicePrincipleName(`ec2.${cdk.Aws.URL_SUFFIX}`)"),
+            ts.contains("    const stack = cdk.Stack.of(this);\n"),
             "{ts}"
         );
         assert!(
-            ts.contains("`arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore`"),
+            ts.contains("fromStaticServicePrincipleName(`ec2.${stack.urlSuffix}`)"),
             "{ts}"
         );
-        assert!(!ts.contains("fromAwsManagedPolicyName"), "{ts}");
+        assert!(!ts.contains("cdk.Aws."), "{ts}");
+        // AWS managed policies by name: CDK writes their ARN in the stack's partition.
+        assert!(
+            ts.contains("      managedPolicies: [\n        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),\n      ],\n"),
+            "{ts}"
+        );
+        assert!(!ts.contains("fromManagedPolicyArn"), "{ts}");
+        // Nothing pinned, nothing to check against the stack.
+        assert!(!ts.contains("addError"), "{ts}");
     }
 }

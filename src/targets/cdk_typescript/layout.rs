@@ -3,7 +3,9 @@
 //! template: the frame is fixed text and loops, and each Tera tag costs about 10 us of
 //! parsing at every start (issue 13). Each item is written straight into the output.
 
+use super::methods::{attachable, push_fields, push_maps, push_methods, push_types};
 use super::nag::HELPER;
+use super::props::push_props;
 use super::{ConstructContext, Each};
 use crate::plan::Subject;
 use crate::render::escape::ts_comment;
@@ -36,9 +38,13 @@ const TAG_CHECKS_END: &str = "...Object.keys(props.tags ?? {})];
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cdk.Tags.of(this).add(key, value, { priority: 200 });
     }
-  }
-}
-";
+  }";
+
+/// The top of the constructor: the stack the construct's values come from.
+const STACK: &str = "
+    // Unpinned account, Region and partition come from the stack: in an env-agnostic
+    // stack deploy-time references, in a stack with an environment its own values.
+    const stack = cdk.Stack.of(this);";
 
 impl<'a, T> Each<'a, T> {
     /// Each kept item, after `separator`.
@@ -72,6 +78,9 @@ impl<'a, T> Each<'a, T> {
 pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
     let class = &c.class_name;
     let project = ts_comment(c.project);
+    let plan = c.spell.plan();
+    let shared = &plan.shared;
+    let attach = plan.fleets.iter().any(attachable);
     out.push_str("// ");
     out.push_str(c.marker);
     out.push_str(" for project ");
@@ -80,9 +89,24 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
         ". Do not edit: change the spec and regenerate.\n\
          //\n\
          // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.\n\
-         import * as cdk from 'aws-cdk-lib';\n\
-         import * as iam from 'aws-cdk-lib/aws-iam';",
+         import * as cdk from 'aws-cdk-lib';",
     );
+    if attach {
+        out.push_str(
+            "\nimport * as autoscaling from 'aws-cdk-lib/aws-autoscaling';\n\
+             import * as ec2 from 'aws-cdk-lib/aws-ec2';",
+        );
+    }
+    out.push_str("\nimport * as iam from 'aws-cdk-lib/aws-iam';");
+    if shared.session_key.is_some() {
+        out.push_str("\nimport * as kms from 'aws-cdk-lib/aws-kms';");
+    }
+    if shared.log_group.is_some() {
+        out.push_str("\nimport * as logs from 'aws-cdk-lib/aws-logs';");
+    }
+    if shared.log_bucket.is_some() {
+        out.push_str("\nimport * as s3 from 'aws-cdk-lib/aws-s3';");
+    }
     if c.ssm {
         out.push_str("\nimport * as ssm from 'aws-cdk-lib/aws-ssm';");
     }
@@ -90,17 +114,21 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
     if c.acknowledgements.any() {
         out.push_str(HELPER);
     }
+    push_types(out, plan);
     out.push_str("\n/** Options of {@link ");
     out.push_str(class);
     out.push_str("}. */\nexport interface ");
     out.push_str(class);
     out.push_str("Props {\n");
+    push_props(out, plan);
     out.push_str(PROPS_DOC);
     out.push_str("\n/**\n * The Session Manager access of project ");
     out.push_str(&project);
     out.push_str(
         ": the IAM roles, instance\n \
-         * profiles and customer managed policies its spec asks for, and their outputs.",
+         * profiles and customer managed policies its spec asks for (their outputs with\n \
+         * `outputs: true`). Props put the app's own resources in the spec's place, and\n \
+         * its methods give the access to the app's instances and people.",
     );
     if c.ssm {
         out.push_str(
@@ -127,9 +155,13 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
     c.document_fields.write_each(out, "\n");
     c.setting_fields.write_each(out, "\n");
     c.operator_fields.write_each(out, "\n");
+    push_fields(out, plan);
     out.push_str("\n\n  constructor(scope: Construct, id: string, props: ");
     out.push_str(class);
     out.push_str("Props = {}) {\n    super(scope, id);");
+    out.push_str(STACK);
+    out.push_str(&c.pin_checks);
+    out.push_str(&c.boundary);
     let acks = &c.acknowledgements;
     c.roles.write_each_then(out, "\n\n", |out, i, r| {
         acks.push(out, Subject::Role(i), &r.id.lower_camel);
@@ -142,12 +174,16 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
         .write_each_then(out, "\n\n", |out, i, p| {
             acks.push(out, Subject::OperatorPolicy(i), &p.id.lower_camel);
         });
+    push_maps(out, c.spell);
     if c.outputs.any() {
-        out.push('\n');
+        out.push_str("\n\n    // Stack outputs only when asked: a construct adds none of its own accord.\n    if (props.outputs) {");
         c.outputs.write_each(out, "\n");
+        out.push_str("\n    }");
     }
     out.push_str(&c.region_check);
     out.push_str(TAG_CHECKS);
     out.push_str(&c.tag_keys);
     out.push_str(TAG_CHECKS_END);
+    push_methods(out, plan);
+    out.push_str("\n}\n");
 }

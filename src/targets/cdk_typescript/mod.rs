@@ -15,9 +15,11 @@
 
 mod iam;
 mod layout;
+mod methods;
 mod nag;
 mod operators;
 mod outputs;
+mod props;
 mod rules;
 mod scaffold;
 mod ssm;
@@ -26,6 +28,7 @@ mod typescript;
 use std::path::PathBuf;
 
 use self::iam::Policies;
+use self::props::Spell;
 use self::scaffold::{AppContext, PackageContext, PlainContext};
 use self::typescript::ident;
 use super::{
@@ -121,7 +124,9 @@ impl Target for CdkTypeScript {
     }
 
     fn render(&self, plan: &Plan, options: &Options) -> Result<Vec<OutFile>, Error> {
-        let ctx = construct_context(plan)?;
+        check(plan)?;
+        let spell = Spell::new(plan);
+        let ctx = construct_context(&spell)?;
         let module = format!("{}-ssm-access", plan.project.kebab);
         let mut construct = String::with_capacity(size_hint(plan));
         layout::write(&mut construct, &ctx);
@@ -222,21 +227,31 @@ struct ConstructContext<'a> {
     tag_keys: String,
     /// The Region check (`rules.rs`), or nothing.
     region_check: String,
+    /// The checks of the pinned values against the stack's (`rules.rs`), or nothing.
+    pin_checks: String,
+    /// The permissions boundary applied once to every role (`iam.rs`), or nothing.
+    boundary: String,
+    /// The plan with its spelling of replaceable values, for the props and methods.
+    spell: &'a Spell<'a>,
 }
 
 /// Plan items written one after another straight into the construct's text by
 /// `layout.rs`, so that the text exists once. `write` cannot fail: [`check`] has
 /// already rejected every plan it could fail on.
 struct Each<'a, T> {
-    plan: &'a Plan,
+    plan: &'a Spell<'a>,
     items: &'a [T],
-    write: fn(&mut String, &'a Plan, &'a T),
+    write: fn(&mut String, &'a Spell<'a>, &'a T),
     /// Which items are written; the others are left out of the list.
     keep: fn(&T) -> bool,
 }
 
 impl<'a, T> Each<'a, T> {
-    fn new(plan: &'a Plan, items: &'a [T], write: fn(&mut String, &'a Plan, &'a T)) -> Self {
+    fn new(
+        plan: &'a Spell<'a>,
+        items: &'a [T],
+        write: fn(&mut String, &'a Spell<'a>, &'a T),
+    ) -> Self {
         Each {
             plan,
             items,
@@ -285,8 +300,14 @@ fn check(plan: &Plan) -> Result<(), Error> {
         role(p.role)?;
     }
     for p in &plan.policies {
-        if let Attachment::Role(i) = p.attachment {
-            role(i)?;
+        match p.attachment {
+            Attachment::Role(i) => {
+                role(i)?;
+            }
+            // Its `<fleet>Role` prop is written as code.
+            Attachment::ExistingRole(_) => {
+                ident(&iam::existing_role_prop(&p.fleet))?;
+            }
         }
         ident(&p.id.lower_camel)?;
         ident(&p.id.upper_camel)?;
@@ -342,41 +363,44 @@ fn check(plan: &Plan) -> Result<(), Error> {
     nag::check(plan)
 }
 
-fn construct_context(plan: &Plan) -> Result<ConstructContext<'_>, Error> {
-    check(plan)?;
-    let (statement_lists, lists) = iam::statement_lists(plan);
+fn construct_context<'a>(spell: &'a Spell<'a>) -> Result<ConstructContext<'a>, Error> {
+    let plan: &'a Plan = spell.plan();
+    let (statement_lists, lists) = iam::statement_lists(spell);
     Ok(ConstructContext {
         marker: GENERATED_MARKER,
         project: &plan.project.kebab,
         class_name: format!("{}SsmAccess", ident(&plan.project.upper_camel)?),
-        role_fields: Each::new(plan, &plan.roles, iam::role_field_decl),
-        profile_fields: Each::new(plan, &plan.instance_profiles, iam::profile_field_decl),
-        policy_fields: Each::new(plan, &plan.policies, iam::policy_field_decl),
-        document_fields: Each::new(plan, &plan.documents, ssm::document_field_decl)
+        role_fields: Each::new(spell, &plan.roles, iam::role_field_decl),
+        profile_fields: Each::new(spell, &plan.instance_profiles, iam::profile_field_decl),
+        policy_fields: Each::new(spell, &plan.policies, iam::policy_field_decl),
+        document_fields: Each::new(spell, &plan.documents, ssm::document_field_decl)
             .only(ssm::in_stack),
-        setting_fields: Each::new(plan, &plan.service_settings, ssm::setting_field_decl),
+        setting_fields: Each::new(spell, &plan.service_settings, ssm::setting_field_decl),
         operator_fields: Each::new(
-            plan,
+            spell,
             &plan.operator_policies,
             operators::operator_field_decl,
         ),
-        roles: Each::new(plan, &plan.roles, iam::role_block),
-        instance_profiles: Each::new(plan, &plan.instance_profiles, iam::profile_block),
+        roles: Each::new(spell, &plan.roles, iam::role_block),
+        instance_profiles: Each::new(spell, &plan.instance_profiles, iam::profile_block),
         statement_lists,
-        policies: Policies { plan, lists },
-        documents: Each::new(plan, &plan.documents, ssm::document_block).only(ssm::in_stack),
-        service_settings: Each::new(plan, &plan.service_settings, ssm::setting_block),
-        operator_policies: Each::new(plan, &plan.operator_policies, operators::operator_block),
-        acknowledgements: nag::Acknowledgements::new(plan),
+        policies: Policies { plan: spell, lists },
+        documents: Each::new(spell, &plan.documents, ssm::document_block).only(ssm::in_stack),
+        service_settings: Each::new(spell, &plan.service_settings, ssm::setting_block),
+        operator_policies: Each::new(spell, &plan.operator_policies, operators::operator_block),
+        acknowledgements: nag::Acknowledgements::new(spell),
         ssm: plan.documents.iter().any(ssm::in_stack) || !plan.service_settings.is_empty(),
         preferences_script: preferences_script::account_default(plan).is_some(),
-        outputs: Each::new(plan, &plan.outputs, outputs::output_block),
+        outputs: Each::new(spell, &plan.outputs, outputs::output_block),
         tag_keys: plan
             .role_tag_keys()
             .into_iter()
             .map(|k| crate::render::escape::ts_str(k) + ", ")
             .collect(),
         region_check: rules::region_check(plan),
+        pin_checks: rules::pin_checks(plan),
+        boundary: iam::boundary(plan),
+        spell,
     })
 }
 

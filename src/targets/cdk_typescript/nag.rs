@@ -5,6 +5,7 @@
 //! imports no cdk-nag. Only cdk-nag rules are spelled here: the checkov ones are for the
 //! CloudFormation and Terraform targets.
 
+use super::props::Spell;
 use super::{missing, CONSTRUCT};
 use crate::error::Error;
 use crate::facts::scanners::Scanner;
@@ -113,14 +114,18 @@ pub(super) fn check(plan: &Plan) -> Result<(), Error> {
 /// finds its own at once (`Plan::acknowledgements_of` scans them all, once per subject:
 /// quadratic at 10,000 fleets).
 pub(super) struct Acknowledgements<'a> {
+    /// Spells each finding's value as the construct spells it where the finding is.
+    spell: &'a Spell<'a>,
     roles: Vec<Vec<&'a Acknowledgement>>,
     policies: Vec<Vec<&'a Acknowledgement>>,
     operator_policies: Vec<Vec<&'a Acknowledgement>>,
 }
 
 impl<'a> Acknowledgements<'a> {
-    pub(super) fn new(plan: &'a Plan) -> Self {
+    pub(super) fn new(spell: &'a Spell<'a>) -> Self {
+        let plan: &'a Plan = spell.plan();
         let mut acks = Acknowledgements {
+            spell,
             roles: vec![Vec::new(); plan.roles.len()],
             policies: vec![Vec::new(); plan.policies.len()],
             operator_policies: vec![Vec::new(); plan.operator_policies.len()],
@@ -148,7 +153,8 @@ impl<'a> Acknowledgements<'a> {
 
     /// Writes, after a subject's block, its acknowledgements under one comment:
     /// `acknowledge(this.<field>, '<rule>', '<prefix>',` then the value, spelled as the
-    /// construct spells it, and the reason. Nothing when it has none.
+    /// construct spells it where the finding is (a prop's value when one is given, CDK's
+    /// own ARN of an AWS managed policy), and the reason. Nothing when it has none.
     pub(super) fn push(&self, out: &mut String, subject: Subject, field: &str) {
         let (of, kind) = match subject {
             Subject::Role(i) => (self.roles.get(i), "role"),
@@ -170,7 +176,7 @@ impl<'a> Acknowledgements<'a> {
             out.push_str(", ");
             escape::push_ts_str(out, prefix);
             out.push_str(",\n      ");
-            escape::push_ts_text(out, value);
+            self.spell.push_finding(out, subject, value);
             out.push_str(",\n      ");
             escape::push_ts_str(out, &a.reason);
             out.push_str(");");
@@ -196,12 +202,12 @@ mod tests {
         let role = ts.find("this.webRole = new iam.Role(").expect("role");
         let ack = ts
             .find(
-                "    // The cdk-nag findings of this role, carried on purpose.\n    acknowledge(this.webRole, 'AwsSolutions-IAM4', 'Policy',\n      `arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore`,\n      'chosen in the spec: ",
+                "    // The cdk-nag findings of this role, carried on purpose.\n    acknowledge(this.webRole, 'AwsSolutions-IAM4', 'Policy',\n      iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore').managedPolicyArn,\n      'chosen in the spec: ",
             )
             .expect("role acknowledgement");
         assert!(role < ack, "{ts}");
         assert_eq!(
-            ts.matches("iam.ManagedPolicy.fromManagedPolicyArn(this, 'WebRoleAmazonSSMManagedInstanceCore', `arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore`)").count(),
+            ts.matches("        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),\n").count(),
             1,
             "{ts}"
         );
@@ -211,8 +217,10 @@ mod tests {
             .find("    acknowledge(this.apiSessionPolicy, 'AwsSolutions-IAM5', 'Resource',\n      '*',\n")
             .expect("wildcard");
         assert!(policy < star, "{ts}");
+        // The log bucket's objects, spelled as the statement spells them: the given
+        // bucket's when the app passes one.
         assert!(
-            ts.contains("acknowledge(this.apiSessionPolicy, 'AwsSolutions-IAM5', 'Resource',\n      `arn:${cdk.Aws.PARTITION}:s3:::shop-logs/ssm/*`,\n"),
+            ts.contains("acknowledge(this.apiSessionPolicy, 'AwsSolutions-IAM5', 'Resource',\n      props.logBucket?.arnForObjects('ssm/*') ?? `arn:${stack.partition}:s3:::shop-logs/ssm/*`,\n"),
             "{ts}"
         );
         let operator = ts

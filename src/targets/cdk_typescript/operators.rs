@@ -4,8 +4,9 @@
 //! they are imported by name (`iam.Role.fromRoleName` and the like), never created.
 
 use super::iam::push_statement;
-use super::typescript::{push_field, push_line_comment, push_new, push_str_prop};
-use crate::plan::{OperatorPolicy, Plan};
+use super::props::Spell;
+use super::typescript::{push_field, push_line_comment, push_name_prop, push_new, push_str_prop};
+use crate::plan::OperatorPolicy;
 use crate::render::escape;
 
 /// The three kinds of existing principal a policy is attached to: the `iam.ManagedPolicy`
@@ -59,7 +60,7 @@ fn attachments_phrase(p: &OperatorPolicy) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-pub(super) fn operator_field_decl(out: &mut String, _plan: &Plan, p: &OperatorPolicy) {
+pub(super) fn operator_field_decl(out: &mut String, _plan: &Spell<'_>, p: &OperatorPolicy) {
     let doc = format!(
         "The operator policy {}: who holds it may start Session Manager sessions on {}.",
         p.name,
@@ -95,7 +96,7 @@ fn note(p: &OperatorPolicy) -> String {
     note
 }
 
-pub(super) fn operator_block(out: &mut String, plan: &Plan, p: &OperatorPolicy) {
+pub(super) fn operator_block(out: &mut String, plan: &Spell<'_>, p: &OperatorPolicy) {
     const PROP: &str = "      ";
     push_line_comment(out, "    ", &note(p));
     out.push('\n');
@@ -105,7 +106,7 @@ pub(super) fn operator_block(out: &mut String, plan: &Plan, p: &OperatorPolicy) 
         "iam.ManagedPolicy",
         &p.id.upper_camel,
     );
-    push_str_prop(out, PROP, "managedPolicyName", &p.name);
+    push_name_prop(out, PROP, "managedPolicyName", &p.name);
     push_str_prop(out, PROP, "path", &p.path);
     push_str_prop(out, PROP, "description", &p.description);
     out.push_str("\n      statements: [");
@@ -163,7 +164,7 @@ mod tests {
         let oncall = block(&ts, "oncallOperatorPolicy");
         for line in [
             "    this.oncallOperatorPolicy = new iam.ManagedPolicy(this, 'OncallOperatorPolicy', {",
-            "      managedPolicyName: 'shop-oncall-operator',",
+            "      managedPolicyName: props.generatedNames ? undefined : 'shop-oncall-operator',",
             "      path: '/',",
             "      groups: [",
             "        iam.Group.fromGroupName(this, 'OncallOperatorPolicyGroup1', 'shop-oncall'),",

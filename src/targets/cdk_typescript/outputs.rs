@@ -1,15 +1,17 @@
 //! The construct's outputs: one `cdk.CfnOutput` per plan output, naming a role's ARN or
-//! name, an instance profile's name or a preferences document's name.
+//! name, an instance profile's name or a preferences document's name. They are written
+//! inside `if (props.outputs)`: a construct adds stack outputs only when asked.
 
 use super::iam::role_field;
+use super::props::Spell;
 use super::typescript::push_str_prop;
-use crate::plan::{Output, OutputValue, Plan};
+use crate::plan::{Output, OutputValue};
 use crate::render::escape;
 
-pub(super) fn output_block(out: &mut String, plan: &Plan, o: &Output) {
-    out.push_str("    new cdk.CfnOutput(this, ");
+pub(super) fn output_block(out: &mut String, plan: &Spell<'_>, o: &Output) {
+    out.push_str("      new cdk.CfnOutput(this, ");
     escape::push_ts_str(out, &o.id.upper_camel);
-    out.push_str(", {\n      value: ");
+    out.push_str(", {\n        value: ");
     if let OutputValue::Literal { value } = &o.value {
         escape::push_ts_str(out, value);
     } else {
@@ -52,6 +54,6 @@ pub(super) fn output_block(out: &mut String, plan: &Plan, o: &Output) {
         OutputValue::Literal { .. } => {}
     }
     out.push(',');
-    push_str_prop(out, "      ", "description", &o.description);
-    out.push_str("\n    });");
+    push_str_prop(out, "        ", "description", &o.description);
+    out.push_str("\n      });");
 }

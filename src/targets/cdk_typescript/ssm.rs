@@ -8,7 +8,8 @@
 use serde_json::Value;
 
 use super::iam::role_field;
-use super::typescript::{push_field, push_line_comment, push_new, push_str_prop};
+use super::props::{document_input, Spell};
+use super::typescript::{push_field, push_line_comment, push_name_prop, push_new, push_str_prop};
 use crate::plan::{Plan, ServiceSetting, SessionDocument};
 use crate::render::escape;
 
@@ -32,7 +33,7 @@ fn fleets_phrase(d: &SessionDocument) -> String {
     format!("fleet{s} {}", d.fleets.join(", "))
 }
 
-pub(super) fn document_field_decl(out: &mut String, _plan: &Plan, d: &SessionDocument) {
+pub(super) fn document_field_decl(out: &mut String, _plan: &Spell<'_>, d: &SessionDocument) {
     let doc = format!(
         "The Session Manager preferences of {}, document {}: operators name it in StartSession (aws ssm start-session --document-name).",
         fleets_phrase(d),
@@ -41,7 +42,7 @@ pub(super) fn document_field_decl(out: &mut String, _plan: &Plan, d: &SessionDoc
     push_field(out, &doc, &d.id.lower_camel, "ssm.CfnDocument");
 }
 
-pub(super) fn setting_field_decl(out: &mut String, _plan: &Plan, s: &ServiceSetting) {
+pub(super) fn setting_field_decl(out: &mut String, _plan: &Spell<'_>, s: &ServiceSetting) {
     let doc = format!(
         "The account-and-Region service setting {}, set to {}.",
         s.setting_id, s.value
@@ -49,11 +50,11 @@ pub(super) fn setting_field_decl(out: &mut String, _plan: &Plan, s: &ServiceSett
     push_field(out, &doc, &s.id.lower_camel, "ssm.CfnServiceSetting");
 }
 
-pub(super) fn document_block(out: &mut String, _plan: &Plan, d: &SessionDocument) {
+pub(super) fn document_block(out: &mut String, plan: &Spell<'_>, d: &SessionDocument) {
     const PROP: &str = "      ";
     let field = d.id.lower_camel.as_str();
     push_new(out, field, "ssm.CfnDocument", &d.id.upper_camel);
-    push_str_prop(out, PROP, "name", &d.name);
+    push_name_prop(out, PROP, "name", &d.name);
     push_str_prop(out, PROP, "documentType", DOCUMENT_TYPE);
     push_str_prop(out, PROP, "documentFormat", DOCUMENT_FORMAT);
     out.push('\n');
@@ -68,7 +69,7 @@ pub(super) fn document_block(out: &mut String, _plan: &Plan, d: &SessionDocument
     out.push('\n');
     out.push_str(PROP);
     out.push_str("content: ");
-    push_value(out, &d.content, PROP);
+    push_content(out, plan, &d.content, PROP);
     out.push_str(",\n    });");
     for (key, value) in &d.tags {
         out.push_str("\n    cdk.Tags.of(this.");
@@ -81,7 +82,7 @@ pub(super) fn document_block(out: &mut String, _plan: &Plan, d: &SessionDocument
     }
 }
 
-pub(super) fn setting_block(out: &mut String, plan: &Plan, s: &ServiceSetting) {
+pub(super) fn setting_block(out: &mut String, plan: &Spell<'_>, s: &ServiceSetting) {
     const PROP: &str = "      ";
     let field = s.id.lower_camel.as_str();
     if !s.note.is_empty() {
@@ -102,6 +103,57 @@ pub(super) fn setting_block(out: &mut String, plan: &Plan, s: &ServiceSetting) {
     }
 }
 
+/// Writes a document's content as [`push_value`] does, except the inputs a prop can
+/// replace (`props::document_input`): `props.sessionKey?.keyArn ?? '<spec value>'`.
+fn push_content(out: &mut String, plan: &Plan, content: &Value, indent: &str) {
+    let Value::Object(map) = content else {
+        return push_value(out, content, indent);
+    };
+    push_members(out, map, indent, &|out, key, item, inner| match item {
+        Value::Object(inputs) if key == "inputs" && !inputs.is_empty() => {
+            push_members(out, inputs, inner, &|out, key, item, inner| {
+                let replaced = match item {
+                    Value::String(s) => document_input(plan, key, s),
+                    _ => None,
+                };
+                if let Some(prop) = replaced {
+                    out.push_str(prop);
+                    out.push_str(" ?? ");
+                }
+                push_value(out, item, inner);
+            });
+        }
+        _ => push_value(out, item, inner),
+    });
+}
+
+/// The object of `map`, each member written by `item` at two spaces deeper than
+/// `indent` (one a line, trailing commas).
+fn push_members(
+    out: &mut String,
+    map: &serde_json::Map<String, Value>,
+    indent: &str,
+    item: &dyn Fn(&mut String, &str, &Value, &str),
+) {
+    if map.is_empty() {
+        out.push_str("{}");
+        return;
+    }
+    let inner = format!("{indent}  ");
+    out.push('{');
+    for (key, value) in map {
+        out.push('\n');
+        out.push_str(&inner);
+        push_key(out, key);
+        out.push_str(": ");
+        item(out, key, value, &inner);
+        out.push(',');
+    }
+    out.push('\n');
+    out.push_str(indent);
+    out.push('}');
+}
+
 /// Writes a JSON value as a TypeScript expression: objects and arrays one member a line
 /// (two spaces deeper than `indent`, trailing commas), strings through the escaper.
 fn push_value(out: &mut String, v: &Value, indent: &str) {
@@ -112,7 +164,6 @@ fn push_value(out: &mut String, v: &Value, indent: &str) {
         Value::Number(n) => out.push_str(&n.to_string()),
         Value::String(s) => escape::push_ts_str(out, s),
         Value::Array(items) if items.is_empty() => out.push_str("[]"),
-        Value::Object(map) if map.is_empty() => out.push_str("{}"),
         Value::Array(items) => {
             let inner = format!("{indent}  ");
             out.push('[');
@@ -126,21 +177,9 @@ fn push_value(out: &mut String, v: &Value, indent: &str) {
             out.push_str(indent);
             out.push(']');
         }
-        Value::Object(map) => {
-            let inner = format!("{indent}  ");
-            out.push('{');
-            for (key, item) in map {
-                out.push('\n');
-                out.push_str(&inner);
-                push_key(out, key);
-                out.push_str(": ");
-                push_value(out, item, &inner);
-                out.push(',');
-            }
-            out.push('\n');
-            out.push_str(indent);
-            out.push('}');
-        }
+        Value::Object(map) => push_members(out, map, indent, &|out, _, item, inner| {
+            push_value(out, item, inner)
+        }),
     }
 }
 
@@ -218,18 +257,18 @@ mod tests {
         );
         for line in [
             "    this.sessionPreferences = new ssm.CfnDocument(this, 'SessionPreferences', {",
-            "      name: 'shop-session-preferences',",
+            "      name: props.generatedNames ? undefined : 'shop-session-preferences',",
             "      documentType: 'Session',",
             "      documentFormat: 'JSON',",
             "      // Content changes make a new default version: a named document cannot be replaced.",
             "      updateMethod: 'NewVersion',",
             "      content: {",
             "        schemaVersion: '1.0',",
-            "          cloudWatchLogGroupName: '/ssm/shop',",
+            "          cloudWatchLogGroupName: props.logGroup?.logGroupName ?? '/ssm/shop',",
             "          cloudWatchStreamingEnabled: true,",
             "          shellProfile: {",
             "    cdk.Tags.of(this.sessionPreferences).add('team', 'shop');",
-            "      value: this.sessionPreferences.ref,",
+            "        value: this.sessionPreferences.ref,",
         ] {
             assert!(ts.contains(&format!("{line}\n")), "{line}\n{ts}");
         }
@@ -263,7 +302,7 @@ mod tests {
         assert!(!ts.contains("ssm.Cfn") && !ts.contains("aws-ssm"), "{ts}");
         assert!(!ts.contains("this.sessionPreferences"), "{ts}");
         assert!(
-            ts.contains("      value: 'SSM-SessionManagerRunShell',\n"),
+            ts.contains("        value: 'SSM-SessionManagerRunShell',\n"),
             "{ts}"
         );
         assert!(ts.contains(" * of it, since a stack cannot adopt"), "{ts}");
@@ -317,10 +356,12 @@ mod tests {
         assert!(!ts.contains("*/ \n"), "{ts}");
         let start = ts.find("      content: ").expect("content") + "      content: ".len();
         let end = start + ts[start..].find("\n      },\n").expect("end") + "\n      }".len();
-        let name = ts.find("      name: ").expect("name") + "      name: ".len();
+        let name_prop = "      name: props.generatedNames ? undefined : ";
+        let name = ts.find(name_prop).expect("name") + name_prop.len();
         let name_end = name + ts[name..].find(",\n").expect("name end");
+        // Without props, as the construct's default: the spec's values.
         let program = format!(
-            "process.stdout.write(JSON.stringify([{}, {}]));",
+            "const props = {{}};\nprocess.stdout.write(JSON.stringify([{}, {}]));",
             &ts[start..end],
             &ts[name..name_end]
         );

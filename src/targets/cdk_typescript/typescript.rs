@@ -4,8 +4,22 @@
 
 use super::CONSTRUCT;
 use crate::error::Error;
-use crate::plan::Condition;
-use crate::render::escape;
+use crate::plan::{Condition, Text};
+use crate::render::escape::{self, PseudoNames};
+
+/// The construct spells an unpinned pseudo value from its own stack: in an env-agnostic
+/// stack the same tokens as `cdk.Aws.*`, in a stack with an environment its values.
+pub(super) const STACK_PSEUDO: PseudoNames = PseudoNames {
+    partition: "stack.partition",
+    region: "stack.region",
+    account_id: "stack.account",
+    url_suffix: "stack.urlSuffix",
+};
+
+/// Writes a plan text as a TypeScript string expression, pseudo values from the stack.
+pub(super) fn push_text(out: &mut String, t: &Text) {
+    escape::push_ts_text_with(out, t, &STACK_PSEUDO);
+}
 
 /// Identifiers are written as code, not as string literals, so they must be plain
 /// TypeScript identifiers. Plan identifiers come from validated names; this keeps it so.
@@ -82,6 +96,17 @@ pub(super) fn push_str_prop(out: &mut String, indent: &str, key: &str, value: &s
     out.push(',');
 }
 
+/// Writes `\n<indent><key>: props.generatedNames ? undefined : <string literal>,`: a
+/// physical name, left to CloudFormation when the app asks for generated names.
+pub(super) fn push_name_prop(out: &mut String, indent: &str, key: &str, value: &str) {
+    out.push('\n');
+    out.push_str(indent);
+    out.push_str(key);
+    out.push_str(": props.generatedNames ? undefined : ");
+    escape::push_ts_str(out, value);
+    out.push(',');
+}
+
 /// Writes the operators of a condition block (conditions come sorted by operator, then
 /// key), each operator's line at `indent` and its keys two spaces deeper.
 pub(super) fn push_conditions(out: &mut String, conditions: &[Condition], indent: &str) {
@@ -106,14 +131,14 @@ pub(super) fn push_conditions(out: &mut String, conditions: &[Condition], indent
         out.push_str(": ");
         // One value is written as a scalar, several (or none) as an array.
         if let [value] = c.values.as_slice() {
-            escape::push_ts_text(out, value);
+            push_text(out, value);
         } else {
             out.push('[');
             for (i, value) in c.values.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                escape::push_ts_text(out, value);
+                push_text(out, value);
             }
             out.push(']');
         }

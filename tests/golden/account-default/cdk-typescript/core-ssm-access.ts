@@ -2,7 +2,11 @@
 //
 // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.
 import * as cdk from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 /**
@@ -55,8 +59,58 @@ function acknowledge(
   });
 }
 
+/** What `attachTo` puts on an instance, Auto Scaling group or launch template for one EC2 fleet. */
+interface FleetAttachment {
+  /** The AWS managed policies of the fleet's role, by name. */
+  readonly managedPolicies: string[];
+  /** The fleet's session policy. */
+  readonly policy?: iam.ManagedPolicy;
+  /** The fleet's instance profile, for a launch template without a role. */
+  readonly instanceProfile?: iam.InstanceProfile;
+  /** The tag (key, value) operator policies match the fleet's instances by. */
+  readonly selectorTag: [string, string];
+}
+
+/** One statement of what `grantStartSession` grants on a fleet. */
+interface FleetGrant {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: { [operator: string]: { [key: string]: unknown } };
+}
+
 /** Options of {@link CoreSsmAccess}. */
 export interface CoreSsmAccessProps {
+  /**
+   * The KMS key that encrypts session data, instead of the spec's
+   * arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab: the fleets'
+   * policies, the operators' grants and the preferences documents name it.
+   *
+   * @default - the spec's key
+   */
+  readonly sessionKey?: kms.IKey;
+  /**
+   * The CloudWatch Logs group sessions stream to, instead of the spec's /ssm/core/sessions:
+   * the fleets' policies and the preferences documents name it.
+   *
+   * @default - the spec's log group
+   */
+  readonly logGroup?: logs.ILogGroup;
+  /**
+   * Leaves the names of the roles, instance profiles, policies and documents to
+   * CloudFormation, so that the construct can be used twice in one app or account. Hybrid
+   * service roles keep their names (an activation names its role), and so does a Default Host
+   * Management role (the service setting names it).
+   *
+   * @default - false: the spec's names
+   */
+  readonly generatedNames?: boolean;
+  /**
+   * Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a
+   * construct adds none unasked.
+   *
+   * @default - false
+   */
+  readonly outputs?: boolean;
   /**
    * Tags added to every taggable resource of the construct, over the spec's own tags
    * (for example the stage). They change no permission.
@@ -68,7 +122,9 @@ export interface CoreSsmAccessProps {
 
 /**
  * The Session Manager access of project core: the IAM roles, instance
- * profiles and customer managed policies its spec asks for, and their outputs.
+ * profiles and customer managed policies its spec asks for (their outputs with
+ * `outputs: true`). Props put the app's own resources in the spec's place, and
+ * its methods give the access to the app's instances and people.
  * The account's default preferences (document SSM-SessionManagerRunShell) are not part
  * of it, since a stack cannot adopt that existing document: session-preferences.sh,
  * written beside this file, writes them; run it once the app is deployed.
@@ -83,25 +139,44 @@ export class CoreSsmAccess extends Construct {
   public readonly serversSessionPolicy: iam.ManagedPolicy;
   /** The operator policy core-admins-operator: who holds it may start Session Manager sessions on fleet servers. */
   public readonly adminsOperatorPolicy: iam.ManagedPolicy;
+  /** What attachTo adds, by EC2 fleet. */
+  private readonly attachments: Map<string, FleetAttachment>;
+  /** What grantStartSession grants, by fleet. */
+  private readonly grants: Map<string, FleetGrant[]>;
 
   constructor(scope: Construct, id: string, props: CoreSsmAccessProps = {}) {
     super(scope, id);
+    // Unpinned account, Region and partition come from the stack: in an env-agnostic
+    // stack deploy-time references, in a stack with an environment its own values.
+    const stack = cdk.Stack.of(this);
+    // The spec pins these values and the code names them: a stack for other ones fails synth.
+    if (!cdk.Token.isUnresolved(stack.account) && stack.account !== '111122223333') {
+      cdk.Annotations.of(this).addError('ssmgen project core: the spec pins account 111122223333, this stack is for account ' + stack.account + '; the construct\'s permissions name account 111122223333: add it to a stack for 111122223333, or change pin.account in the spec and regenerate.');
+    }
+    if (!cdk.Token.isUnresolved(stack.region) && stack.region !== 'eu-west-1') {
+      cdk.Annotations.of(this).addError('ssmgen project core: the spec pins Region eu-west-1, this stack is for Region ' + stack.region + '; the construct\'s permissions name Region eu-west-1: add it to a stack for eu-west-1, or change pin.region in the spec and regenerate.');
+    }
+    if (!cdk.Token.isUnresolved(stack.partition) && stack.partition !== 'aws') {
+      cdk.Annotations.of(this).addError('ssmgen project core: the spec pins partition aws, this stack is for partition ' + stack.partition + '; the construct\'s permissions name partition aws: add it to a stack for aws, or change the pins in the spec and regenerate.');
+    }
 
     this.serversRole = new iam.Role(this, 'ServersRole', {
-      roleName: 'core-servers-ssm',
+      roleName: props.generatedNames ? undefined : 'core-servers-ssm',
       path: '/',
       description: 'Session Manager access for EC2 fleet servers of core (ssmgen)',
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
       assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName('ec2.amazonaws.com'),
     });
 
     this.serversInstanceProfile = new iam.InstanceProfile(this, 'ServersInstanceProfile', {
       role: this.serversRole,
-      instanceProfileName: 'core-servers-ssm',
+      instanceProfileName: props.generatedNames ? undefined : 'core-servers-ssm',
       path: '/',
     });
 
     this.serversSessionPolicy = new iam.ManagedPolicy(this, 'ServersSessionPolicy', {
-      managedPolicyName: 'core-servers-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'core-servers-session-manager',
       path: '/',
       description: 'Session Manager permissions of fleet servers of core (ssmgen)',
       statements: [
@@ -126,7 +201,7 @@ export class CoreSsmAccess extends Construct {
             'kms:Decrypt',
           ],
           resources: [
-            'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
           ],
         }),
         new iam.PolicyStatement({
@@ -138,7 +213,7 @@ export class CoreSsmAccess extends Construct {
             'logs:PutLogEvents',
           ],
           resources: [
-            'arn:aws:logs:eu-west-1:111122223333:log-group:/ssm/core/sessions:*',
+            props.logGroup?.logGroupArn ?? 'arn:aws:logs:eu-west-1:111122223333:log-group:/ssm/core/sessions:*',
           ],
         }),
         new iam.PolicyStatement({
@@ -159,14 +234,14 @@ export class CoreSsmAccess extends Construct {
       '*',
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel, logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.serversSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      'arn:aws:logs:eu-west-1:111122223333:log-group:/ssm/core/sessions:*',
+      props.logGroup?.logGroupArn ?? 'arn:aws:logs:eu-west-1:111122223333:log-group:/ssm/core/sessions:*',
       'the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     // Operator policy core-admins-operator for whoever opens sessions on fleet servers. Attached to
     // no one: attach it to the operators' roles, groups or users, or use
     // operator-policies/core-admins-operator.json in a permission set of IAM Identity Center.
     this.adminsOperatorPolicy = new iam.ManagedPolicy(this, 'AdminsOperatorPolicy', {
-      managedPolicyName: 'core-admins-operator',
+      managedPolicyName: props.generatedNames ? undefined : 'core-admins-operator',
       path: '/',
       description: 'Session Manager operators admins of core: sessions on fleet servers (ssmgen)',
       statements: [
@@ -249,7 +324,7 @@ export class CoreSsmAccess extends Construct {
             'kms:GenerateDataKey',
           ],
           resources: [
-            'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
           ],
         }),
       ],
@@ -268,26 +343,113 @@ export class CoreSsmAccess extends Construct {
       '*',
       'ec2:DescribeInstances, ssm:DescribeInstanceProperties, ssm:DescribeSessions support no resource-level permissions (Service Authorization Reference); ssm:GetConnectionStatus granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
 
-    new cdk.CfnOutput(this, 'ServersRoleArn', {
-      value: this.serversRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet servers',
-    });
-    new cdk.CfnOutput(this, 'ServersInstanceProfileName', {
-      value: this.serversInstanceProfile.instanceProfileName,
-      description: 'Instance profile to attach to the instances of fleet servers',
-    });
-    new cdk.CfnOutput(this, 'SessionPreferencesName', {
-      value: 'SSM-SessionManagerRunShell',
-      description: 'Session Manager preferences of fleet servers: the account\'s default document, used when StartSession names none',
-    });
-    new cdk.CfnOutput(this, 'AdminsOperatorPolicyArn', {
-      value: this.adminsOperatorPolicy.managedPolicyArn,
-      description: 'ARN of the operator policy admins: attach it to whoever opens sessions on fleet servers',
-    });
-    new cdk.CfnOutput(this, 'ServersSelectorTag', {
-      value: 'ssmgen-fleet=core-servers',
-      description: 'Tag (key=value) to put on the EC2 instances of fleet servers: operator policies open sessions only on instances that carry it',
-    });
+    // What the methods below add, by fleet.
+    this.attachments = new Map<string, FleetAttachment>([
+      ['servers', {
+        managedPolicies: [],
+        policy: this.serversSessionPolicy,
+        instanceProfile: this.serversInstanceProfile,
+        selectorTag: ['ssmgen-fleet', 'core-servers'],
+      }],
+    ]);
+    this.grants = new Map<string, FleetGrant[]>([
+      ['servers', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            'arn:aws:ec2:eu-west-1:111122223333:instance/*',
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'core-servers',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            'arn:aws:ssm:eu-west-1:111122223333:document/SSM-SessionManagerRunShell',
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            'arn:aws:ssm:eu-west-1:111122223333:session/${aws:userid}-*',
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            'arn:aws:ssm:eu-west-1:111122223333:session/*',
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+        {
+          actions: [
+            'kms:GenerateDataKey',
+          ],
+          resourceArns: [
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          ],
+        },
+      ]],
+    ]);
+
+    // Stack outputs only when asked: a construct adds none of its own accord.
+    if (props.outputs) {
+      new cdk.CfnOutput(this, 'ServersRoleArn', {
+        value: this.serversRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet servers',
+      });
+      new cdk.CfnOutput(this, 'ServersInstanceProfileName', {
+        value: this.serversInstanceProfile.instanceProfileName,
+        description: 'Instance profile to attach to the instances of fleet servers',
+      });
+      new cdk.CfnOutput(this, 'SessionPreferencesName', {
+        value: 'SSM-SessionManagerRunShell',
+        description: 'Session Manager preferences of fleet servers: the account\'s default document, used when StartSession names none',
+      });
+      new cdk.CfnOutput(this, 'AdminsOperatorPolicyArn', {
+        value: this.adminsOperatorPolicy.managedPolicyArn,
+        description: 'ARN of the operator policy admins: attach it to whoever opens sessions on fleet servers',
+      });
+      new cdk.CfnOutput(this, 'ServersSelectorTag', {
+        value: 'ssmgen-fleet=core-servers',
+        description: 'Tag (key=value) to put on the EC2 instances of fleet servers: operator policies open sessions only on instances that carry it',
+      });
+    }
 
     // IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM resources):
     // a key that differs from another only in case would silently replace it.
@@ -303,5 +465,66 @@ export class CoreSsmAccess extends Construct {
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cdk.Tags.of(this).add(key, value, { priority: 200 });
     }
+  }
+
+  /**
+   * Gives an instance, Auto Scaling group or launch template of the app the Session Manager
+   * access of an EC2 fleet of the spec. With a role (an instance's, a group's, or a launch
+   * template's), the fleet's AWS managed policies and session policy are attached to that role,
+   * whose other grants keep working; a launch template without a role gets the fleet's
+   * instance profile. Either way the target carries the fleet's selector tag, which operator
+   * policies match its instances by (a group's tag is applied to the instances it launches).
+   */
+  public attachTo(fleet: 'servers', target: ec2.Instance | autoscaling.AutoScalingGroup | ec2.LaunchTemplate): void {
+    const attachment = this.attachments.get(fleet);
+    if (attachment === undefined) {
+      throw new Error(`attachTo: '${fleet}' is not an EC2 fleet with a role or a session policy (fleets: ${[...this.attachments.keys()].join(', ')})`);
+    }
+    const role = target.role;
+    if (role !== undefined) {
+      for (const name of attachment.managedPolicies) {
+        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
+      }
+      attachment.policy?.attachToRole(role);
+    } else if (attachment.instanceProfile !== undefined) {
+      (target.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride(
+        'LaunchTemplateData.IamInstanceProfile.Arn',
+        attachment.instanceProfile.instanceProfileArn,
+      );
+    } else {
+      throw new Error(`attachTo: fleet '${fleet}' uses an existing role and has no instance profile; give the launch template a role`);
+    }
+    cdk.Tags.of(target).add(attachment.selectorTag[0], attachment.selectorTag[1]);
+  }
+
+  /**
+   * Grants `grantee` what an operator of the named fleets needs to start Session Manager
+   * sessions on their nodes (matched by selector tag) with their preferences documents: the
+   * statements of a spec operator of those fleets alone, in the form that works for every
+   * caller (`identity: federated`: the caller's own sessions are matched by `${aws:userid}`,
+   * which IAM users, roles and federated sessions all have), without port forwarding, SSH
+   * or iam:PassRole. Name at least one fleet.
+   */
+  public grantStartSession(grantee: iam.IGrantable, ...fleets: ('servers')[]): iam.Grant {
+    let grant: iam.Grant | undefined;
+    for (const fleet of fleets) {
+      const statements = this.grants.get(fleet);
+      if (statements === undefined) {
+        throw new Error(`grantStartSession: '${fleet}' is not a fleet of this construct (fleets: ${[...this.grants.keys()].join(', ')})`);
+      }
+      for (const s of statements) {
+        const g = iam.Grant.addToPrincipal({
+          grantee,
+          actions: s.actions,
+          resourceArns: s.resourceArns,
+          conditions: s.conditions,
+        });
+        grant = grant === undefined ? g : grant.combine(g);
+      }
+    }
+    if (grant === undefined) {
+      throw new Error('grantStartSession: name at least one fleet');
+    }
+    return grant;
   }
 }

@@ -2,7 +2,10 @@
 //
 // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.
 import * as cdk from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
@@ -56,8 +59,50 @@ function acknowledge(
   });
 }
 
+/** What `attachTo` puts on an instance, Auto Scaling group or launch template for one EC2 fleet. */
+interface FleetAttachment {
+  /** The AWS managed policies of the fleet's role, by name. */
+  readonly managedPolicies: string[];
+  /** The fleet's session policy. */
+  readonly policy?: iam.ManagedPolicy;
+  /** The fleet's instance profile, for a launch template without a role. */
+  readonly instanceProfile?: iam.InstanceProfile;
+  /** The tag (key, value) operator policies match the fleet's instances by. */
+  readonly selectorTag: [string, string];
+}
+
+/** One statement of what `grantStartSession` grants on a fleet. */
+interface FleetGrant {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: { [operator: string]: { [key: string]: unknown } };
+}
+
 /** Options of {@link CnShopSsmAccess}. */
 export interface CnShopSsmAccessProps {
+  /**
+   * The CloudWatch Logs group sessions stream to, instead of the spec's /ssm/sessions: the
+   * fleets' policies and the preferences documents name it.
+   *
+   * @default - the spec's log group
+   */
+  readonly logGroup?: logs.ILogGroup;
+  /**
+   * Leaves the names of the roles, instance profiles, policies and documents to
+   * CloudFormation, so that the construct can be used twice in one app or account. Hybrid
+   * service roles keep their names (an activation names its role), and so does a Default Host
+   * Management role (the service setting names it).
+   *
+   * @default - false: the spec's names
+   */
+  readonly generatedNames?: boolean;
+  /**
+   * Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a
+   * construct adds none unasked.
+   *
+   * @default - false
+   */
+  readonly outputs?: boolean;
   /**
    * Tags added to every taggable resource of the construct, over the spec's own tags
    * (for example the stage). They change no permission.
@@ -69,7 +114,9 @@ export interface CnShopSsmAccessProps {
 
 /**
  * The Session Manager access of project cn-shop: the IAM roles, instance
- * profiles and customer managed policies its spec asks for, and their outputs.
+ * profiles and customer managed policies its spec asks for (their outputs with
+ * `outputs: true`). Props put the app's own resources in the spec's place, and
+ * its methods give the access to the app's instances and people.
  * With them, the Session Manager preferences documents and account service settings that
  * make sessions run as the spec asks.
  */
@@ -82,25 +129,41 @@ export class CnShopSsmAccess extends Construct {
   public readonly webSessionPolicy: iam.ManagedPolicy;
   /** The Session Manager preferences of fleet web, document cn-shop-session-preferences: operators name it in StartSession (aws ssm start-session --document-name). */
   public readonly sessionPreferences: ssm.CfnDocument;
+  /** What attachTo adds, by EC2 fleet. */
+  private readonly attachments: Map<string, FleetAttachment>;
+  /** What grantStartSession grants, by fleet. */
+  private readonly grants: Map<string, FleetGrant[]>;
 
   constructor(scope: Construct, id: string, props: CnShopSsmAccessProps = {}) {
     super(scope, id);
+    // Unpinned account, Region and partition come from the stack: in an env-agnostic
+    // stack deploy-time references, in a stack with an environment its own values.
+    const stack = cdk.Stack.of(this);
+    // The spec pins these values and the code names them: a stack for other ones fails synth.
+    if (!cdk.Token.isUnresolved(stack.region) && stack.region !== 'cn-north-1') {
+      cdk.Annotations.of(this).addError('ssmgen project cn-shop: the spec pins Region cn-north-1, this stack is for Region ' + stack.region + '; the construct\'s permissions name Region cn-north-1: add it to a stack for cn-north-1, or change pin.region in the spec and regenerate.');
+    }
+    if (!cdk.Token.isUnresolved(stack.partition) && stack.partition !== 'aws-cn') {
+      cdk.Annotations.of(this).addError('ssmgen project cn-shop: the spec pins partition aws-cn, this stack is for partition ' + stack.partition + '; the construct\'s permissions name partition aws-cn: add it to a stack for aws-cn, or change the pins in the spec and regenerate.');
+    }
 
     this.webRole = new iam.Role(this, 'WebRole', {
-      roleName: 'cn-shop-web-ssm',
+      roleName: props.generatedNames ? undefined : 'cn-shop-web-ssm',
       path: '/',
       description: 'Session Manager access for EC2 fleet web of cn-shop (ssmgen)',
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
       assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName('ec2.amazonaws.com.cn'),
     });
 
     this.webInstanceProfile = new iam.InstanceProfile(this, 'WebInstanceProfile', {
       role: this.webRole,
-      instanceProfileName: 'cn-shop-web-ssm',
+      instanceProfileName: props.generatedNames ? undefined : 'cn-shop-web-ssm',
       path: '/',
     });
 
     this.webSessionPolicy = new iam.ManagedPolicy(this, 'WebSessionPolicy', {
-      managedPolicyName: 'cn-shop-web-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'cn-shop-web-session-manager',
       path: '/',
       description: 'Session Manager permissions of fleet web of cn-shop (ssmgen)',
       statements: [
@@ -127,7 +190,7 @@ export class CnShopSsmAccess extends Construct {
             'logs:PutLogEvents',
           ],
           resources: [
-            `arn:aws-cn:logs:cn-north-1:${cdk.Aws.ACCOUNT_ID}:log-group:/ssm/sessions:*`,
+            props.logGroup?.logGroupArn ?? `arn:aws-cn:logs:cn-north-1:${stack.account}:log-group:/ssm/sessions:*`,
           ],
         }),
         new iam.PolicyStatement({
@@ -148,11 +211,11 @@ export class CnShopSsmAccess extends Construct {
       '*',
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel, logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.webSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:aws-cn:logs:cn-north-1:${cdk.Aws.ACCOUNT_ID}:log-group:/ssm/sessions:*`,
+      props.logGroup?.logGroupArn ?? `arn:aws-cn:logs:cn-north-1:${stack.account}:log-group:/ssm/sessions:*`,
       'the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.sessionPreferences = new ssm.CfnDocument(this, 'SessionPreferences', {
-      name: 'cn-shop-session-preferences',
+      name: props.generatedNames ? undefined : 'cn-shop-session-preferences',
       documentType: 'Session',
       documentFormat: 'JSON',
       // Content changes make a new default version: a named document cannot be replaced.
@@ -165,7 +228,7 @@ export class CnShopSsmAccess extends Construct {
           s3BucketName: '',
           s3KeyPrefix: '',
           s3EncryptionEnabled: false,
-          cloudWatchLogGroupName: '/ssm/sessions',
+          cloudWatchLogGroupName: props.logGroup?.logGroupName ?? '/ssm/sessions',
           cloudWatchEncryptionEnabled: false,
           cloudWatchStreamingEnabled: true,
           kmsKeyId: '',
@@ -180,18 +243,97 @@ export class CnShopSsmAccess extends Construct {
       },
     });
 
-    new cdk.CfnOutput(this, 'WebRoleArn', {
-      value: this.webRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet web',
-    });
-    new cdk.CfnOutput(this, 'WebInstanceProfileName', {
-      value: this.webInstanceProfile.instanceProfileName,
-      description: 'Instance profile to attach to the instances of fleet web',
-    });
-    new cdk.CfnOutput(this, 'SessionPreferencesName', {
-      value: this.sessionPreferences.ref,
-      description: 'Session Manager preferences of fleet web: name it in StartSession (aws ssm start-session --document-name)',
-    });
+    // What the methods below add, by fleet.
+    this.attachments = new Map<string, FleetAttachment>([
+      ['web', {
+        managedPolicies: [],
+        policy: this.webSessionPolicy,
+        instanceProfile: this.webInstanceProfile,
+        selectorTag: ['ssmgen-fleet', 'cn-shop-web'],
+      }],
+    ]);
+    this.grants = new Map<string, FleetGrant[]>([
+      ['web', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:aws-cn:ec2:cn-north-1:${stack.account}:instance/*`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'cn-shop-web',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:aws-cn:ssm:cn-north-1:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:aws-cn:ssm:cn-north-1:${stack.account}:document/cn-shop-session-preferences`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            `arn:aws-cn:ssm:cn-north-1:${stack.account}:session/\${aws:userid}-*`,
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            `arn:aws-cn:ssm:cn-north-1:${stack.account}:session/*`,
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+      ]],
+    ]);
+
+    // Stack outputs only when asked: a construct adds none of its own accord.
+    if (props.outputs) {
+      new cdk.CfnOutput(this, 'WebRoleArn', {
+        value: this.webRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet web',
+      });
+      new cdk.CfnOutput(this, 'WebInstanceProfileName', {
+        value: this.webInstanceProfile.instanceProfileName,
+        description: 'Instance profile to attach to the instances of fleet web',
+      });
+      new cdk.CfnOutput(this, 'SessionPreferencesName', {
+        value: this.sessionPreferences.ref,
+        description: 'Session Manager preferences of fleet web: name it in StartSession (aws ssm start-session --document-name)',
+      });
+    }
 
     // IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM resources):
     // a key that differs from another only in case would silently replace it.
@@ -207,5 +349,66 @@ export class CnShopSsmAccess extends Construct {
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cdk.Tags.of(this).add(key, value, { priority: 200 });
     }
+  }
+
+  /**
+   * Gives an instance, Auto Scaling group or launch template of the app the Session Manager
+   * access of an EC2 fleet of the spec. With a role (an instance's, a group's, or a launch
+   * template's), the fleet's AWS managed policies and session policy are attached to that role,
+   * whose other grants keep working; a launch template without a role gets the fleet's
+   * instance profile. Either way the target carries the fleet's selector tag, which operator
+   * policies match its instances by (a group's tag is applied to the instances it launches).
+   */
+  public attachTo(fleet: 'web', target: ec2.Instance | autoscaling.AutoScalingGroup | ec2.LaunchTemplate): void {
+    const attachment = this.attachments.get(fleet);
+    if (attachment === undefined) {
+      throw new Error(`attachTo: '${fleet}' is not an EC2 fleet with a role or a session policy (fleets: ${[...this.attachments.keys()].join(', ')})`);
+    }
+    const role = target.role;
+    if (role !== undefined) {
+      for (const name of attachment.managedPolicies) {
+        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
+      }
+      attachment.policy?.attachToRole(role);
+    } else if (attachment.instanceProfile !== undefined) {
+      (target.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride(
+        'LaunchTemplateData.IamInstanceProfile.Arn',
+        attachment.instanceProfile.instanceProfileArn,
+      );
+    } else {
+      throw new Error(`attachTo: fleet '${fleet}' uses an existing role and has no instance profile; give the launch template a role`);
+    }
+    cdk.Tags.of(target).add(attachment.selectorTag[0], attachment.selectorTag[1]);
+  }
+
+  /**
+   * Grants `grantee` what an operator of the named fleets needs to start Session Manager
+   * sessions on their nodes (matched by selector tag) with their preferences documents: the
+   * statements of a spec operator of those fleets alone, in the form that works for every
+   * caller (`identity: federated`: the caller's own sessions are matched by `${aws:userid}`,
+   * which IAM users, roles and federated sessions all have), without port forwarding, SSH
+   * or iam:PassRole. Name at least one fleet.
+   */
+  public grantStartSession(grantee: iam.IGrantable, ...fleets: ('web')[]): iam.Grant {
+    let grant: iam.Grant | undefined;
+    for (const fleet of fleets) {
+      const statements = this.grants.get(fleet);
+      if (statements === undefined) {
+        throw new Error(`grantStartSession: '${fleet}' is not a fleet of this construct (fleets: ${[...this.grants.keys()].join(', ')})`);
+      }
+      for (const s of statements) {
+        const g = iam.Grant.addToPrincipal({
+          grantee,
+          actions: s.actions,
+          resourceArns: s.resourceArns,
+          conditions: s.conditions,
+        });
+        grant = grant === undefined ? g : grant.combine(g);
+      }
+    }
+    if (grant === undefined) {
+      throw new Error('grantStartSession: name at least one fleet');
+    }
+    return grant;
   }
 }

@@ -2,7 +2,11 @@
 //
 // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.
 import * as cdk from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
@@ -56,8 +60,58 @@ function acknowledge(
   });
 }
 
+/** What `attachTo` puts on an instance, Auto Scaling group or launch template for one EC2 fleet. */
+interface FleetAttachment {
+  /** The AWS managed policies of the fleet's role, by name. */
+  readonly managedPolicies: string[];
+  /** The fleet's session policy. */
+  readonly policy?: iam.ManagedPolicy;
+  /** The fleet's instance profile, for a launch template without a role. */
+  readonly instanceProfile?: iam.InstanceProfile;
+  /** The tag (key, value) operator policies match the fleet's instances by. */
+  readonly selectorTag: [string, string];
+}
+
+/** One statement of what `grantStartSession` grants on a fleet. */
+interface FleetGrant {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: { [operator: string]: { [key: string]: unknown } };
+}
+
 /** Options of {@link PlatformSsmAccess}. */
 export interface PlatformSsmAccessProps {
+  /**
+   * The KMS key that encrypts session data, instead of the spec's
+   * arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab: the
+   * fleets' policies, the operators' grants and the preferences documents name it.
+   *
+   * @default - the spec's key
+   */
+  readonly sessionKey?: kms.IKey;
+  /**
+   * The bucket session logs go to, instead of the spec's platform-session-logs: the fleets'
+   * policies and the preferences documents name it (the spec's key prefix stays).
+   *
+   * @default - the spec's bucket
+   */
+  readonly logBucket?: s3.IBucket;
+  /**
+   * Leaves the names of the roles, instance profiles, policies and documents to
+   * CloudFormation, so that the construct can be used twice in one app or account. Hybrid
+   * service roles keep their names (an activation names its role), and so does a Default Host
+   * Management role (the service setting names it).
+   *
+   * @default - false: the spec's names
+   */
+  readonly generatedNames?: boolean;
+  /**
+   * Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a
+   * construct adds none unasked.
+   *
+   * @default - false
+   */
+  readonly outputs?: boolean;
   /**
    * Tags added to every taggable resource of the construct, over the spec's own tags
    * (for example the stage). They change no permission.
@@ -69,7 +123,9 @@ export interface PlatformSsmAccessProps {
 
 /**
  * The Session Manager access of project platform: the IAM roles, instance
- * profiles and customer managed policies its spec asks for, and their outputs.
+ * profiles and customer managed policies its spec asks for (their outputs with
+ * `outputs: true`). Props put the app's own resources in the spec's place, and
+ * its methods give the access to the app's instances and people.
  * With them, the Session Manager preferences documents and account service settings that
  * make sessions run as the spec asks.
  */
@@ -88,41 +144,52 @@ export class PlatformSsmAccess extends Construct {
   public readonly sessionPreferences: ssm.CfnDocument;
   /** The account-and-Region service setting /ssm/managed-instance/default-ec2-instance-management-role, set to service-role/platform-default-host-ssm. */
   public readonly defaultHostManagement: ssm.CfnServiceSetting;
+  /** What attachTo adds, by EC2 fleet. */
+  private readonly attachments: Map<string, FleetAttachment>;
+  /** What grantStartSession grants, by fleet. */
+  private readonly grants: Map<string, FleetGrant[]>;
 
   constructor(scope: Construct, id: string, props: PlatformSsmAccessProps = {}) {
     super(scope, id);
+    // Unpinned account, Region and partition come from the stack: in an env-agnostic
+    // stack deploy-time references, in a stack with an environment its own values.
+    const stack = cdk.Stack.of(this);
 
     this.defaultHostRole = new iam.Role(this, 'DefaultHostRole', {
       roleName: 'platform-default-host-ssm',
       path: '/service-role/',
       description: 'Default Host Management role of the account and Region: EC2 fleet default-host of platform (ssmgen)',
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
       assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName('ssm.amazonaws.com'),
       managedPolicies: [
-        iam.ManagedPolicy.fromManagedPolicyArn(this, 'DefaultHostRoleAmazonSSMManagedEC2InstanceDefaultPolicy', `arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy`),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedEC2InstanceDefaultPolicy'),
       ],
     });
     cdk.Tags.of(this.defaultHostRole).add('team', 'platform');
     // The cdk-nag findings of this role, carried on purpose.
     acknowledge(this.defaultHostRole, 'AwsSolutions-IAM4', 'Policy',
-      `arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy`,
+      iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedEC2InstanceDefaultPolicy').managedPolicyArn,
       'chosen in the spec: the Default Host Management role carries AmazonSSMManagedEC2InstanceDefaultPolicy (registration, ssmmessages and ec2messages); session logging and encryption are added as a customer policy on the same role (AWS Systems Manager User Guide: Using the Default Host Management Configuration setting)');
 
     this.bastionRole = new iam.Role(this, 'BastionRole', {
-      roleName: 'platform-bastion-ssm',
+      roleName: props.generatedNames ? undefined : 'platform-bastion-ssm',
       path: '/service-role/',
       description: 'Session Manager access for EC2 fleet bastion of platform (ssmgen)',
-      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(`ec2.${cdk.Aws.URL_SUFFIX}`),
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
+      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(`ec2.${stack.urlSuffix}`),
     });
     cdk.Tags.of(this.bastionRole).add('team', 'platform');
 
     this.bastionInstanceProfile = new iam.InstanceProfile(this, 'BastionInstanceProfile', {
       role: this.bastionRole,
-      instanceProfileName: 'platform-bastion-ssm',
+      instanceProfileName: props.generatedNames ? undefined : 'platform-bastion-ssm',
       path: '/service-role/',
     });
 
     this.defaultHostSessionPolicy = new iam.ManagedPolicy(this, 'DefaultHostSessionPolicy', {
-      managedPolicyName: 'platform-default-host-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'platform-default-host-session-manager',
       path: '/service-role/',
       description: 'Session Manager permissions of fleet default-host of platform (ssmgen)',
       statements: [
@@ -133,7 +200,7 @@ export class PlatformSsmAccess extends Construct {
             'kms:Decrypt',
           ],
           resources: [
-            'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
           ],
         }),
         new iam.PolicyStatement({
@@ -143,11 +210,11 @@ export class PlatformSsmAccess extends Construct {
             's3:GetEncryptionConfiguration',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::platform-session-logs`,
+            props.logBucket?.bucketArn ?? `arn:${stack.partition}:s3:::platform-session-logs`,
           ],
           conditions: {
             'StringEquals': {
-              's3:ResourceAccount': cdk.Aws.ACCOUNT_ID,
+              's3:ResourceAccount': stack.account,
             },
           },
         }),
@@ -158,11 +225,11 @@ export class PlatformSsmAccess extends Construct {
             's3:PutObject',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::platform-session-logs/sessions/*`,
+            props.logBucket?.arnForObjects('sessions/*') ?? `arn:${stack.partition}:s3:::platform-session-logs/sessions/*`,
           ],
           conditions: {
             'StringEquals': {
-              's3:ResourceAccount': cdk.Aws.ACCOUNT_ID,
+              's3:ResourceAccount': stack.account,
             },
           },
         }),
@@ -171,11 +238,11 @@ export class PlatformSsmAccess extends Construct {
     });
     // The cdk-nag findings of this policy, carried on purpose.
     acknowledge(this.defaultHostSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:${cdk.Aws.PARTITION}:s3:::platform-session-logs/sessions/*`,
+      props.logBucket?.arnForObjects('sessions/*') ?? `arn:${stack.partition}:s3:::platform-session-logs/sessions/*`,
       'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.bastionSessionPolicy = new iam.ManagedPolicy(this, 'BastionSessionPolicy', {
-      managedPolicyName: 'platform-bastion-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'platform-bastion-session-manager',
       path: '/service-role/',
       description: 'Session Manager permissions of fleet bastion of platform (ssmgen)',
       statements: [
@@ -200,7 +267,7 @@ export class PlatformSsmAccess extends Construct {
             'kms:Decrypt',
           ],
           resources: [
-            'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
           ],
         }),
         new iam.PolicyStatement({
@@ -210,11 +277,11 @@ export class PlatformSsmAccess extends Construct {
             's3:GetEncryptionConfiguration',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::platform-session-logs`,
+            props.logBucket?.bucketArn ?? `arn:${stack.partition}:s3:::platform-session-logs`,
           ],
           conditions: {
             'StringEquals': {
-              's3:ResourceAccount': cdk.Aws.ACCOUNT_ID,
+              's3:ResourceAccount': stack.account,
             },
           },
         }),
@@ -225,11 +292,11 @@ export class PlatformSsmAccess extends Construct {
             's3:PutObject',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::platform-session-logs/sessions/*`,
+            props.logBucket?.arnForObjects('sessions/*') ?? `arn:${stack.partition}:s3:::platform-session-logs/sessions/*`,
           ],
           conditions: {
             'StringEquals': {
-              's3:ResourceAccount': cdk.Aws.ACCOUNT_ID,
+              's3:ResourceAccount': stack.account,
             },
           },
         }),
@@ -241,11 +308,11 @@ export class PlatformSsmAccess extends Construct {
       '*',
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.bastionSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:${cdk.Aws.PARTITION}:s3:::platform-session-logs/sessions/*`,
+      props.logBucket?.arnForObjects('sessions/*') ?? `arn:${stack.partition}:s3:::platform-session-logs/sessions/*`,
       'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.sessionPreferences = new ssm.CfnDocument(this, 'SessionPreferences', {
-      name: 'platform-session-preferences',
+      name: props.generatedNames ? undefined : 'platform-session-preferences',
       documentType: 'Session',
       documentFormat: 'JSON',
       // Content changes make a new default version: a named document cannot be replaced.
@@ -255,13 +322,13 @@ export class PlatformSsmAccess extends Construct {
         description: 'Session Manager preferences of platform (fleets default-host, bastion), generated by ssmgen',
         sessionType: 'Standard_Stream',
         inputs: {
-          s3BucketName: 'platform-session-logs',
+          s3BucketName: props.logBucket?.bucketName ?? 'platform-session-logs',
           s3KeyPrefix: 'sessions',
           s3EncryptionEnabled: true,
           cloudWatchLogGroupName: '',
           cloudWatchEncryptionEnabled: false,
           cloudWatchStreamingEnabled: false,
-          kmsKeyId: 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          kmsKeyId: props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
           runAsEnabled: false,
           runAsDefaultUser: '',
           idleSessionTimeout: '30',
@@ -283,26 +350,185 @@ export class PlatformSsmAccess extends Construct {
     });
     this.defaultHostManagement.node.addDependency(this.defaultHostRole);
 
-    new cdk.CfnOutput(this, 'DefaultHostRoleArn', {
-      value: this.defaultHostRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet default-host',
-    });
-    new cdk.CfnOutput(this, 'DefaultHostRoleName', {
-      value: this.defaultHostRole.roleName,
-      description: 'Default Host Management role of fleet default-host, set as the account and Region\'s default EC2 instance management role',
-    });
-    new cdk.CfnOutput(this, 'BastionRoleArn', {
-      value: this.bastionRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet bastion',
-    });
-    new cdk.CfnOutput(this, 'BastionInstanceProfileName', {
-      value: this.bastionInstanceProfile.instanceProfileName,
-      description: 'Instance profile to attach to the instances of fleet bastion',
-    });
-    new cdk.CfnOutput(this, 'SessionPreferencesName', {
-      value: this.sessionPreferences.ref,
-      description: 'Session Manager preferences of fleets default-host, bastion: name it in StartSession (aws ssm start-session --document-name)',
-    });
+    // What the methods below add, by fleet.
+    this.attachments = new Map<string, FleetAttachment>([
+      ['bastion', {
+        managedPolicies: [],
+        policy: this.bastionSessionPolicy,
+        instanceProfile: this.bastionInstanceProfile,
+        selectorTag: ['ssmgen-fleet', 'platform-bastion'],
+      }],
+    ]);
+    this.grants = new Map<string, FleetGrant[]>([
+      ['default-host', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'platform-default-host',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/platform-session-preferences`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+        {
+          actions: [
+            'kms:GenerateDataKey',
+          ],
+          resourceArns: [
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          ],
+        },
+      ]],
+      ['bastion', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'platform-bastion',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/platform-session-preferences`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+        {
+          actions: [
+            'kms:GenerateDataKey',
+          ],
+          resourceArns: [
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          ],
+        },
+      ]],
+    ]);
+
+    // Stack outputs only when asked: a construct adds none of its own accord.
+    if (props.outputs) {
+      new cdk.CfnOutput(this, 'DefaultHostRoleArn', {
+        value: this.defaultHostRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet default-host',
+      });
+      new cdk.CfnOutput(this, 'DefaultHostRoleName', {
+        value: this.defaultHostRole.roleName,
+        description: 'Default Host Management role of fleet default-host, set as the account and Region\'s default EC2 instance management role',
+      });
+      new cdk.CfnOutput(this, 'BastionRoleArn', {
+        value: this.bastionRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet bastion',
+      });
+      new cdk.CfnOutput(this, 'BastionInstanceProfileName', {
+        value: this.bastionInstanceProfile.instanceProfileName,
+        description: 'Instance profile to attach to the instances of fleet bastion',
+      });
+      new cdk.CfnOutput(this, 'SessionPreferencesName', {
+        value: this.sessionPreferences.ref,
+        description: 'Session Manager preferences of fleets default-host, bastion: name it in StartSession (aws ssm start-session --document-name)',
+      });
+    }
 
     // The session KMS key arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab is in eu-central-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to eu-central-1.
     new cdk.CfnRule(this, 'SessionKeyRegion', {
@@ -313,8 +539,7 @@ export class PlatformSsmAccess extends Construct {
         },
       ],
     });
-    const stackRegion = cdk.Stack.of(this).region;
-    if (!cdk.Token.isUnresolved(stackRegion) && stackRegion !== 'eu-central-1') {
+    if (!cdk.Token.isUnresolved(stack.region) && stack.region !== 'eu-central-1') {
       cdk.Annotations.of(this).addError('The session KMS key arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab is in eu-central-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to eu-central-1.');
     }
 
@@ -332,5 +557,66 @@ export class PlatformSsmAccess extends Construct {
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cdk.Tags.of(this).add(key, value, { priority: 200 });
     }
+  }
+
+  /**
+   * Gives an instance, Auto Scaling group or launch template of the app the Session Manager
+   * access of an EC2 fleet of the spec. With a role (an instance's, a group's, or a launch
+   * template's), the fleet's AWS managed policies and session policy are attached to that role,
+   * whose other grants keep working; a launch template without a role gets the fleet's
+   * instance profile. Either way the target carries the fleet's selector tag, which operator
+   * policies match its instances by (a group's tag is applied to the instances it launches).
+   */
+  public attachTo(fleet: 'bastion', target: ec2.Instance | autoscaling.AutoScalingGroup | ec2.LaunchTemplate): void {
+    const attachment = this.attachments.get(fleet);
+    if (attachment === undefined) {
+      throw new Error(`attachTo: '${fleet}' is not an EC2 fleet with a role or a session policy (fleets: ${[...this.attachments.keys()].join(', ')})`);
+    }
+    const role = target.role;
+    if (role !== undefined) {
+      for (const name of attachment.managedPolicies) {
+        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
+      }
+      attachment.policy?.attachToRole(role);
+    } else if (attachment.instanceProfile !== undefined) {
+      (target.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride(
+        'LaunchTemplateData.IamInstanceProfile.Arn',
+        attachment.instanceProfile.instanceProfileArn,
+      );
+    } else {
+      throw new Error(`attachTo: fleet '${fleet}' uses an existing role and has no instance profile; give the launch template a role`);
+    }
+    cdk.Tags.of(target).add(attachment.selectorTag[0], attachment.selectorTag[1]);
+  }
+
+  /**
+   * Grants `grantee` what an operator of the named fleets needs to start Session Manager
+   * sessions on their nodes (matched by selector tag) with their preferences documents: the
+   * statements of a spec operator of those fleets alone, in the form that works for every
+   * caller (`identity: federated`: the caller's own sessions are matched by `${aws:userid}`,
+   * which IAM users, roles and federated sessions all have), without port forwarding, SSH
+   * or iam:PassRole. Name at least one fleet.
+   */
+  public grantStartSession(grantee: iam.IGrantable, ...fleets: ('default-host' | 'bastion')[]): iam.Grant {
+    let grant: iam.Grant | undefined;
+    for (const fleet of fleets) {
+      const statements = this.grants.get(fleet);
+      if (statements === undefined) {
+        throw new Error(`grantStartSession: '${fleet}' is not a fleet of this construct (fleets: ${[...this.grants.keys()].join(', ')})`);
+      }
+      for (const s of statements) {
+        const g = iam.Grant.addToPrincipal({
+          grantee,
+          actions: s.actions,
+          resourceArns: s.resourceArns,
+          conditions: s.conditions,
+        });
+        grant = grant === undefined ? g : grant.combine(g);
+      }
+    }
+    if (grant === undefined) {
+      throw new Error('grantStartSession: name at least one fleet');
+    }
+    return grant;
   }
 }

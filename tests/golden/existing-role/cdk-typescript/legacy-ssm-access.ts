@@ -2,7 +2,10 @@
 //
 // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.
 import * as cdk from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
@@ -56,8 +59,58 @@ function acknowledge(
   });
 }
 
+/** What `attachTo` puts on an instance, Auto Scaling group or launch template for one EC2 fleet. */
+interface FleetAttachment {
+  /** The AWS managed policies of the fleet's role, by name. */
+  readonly managedPolicies: string[];
+  /** The fleet's session policy. */
+  readonly policy?: iam.ManagedPolicy;
+  /** The fleet's instance profile, for a launch template without a role. */
+  readonly instanceProfile?: iam.InstanceProfile;
+  /** The tag (key, value) operator policies match the fleet's instances by. */
+  readonly selectorTag: [string, string];
+}
+
+/** One statement of what `grantStartSession` grants on a fleet. */
+interface FleetGrant {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: { [operator: string]: { [key: string]: unknown } };
+}
+
 /** Options of {@link LegacySsmAccess}. */
 export interface LegacySsmAccessProps {
+  /**
+   * The KMS key that encrypts session data, instead of the spec's
+   * 1234abcd-12ab-34cd-56ef-1234567890ab: the fleets' policies, the operators' grants and the
+   * preferences documents name it.
+   *
+   * @default - the spec's key
+   */
+  readonly sessionKey?: kms.IKey;
+  /**
+   * The role of existing-role fleet batch, instead of importing the role
+   * legacy-batch-instance-role by name: its session policy is attached to it.
+   *
+   * @default - the role named in the spec, imported
+   */
+  readonly batchRole?: iam.IRole;
+  /**
+   * Leaves the names of the roles, instance profiles, policies and documents to
+   * CloudFormation, so that the construct can be used twice in one app or account. Hybrid
+   * service roles keep their names (an activation names its role), and so does a Default Host
+   * Management role (the service setting names it).
+   *
+   * @default - false: the spec's names
+   */
+  readonly generatedNames?: boolean;
+  /**
+   * Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a
+   * construct adds none unasked.
+   *
+   * @default - false
+   */
+  readonly outputs?: boolean;
   /**
    * Tags added to every taggable resource of the construct, over the spec's own tags
    * (for example the stage). They change no permission.
@@ -69,7 +122,9 @@ export interface LegacySsmAccessProps {
 
 /**
  * The Session Manager access of project legacy: the IAM roles, instance
- * profiles and customer managed policies its spec asks for, and their outputs.
+ * profiles and customer managed policies its spec asks for (their outputs with
+ * `outputs: true`). Props put the app's own resources in the spec's place, and
+ * its methods give the access to the app's instances and people.
  * With them, the Session Manager preferences documents and account service settings that
  * make sessions run as the spec asks.
  */
@@ -78,12 +133,19 @@ export class LegacySsmAccess extends Construct {
   public readonly batchSessionPolicy: iam.ManagedPolicy;
   /** The Session Manager preferences of fleet batch, document legacy-session-preferences: operators name it in StartSession (aws ssm start-session --document-name). */
   public readonly sessionPreferences: ssm.CfnDocument;
+  /** What attachTo adds, by EC2 fleet. */
+  private readonly attachments: Map<string, FleetAttachment>;
+  /** What grantStartSession grants, by fleet. */
+  private readonly grants: Map<string, FleetGrant[]>;
 
   constructor(scope: Construct, id: string, props: LegacySsmAccessProps = {}) {
     super(scope, id);
+    // Unpinned account, Region and partition come from the stack: in an env-agnostic
+    // stack deploy-time references, in a stack with an environment its own values.
+    const stack = cdk.Stack.of(this);
 
     this.batchSessionPolicy = new iam.ManagedPolicy(this, 'BatchSessionPolicy', {
-      managedPolicyName: 'legacy-batch-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'legacy-batch-session-manager',
       path: '/',
       description: 'Session Manager permissions of fleet batch of legacy (ssmgen)',
       statements: [
@@ -107,11 +169,11 @@ export class LegacySsmAccess extends Construct {
             'kms:Decrypt',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:kms:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+            props.sessionKey?.keyArn ?? `arn:${stack.partition}:kms:${stack.region}:${stack.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
           ],
         }),
       ],
-      roles: [iam.Role.fromRoleName(this, 'BatchSessionPolicyExistingRole', 'legacy-batch-instance-role')],
+      roles: [props.batchRole ?? iam.Role.fromRoleName(this, 'BatchSessionPolicyExistingRole', 'legacy-batch-instance-role')],
     });
     // The cdk-nag findings of this policy, carried on purpose.
     acknowledge(this.batchSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
@@ -119,7 +181,7 @@ export class LegacySsmAccess extends Construct {
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference) (AWS Systems Manager User Guide: Adding Session Manager permissions to an existing IAM role)');
 
     this.sessionPreferences = new ssm.CfnDocument(this, 'SessionPreferences', {
-      name: 'legacy-session-preferences',
+      name: props.generatedNames ? undefined : 'legacy-session-preferences',
       documentType: 'Session',
       documentFormat: 'JSON',
       // Content changes make a new default version: a named document cannot be replaced.
@@ -135,7 +197,7 @@ export class LegacySsmAccess extends Construct {
           cloudWatchLogGroupName: '',
           cloudWatchEncryptionEnabled: false,
           cloudWatchStreamingEnabled: false,
-          kmsKeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+          kmsKeyId: props.sessionKey?.keyArn ?? '1234abcd-12ab-34cd-56ef-1234567890ab',
           runAsEnabled: false,
           runAsDefaultUser: '',
           idleSessionTimeout: '20',
@@ -147,10 +209,96 @@ export class LegacySsmAccess extends Construct {
       },
     });
 
-    new cdk.CfnOutput(this, 'SessionPreferencesName', {
-      value: this.sessionPreferences.ref,
-      description: 'Session Manager preferences of fleet batch: name it in StartSession (aws ssm start-session --document-name)',
-    });
+    // What the methods below add, by fleet.
+    this.attachments = new Map<string, FleetAttachment>([
+      ['batch', {
+        managedPolicies: [],
+        policy: this.batchSessionPolicy,
+        selectorTag: ['ssmgen-fleet', 'legacy-batch'],
+      }],
+    ]);
+    this.grants = new Map<string, FleetGrant[]>([
+      ['batch', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'legacy-batch',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/legacy-session-preferences`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+        {
+          actions: [
+            'kms:GenerateDataKey',
+          ],
+          resourceArns: [
+            props.sessionKey?.keyArn ?? `arn:${stack.partition}:kms:${stack.region}:${stack.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+          ],
+        },
+      ]],
+    ]);
+
+    // Stack outputs only when asked: a construct adds none of its own accord.
+    if (props.outputs) {
+      new cdk.CfnOutput(this, 'SessionPreferencesName', {
+        value: this.sessionPreferences.ref,
+        description: 'Session Manager preferences of fleet batch: name it in StartSession (aws ssm start-session --document-name)',
+      });
+    }
 
     // IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM resources):
     // a key that differs from another only in case would silently replace it.
@@ -166,5 +314,66 @@ export class LegacySsmAccess extends Construct {
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cdk.Tags.of(this).add(key, value, { priority: 200 });
     }
+  }
+
+  /**
+   * Gives an instance, Auto Scaling group or launch template of the app the Session Manager
+   * access of an EC2 fleet of the spec. With a role (an instance's, a group's, or a launch
+   * template's), the fleet's AWS managed policies and session policy are attached to that role,
+   * whose other grants keep working; a launch template without a role gets the fleet's
+   * instance profile. Either way the target carries the fleet's selector tag, which operator
+   * policies match its instances by (a group's tag is applied to the instances it launches).
+   */
+  public attachTo(fleet: 'batch', target: ec2.Instance | autoscaling.AutoScalingGroup | ec2.LaunchTemplate): void {
+    const attachment = this.attachments.get(fleet);
+    if (attachment === undefined) {
+      throw new Error(`attachTo: '${fleet}' is not an EC2 fleet with a role or a session policy (fleets: ${[...this.attachments.keys()].join(', ')})`);
+    }
+    const role = target.role;
+    if (role !== undefined) {
+      for (const name of attachment.managedPolicies) {
+        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
+      }
+      attachment.policy?.attachToRole(role);
+    } else if (attachment.instanceProfile !== undefined) {
+      (target.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride(
+        'LaunchTemplateData.IamInstanceProfile.Arn',
+        attachment.instanceProfile.instanceProfileArn,
+      );
+    } else {
+      throw new Error(`attachTo: fleet '${fleet}' uses an existing role and has no instance profile; give the launch template a role`);
+    }
+    cdk.Tags.of(target).add(attachment.selectorTag[0], attachment.selectorTag[1]);
+  }
+
+  /**
+   * Grants `grantee` what an operator of the named fleets needs to start Session Manager
+   * sessions on their nodes (matched by selector tag) with their preferences documents: the
+   * statements of a spec operator of those fleets alone, in the form that works for every
+   * caller (`identity: federated`: the caller's own sessions are matched by `${aws:userid}`,
+   * which IAM users, roles and federated sessions all have), without port forwarding, SSH
+   * or iam:PassRole. Name at least one fleet.
+   */
+  public grantStartSession(grantee: iam.IGrantable, ...fleets: ('batch')[]): iam.Grant {
+    let grant: iam.Grant | undefined;
+    for (const fleet of fleets) {
+      const statements = this.grants.get(fleet);
+      if (statements === undefined) {
+        throw new Error(`grantStartSession: '${fleet}' is not a fleet of this construct (fleets: ${[...this.grants.keys()].join(', ')})`);
+      }
+      for (const s of statements) {
+        const g = iam.Grant.addToPrincipal({
+          grantee,
+          actions: s.actions,
+          resourceArns: s.resourceArns,
+          conditions: s.conditions,
+        });
+        grant = grant === undefined ? g : grant.combine(g);
+      }
+    }
+    if (grant === undefined) {
+      throw new Error('grantStartSession: name at least one fleet');
+    }
+    return grant;
   }
 }

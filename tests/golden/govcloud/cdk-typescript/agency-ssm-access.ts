@@ -2,7 +2,11 @@
 //
 // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.
 import * as cdk from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
@@ -56,8 +60,58 @@ function acknowledge(
   });
 }
 
+/** What `attachTo` puts on an instance, Auto Scaling group or launch template for one EC2 fleet. */
+interface FleetAttachment {
+  /** The AWS managed policies of the fleet's role, by name. */
+  readonly managedPolicies: string[];
+  /** The fleet's session policy. */
+  readonly policy?: iam.ManagedPolicy;
+  /** The fleet's instance profile, for a launch template without a role. */
+  readonly instanceProfile?: iam.InstanceProfile;
+  /** The tag (key, value) operator policies match the fleet's instances by. */
+  readonly selectorTag: [string, string];
+}
+
+/** One statement of what `grantStartSession` grants on a fleet. */
+interface FleetGrant {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: { [operator: string]: { [key: string]: unknown } };
+}
+
 /** Options of {@link AgencySsmAccess}. */
 export interface AgencySsmAccessProps {
+  /**
+   * The KMS key that encrypts session data, instead of the spec's
+   * arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab:
+   * the fleets' policies, the operators' grants and the preferences documents name it.
+   *
+   * @default - the spec's key
+   */
+  readonly sessionKey?: kms.IKey;
+  /**
+   * The bucket session logs go to, instead of the spec's agency-session-logs: the fleets'
+   * policies and the preferences documents name it (the spec's key prefix stays).
+   *
+   * @default - the spec's bucket
+   */
+  readonly logBucket?: s3.IBucket;
+  /**
+   * Leaves the names of the roles, instance profiles, policies and documents to
+   * CloudFormation, so that the construct can be used twice in one app or account. Hybrid
+   * service roles keep their names (an activation names its role), and so does a Default Host
+   * Management role (the service setting names it).
+   *
+   * @default - false: the spec's names
+   */
+  readonly generatedNames?: boolean;
+  /**
+   * Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a
+   * construct adds none unasked.
+   *
+   * @default - false
+   */
+  readonly outputs?: boolean;
   /**
    * Tags added to every taggable resource of the construct, over the spec's own tags
    * (for example the stage). They change no permission.
@@ -69,7 +123,9 @@ export interface AgencySsmAccessProps {
 
 /**
  * The Session Manager access of project agency: the IAM roles, instance
- * profiles and customer managed policies its spec asks for, and their outputs.
+ * profiles and customer managed policies its spec asks for (their outputs with
+ * `outputs: true`). Props put the app's own resources in the spec's place, and
+ * its methods give the access to the app's instances and people.
  * With them, the Session Manager preferences documents and account service settings that
  * make sessions run as the spec asks.
  */
@@ -88,14 +144,33 @@ export class AgencySsmAccess extends Construct {
   public readonly sessionPreferences: ssm.CfnDocument;
   /** The account-and-Region service setting /ssm/managed-instance/activation-tier, set to advanced. */
   public readonly hybridAdvancedTier: ssm.CfnServiceSetting;
+  /** What attachTo adds, by EC2 fleet. */
+  private readonly attachments: Map<string, FleetAttachment>;
+  /** What grantStartSession grants, by fleet. */
+  private readonly grants: Map<string, FleetGrant[]>;
 
   constructor(scope: Construct, id: string, props: AgencySsmAccessProps = {}) {
     super(scope, id);
+    // Unpinned account, Region and partition come from the stack: in an env-agnostic
+    // stack deploy-time references, in a stack with an environment its own values.
+    const stack = cdk.Stack.of(this);
+    // The spec pins these values and the code names them: a stack for other ones fails synth.
+    if (!cdk.Token.isUnresolved(stack.account) && stack.account !== '123456789012') {
+      cdk.Annotations.of(this).addError('ssmgen project agency: the spec pins account 123456789012, this stack is for account ' + stack.account + '; the construct\'s permissions name account 123456789012: add it to a stack for 123456789012, or change pin.account in the spec and regenerate.');
+    }
+    if (!cdk.Token.isUnresolved(stack.region) && stack.region !== 'us-gov-west-1') {
+      cdk.Annotations.of(this).addError('ssmgen project agency: the spec pins Region us-gov-west-1, this stack is for Region ' + stack.region + '; the construct\'s permissions name Region us-gov-west-1: add it to a stack for us-gov-west-1, or change pin.region in the spec and regenerate.');
+    }
+    if (!cdk.Token.isUnresolved(stack.partition) && stack.partition !== 'aws-us-gov') {
+      cdk.Annotations.of(this).addError('ssmgen project agency: the spec pins partition aws-us-gov, this stack is for partition ' + stack.partition + '; the construct\'s permissions name partition aws-us-gov: add it to a stack for aws-us-gov, or change the pins in the spec and regenerate.');
+    }
 
     this.workstationsRole = new iam.Role(this, 'WorkstationsRole', {
-      roleName: 'agency-workstations-ssm',
+      roleName: props.generatedNames ? undefined : 'agency-workstations-ssm',
       path: '/',
       description: 'Session Manager access for EC2 fleet workstations of agency (ssmgen)',
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
       assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName('ec2.amazonaws.com'),
     });
 
@@ -103,6 +178,8 @@ export class AgencySsmAccess extends Construct {
       roleName: 'agency-field-offices-ssm',
       path: '/',
       description: 'Service role of the hybrid activation of fleet field-offices of agency (ssmgen)',
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
       assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName('ssm.amazonaws.com').withConditions({
         'ArnEquals': {
           'aws:SourceArn': 'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:*',
@@ -115,12 +192,12 @@ export class AgencySsmAccess extends Construct {
 
     this.workstationsInstanceProfile = new iam.InstanceProfile(this, 'WorkstationsInstanceProfile', {
       role: this.workstationsRole,
-      instanceProfileName: 'agency-workstations-ssm',
+      instanceProfileName: props.generatedNames ? undefined : 'agency-workstations-ssm',
       path: '/',
     });
 
     this.workstationsSessionPolicy = new iam.ManagedPolicy(this, 'WorkstationsSessionPolicy', {
-      managedPolicyName: 'agency-workstations-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'agency-workstations-session-manager',
       path: '/',
       description: 'Session Manager permissions of fleet workstations of agency (ssmgen)',
       statements: [
@@ -145,7 +222,7 @@ export class AgencySsmAccess extends Construct {
             'kms:Decrypt',
           ],
           resources: [
-            'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+            props.sessionKey?.keyArn ?? 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
           ],
         }),
         new iam.PolicyStatement({
@@ -155,7 +232,7 @@ export class AgencySsmAccess extends Construct {
             's3:GetEncryptionConfiguration',
           ],
           resources: [
-            'arn:aws-us-gov:s3:::agency-session-logs',
+            props.logBucket?.bucketArn ?? 'arn:aws-us-gov:s3:::agency-session-logs',
           ],
           conditions: {
             'StringEquals': {
@@ -170,7 +247,7 @@ export class AgencySsmAccess extends Construct {
             's3:PutObject',
           ],
           resources: [
-            'arn:aws-us-gov:s3:::agency-session-logs/*',
+            props.logBucket?.arnForObjects('*') ?? 'arn:aws-us-gov:s3:::agency-session-logs/*',
           ],
           conditions: {
             'StringEquals': {
@@ -186,11 +263,11 @@ export class AgencySsmAccess extends Construct {
       '*',
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.workstationsSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      'arn:aws-us-gov:s3:::agency-session-logs/*',
+      props.logBucket?.arnForObjects('*') ?? 'arn:aws-us-gov:s3:::agency-session-logs/*',
       'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.fieldOfficesSessionPolicy = new iam.ManagedPolicy(this, 'FieldOfficesSessionPolicy', {
-      managedPolicyName: 'agency-field-offices-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'agency-field-offices-session-manager',
       path: '/',
       description: 'Session Manager permissions of fleet field-offices of agency (ssmgen)',
       statements: [
@@ -215,7 +292,7 @@ export class AgencySsmAccess extends Construct {
             'kms:Decrypt',
           ],
           resources: [
-            'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+            props.sessionKey?.keyArn ?? 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
           ],
         }),
         new iam.PolicyStatement({
@@ -225,7 +302,7 @@ export class AgencySsmAccess extends Construct {
             's3:GetEncryptionConfiguration',
           ],
           resources: [
-            'arn:aws-us-gov:s3:::agency-session-logs',
+            props.logBucket?.bucketArn ?? 'arn:aws-us-gov:s3:::agency-session-logs',
           ],
           conditions: {
             'StringEquals': {
@@ -240,7 +317,7 @@ export class AgencySsmAccess extends Construct {
             's3:PutObject',
           ],
           resources: [
-            'arn:aws-us-gov:s3:::agency-session-logs/*',
+            props.logBucket?.arnForObjects('*') ?? 'arn:aws-us-gov:s3:::agency-session-logs/*',
           ],
           conditions: {
             'StringEquals': {
@@ -256,11 +333,11 @@ export class AgencySsmAccess extends Construct {
       '*',
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.fieldOfficesSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      'arn:aws-us-gov:s3:::agency-session-logs/*',
+      props.logBucket?.arnForObjects('*') ?? 'arn:aws-us-gov:s3:::agency-session-logs/*',
       'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.sessionPreferences = new ssm.CfnDocument(this, 'SessionPreferences', {
-      name: 'agency-session-preferences',
+      name: props.generatedNames ? undefined : 'agency-session-preferences',
       documentType: 'Session',
       documentFormat: 'JSON',
       // Content changes make a new default version: a named document cannot be replaced.
@@ -270,13 +347,13 @@ export class AgencySsmAccess extends Construct {
         description: 'Session Manager preferences of agency (fleets workstations, field-offices), generated by ssmgen',
         sessionType: 'Standard_Stream',
         inputs: {
-          s3BucketName: 'agency-session-logs',
+          s3BucketName: props.logBucket?.bucketName ?? 'agency-session-logs',
           s3KeyPrefix: '',
           s3EncryptionEnabled: true,
           cloudWatchLogGroupName: '',
           cloudWatchEncryptionEnabled: false,
           cloudWatchStreamingEnabled: false,
-          kmsKeyId: 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          kmsKeyId: props.sessionKey?.keyArn ?? 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
           runAsEnabled: false,
           runAsDefaultUser: '',
           idleSessionTimeout: '20',
@@ -296,26 +373,185 @@ export class AgencySsmAccess extends Construct {
       settingValue: 'advanced',
     });
 
-    new cdk.CfnOutput(this, 'WorkstationsRoleArn', {
-      value: this.workstationsRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet workstations',
-    });
-    new cdk.CfnOutput(this, 'WorkstationsInstanceProfileName', {
-      value: this.workstationsInstanceProfile.instanceProfileName,
-      description: 'Instance profile to attach to the instances of fleet workstations',
-    });
-    new cdk.CfnOutput(this, 'FieldOfficesRoleArn', {
-      value: this.fieldOfficesRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet field-offices',
-    });
-    new cdk.CfnOutput(this, 'FieldOfficesRoleName', {
-      value: this.fieldOfficesRole.roleName,
-      description: 'Service role to name in the hybrid activation of fleet field-offices',
-    });
-    new cdk.CfnOutput(this, 'SessionPreferencesName', {
-      value: this.sessionPreferences.ref,
-      description: 'Session Manager preferences of fleets workstations, field-offices: name it in StartSession (aws ssm start-session --document-name)',
-    });
+    // What the methods below add, by fleet.
+    this.attachments = new Map<string, FleetAttachment>([
+      ['workstations', {
+        managedPolicies: [],
+        policy: this.workstationsSessionPolicy,
+        instanceProfile: this.workstationsInstanceProfile,
+        selectorTag: ['ssmgen-fleet', 'agency-workstations'],
+      }],
+    ]);
+    this.grants = new Map<string, FleetGrant[]>([
+      ['workstations', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            'arn:aws-us-gov:ec2:us-gov-west-1:123456789012:instance/*',
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'agency-workstations',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/${this.sessionPreferences.ref}` : 'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/agency-session-preferences',
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/${aws:userid}-*',
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/*',
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+        {
+          actions: [
+            'kms:GenerateDataKey',
+          ],
+          resourceArns: [
+            props.sessionKey?.keyArn ?? 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          ],
+        },
+      ]],
+      ['field-offices', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:managed-instance/*',
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'agency-field-offices',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/${this.sessionPreferences.ref}` : 'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/agency-session-preferences',
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/${aws:userid}-*',
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/*',
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+        {
+          actions: [
+            'kms:GenerateDataKey',
+          ],
+          resourceArns: [
+            props.sessionKey?.keyArn ?? 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          ],
+        },
+      ]],
+    ]);
+
+    // Stack outputs only when asked: a construct adds none of its own accord.
+    if (props.outputs) {
+      new cdk.CfnOutput(this, 'WorkstationsRoleArn', {
+        value: this.workstationsRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet workstations',
+      });
+      new cdk.CfnOutput(this, 'WorkstationsInstanceProfileName', {
+        value: this.workstationsInstanceProfile.instanceProfileName,
+        description: 'Instance profile to attach to the instances of fleet workstations',
+      });
+      new cdk.CfnOutput(this, 'FieldOfficesRoleArn', {
+        value: this.fieldOfficesRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet field-offices',
+      });
+      new cdk.CfnOutput(this, 'FieldOfficesRoleName', {
+        value: this.fieldOfficesRole.roleName,
+        description: 'Service role to name in the hybrid activation of fleet field-offices',
+      });
+      new cdk.CfnOutput(this, 'SessionPreferencesName', {
+        value: this.sessionPreferences.ref,
+        description: 'Session Manager preferences of fleets workstations, field-offices: name it in StartSession (aws ssm start-session --document-name)',
+      });
+    }
 
     // IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM resources):
     // a key that differs from another only in case would silently replace it.
@@ -331,5 +567,66 @@ export class AgencySsmAccess extends Construct {
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cdk.Tags.of(this).add(key, value, { priority: 200 });
     }
+  }
+
+  /**
+   * Gives an instance, Auto Scaling group or launch template of the app the Session Manager
+   * access of an EC2 fleet of the spec. With a role (an instance's, a group's, or a launch
+   * template's), the fleet's AWS managed policies and session policy are attached to that role,
+   * whose other grants keep working; a launch template without a role gets the fleet's
+   * instance profile. Either way the target carries the fleet's selector tag, which operator
+   * policies match its instances by (a group's tag is applied to the instances it launches).
+   */
+  public attachTo(fleet: 'workstations', target: ec2.Instance | autoscaling.AutoScalingGroup | ec2.LaunchTemplate): void {
+    const attachment = this.attachments.get(fleet);
+    if (attachment === undefined) {
+      throw new Error(`attachTo: '${fleet}' is not an EC2 fleet with a role or a session policy (fleets: ${[...this.attachments.keys()].join(', ')})`);
+    }
+    const role = target.role;
+    if (role !== undefined) {
+      for (const name of attachment.managedPolicies) {
+        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
+      }
+      attachment.policy?.attachToRole(role);
+    } else if (attachment.instanceProfile !== undefined) {
+      (target.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride(
+        'LaunchTemplateData.IamInstanceProfile.Arn',
+        attachment.instanceProfile.instanceProfileArn,
+      );
+    } else {
+      throw new Error(`attachTo: fleet '${fleet}' uses an existing role and has no instance profile; give the launch template a role`);
+    }
+    cdk.Tags.of(target).add(attachment.selectorTag[0], attachment.selectorTag[1]);
+  }
+
+  /**
+   * Grants `grantee` what an operator of the named fleets needs to start Session Manager
+   * sessions on their nodes (matched by selector tag) with their preferences documents: the
+   * statements of a spec operator of those fleets alone, in the form that works for every
+   * caller (`identity: federated`: the caller's own sessions are matched by `${aws:userid}`,
+   * which IAM users, roles and federated sessions all have), without port forwarding, SSH
+   * or iam:PassRole. Name at least one fleet.
+   */
+  public grantStartSession(grantee: iam.IGrantable, ...fleets: ('workstations' | 'field-offices')[]): iam.Grant {
+    let grant: iam.Grant | undefined;
+    for (const fleet of fleets) {
+      const statements = this.grants.get(fleet);
+      if (statements === undefined) {
+        throw new Error(`grantStartSession: '${fleet}' is not a fleet of this construct (fleets: ${[...this.grants.keys()].join(', ')})`);
+      }
+      for (const s of statements) {
+        const g = iam.Grant.addToPrincipal({
+          grantee,
+          actions: s.actions,
+          resourceArns: s.resourceArns,
+          conditions: s.conditions,
+        });
+        grant = grant === undefined ? g : grant.combine(g);
+      }
+    }
+    if (grant === undefined) {
+      throw new Error('grantStartSession: name at least one fleet');
+    }
+    return grant;
   }
 }

@@ -3,6 +3,7 @@
 // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.
 import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
@@ -56,8 +57,38 @@ function acknowledge(
   });
 }
 
+/** One statement of what `grantStartSession` grants on a fleet. */
+interface FleetGrant {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: { [operator: string]: { [key: string]: unknown } };
+}
+
 /** Options of {@link FactorySsmAccess}. */
 export interface FactorySsmAccessProps {
+  /**
+   * The CloudWatch Logs group sessions stream to, instead of the spec's /ssm/factory: the
+   * fleets' policies and the preferences documents name it.
+   *
+   * @default - the spec's log group
+   */
+  readonly logGroup?: logs.ILogGroup;
+  /**
+   * Leaves the names of the roles, instance profiles, policies and documents to
+   * CloudFormation, so that the construct can be used twice in one app or account. Hybrid
+   * service roles keep their names (an activation names its role), and so does a Default Host
+   * Management role (the service setting names it).
+   *
+   * @default - false: the spec's names
+   */
+  readonly generatedNames?: boolean;
+  /**
+   * Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a
+   * construct adds none unasked.
+   *
+   * @default - false
+   */
+  readonly outputs?: boolean;
   /**
    * Tags added to every taggable resource of the construct, over the spec's own tags
    * (for example the stage). They change no permission.
@@ -69,7 +100,9 @@ export interface FactorySsmAccessProps {
 
 /**
  * The Session Manager access of project factory: the IAM roles, instance
- * profiles and customer managed policies its spec asks for, and their outputs.
+ * profiles and customer managed policies its spec asks for (their outputs with
+ * `outputs: true`). Props put the app's own resources in the spec's place, and
+ * its methods give the access to the app's instances and people.
  * With them, the Session Manager preferences documents and account service settings that
  * make sessions run as the spec asks.
  */
@@ -82,14 +115,31 @@ export class FactorySsmAccess extends Construct {
   public readonly sessionPreferences: ssm.CfnDocument;
   /** The account-and-Region service setting /ssm/managed-instance/activation-tier, set to advanced. */
   public readonly hybridAdvancedTier: ssm.CfnServiceSetting;
+  /** What grantStartSession grants, by fleet. */
+  private readonly grants: Map<string, FleetGrant[]>;
 
   constructor(scope: Construct, id: string, props: FactorySsmAccessProps = {}) {
     super(scope, id);
+    // Unpinned account, Region and partition come from the stack: in an env-agnostic
+    // stack deploy-time references, in a stack with an environment its own values.
+    const stack = cdk.Stack.of(this);
+    // The spec pins these values and the code names them: a stack for other ones fails synth.
+    if (!cdk.Token.isUnresolved(stack.account) && stack.account !== '444455556666') {
+      cdk.Annotations.of(this).addError('ssmgen project factory: the spec pins account 444455556666, this stack is for account ' + stack.account + '; the construct\'s permissions name account 444455556666: add it to a stack for 444455556666, or change pin.account in the spec and regenerate.');
+    }
+    if (!cdk.Token.isUnresolved(stack.region) && stack.region !== 'eu-central-1') {
+      cdk.Annotations.of(this).addError('ssmgen project factory: the spec pins Region eu-central-1, this stack is for Region ' + stack.region + '; the construct\'s permissions name Region eu-central-1: add it to a stack for eu-central-1, or change pin.region in the spec and regenerate.');
+    }
+    if (!cdk.Token.isUnresolved(stack.partition) && stack.partition !== 'aws') {
+      cdk.Annotations.of(this).addError('ssmgen project factory: the spec pins partition aws, this stack is for partition ' + stack.partition + '; the construct\'s permissions name partition aws: add it to a stack for aws, or change the pins in the spec and regenerate.');
+    }
 
     this.plcGatewaysRole = new iam.Role(this, 'PlcGatewaysRole', {
       roleName: 'factory-plc-gateways-ssm',
       path: '/ssm/hybrid/',
       description: 'Service role of the hybrid activation of fleet plc-gateways of factory (ssmgen)',
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
       assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName('ssm.amazonaws.com').withConditions({
         'ArnEquals': {
           'aws:SourceArn': 'arn:aws:ssm:eu-central-1:444455556666:*',
@@ -102,7 +152,7 @@ export class FactorySsmAccess extends Construct {
     cdk.Tags.of(this.plcGatewaysRole).add('site', 'munich');
 
     this.plcGatewaysSessionPolicy = new iam.ManagedPolicy(this, 'PlcGatewaysSessionPolicy', {
-      managedPolicyName: 'factory-plc-gateways-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'factory-plc-gateways-session-manager',
       path: '/ssm/hybrid/',
       description: 'Session Manager permissions of fleet plc-gateways of factory (ssmgen)',
       statements: [
@@ -129,7 +179,7 @@ export class FactorySsmAccess extends Construct {
             'logs:PutLogEvents',
           ],
           resources: [
-            'arn:aws:logs:eu-central-1:444455556666:log-group:/ssm/factory:*',
+            props.logGroup?.logGroupArn ?? 'arn:aws:logs:eu-central-1:444455556666:log-group:/ssm/factory:*',
           ],
         }),
         new iam.PolicyStatement({
@@ -150,11 +200,11 @@ export class FactorySsmAccess extends Construct {
       '*',
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel, logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.plcGatewaysSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      'arn:aws:logs:eu-central-1:444455556666:log-group:/ssm/factory:*',
+      props.logGroup?.logGroupArn ?? 'arn:aws:logs:eu-central-1:444455556666:log-group:/ssm/factory:*',
       'the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.sessionPreferences = new ssm.CfnDocument(this, 'SessionPreferences', {
-      name: 'factory-session-preferences',
+      name: props.generatedNames ? undefined : 'factory-session-preferences',
       documentType: 'Session',
       documentFormat: 'JSON',
       // Content changes make a new default version: a named document cannot be replaced.
@@ -167,7 +217,7 @@ export class FactorySsmAccess extends Construct {
           s3BucketName: '',
           s3KeyPrefix: '',
           s3EncryptionEnabled: false,
-          cloudWatchLogGroupName: '/ssm/factory',
+          cloudWatchLogGroupName: props.logGroup?.logGroupName ?? '/ssm/factory',
           cloudWatchEncryptionEnabled: false,
           cloudWatchStreamingEnabled: true,
           kmsKeyId: '',
@@ -191,18 +241,89 @@ export class FactorySsmAccess extends Construct {
       settingValue: 'advanced',
     });
 
-    new cdk.CfnOutput(this, 'PlcGatewaysRoleArn', {
-      value: this.plcGatewaysRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet plc-gateways',
-    });
-    new cdk.CfnOutput(this, 'PlcGatewaysRoleName', {
-      value: this.plcGatewaysRole.roleName,
-      description: 'Service role to name in the hybrid activation of fleet plc-gateways',
-    });
-    new cdk.CfnOutput(this, 'SessionPreferencesName', {
-      value: this.sessionPreferences.ref,
-      description: 'Session Manager preferences of fleet plc-gateways: name it in StartSession (aws ssm start-session --document-name)',
-    });
+    // What the methods below add, by fleet.
+    this.grants = new Map<string, FleetGrant[]>([
+      ['plc-gateways', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            'arn:aws:ssm:eu-central-1:444455556666:managed-instance/*',
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'factory-plc-gateways',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:aws:ssm:eu-central-1:444455556666:document/${this.sessionPreferences.ref}` : 'arn:aws:ssm:eu-central-1:444455556666:document/factory-session-preferences',
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            'arn:aws:ssm:eu-central-1:444455556666:session/${aws:userid}-*',
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            'arn:aws:ssm:eu-central-1:444455556666:session/*',
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+      ]],
+    ]);
+
+    // Stack outputs only when asked: a construct adds none of its own accord.
+    if (props.outputs) {
+      new cdk.CfnOutput(this, 'PlcGatewaysRoleArn', {
+        value: this.plcGatewaysRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet plc-gateways',
+      });
+      new cdk.CfnOutput(this, 'PlcGatewaysRoleName', {
+        value: this.plcGatewaysRole.roleName,
+        description: 'Service role to name in the hybrid activation of fleet plc-gateways',
+      });
+      new cdk.CfnOutput(this, 'SessionPreferencesName', {
+        value: this.sessionPreferences.ref,
+        description: 'Session Manager preferences of fleet plc-gateways: name it in StartSession (aws ssm start-session --document-name)',
+      });
+    }
 
     // IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM resources):
     // a key that differs from another only in case would silently replace it.
@@ -218,5 +339,36 @@ export class FactorySsmAccess extends Construct {
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cdk.Tags.of(this).add(key, value, { priority: 200 });
     }
+  }
+
+  /**
+   * Grants `grantee` what an operator of the named fleets needs to start Session Manager
+   * sessions on their nodes (matched by selector tag) with their preferences documents: the
+   * statements of a spec operator of those fleets alone, in the form that works for every
+   * caller (`identity: federated`: the caller's own sessions are matched by `${aws:userid}`,
+   * which IAM users, roles and federated sessions all have), without port forwarding, SSH
+   * or iam:PassRole. Name at least one fleet.
+   */
+  public grantStartSession(grantee: iam.IGrantable, ...fleets: ('plc-gateways')[]): iam.Grant {
+    let grant: iam.Grant | undefined;
+    for (const fleet of fleets) {
+      const statements = this.grants.get(fleet);
+      if (statements === undefined) {
+        throw new Error(`grantStartSession: '${fleet}' is not a fleet of this construct (fleets: ${[...this.grants.keys()].join(', ')})`);
+      }
+      for (const s of statements) {
+        const g = iam.Grant.addToPrincipal({
+          grantee,
+          actions: s.actions,
+          resourceArns: s.resourceArns,
+          conditions: s.conditions,
+        });
+        grant = grant === undefined ? g : grant.combine(g);
+      }
+    }
+    if (grant === undefined) {
+      throw new Error('grantStartSession: name at least one fleet');
+    }
+    return grant;
   }
 }

@@ -3,6 +3,7 @@
 // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.
 import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
@@ -56,8 +57,38 @@ function acknowledge(
   });
 }
 
+/** One statement of what `grantStartSession` grants on a fleet. */
+interface FleetGrant {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: { [operator: string]: { [key: string]: unknown } };
+}
+
 /** Options of {@link PlantSsmAccess}. */
 export interface PlantSsmAccessProps {
+  /**
+   * The CloudWatch Logs group sessions stream to, instead of the spec's /ssm/plant/sessions:
+   * the fleets' policies and the preferences documents name it.
+   *
+   * @default - the spec's log group
+   */
+  readonly logGroup?: logs.ILogGroup;
+  /**
+   * Leaves the names of the roles, instance profiles, policies and documents to
+   * CloudFormation, so that the construct can be used twice in one app or account. Hybrid
+   * service roles keep their names (an activation names its role), and so does a Default Host
+   * Management role (the service setting names it).
+   *
+   * @default - false: the spec's names
+   */
+  readonly generatedNames?: boolean;
+  /**
+   * Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a
+   * construct adds none unasked.
+   *
+   * @default - false
+   */
+  readonly outputs?: boolean;
   /**
    * Tags added to every taggable resource of the construct, over the spec's own tags
    * (for example the stage). They change no permission.
@@ -69,7 +100,9 @@ export interface PlantSsmAccessProps {
 
 /**
  * The Session Manager access of project plant: the IAM roles, instance
- * profiles and customer managed policies its spec asks for, and their outputs.
+ * profiles and customer managed policies its spec asks for (their outputs with
+ * `outputs: true`). Props put the app's own resources in the spec's place, and
+ * its methods give the access to the app's instances and people.
  * With them, the Session Manager preferences documents and account service settings that
  * make sessions run as the spec asks.
  * And the operator policies: who may start sessions on which fleets.
@@ -91,20 +124,34 @@ export class PlantSsmAccess extends Construct {
   public readonly engineersOperatorPolicy: iam.ManagedPolicy;
   /** The operator policy plant-automation-operator: who holds it may start Session Manager sessions on fleet line-a. */
   public readonly automationOperatorPolicy: iam.ManagedPolicy;
+  /** What grantStartSession grants, by fleet. */
+  private readonly grants: Map<string, FleetGrant[]>;
 
   constructor(scope: Construct, id: string, props: PlantSsmAccessProps = {}) {
     super(scope, id);
+    // Unpinned account, Region and partition come from the stack: in an env-agnostic
+    // stack deploy-time references, in a stack with an environment its own values.
+    const stack = cdk.Stack.of(this);
+    // The spec pins these values and the code names them: a stack for other ones fails synth.
+    if (!cdk.Token.isUnresolved(stack.region) && stack.region !== 'eu-west-1') {
+      cdk.Annotations.of(this).addError('ssmgen project plant: the spec pins Region eu-west-1, this stack is for Region ' + stack.region + '; the construct\'s permissions name Region eu-west-1: add it to a stack for eu-west-1, or change pin.region in the spec and regenerate.');
+    }
+    if (!cdk.Token.isUnresolved(stack.partition) && stack.partition !== 'aws') {
+      cdk.Annotations.of(this).addError('ssmgen project plant: the spec pins partition aws, this stack is for partition ' + stack.partition + '; the construct\'s permissions name partition aws: add it to a stack for aws, or change the pins in the spec and regenerate.');
+    }
 
     this.lineARole = new iam.Role(this, 'LineARole', {
       roleName: 'plant-line-a-ssm',
       path: '/ssm/hybrid/',
       description: 'Service role of the hybrid activation of fleet line-a of plant (ssmgen)',
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
       assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName('ssm.amazonaws.com').withConditions({
         'ArnEquals': {
-          'aws:SourceArn': `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:*`,
+          'aws:SourceArn': `arn:aws:ssm:eu-west-1:${stack.account}:*`,
         },
         'StringEquals': {
-          'aws:SourceAccount': cdk.Aws.ACCOUNT_ID,
+          'aws:SourceAccount': stack.account,
         },
       }),
     });
@@ -114,19 +161,21 @@ export class PlantSsmAccess extends Construct {
       roleName: 'plant-line-b-ssm',
       path: '/ssm/hybrid/',
       description: 'Service role of the hybrid activation of fleet line-b of plant (ssmgen)',
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
       assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName('ssm.amazonaws.com').withConditions({
         'ArnEquals': {
-          'aws:SourceArn': `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:*`,
+          'aws:SourceArn': `arn:aws:ssm:eu-west-1:${stack.account}:*`,
         },
         'StringEquals': {
-          'aws:SourceAccount': cdk.Aws.ACCOUNT_ID,
+          'aws:SourceAccount': stack.account,
         },
       }),
     });
     cdk.Tags.of(this.lineBRole).add('owner', 'plant-ops');
 
     this.lineASessionPolicy = new iam.ManagedPolicy(this, 'LineASessionPolicy', {
-      managedPolicyName: 'plant-line-a-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'plant-line-a-session-manager',
       path: '/ssm/hybrid/',
       description: 'Session Manager permissions of fleet line-a of plant (ssmgen)',
       statements: [
@@ -153,7 +202,7 @@ export class PlantSsmAccess extends Construct {
             'logs:PutLogEvents',
           ],
           resources: [
-            `arn:aws:logs:eu-west-1:${cdk.Aws.ACCOUNT_ID}:log-group:/ssm/plant/sessions:*`,
+            props.logGroup?.logGroupArn ?? `arn:aws:logs:eu-west-1:${stack.account}:log-group:/ssm/plant/sessions:*`,
           ],
         }),
         new iam.PolicyStatement({
@@ -174,11 +223,11 @@ export class PlantSsmAccess extends Construct {
       '*',
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel, logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.lineASessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:aws:logs:eu-west-1:${cdk.Aws.ACCOUNT_ID}:log-group:/ssm/plant/sessions:*`,
+      props.logGroup?.logGroupArn ?? `arn:aws:logs:eu-west-1:${stack.account}:log-group:/ssm/plant/sessions:*`,
       'the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.lineBSessionPolicy = new iam.ManagedPolicy(this, 'LineBSessionPolicy', {
-      managedPolicyName: 'plant-line-b-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'plant-line-b-session-manager',
       path: '/ssm/hybrid/',
       description: 'Session Manager permissions of fleet line-b of plant (ssmgen)',
       statements: [
@@ -205,7 +254,7 @@ export class PlantSsmAccess extends Construct {
             'logs:PutLogEvents',
           ],
           resources: [
-            `arn:aws:logs:eu-west-1:${cdk.Aws.ACCOUNT_ID}:log-group:/ssm/plant/sessions:*`,
+            props.logGroup?.logGroupArn ?? `arn:aws:logs:eu-west-1:${stack.account}:log-group:/ssm/plant/sessions:*`,
           ],
         }),
         new iam.PolicyStatement({
@@ -226,11 +275,11 @@ export class PlantSsmAccess extends Construct {
       '*',
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel, logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.lineBSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:aws:logs:eu-west-1:${cdk.Aws.ACCOUNT_ID}:log-group:/ssm/plant/sessions:*`,
+      props.logGroup?.logGroupArn ?? `arn:aws:logs:eu-west-1:${stack.account}:log-group:/ssm/plant/sessions:*`,
       'the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.sessionPreferences = new ssm.CfnDocument(this, 'SessionPreferences', {
-      name: 'plant-session-preferences',
+      name: props.generatedNames ? undefined : 'plant-session-preferences',
       documentType: 'Session',
       documentFormat: 'JSON',
       // Content changes make a new default version: a named document cannot be replaced.
@@ -243,7 +292,7 @@ export class PlantSsmAccess extends Construct {
           s3BucketName: '',
           s3KeyPrefix: '',
           s3EncryptionEnabled: false,
-          cloudWatchLogGroupName: '/ssm/plant/sessions',
+          cloudWatchLogGroupName: props.logGroup?.logGroupName ?? '/ssm/plant/sessions',
           cloudWatchEncryptionEnabled: false,
           cloudWatchStreamingEnabled: true,
           kmsKeyId: '',
@@ -271,7 +320,7 @@ export class PlantSsmAccess extends Construct {
     // Attached to no one: attach it to the operators' roles, groups or users, or use
     // operator-policies/plant-engineers-operator.json in a permission set of IAM Identity Center.
     this.engineersOperatorPolicy = new iam.ManagedPolicy(this, 'EngineersOperatorPolicy', {
-      managedPolicyName: 'plant-engineers-operator',
+      managedPolicyName: props.generatedNames ? undefined : 'plant-engineers-operator',
       path: '/ssm/hybrid/',
       description: 'Session Manager operators engineers of plant: sessions on fleets line-a, line-b (ssmgen)',
       statements: [
@@ -282,7 +331,7 @@ export class PlantSsmAccess extends Construct {
             'ssm:StartSession',
           ],
           resources: [
-            `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:managed-instance/*`,
+            `arn:aws:ssm:eu-west-1:${stack.account}:managed-instance/*`,
           ],
           conditions: {
             'BoolIfExists': {
@@ -300,7 +349,7 @@ export class PlantSsmAccess extends Construct {
             'ssm:StartSession',
           ],
           resources: [
-            `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:document/plant-session-preferences`,
+            props.generatedNames ? `arn:aws:ssm:eu-west-1:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:aws:ssm:eu-west-1:${stack.account}:document/plant-session-preferences`,
             'arn:aws:ssm:eu-west-1::document/AWS-StartSSHSession',
           ],
           conditions: {
@@ -316,7 +365,7 @@ export class PlantSsmAccess extends Construct {
             'ssmmessages:OpenDataChannel',
           ],
           resources: [
-            `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:session/\${aws:userid}-*`,
+            `arn:aws:ssm:eu-west-1:${stack.account}:session/\${aws:userid}-*`,
           ],
         }),
         new iam.PolicyStatement({
@@ -327,7 +376,7 @@ export class PlantSsmAccess extends Construct {
             'ssm:TerminateSession',
           ],
           resources: [
-            `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:session/*`,
+            `arn:aws:ssm:eu-west-1:${stack.account}:session/*`,
           ],
           conditions: {
             'StringLike': {
@@ -352,13 +401,13 @@ export class PlantSsmAccess extends Construct {
     });
     // The cdk-nag findings of this policy, carried on purpose.
     acknowledge(this.engineersOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:managed-instance/*`,
+      `arn:aws:ssm:eu-west-1:${stack.account}:managed-instance/*`,
       'the fleets\' nodes, matched by the ssm:resourceTag condition on their selector tag, not by IDs unknown when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
     acknowledge(this.engineersOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:session/\${aws:userid}-*`,
+      `arn:aws:ssm:eu-west-1:${stack.account}:session/\${aws:userid}-*`,
       'the caller\'s own sessions, whose IDs start with the caller\'s name or ID (an IAM policy variable) (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
     acknowledge(this.engineersOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:session/*`,
+      `arn:aws:ssm:eu-west-1:${stack.account}:session/*`,
       'sessions narrowed by a condition to the caller\'s own (their session-id tag) (AWS Systems Manager User Guide: Additional sample IAM policies for Session Manager (Example 4))');
     acknowledge(this.engineersOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
       '*',
@@ -368,7 +417,7 @@ export class PlantSsmAccess extends Construct {
     // Attached by name to existing IAM principals, which this construct does not create: role
     // plant-automation.
     this.automationOperatorPolicy = new iam.ManagedPolicy(this, 'AutomationOperatorPolicy', {
-      managedPolicyName: 'plant-automation-operator',
+      managedPolicyName: props.generatedNames ? undefined : 'plant-automation-operator',
       path: '/ssm/hybrid/',
       description: 'Session Manager operators automation of plant: sessions on fleet line-a (ssmgen)',
       statements: [
@@ -379,7 +428,7 @@ export class PlantSsmAccess extends Construct {
             'ssm:StartSession',
           ],
           resources: [
-            `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:managed-instance/*`,
+            `arn:aws:ssm:eu-west-1:${stack.account}:managed-instance/*`,
           ],
           conditions: {
             'BoolIfExists': {
@@ -397,7 +446,7 @@ export class PlantSsmAccess extends Construct {
             'ssm:StartSession',
           ],
           resources: [
-            `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:document/plant-session-preferences`,
+            props.generatedNames ? `arn:aws:ssm:eu-west-1:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:aws:ssm:eu-west-1:${stack.account}:document/plant-session-preferences`,
           ],
           conditions: {
             'BoolIfExists': {
@@ -412,7 +461,7 @@ export class PlantSsmAccess extends Construct {
             'ssmmessages:OpenDataChannel',
           ],
           resources: [
-            `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:session/\${aws:userid}-*`,
+            `arn:aws:ssm:eu-west-1:${stack.account}:session/\${aws:userid}-*`,
           ],
         }),
         new iam.PolicyStatement({
@@ -423,7 +472,7 @@ export class PlantSsmAccess extends Construct {
             'ssm:TerminateSession',
           ],
           resources: [
-            `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:session/*`,
+            `arn:aws:ssm:eu-west-1:${stack.account}:session/*`,
           ],
           conditions: {
             'StringLike': {
@@ -451,7 +500,7 @@ export class PlantSsmAccess extends Construct {
             'iam:PassRole',
           ],
           resources: [
-            `arn:aws:iam::${cdk.Aws.ACCOUNT_ID}:role/ssm/hybrid/plant-line-a-ssm`,
+            `arn:aws:iam::${stack.account}:role/ssm/hybrid/plant-line-a-ssm`,
           ],
           conditions: {
             'StringEquals': {
@@ -466,46 +515,181 @@ export class PlantSsmAccess extends Construct {
     });
     // The cdk-nag findings of this policy, carried on purpose.
     acknowledge(this.automationOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:managed-instance/*`,
+      `arn:aws:ssm:eu-west-1:${stack.account}:managed-instance/*`,
       'the fleets\' nodes, matched by the ssm:resourceTag condition on their selector tag, not by IDs unknown when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
     acknowledge(this.automationOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:session/\${aws:userid}-*`,
+      `arn:aws:ssm:eu-west-1:${stack.account}:session/\${aws:userid}-*`,
       'the caller\'s own sessions, whose IDs start with the caller\'s name or ID (an IAM policy variable) (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
     acknowledge(this.automationOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:aws:ssm:eu-west-1:${cdk.Aws.ACCOUNT_ID}:session/*`,
+      `arn:aws:ssm:eu-west-1:${stack.account}:session/*`,
       'sessions narrowed by a condition to the caller\'s own (their session-id tag) (AWS Systems Manager User Guide: Additional sample IAM policies for Session Manager (Example 4))');
     acknowledge(this.automationOperatorPolicy, 'AwsSolutions-IAM5', 'Resource',
       '*',
       'ec2:DescribeInstances, ssm:DescribeInstanceProperties, ssm:DescribeSessions support no resource-level permissions (Service Authorization Reference); ssm:GetConnectionStatus granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
 
-    new cdk.CfnOutput(this, 'LineARoleArn', {
-      value: this.lineARole.roleArn,
-      description: 'ARN of the Session Manager role of fleet line-a',
-    });
-    new cdk.CfnOutput(this, 'LineARoleName', {
-      value: this.lineARole.roleName,
-      description: 'Service role to name in the hybrid activation of fleet line-a',
-    });
-    new cdk.CfnOutput(this, 'LineBRoleArn', {
-      value: this.lineBRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet line-b',
-    });
-    new cdk.CfnOutput(this, 'LineBRoleName', {
-      value: this.lineBRole.roleName,
-      description: 'Service role to name in the hybrid activation of fleet line-b',
-    });
-    new cdk.CfnOutput(this, 'SessionPreferencesName', {
-      value: this.sessionPreferences.ref,
-      description: 'Session Manager preferences of fleets line-a, line-b: name it in StartSession (aws ssm start-session --document-name)',
-    });
-    new cdk.CfnOutput(this, 'EngineersOperatorPolicyArn', {
-      value: this.engineersOperatorPolicy.managedPolicyArn,
-      description: 'ARN of the operator policy engineers: attach it to whoever opens sessions on fleets line-a, line-b',
-    });
-    new cdk.CfnOutput(this, 'AutomationOperatorPolicyArn', {
-      value: this.automationOperatorPolicy.managedPolicyArn,
-      description: 'ARN of the operator policy automation: attach it to whoever opens sessions on fleet line-a',
-    });
+    // What the methods below add, by fleet.
+    this.grants = new Map<string, FleetGrant[]>([
+      ['line-a', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:aws:ssm:eu-west-1:${stack.account}:managed-instance/*`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'plant-line-a',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:aws:ssm:eu-west-1:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:aws:ssm:eu-west-1:${stack.account}:document/plant-session-preferences`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            `arn:aws:ssm:eu-west-1:${stack.account}:session/\${aws:userid}-*`,
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            `arn:aws:ssm:eu-west-1:${stack.account}:session/*`,
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+      ]],
+      ['line-b', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:aws:ssm:eu-west-1:${stack.account}:managed-instance/*`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'plant-line-b',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:aws:ssm:eu-west-1:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:aws:ssm:eu-west-1:${stack.account}:document/plant-session-preferences`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            `arn:aws:ssm:eu-west-1:${stack.account}:session/\${aws:userid}-*`,
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            `arn:aws:ssm:eu-west-1:${stack.account}:session/*`,
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+      ]],
+    ]);
+
+    // Stack outputs only when asked: a construct adds none of its own accord.
+    if (props.outputs) {
+      new cdk.CfnOutput(this, 'LineARoleArn', {
+        value: this.lineARole.roleArn,
+        description: 'ARN of the Session Manager role of fleet line-a',
+      });
+      new cdk.CfnOutput(this, 'LineARoleName', {
+        value: this.lineARole.roleName,
+        description: 'Service role to name in the hybrid activation of fleet line-a',
+      });
+      new cdk.CfnOutput(this, 'LineBRoleArn', {
+        value: this.lineBRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet line-b',
+      });
+      new cdk.CfnOutput(this, 'LineBRoleName', {
+        value: this.lineBRole.roleName,
+        description: 'Service role to name in the hybrid activation of fleet line-b',
+      });
+      new cdk.CfnOutput(this, 'SessionPreferencesName', {
+        value: this.sessionPreferences.ref,
+        description: 'Session Manager preferences of fleets line-a, line-b: name it in StartSession (aws ssm start-session --document-name)',
+      });
+      new cdk.CfnOutput(this, 'EngineersOperatorPolicyArn', {
+        value: this.engineersOperatorPolicy.managedPolicyArn,
+        description: 'ARN of the operator policy engineers: attach it to whoever opens sessions on fleets line-a, line-b',
+      });
+      new cdk.CfnOutput(this, 'AutomationOperatorPolicyArn', {
+        value: this.automationOperatorPolicy.managedPolicyArn,
+        description: 'ARN of the operator policy automation: attach it to whoever opens sessions on fleet line-a',
+      });
+    }
 
     // IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM resources):
     // a key that differs from another only in case would silently replace it.
@@ -521,5 +705,36 @@ export class PlantSsmAccess extends Construct {
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cdk.Tags.of(this).add(key, value, { priority: 200 });
     }
+  }
+
+  /**
+   * Grants `grantee` what an operator of the named fleets needs to start Session Manager
+   * sessions on their nodes (matched by selector tag) with their preferences documents: the
+   * statements of a spec operator of those fleets alone, in the form that works for every
+   * caller (`identity: federated`: the caller's own sessions are matched by `${aws:userid}`,
+   * which IAM users, roles and federated sessions all have), without port forwarding, SSH
+   * or iam:PassRole. Name at least one fleet.
+   */
+  public grantStartSession(grantee: iam.IGrantable, ...fleets: ('line-a' | 'line-b')[]): iam.Grant {
+    let grant: iam.Grant | undefined;
+    for (const fleet of fleets) {
+      const statements = this.grants.get(fleet);
+      if (statements === undefined) {
+        throw new Error(`grantStartSession: '${fleet}' is not a fleet of this construct (fleets: ${[...this.grants.keys()].join(', ')})`);
+      }
+      for (const s of statements) {
+        const g = iam.Grant.addToPrincipal({
+          grantee,
+          actions: s.actions,
+          resourceArns: s.resourceArns,
+          conditions: s.conditions,
+        });
+        grant = grant === undefined ? g : grant.combine(g);
+      }
+    }
+    if (grant === undefined) {
+      throw new Error('grantStartSession: name at least one fleet');
+    }
+    return grant;
   }
 }

@@ -2,6 +2,8 @@
 //
 // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.
 import * as cdk from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
@@ -55,8 +57,43 @@ function acknowledge(
   });
 }
 
+/** What `attachTo` puts on an instance, Auto Scaling group or launch template for one EC2 fleet. */
+interface FleetAttachment {
+  /** The AWS managed policies of the fleet's role, by name. */
+  readonly managedPolicies: string[];
+  /** The fleet's session policy. */
+  readonly policy?: iam.ManagedPolicy;
+  /** The fleet's instance profile, for a launch template without a role. */
+  readonly instanceProfile?: iam.InstanceProfile;
+  /** The tag (key, value) operator policies match the fleet's instances by. */
+  readonly selectorTag: [string, string];
+}
+
+/** One statement of what `grantStartSession` grants on a fleet. */
+interface FleetGrant {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: { [operator: string]: { [key: string]: unknown } };
+}
+
 /** Options of {@link AcmeSsmAccess}. */
 export interface AcmeSsmAccessProps {
+  /**
+   * Leaves the names of the roles, instance profiles, policies and documents to
+   * CloudFormation, so that the construct can be used twice in one app or account. Hybrid
+   * service roles keep their names (an activation names its role), and so does a Default Host
+   * Management role (the service setting names it).
+   *
+   * @default - false: the spec's names
+   */
+  readonly generatedNames?: boolean;
+  /**
+   * Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a
+   * construct adds none unasked.
+   *
+   * @default - false
+   */
+  readonly outputs?: boolean;
   /**
    * Tags added to every taggable resource of the construct, over the spec's own tags
    * (for example the stage). They change no permission.
@@ -68,50 +105,139 @@ export interface AcmeSsmAccessProps {
 
 /**
  * The Session Manager access of project acme: the IAM roles, instance
- * profiles and customer managed policies its spec asks for, and their outputs.
+ * profiles and customer managed policies its spec asks for (their outputs with
+ * `outputs: true`). Props put the app's own resources in the spec's place, and
+ * its methods give the access to the app's instances and people.
  */
 export class AcmeSsmAccess extends Construct {
   /** The role of EC2 fleet web, named acme-web-ssm; its instance profile carries it to the fleet's instances. */
   public readonly webRole: iam.Role;
   /** The instance profile of EC2 fleet web, named acme-web-ssm: attach it to the fleet's instances. */
   public readonly webInstanceProfile: iam.InstanceProfile;
+  /** What attachTo adds, by EC2 fleet. */
+  private readonly attachments: Map<string, FleetAttachment>;
+  /** What grantStartSession grants, by fleet. */
+  private readonly grants: Map<string, FleetGrant[]>;
 
   constructor(scope: Construct, id: string, props: AcmeSsmAccessProps = {}) {
     super(scope, id);
+    // Unpinned account, Region and partition come from the stack: in an env-agnostic
+    // stack deploy-time references, in a stack with an environment its own values.
+    const stack = cdk.Stack.of(this);
 
     this.webRole = new iam.Role(this, 'WebRole', {
-      roleName: 'acme-web-ssm',
+      roleName: props.generatedNames ? undefined : 'acme-web-ssm',
       path: '/',
       description: 'Session Manager access for EC2 fleet web of acme (ssmgen)',
-      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(`ec2.${cdk.Aws.URL_SUFFIX}`),
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
+      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(`ec2.${stack.urlSuffix}`),
       managedPolicies: [
-        iam.ManagedPolicy.fromManagedPolicyArn(this, 'WebRoleAmazonSSMManagedInstanceCore', `arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore`),
-        iam.ManagedPolicy.fromManagedPolicyArn(this, 'WebRoleCloudWatchAgentServerPolicy', `arn:${cdk.Aws.PARTITION}:iam::aws:policy/CloudWatchAgentServerPolicy`),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy'),
       ],
     });
     cdk.Tags.of(this.webRole).add('team', 'platform');
     // The cdk-nag findings of this role, carried on purpose.
     acknowledge(this.webRole, 'AwsSolutions-IAM4', 'Policy',
-      `arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore').managedPolicyArn,
       'chosen in the spec: AmazonSSMManagedInstanceCore grants all Systems Manager core functionality, Session Manager included (AWS Systems Manager User Guide: Configure instance permissions for Systems Manager)');
     acknowledge(this.webRole, 'AwsSolutions-IAM4', 'Policy',
-      `arn:${cdk.Aws.PARTITION}:iam::aws:policy/CloudWatchAgentServerPolicy`,
+      iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy').managedPolicyArn,
       'chosen in the spec: an AWS managed policy the spec asks for (for example CloudWatchAgentServerPolicy) (AWS Systems Manager User Guide: Configure instance permissions for Systems Manager)');
 
     this.webInstanceProfile = new iam.InstanceProfile(this, 'WebInstanceProfile', {
       role: this.webRole,
-      instanceProfileName: 'acme-web-ssm',
+      instanceProfileName: props.generatedNames ? undefined : 'acme-web-ssm',
       path: '/',
     });
 
-    new cdk.CfnOutput(this, 'WebRoleArn', {
-      value: this.webRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet web',
-    });
-    new cdk.CfnOutput(this, 'WebInstanceProfileName', {
-      value: this.webInstanceProfile.instanceProfileName,
-      description: 'Instance profile to attach to the instances of fleet web',
-    });
+    // What the methods below add, by fleet.
+    this.attachments = new Map<string, FleetAttachment>([
+      ['web', {
+        managedPolicies: ['AmazonSSMManagedInstanceCore', 'CloudWatchAgentServerPolicy'],
+        instanceProfile: this.webInstanceProfile,
+        selectorTag: ['ssmgen-fleet', 'acme-web'],
+      }],
+    ]);
+    this.grants = new Map<string, FleetGrant[]>([
+      ['web', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'acme-web',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/SSM-SessionManagerRunShell`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+      ]],
+    ]);
+
+    // Stack outputs only when asked: a construct adds none of its own accord.
+    if (props.outputs) {
+      new cdk.CfnOutput(this, 'WebRoleArn', {
+        value: this.webRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet web',
+      });
+      new cdk.CfnOutput(this, 'WebInstanceProfileName', {
+        value: this.webInstanceProfile.instanceProfileName,
+        description: 'Instance profile to attach to the instances of fleet web',
+      });
+    }
 
     // IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM resources):
     // a key that differs from another only in case would silently replace it.
@@ -127,5 +253,66 @@ export class AcmeSsmAccess extends Construct {
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cdk.Tags.of(this).add(key, value, { priority: 200 });
     }
+  }
+
+  /**
+   * Gives an instance, Auto Scaling group or launch template of the app the Session Manager
+   * access of an EC2 fleet of the spec. With a role (an instance's, a group's, or a launch
+   * template's), the fleet's AWS managed policies and session policy are attached to that role,
+   * whose other grants keep working; a launch template without a role gets the fleet's
+   * instance profile. Either way the target carries the fleet's selector tag, which operator
+   * policies match its instances by (a group's tag is applied to the instances it launches).
+   */
+  public attachTo(fleet: 'web', target: ec2.Instance | autoscaling.AutoScalingGroup | ec2.LaunchTemplate): void {
+    const attachment = this.attachments.get(fleet);
+    if (attachment === undefined) {
+      throw new Error(`attachTo: '${fleet}' is not an EC2 fleet with a role or a session policy (fleets: ${[...this.attachments.keys()].join(', ')})`);
+    }
+    const role = target.role;
+    if (role !== undefined) {
+      for (const name of attachment.managedPolicies) {
+        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
+      }
+      attachment.policy?.attachToRole(role);
+    } else if (attachment.instanceProfile !== undefined) {
+      (target.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride(
+        'LaunchTemplateData.IamInstanceProfile.Arn',
+        attachment.instanceProfile.instanceProfileArn,
+      );
+    } else {
+      throw new Error(`attachTo: fleet '${fleet}' uses an existing role and has no instance profile; give the launch template a role`);
+    }
+    cdk.Tags.of(target).add(attachment.selectorTag[0], attachment.selectorTag[1]);
+  }
+
+  /**
+   * Grants `grantee` what an operator of the named fleets needs to start Session Manager
+   * sessions on their nodes (matched by selector tag) with their preferences documents: the
+   * statements of a spec operator of those fleets alone, in the form that works for every
+   * caller (`identity: federated`: the caller's own sessions are matched by `${aws:userid}`,
+   * which IAM users, roles and federated sessions all have), without port forwarding, SSH
+   * or iam:PassRole. Name at least one fleet.
+   */
+  public grantStartSession(grantee: iam.IGrantable, ...fleets: ('web')[]): iam.Grant {
+    let grant: iam.Grant | undefined;
+    for (const fleet of fleets) {
+      const statements = this.grants.get(fleet);
+      if (statements === undefined) {
+        throw new Error(`grantStartSession: '${fleet}' is not a fleet of this construct (fleets: ${[...this.grants.keys()].join(', ')})`);
+      }
+      for (const s of statements) {
+        const g = iam.Grant.addToPrincipal({
+          grantee,
+          actions: s.actions,
+          resourceArns: s.resourceArns,
+          conditions: s.conditions,
+        });
+        grant = grant === undefined ? g : grant.combine(g);
+      }
+    }
+    if (grant === undefined) {
+      throw new Error('grantStartSession: name at least one fleet');
+    }
+    return grant;
   }
 }

@@ -2,7 +2,12 @@
 //
 // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.
 import * as cdk from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
@@ -56,8 +61,72 @@ function acknowledge(
   });
 }
 
+/** What `attachTo` puts on an instance, Auto Scaling group or launch template for one EC2 fleet. */
+interface FleetAttachment {
+  /** The AWS managed policies of the fleet's role, by name. */
+  readonly managedPolicies: string[];
+  /** The fleet's session policy. */
+  readonly policy?: iam.ManagedPolicy;
+  /** The fleet's instance profile, for a launch template without a role. */
+  readonly instanceProfile?: iam.InstanceProfile;
+  /** The tag (key, value) operator policies match the fleet's instances by. */
+  readonly selectorTag: [string, string];
+}
+
+/** One statement of what `grantStartSession` grants on a fleet. */
+interface FleetGrant {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: { [operator: string]: { [key: string]: unknown } };
+}
+
 /** Options of {@link RetailSsmAccess}. */
 export interface RetailSsmAccessProps {
+  /**
+   * The KMS key that encrypts session data, instead of the spec's
+   * arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab: the fleets'
+   * policies, the operators' grants and the preferences documents name it.
+   *
+   * @default - the spec's key
+   */
+  readonly sessionKey?: kms.IKey;
+  /**
+   * The bucket session logs go to, instead of the spec's org-central-session-logs: the fleets'
+   * policies and the preferences documents name it (the spec's key prefix stays).
+   *
+   * @default - the spec's bucket
+   */
+  readonly logBucket?: s3.IBucket;
+  /**
+   * The CloudWatch Logs group sessions stream to, instead of the spec's /retail/jobs/sessions:
+   * the fleets' policies and the preferences documents name it.
+   *
+   * @default - the spec's log group
+   */
+  readonly logGroup?: logs.ILogGroup;
+  /**
+   * The role of existing-role fleet reporting, instead of importing the role reporting-ec2 by
+   * name: its session policy is attached to it.
+   *
+   * @default - the role named in the spec, imported
+   */
+  readonly reportingRole?: iam.IRole;
+  /**
+   * Leaves the names of the roles, instance profiles, policies and documents to
+   * CloudFormation, so that the construct can be used twice in one app or account. Hybrid
+   * service roles keep their names (an activation names its role), and so does a Default Host
+   * Management role (the service setting names it).
+   *
+   * @default - false: the spec's names
+   */
+  readonly generatedNames?: boolean;
+  /**
+   * Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a
+   * construct adds none unasked.
+   *
+   * @default - false
+   */
+  readonly outputs?: boolean;
   /**
    * Tags added to every taggable resource of the construct, over the spec's own tags
    * (for example the stage). They change no permission.
@@ -69,7 +138,9 @@ export interface RetailSsmAccessProps {
 
 /**
  * The Session Manager access of project retail: the IAM roles, instance
- * profiles and customer managed policies its spec asks for, and their outputs.
+ * profiles and customer managed policies its spec asks for (their outputs with
+ * `outputs: true`). Props put the app's own resources in the spec's place, and
+ * its methods give the access to the app's instances and people.
  * With them, the Session Manager preferences documents and account service settings that
  * make sessions run as the spec asks.
  */
@@ -100,73 +171,86 @@ export class RetailSsmAccess extends Construct {
   public readonly reportingSessionPreferences: ssm.CfnDocument;
   /** The account-and-Region service setting /ssm/managed-instance/activation-tier, set to advanced. */
   public readonly hybridAdvancedTier: ssm.CfnServiceSetting;
+  /** What attachTo adds, by EC2 fleet. */
+  private readonly attachments: Map<string, FleetAttachment>;
+  /** What grantStartSession grants, by fleet. */
+  private readonly grants: Map<string, FleetGrant[]>;
 
   constructor(scope: Construct, id: string, props: RetailSsmAccessProps = {}) {
     super(scope, id);
+    // Unpinned account, Region and partition come from the stack: in an env-agnostic
+    // stack deploy-time references, in a stack with an environment its own values.
+    const stack = cdk.Stack.of(this);
+
+    // The spec's permissions boundary, on every role this construct creates.
+    iam.PermissionsBoundary.of(this).apply(iam.ManagedPolicy.fromManagedPolicyArn(this, 'PermissionsBoundary', 'arn:aws:iam::777788889999:policy/platform-boundary'));
 
     this.storefrontRole = new iam.Role(this, 'StorefrontRole', {
-      roleName: 'retail-storefront-ssm',
+      roleName: props.generatedNames ? undefined : 'retail-storefront-ssm',
       path: '/platform/',
       description: 'Session Manager access for EC2 fleet storefront of retail (ssmgen)',
-      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(`ec2.${cdk.Aws.URL_SUFFIX}`),
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
+      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(`ec2.${stack.urlSuffix}`),
       managedPolicies: [
-        iam.ManagedPolicy.fromManagedPolicyArn(this, 'StorefrontRoleCloudWatchAgentServerPolicy', `arn:${cdk.Aws.PARTITION}:iam::aws:policy/CloudWatchAgentServerPolicy`),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy'),
       ],
-      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(this, 'StorefrontRolePermissionsBoundary', 'arn:aws:iam::777788889999:policy/platform-boundary'),
     });
     cdk.Tags.of(this.storefrontRole).add('owner', 'platform-team');
     cdk.Tags.of(this.storefrontRole).add('tier', 'web');
     // The cdk-nag findings of this role, carried on purpose.
     acknowledge(this.storefrontRole, 'AwsSolutions-IAM4', 'Policy',
-      `arn:${cdk.Aws.PARTITION}:iam::aws:policy/CloudWatchAgentServerPolicy`,
+      iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy').managedPolicyArn,
       'chosen in the spec: an AWS managed policy the spec asks for (for example CloudWatchAgentServerPolicy) (AWS Systems Manager User Guide: Configure instance permissions for Systems Manager)');
 
     this.jobsRole = new iam.Role(this, 'JobsRole', {
-      roleName: 'retail-jobs-ssm',
+      roleName: props.generatedNames ? undefined : 'retail-jobs-ssm',
       path: '/platform/',
       description: 'Session Manager access for EC2 fleet jobs of retail (ssmgen)',
-      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(`ec2.${cdk.Aws.URL_SUFFIX}`),
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
+      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(`ec2.${stack.urlSuffix}`),
       managedPolicies: [
-        iam.ManagedPolicy.fromManagedPolicyArn(this, 'JobsRoleAmazonSSMManagedInstanceCore', `arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore`),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
       ],
-      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(this, 'JobsRolePermissionsBoundary', 'arn:aws:iam::777788889999:policy/platform-boundary'),
     });
     cdk.Tags.of(this.jobsRole).add('owner', 'platform-team');
     // The cdk-nag findings of this role, carried on purpose.
     acknowledge(this.jobsRole, 'AwsSolutions-IAM4', 'Policy',
-      `arn:${cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore').managedPolicyArn,
       'chosen in the spec: AmazonSSMManagedInstanceCore grants all Systems Manager core functionality, Session Manager included (AWS Systems Manager User Guide: Configure instance permissions for Systems Manager)');
 
     this.storesRole = new iam.Role(this, 'StoresRole', {
       roleName: 'retail-stores-ssm',
       path: '/platform/',
       description: 'Service role of the hybrid activation of fleet stores of retail (ssmgen)',
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
       assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName('ssm.amazonaws.com').withConditions({
         'ArnEquals': {
-          'aws:SourceArn': `arn:${cdk.Aws.PARTITION}:ssm:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:*`,
+          'aws:SourceArn': `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:*`,
         },
         'StringEquals': {
-          'aws:SourceAccount': cdk.Aws.ACCOUNT_ID,
+          'aws:SourceAccount': stack.account,
         },
       }),
-      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(this, 'StoresRolePermissionsBoundary', 'arn:aws:iam::777788889999:policy/platform-boundary'),
     });
     cdk.Tags.of(this.storesRole).add('owner', 'platform-team');
 
     this.storefrontInstanceProfile = new iam.InstanceProfile(this, 'StorefrontInstanceProfile', {
       role: this.storefrontRole,
-      instanceProfileName: 'retail-storefront-ssm',
+      instanceProfileName: props.generatedNames ? undefined : 'retail-storefront-ssm',
       path: '/platform/',
     });
 
     this.jobsInstanceProfile = new iam.InstanceProfile(this, 'JobsInstanceProfile', {
       role: this.jobsRole,
-      instanceProfileName: 'retail-jobs-ssm',
+      instanceProfileName: props.generatedNames ? undefined : 'retail-jobs-ssm',
       path: '/platform/',
     });
 
     this.storefrontSessionPolicy = new iam.ManagedPolicy(this, 'StorefrontSessionPolicy', {
-      managedPolicyName: 'retail-storefront-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'retail-storefront-session-manager',
       path: '/platform/',
       description: 'Session Manager permissions of fleet storefront of retail (ssmgen)',
       statements: [
@@ -191,7 +275,7 @@ export class RetailSsmAccess extends Construct {
             'kms:Decrypt',
           ],
           resources: [
-            'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
           ],
         }),
         new iam.PolicyStatement({
@@ -201,7 +285,7 @@ export class RetailSsmAccess extends Construct {
             's3:GetEncryptionConfiguration',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs`,
+            props.logBucket?.bucketArn ?? `arn:${stack.partition}:s3:::org-central-session-logs`,
           ],
           conditions: {
             'StringEquals': {
@@ -216,7 +300,7 @@ export class RetailSsmAccess extends Construct {
             's3:PutObject',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+            props.logBucket?.arnForObjects('retail/*') ?? `arn:${stack.partition}:s3:::org-central-session-logs/retail/*`,
           ],
           conditions: {
             'StringEquals': {
@@ -231,7 +315,7 @@ export class RetailSsmAccess extends Construct {
             's3:PutObjectAcl',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+            props.logBucket?.arnForObjects('retail/*') ?? `arn:${stack.partition}:s3:::org-central-session-logs/retail/*`,
           ],
           conditions: {
             'StringEquals': {
@@ -248,11 +332,11 @@ export class RetailSsmAccess extends Construct {
       '*',
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.storefrontSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+      props.logBucket?.arnForObjects('retail/*') ?? `arn:${stack.partition}:s3:::org-central-session-logs/retail/*`,
       'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.jobsSessionPolicy = new iam.ManagedPolicy(this, 'JobsSessionPolicy', {
-      managedPolicyName: 'retail-jobs-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'retail-jobs-session-manager',
       path: '/platform/',
       description: 'Session Manager permissions of fleet jobs of retail (ssmgen)',
       statements: [
@@ -263,7 +347,7 @@ export class RetailSsmAccess extends Construct {
             'kms:Decrypt',
           ],
           resources: [
-            'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
           ],
         }),
         new iam.PolicyStatement({
@@ -275,7 +359,7 @@ export class RetailSsmAccess extends Construct {
             'logs:PutLogEvents',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:logs:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:log-group:/retail/jobs/sessions:*`,
+            props.logGroup?.logGroupArn ?? `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/retail/jobs/sessions:*`,
           ],
         }),
         new iam.PolicyStatement({
@@ -293,14 +377,14 @@ export class RetailSsmAccess extends Construct {
     });
     // The cdk-nag findings of this policy, carried on purpose.
     acknowledge(this.jobsSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:${cdk.Aws.PARTITION}:logs:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:log-group:/retail/jobs/sessions:*`,
+      props.logGroup?.logGroupArn ?? `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/retail/jobs/sessions:*`,
       'the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.jobsSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
       '*',
       'logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference) (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.storesSessionPolicy = new iam.ManagedPolicy(this, 'StoresSessionPolicy', {
-      managedPolicyName: 'retail-stores-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'retail-stores-session-manager',
       path: '/platform/',
       description: 'Session Manager permissions of fleet stores of retail (ssmgen)',
       statements: [
@@ -325,7 +409,7 @@ export class RetailSsmAccess extends Construct {
             'kms:Decrypt',
           ],
           resources: [
-            'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
           ],
         }),
         new iam.PolicyStatement({
@@ -335,7 +419,7 @@ export class RetailSsmAccess extends Construct {
             's3:GetEncryptionConfiguration',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs`,
+            props.logBucket?.bucketArn ?? `arn:${stack.partition}:s3:::org-central-session-logs`,
           ],
           conditions: {
             'StringEquals': {
@@ -350,7 +434,7 @@ export class RetailSsmAccess extends Construct {
             's3:PutObject',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+            props.logBucket?.arnForObjects('retail/*') ?? `arn:${stack.partition}:s3:::org-central-session-logs/retail/*`,
           ],
           conditions: {
             'StringEquals': {
@@ -365,7 +449,7 @@ export class RetailSsmAccess extends Construct {
             's3:PutObjectAcl',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+            props.logBucket?.arnForObjects('retail/*') ?? `arn:${stack.partition}:s3:::org-central-session-logs/retail/*`,
           ],
           conditions: {
             'StringEquals': {
@@ -382,11 +466,11 @@ export class RetailSsmAccess extends Construct {
       '*',
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.storesSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+      props.logBucket?.arnForObjects('retail/*') ?? `arn:${stack.partition}:s3:::org-central-session-logs/retail/*`,
       'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.reportingSessionPolicy = new iam.ManagedPolicy(this, 'ReportingSessionPolicy', {
-      managedPolicyName: 'retail-reporting-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'retail-reporting-session-manager',
       path: '/platform/',
       description: 'Session Manager permissions of fleet reporting of retail (ssmgen)',
       statements: [
@@ -410,7 +494,7 @@ export class RetailSsmAccess extends Construct {
             's3:GetEncryptionConfiguration',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs`,
+            props.logBucket?.bucketArn ?? `arn:${stack.partition}:s3:::org-central-session-logs`,
           ],
           conditions: {
             'StringEquals': {
@@ -425,7 +509,7 @@ export class RetailSsmAccess extends Construct {
             's3:PutObject',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+            props.logBucket?.arnForObjects('retail/*') ?? `arn:${stack.partition}:s3:::org-central-session-logs/retail/*`,
           ],
           conditions: {
             'StringEquals': {
@@ -440,7 +524,7 @@ export class RetailSsmAccess extends Construct {
             's3:PutObjectAcl',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+            props.logBucket?.arnForObjects('retail/*') ?? `arn:${stack.partition}:s3:::org-central-session-logs/retail/*`,
           ],
           conditions: {
             'StringEquals': {
@@ -450,18 +534,18 @@ export class RetailSsmAccess extends Construct {
           },
         }),
       ],
-      roles: [iam.Role.fromRoleName(this, 'ReportingSessionPolicyExistingRole', 'reporting-ec2')],
+      roles: [props.reportingRole ?? iam.Role.fromRoleName(this, 'ReportingSessionPolicyExistingRole', 'reporting-ec2')],
     });
     // The cdk-nag findings of this policy, carried on purpose.
     acknowledge(this.reportingSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
       '*',
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference) (AWS Systems Manager User Guide: Adding Session Manager permissions to an existing IAM role)');
     acknowledge(this.reportingSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:${cdk.Aws.PARTITION}:s3:::org-central-session-logs/retail/*`,
+      props.logBucket?.arnForObjects('retail/*') ?? `arn:${stack.partition}:s3:::org-central-session-logs/retail/*`,
       'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.storefrontSessionPreferences = new ssm.CfnDocument(this, 'StorefrontSessionPreferences', {
-      name: 'retail-storefront-session-preferences',
+      name: props.generatedNames ? undefined : 'retail-storefront-session-preferences',
       documentType: 'Session',
       documentFormat: 'JSON',
       // Content changes make a new default version: a named document cannot be replaced.
@@ -471,13 +555,13 @@ export class RetailSsmAccess extends Construct {
         description: 'Session Manager preferences of retail (fleets storefront, stores), generated by ssmgen',
         sessionType: 'Standard_Stream',
         inputs: {
-          s3BucketName: 'org-central-session-logs',
+          s3BucketName: props.logBucket?.bucketName ?? 'org-central-session-logs',
           s3KeyPrefix: 'retail',
           s3EncryptionEnabled: true,
           cloudWatchLogGroupName: '',
           cloudWatchEncryptionEnabled: false,
           cloudWatchStreamingEnabled: false,
-          kmsKeyId: 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+          kmsKeyId: props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
           runAsEnabled: false,
           runAsDefaultUser: '',
           idleSessionTimeout: '20',
@@ -491,7 +575,7 @@ export class RetailSsmAccess extends Construct {
     cdk.Tags.of(this.storefrontSessionPreferences).add('owner', 'platform-team');
 
     this.jobsSessionPreferences = new ssm.CfnDocument(this, 'JobsSessionPreferences', {
-      name: 'retail-jobs-session-preferences',
+      name: props.generatedNames ? undefined : 'retail-jobs-session-preferences',
       documentType: 'Session',
       documentFormat: 'JSON',
       // Content changes make a new default version: a named document cannot be replaced.
@@ -504,10 +588,10 @@ export class RetailSsmAccess extends Construct {
           s3BucketName: '',
           s3KeyPrefix: '',
           s3EncryptionEnabled: false,
-          cloudWatchLogGroupName: '/retail/jobs/sessions',
+          cloudWatchLogGroupName: props.logGroup?.logGroupName ?? '/retail/jobs/sessions',
           cloudWatchEncryptionEnabled: false,
           cloudWatchStreamingEnabled: true,
-          kmsKeyId: 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+          kmsKeyId: props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
           runAsEnabled: false,
           runAsDefaultUser: '',
           idleSessionTimeout: '20',
@@ -521,7 +605,7 @@ export class RetailSsmAccess extends Construct {
     cdk.Tags.of(this.jobsSessionPreferences).add('owner', 'platform-team');
 
     this.reportingSessionPreferences = new ssm.CfnDocument(this, 'ReportingSessionPreferences', {
-      name: 'retail-reporting-session-preferences',
+      name: props.generatedNames ? undefined : 'retail-reporting-session-preferences',
       documentType: 'Session',
       documentFormat: 'JSON',
       // Content changes make a new default version: a named document cannot be replaced.
@@ -531,7 +615,7 @@ export class RetailSsmAccess extends Construct {
         description: 'Session Manager preferences of retail (fleet reporting), generated by ssmgen',
         sessionType: 'Standard_Stream',
         inputs: {
-          s3BucketName: 'org-central-session-logs',
+          s3BucketName: props.logBucket?.bucketName ?? 'org-central-session-logs',
           s3KeyPrefix: 'retail',
           s3EncryptionEnabled: true,
           cloudWatchLogGroupName: '',
@@ -558,42 +642,348 @@ export class RetailSsmAccess extends Construct {
       settingValue: 'advanced',
     });
 
-    new cdk.CfnOutput(this, 'StorefrontRoleArn', {
-      value: this.storefrontRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet storefront',
-    });
-    new cdk.CfnOutput(this, 'StorefrontInstanceProfileName', {
-      value: this.storefrontInstanceProfile.instanceProfileName,
-      description: 'Instance profile to attach to the instances of fleet storefront',
-    });
-    new cdk.CfnOutput(this, 'JobsRoleArn', {
-      value: this.jobsRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet jobs',
-    });
-    new cdk.CfnOutput(this, 'JobsInstanceProfileName', {
-      value: this.jobsInstanceProfile.instanceProfileName,
-      description: 'Instance profile to attach to the instances of fleet jobs',
-    });
-    new cdk.CfnOutput(this, 'StoresRoleArn', {
-      value: this.storesRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet stores',
-    });
-    new cdk.CfnOutput(this, 'StoresRoleName', {
-      value: this.storesRole.roleName,
-      description: 'Service role to name in the hybrid activation of fleet stores',
-    });
-    new cdk.CfnOutput(this, 'StorefrontSessionPreferencesName', {
-      value: this.storefrontSessionPreferences.ref,
-      description: 'Session Manager preferences of fleets storefront, stores: name it in StartSession (aws ssm start-session --document-name)',
-    });
-    new cdk.CfnOutput(this, 'JobsSessionPreferencesName', {
-      value: this.jobsSessionPreferences.ref,
-      description: 'Session Manager preferences of fleet jobs: name it in StartSession (aws ssm start-session --document-name)',
-    });
-    new cdk.CfnOutput(this, 'ReportingSessionPreferencesName', {
-      value: this.reportingSessionPreferences.ref,
-      description: 'Session Manager preferences of fleet reporting: name it in StartSession (aws ssm start-session --document-name)',
-    });
+    // What the methods below add, by fleet.
+    this.attachments = new Map<string, FleetAttachment>([
+      ['storefront', {
+        managedPolicies: ['CloudWatchAgentServerPolicy'],
+        policy: this.storefrontSessionPolicy,
+        instanceProfile: this.storefrontInstanceProfile,
+        selectorTag: ['ssmgen-fleet', 'retail-storefront'],
+      }],
+      ['jobs', {
+        managedPolicies: ['AmazonSSMManagedInstanceCore'],
+        policy: this.jobsSessionPolicy,
+        instanceProfile: this.jobsInstanceProfile,
+        selectorTag: ['ssmgen-fleet', 'retail-jobs'],
+      }],
+      ['reporting', {
+        managedPolicies: [],
+        policy: this.reportingSessionPolicy,
+        selectorTag: ['ssmgen-fleet', 'retail-reporting'],
+      }],
+    ]);
+    this.grants = new Map<string, FleetGrant[]>([
+      ['storefront', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'retail-storefront',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.storefrontSessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/retail-storefront-session-preferences`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+        {
+          actions: [
+            'kms:GenerateDataKey',
+          ],
+          resourceArns: [
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+          ],
+        },
+      ]],
+      ['jobs', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'retail-jobs',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.jobsSessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/retail-jobs-session-preferences`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+        {
+          actions: [
+            'kms:GenerateDataKey',
+          ],
+          resourceArns: [
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+          ],
+        },
+      ]],
+      ['stores', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:managed-instance/*`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'retail-stores',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.storefrontSessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/retail-storefront-session-preferences`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+        {
+          actions: [
+            'kms:GenerateDataKey',
+          ],
+          resourceArns: [
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+          ],
+        },
+      ]],
+      ['reporting', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'retail-reporting',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.reportingSessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/retail-reporting-session-preferences`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+      ]],
+    ]);
+
+    // Stack outputs only when asked: a construct adds none of its own accord.
+    if (props.outputs) {
+      new cdk.CfnOutput(this, 'StorefrontRoleArn', {
+        value: this.storefrontRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet storefront',
+      });
+      new cdk.CfnOutput(this, 'StorefrontInstanceProfileName', {
+        value: this.storefrontInstanceProfile.instanceProfileName,
+        description: 'Instance profile to attach to the instances of fleet storefront',
+      });
+      new cdk.CfnOutput(this, 'JobsRoleArn', {
+        value: this.jobsRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet jobs',
+      });
+      new cdk.CfnOutput(this, 'JobsInstanceProfileName', {
+        value: this.jobsInstanceProfile.instanceProfileName,
+        description: 'Instance profile to attach to the instances of fleet jobs',
+      });
+      new cdk.CfnOutput(this, 'StoresRoleArn', {
+        value: this.storesRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet stores',
+      });
+      new cdk.CfnOutput(this, 'StoresRoleName', {
+        value: this.storesRole.roleName,
+        description: 'Service role to name in the hybrid activation of fleet stores',
+      });
+      new cdk.CfnOutput(this, 'StorefrontSessionPreferencesName', {
+        value: this.storefrontSessionPreferences.ref,
+        description: 'Session Manager preferences of fleets storefront, stores: name it in StartSession (aws ssm start-session --document-name)',
+      });
+      new cdk.CfnOutput(this, 'JobsSessionPreferencesName', {
+        value: this.jobsSessionPreferences.ref,
+        description: 'Session Manager preferences of fleet jobs: name it in StartSession (aws ssm start-session --document-name)',
+      });
+      new cdk.CfnOutput(this, 'ReportingSessionPreferencesName', {
+        value: this.reportingSessionPreferences.ref,
+        description: 'Session Manager preferences of fleet reporting: name it in StartSession (aws ssm start-session --document-name)',
+      });
+    }
 
     // The session KMS key arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab is in us-east-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to us-east-1.
     new cdk.CfnRule(this, 'SessionKeyRegion', {
@@ -604,8 +994,7 @@ export class RetailSsmAccess extends Construct {
         },
       ],
     });
-    const stackRegion = cdk.Stack.of(this).region;
-    if (!cdk.Token.isUnresolved(stackRegion) && stackRegion !== 'us-east-1') {
+    if (!cdk.Token.isUnresolved(stack.region) && stack.region !== 'us-east-1') {
       cdk.Annotations.of(this).addError('The session KMS key arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab is in us-east-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to us-east-1.');
     }
 
@@ -623,5 +1012,66 @@ export class RetailSsmAccess extends Construct {
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cdk.Tags.of(this).add(key, value, { priority: 200 });
     }
+  }
+
+  /**
+   * Gives an instance, Auto Scaling group or launch template of the app the Session Manager
+   * access of an EC2 fleet of the spec. With a role (an instance's, a group's, or a launch
+   * template's), the fleet's AWS managed policies and session policy are attached to that role,
+   * whose other grants keep working; a launch template without a role gets the fleet's
+   * instance profile. Either way the target carries the fleet's selector tag, which operator
+   * policies match its instances by (a group's tag is applied to the instances it launches).
+   */
+  public attachTo(fleet: 'storefront' | 'jobs' | 'reporting', target: ec2.Instance | autoscaling.AutoScalingGroup | ec2.LaunchTemplate): void {
+    const attachment = this.attachments.get(fleet);
+    if (attachment === undefined) {
+      throw new Error(`attachTo: '${fleet}' is not an EC2 fleet with a role or a session policy (fleets: ${[...this.attachments.keys()].join(', ')})`);
+    }
+    const role = target.role;
+    if (role !== undefined) {
+      for (const name of attachment.managedPolicies) {
+        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
+      }
+      attachment.policy?.attachToRole(role);
+    } else if (attachment.instanceProfile !== undefined) {
+      (target.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride(
+        'LaunchTemplateData.IamInstanceProfile.Arn',
+        attachment.instanceProfile.instanceProfileArn,
+      );
+    } else {
+      throw new Error(`attachTo: fleet '${fleet}' uses an existing role and has no instance profile; give the launch template a role`);
+    }
+    cdk.Tags.of(target).add(attachment.selectorTag[0], attachment.selectorTag[1]);
+  }
+
+  /**
+   * Grants `grantee` what an operator of the named fleets needs to start Session Manager
+   * sessions on their nodes (matched by selector tag) with their preferences documents: the
+   * statements of a spec operator of those fleets alone, in the form that works for every
+   * caller (`identity: federated`: the caller's own sessions are matched by `${aws:userid}`,
+   * which IAM users, roles and federated sessions all have), without port forwarding, SSH
+   * or iam:PassRole. Name at least one fleet.
+   */
+  public grantStartSession(grantee: iam.IGrantable, ...fleets: ('storefront' | 'jobs' | 'stores' | 'reporting')[]): iam.Grant {
+    let grant: iam.Grant | undefined;
+    for (const fleet of fleets) {
+      const statements = this.grants.get(fleet);
+      if (statements === undefined) {
+        throw new Error(`grantStartSession: '${fleet}' is not a fleet of this construct (fleets: ${[...this.grants.keys()].join(', ')})`);
+      }
+      for (const s of statements) {
+        const g = iam.Grant.addToPrincipal({
+          grantee,
+          actions: s.actions,
+          resourceArns: s.resourceArns,
+          conditions: s.conditions,
+        });
+        grant = grant === undefined ? g : grant.combine(g);
+      }
+    }
+    if (grant === undefined) {
+      throw new Error('grantStartSession: name at least one fleet');
+    }
+    return grant;
   }
 }

@@ -2,7 +2,12 @@
 //
 // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.
 import * as cdk from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
@@ -56,8 +61,65 @@ function acknowledge(
   });
 }
 
+/** What `attachTo` puts on an instance, Auto Scaling group or launch template for one EC2 fleet. */
+interface FleetAttachment {
+  /** The AWS managed policies of the fleet's role, by name. */
+  readonly managedPolicies: string[];
+  /** The fleet's session policy. */
+  readonly policy?: iam.ManagedPolicy;
+  /** The fleet's instance profile, for a launch template without a role. */
+  readonly instanceProfile?: iam.InstanceProfile;
+  /** The tag (key, value) operator policies match the fleet's instances by. */
+  readonly selectorTag: [string, string];
+}
+
+/** One statement of what `grantStartSession` grants on a fleet. */
+interface FleetGrant {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: { [operator: string]: { [key: string]: unknown } };
+}
+
 /** Options of {@link PaymentsSsmAccess}. */
 export interface PaymentsSsmAccessProps {
+  /**
+   * The KMS key that encrypts session data, instead of the spec's
+   * arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab: the fleets'
+   * policies, the operators' grants and the preferences documents name it.
+   *
+   * @default - the spec's key
+   */
+  readonly sessionKey?: kms.IKey;
+  /**
+   * The bucket session logs go to, instead of the spec's payments-session-logs: the fleets'
+   * policies and the preferences documents name it (the spec's key prefix stays).
+   *
+   * @default - the spec's bucket
+   */
+  readonly logBucket?: s3.IBucket;
+  /**
+   * The CloudWatch Logs group sessions stream to, instead of the spec's
+   * /ssm/payments/sessions: the fleets' policies and the preferences documents name it.
+   *
+   * @default - the spec's log group
+   */
+  readonly logGroup?: logs.ILogGroup;
+  /**
+   * Leaves the names of the roles, instance profiles, policies and documents to
+   * CloudFormation, so that the construct can be used twice in one app or account. Hybrid
+   * service roles keep their names (an activation names its role), and so does a Default Host
+   * Management role (the service setting names it).
+   *
+   * @default - false: the spec's names
+   */
+  readonly generatedNames?: boolean;
+  /**
+   * Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a
+   * construct adds none unasked.
+   *
+   * @default - false
+   */
+  readonly outputs?: boolean;
   /**
    * Tags added to every taggable resource of the construct, over the spec's own tags
    * (for example the stage). They change no permission.
@@ -69,7 +131,9 @@ export interface PaymentsSsmAccessProps {
 
 /**
  * The Session Manager access of project payments: the IAM roles, instance
- * profiles and customer managed policies its spec asks for, and their outputs.
+ * profiles and customer managed policies its spec asks for (their outputs with
+ * `outputs: true`). Props put the app's own resources in the spec's place, and
+ * its methods give the access to the app's instances and people.
  * With them, the Session Manager preferences documents and account service settings that
  * make sessions run as the spec asks.
  */
@@ -82,27 +146,36 @@ export class PaymentsSsmAccess extends Construct {
   public readonly apiSessionPolicy: iam.ManagedPolicy;
   /** The Session Manager preferences of fleet api, document payments-session-preferences: operators name it in StartSession (aws ssm start-session --document-name). */
   public readonly sessionPreferences: ssm.CfnDocument;
+  /** What attachTo adds, by EC2 fleet. */
+  private readonly attachments: Map<string, FleetAttachment>;
+  /** What grantStartSession grants, by fleet. */
+  private readonly grants: Map<string, FleetGrant[]>;
 
   constructor(scope: Construct, id: string, props: PaymentsSsmAccessProps = {}) {
     super(scope, id);
+    // Unpinned account, Region and partition come from the stack: in an env-agnostic
+    // stack deploy-time references, in a stack with an environment its own values.
+    const stack = cdk.Stack.of(this);
 
     this.apiRole = new iam.Role(this, 'ApiRole', {
-      roleName: 'payments-api-ssm',
+      roleName: props.generatedNames ? undefined : 'payments-api-ssm',
       path: '/',
       description: 'Session Manager access for EC2 fleet api of payments (ssmgen)',
-      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(`ec2.${cdk.Aws.URL_SUFFIX}`),
+      // Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every
+      // partition, and China needs .com.cn (aws-cdk #31767).
+      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName(`ec2.${stack.urlSuffix}`),
     });
     cdk.Tags.of(this.apiRole).add('env', 'prod');
     cdk.Tags.of(this.apiRole).add('team', 'payments');
 
     this.apiInstanceProfile = new iam.InstanceProfile(this, 'ApiInstanceProfile', {
       role: this.apiRole,
-      instanceProfileName: 'payments-api-ssm',
+      instanceProfileName: props.generatedNames ? undefined : 'payments-api-ssm',
       path: '/',
     });
 
     this.apiSessionPolicy = new iam.ManagedPolicy(this, 'ApiSessionPolicy', {
-      managedPolicyName: 'payments-api-session-manager',
+      managedPolicyName: props.generatedNames ? undefined : 'payments-api-session-manager',
       path: '/',
       description: 'Session Manager permissions of fleet api of payments (ssmgen)',
       statements: [
@@ -127,7 +200,7 @@ export class PaymentsSsmAccess extends Construct {
             'kms:Decrypt',
           ],
           resources: [
-            'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
           ],
         }),
         new iam.PolicyStatement({
@@ -137,11 +210,11 @@ export class PaymentsSsmAccess extends Construct {
             's3:GetEncryptionConfiguration',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::payments-session-logs`,
+            props.logBucket?.bucketArn ?? `arn:${stack.partition}:s3:::payments-session-logs`,
           ],
           conditions: {
             'StringEquals': {
-              's3:ResourceAccount': cdk.Aws.ACCOUNT_ID,
+              's3:ResourceAccount': stack.account,
             },
           },
         }),
@@ -152,11 +225,11 @@ export class PaymentsSsmAccess extends Construct {
             's3:PutObject',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:s3:::payments-session-logs/ssm/*`,
+            props.logBucket?.arnForObjects('ssm/*') ?? `arn:${stack.partition}:s3:::payments-session-logs/ssm/*`,
           ],
           conditions: {
             'StringEquals': {
-              's3:ResourceAccount': cdk.Aws.ACCOUNT_ID,
+              's3:ResourceAccount': stack.account,
             },
           },
         }),
@@ -180,7 +253,7 @@ export class PaymentsSsmAccess extends Construct {
             'logs:PutLogEvents',
           ],
           resources: [
-            `arn:${cdk.Aws.PARTITION}:logs:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:log-group:/ssm/payments/sessions:*`,
+            props.logGroup?.logGroupArn ?? `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/ssm/payments/sessions:*`,
           ],
         }),
         new iam.PolicyStatement({
@@ -201,14 +274,14 @@ export class PaymentsSsmAccess extends Construct {
       '*',
       'ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel, logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.apiSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:${cdk.Aws.PARTITION}:s3:::payments-session-logs/ssm/*`,
+      props.logBucket?.arnForObjects('ssm/*') ?? `arn:${stack.partition}:s3:::payments-session-logs/ssm/*`,
       'session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
     acknowledge(this.apiSessionPolicy, 'AwsSolutions-IAM5', 'Resource',
-      `arn:${cdk.Aws.PARTITION}:logs:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:log-group:/ssm/payments/sessions:*`,
+      props.logGroup?.logGroupArn ?? `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/ssm/payments/sessions:*`,
       'the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)');
 
     this.sessionPreferences = new ssm.CfnDocument(this, 'SessionPreferences', {
-      name: 'payments-session-preferences',
+      name: props.generatedNames ? undefined : 'payments-session-preferences',
       documentType: 'Session',
       documentFormat: 'JSON',
       // Content changes make a new default version: a named document cannot be replaced.
@@ -218,13 +291,13 @@ export class PaymentsSsmAccess extends Construct {
         description: 'Session Manager preferences of payments (fleet api), generated by ssmgen',
         sessionType: 'Standard_Stream',
         inputs: {
-          s3BucketName: 'payments-session-logs',
+          s3BucketName: props.logBucket?.bucketName ?? 'payments-session-logs',
           s3KeyPrefix: 'ssm',
           s3EncryptionEnabled: true,
-          cloudWatchLogGroupName: '/ssm/payments/sessions',
+          cloudWatchLogGroupName: props.logGroup?.logGroupName ?? '/ssm/payments/sessions',
           cloudWatchEncryptionEnabled: true,
           cloudWatchStreamingEnabled: true,
-          kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          kmsKeyId: props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
           runAsEnabled: false,
           runAsDefaultUser: '',
           idleSessionTimeout: '20',
@@ -238,18 +311,105 @@ export class PaymentsSsmAccess extends Construct {
     cdk.Tags.of(this.sessionPreferences).add('env', 'prod');
     cdk.Tags.of(this.sessionPreferences).add('team', 'payments');
 
-    new cdk.CfnOutput(this, 'ApiRoleArn', {
-      value: this.apiRole.roleArn,
-      description: 'ARN of the Session Manager role of fleet api',
-    });
-    new cdk.CfnOutput(this, 'ApiInstanceProfileName', {
-      value: this.apiInstanceProfile.instanceProfileName,
-      description: 'Instance profile to attach to the instances of fleet api',
-    });
-    new cdk.CfnOutput(this, 'SessionPreferencesName', {
-      value: this.sessionPreferences.ref,
-      description: 'Session Manager preferences of fleet api: name it in StartSession (aws ssm start-session --document-name)',
-    });
+    // What the methods below add, by fleet.
+    this.attachments = new Map<string, FleetAttachment>([
+      ['api', {
+        managedPolicies: [],
+        policy: this.apiSessionPolicy,
+        instanceProfile: this.apiInstanceProfile,
+        selectorTag: ['ssmgen-fleet', 'payments-api'],
+      }],
+    ]);
+    this.grants = new Map<string, FleetGrant[]>([
+      ['api', [
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+            'StringLike': {
+              'ssm:resourceTag/ssmgen-fleet': 'payments-api',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssm:StartSession',
+          ],
+          resourceArns: [
+            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/payments-session-preferences`,
+          ],
+          conditions: {
+            'BoolIfExists': {
+              'ssm:SessionDocumentAccessCheck': 'true',
+            },
+          },
+        },
+        {
+          actions: [
+            'ssmmessages:OpenDataChannel',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
+          ],
+        },
+        {
+          actions: [
+            'ssm:ResumeSession',
+            'ssm:TerminateSession',
+          ],
+          resourceArns: [
+            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
+          ],
+          conditions: {
+            'StringLike': {
+              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+            },
+          },
+        },
+        {
+          actions: [
+            'ec2:DescribeInstances',
+            'ssm:DescribeInstanceProperties',
+            'ssm:DescribeSessions',
+            'ssm:GetConnectionStatus',
+          ],
+          resourceArns: [
+            '*',
+          ],
+        },
+        {
+          actions: [
+            'kms:GenerateDataKey',
+          ],
+          resourceArns: [
+            props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          ],
+        },
+      ]],
+    ]);
+
+    // Stack outputs only when asked: a construct adds none of its own accord.
+    if (props.outputs) {
+      new cdk.CfnOutput(this, 'ApiRoleArn', {
+        value: this.apiRole.roleArn,
+        description: 'ARN of the Session Manager role of fleet api',
+      });
+      new cdk.CfnOutput(this, 'ApiInstanceProfileName', {
+        value: this.apiInstanceProfile.instanceProfileName,
+        description: 'Instance profile to attach to the instances of fleet api',
+      });
+      new cdk.CfnOutput(this, 'SessionPreferencesName', {
+        value: this.sessionPreferences.ref,
+        description: 'Session Manager preferences of fleet api: name it in StartSession (aws ssm start-session --document-name)',
+      });
+    }
 
     // The session KMS key arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab is in eu-west-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to eu-west-1.
     new cdk.CfnRule(this, 'SessionKeyRegion', {
@@ -260,8 +420,7 @@ export class PaymentsSsmAccess extends Construct {
         },
       ],
     });
-    const stackRegion = cdk.Stack.of(this).region;
-    if (!cdk.Token.isUnresolved(stackRegion) && stackRegion !== 'eu-west-1') {
+    if (!cdk.Token.isUnresolved(stack.region) && stack.region !== 'eu-west-1') {
       cdk.Annotations.of(this).addError('The session KMS key arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab is in eu-west-1, and the SSM Agent decrypts session data through the KMS endpoint of its own Region: deploy this stack to eu-west-1.');
     }
 
@@ -279,5 +438,66 @@ export class PaymentsSsmAccess extends Construct {
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       cdk.Tags.of(this).add(key, value, { priority: 200 });
     }
+  }
+
+  /**
+   * Gives an instance, Auto Scaling group or launch template of the app the Session Manager
+   * access of an EC2 fleet of the spec. With a role (an instance's, a group's, or a launch
+   * template's), the fleet's AWS managed policies and session policy are attached to that role,
+   * whose other grants keep working; a launch template without a role gets the fleet's
+   * instance profile. Either way the target carries the fleet's selector tag, which operator
+   * policies match its instances by (a group's tag is applied to the instances it launches).
+   */
+  public attachTo(fleet: 'api', target: ec2.Instance | autoscaling.AutoScalingGroup | ec2.LaunchTemplate): void {
+    const attachment = this.attachments.get(fleet);
+    if (attachment === undefined) {
+      throw new Error(`attachTo: '${fleet}' is not an EC2 fleet with a role or a session policy (fleets: ${[...this.attachments.keys()].join(', ')})`);
+    }
+    const role = target.role;
+    if (role !== undefined) {
+      for (const name of attachment.managedPolicies) {
+        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
+      }
+      attachment.policy?.attachToRole(role);
+    } else if (attachment.instanceProfile !== undefined) {
+      (target.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride(
+        'LaunchTemplateData.IamInstanceProfile.Arn',
+        attachment.instanceProfile.instanceProfileArn,
+      );
+    } else {
+      throw new Error(`attachTo: fleet '${fleet}' uses an existing role and has no instance profile; give the launch template a role`);
+    }
+    cdk.Tags.of(target).add(attachment.selectorTag[0], attachment.selectorTag[1]);
+  }
+
+  /**
+   * Grants `grantee` what an operator of the named fleets needs to start Session Manager
+   * sessions on their nodes (matched by selector tag) with their preferences documents: the
+   * statements of a spec operator of those fleets alone, in the form that works for every
+   * caller (`identity: federated`: the caller's own sessions are matched by `${aws:userid}`,
+   * which IAM users, roles and federated sessions all have), without port forwarding, SSH
+   * or iam:PassRole. Name at least one fleet.
+   */
+  public grantStartSession(grantee: iam.IGrantable, ...fleets: ('api')[]): iam.Grant {
+    let grant: iam.Grant | undefined;
+    for (const fleet of fleets) {
+      const statements = this.grants.get(fleet);
+      if (statements === undefined) {
+        throw new Error(`grantStartSession: '${fleet}' is not a fleet of this construct (fleets: ${[...this.grants.keys()].join(', ')})`);
+      }
+      for (const s of statements) {
+        const g = iam.Grant.addToPrincipal({
+          grantee,
+          actions: s.actions,
+          resourceArns: s.resourceArns,
+          conditions: s.conditions,
+        });
+        grant = grant === undefined ? g : grant.combine(g);
+      }
+    }
+    if (grant === undefined) {
+      throw new Error('grantStartSession: name at least one fleet');
+    }
+    return grant;
   }
 }
