@@ -43,6 +43,7 @@ import time
 from pathlib import Path
 
 import calls
+import cdk_assertions
 import cdk_props
 import hashicorp_tf
 import schema_check
@@ -491,6 +492,14 @@ def main():
         props = ("FAIL", str(e))
     except Exception as e:  # a crash is a failure too, never a skip
         props = ("FAIL", f"{type(e).__name__}: {e}")
+    assertions = {}
+    for label, check in (("CDK assertions (TypeScript)", lambda: cdk_assertions.check_ts(outs)),):
+        try:
+            assertions[label] = ("ok", check())
+        except Failure as e:
+            assertions[label] = ("FAIL", str(e))
+        except Exception as e:  # a crash is a failure too, never a skip
+            assertions[label] = ("FAIL", f"{type(e).__name__}: {e}")
     scaffold = ("ok", "")
     try:
         check_scaffolds()
@@ -517,6 +526,10 @@ def main():
     if schema[0] != "ok":
         failures += 1
         print(f"\n--- spec JSON Schema\n{schema[1]}")
+    for label, (status, detail) in assertions.items():
+        if status != "ok":
+            failures += 1
+            print(f"\n--- {label}\n{detail}")
     for check, (status, detail) in hostile_results.items():
         if status != "ok":
             failures += 1
@@ -535,9 +548,11 @@ def main():
           + (f" ({props[1]})" if props[0] == "ok" else ""))
     print(f"spec JSON Schema (jsonschema): {schema[0]}"
           + (f" ({schema[1]})" if schema[0] == "ok" else ""))
+    for label, (status, detail) in assertions.items():
+        print(f"{label}: {status}" + (f" ({detail})" if status == "ok" else ""))
     for check, (status, detail) in hostile_results.items():
         print(f"{check}: {status} ({detail if status == 'ok' else 'see above'})")
-    total = len(results) * len(CHECKS) + 4 + len(hostile_results)
+    total = len(results) * len(CHECKS) + 4 + len(assertions) + len(hostile_results)
     print(f"\nconformance: {total - failures} passed, {failures} failed")
     print(f"checkov (one process, every spec twice) took {checkov_seconds:.0f} s")
     print(f"checks took {time.time() - started:.0f} s")

@@ -237,7 +237,7 @@ def check_synth(cases):
             mod = f"m{i}{side}"
             app.append(f"import * as {mod} from './{ts[:-3]}';")
             body.append(f"new {mod}.{find_class((CASES / ts).read_text(encoding='utf-8'), 'export class ')}"
-                        f"(new cdk.Stack(app, '{stack_name(i, side)}'), 'SsmAccess');")
+                        f"(new cdk.Stack(app, '{stack_name(i, side)}'), 'SsmAccess', {{ outputs: true }});")
     (CASES / "synth-app.ts").write_text("\n".join(app + body + ["app.synth();", ""]))
     config = CASES / "tsconfig.synth.json"
     dist = WORK / "hostile-dist"
