@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use heck::ToUpperCamelCase;
 
 use super::python::{call_statement, py_text, Arg, Py, BODY_INDENT};
-use super::{policy_at, profile_at, role_at, ConstructIds, FleetBlock};
+use super::{policy_at, profile_at, role_at, ConstructIds, FleetBlock, NagAcknowledgements};
 use crate::error::Error;
 use crate::plan::{
     Attachment, Condition, Effect, FleetPlan, Ident, Mode, Plan, Platform, Resource, Role,
-    Statement, Text,
+    Statement, Subject, Text,
 };
 use crate::render::escape::py_str;
 
@@ -160,12 +160,14 @@ pub(super) fn fleet_block<'a>(
     fleet: &'a FleetPlan,
     ids: &mut ConstructIds<'a>,
     shared: &mut Shared<'a>,
+    nag: &NagAcknowledgements,
 ) -> Result<FleetBlock<'a>, Error> {
     let role = fleet.role.map(|i| role_at(plan, i)).transpose()?;
     let mut statements = Vec::with_capacity(4);
-    if let Some(r) = role {
+    if let (Some(r), Some(i)) = (role, fleet.role) {
         statements.push(role_statement(r, ids, shared));
         push_tag_statements(&r.id.snake, &r.tags, &mut statements);
+        nag.push_statements(Subject::Role(i), &r.id.snake, "role", &mut statements)?;
     }
     if let Some(i) = fleet.instance_profile {
         let p = profile_at(plan, i)?;
@@ -216,6 +218,7 @@ pub(super) fn fleet_block<'a>(
                 ("roles", Arg::Code(&roles)),
             ],
         ));
+        nag.push_statements(Subject::Policy(i), &p.id.snake, "policy", &mut statements)?;
     }
     Ok(FleetBlock {
         name: &fleet.name,

@@ -156,16 +156,24 @@ fn head(out: &mut String, c: &ModuleContext<'_, '_>) {
              write them.\n",
         );
     }
+    out.push_str("\"\"\"\n\n");
+    if c.acknowledges {
+        out.push_str("import json\n");
+    }
     out.push_str(
-        "\"\"\"\n\nfrom typing import Mapping, Optional\n\nimport aws_cdk as cdk\nfrom aws_cdk import aws_iam as iam\n",
+        "from typing import Mapping, Optional\n\nimport aws_cdk as cdk\nfrom aws_cdk import aws_iam as iam\n",
     );
     if c.uses_ssm {
         out.push_str("from aws_cdk import aws_ssm as ssm\n");
     }
+    out.push_str("from constructs import Construct\n");
+    if c.acknowledges {
+        out.push_str(super::nag::HELPER);
+    }
     push(
         out,
         &[
-            "from constructs import Construct\n\n\nclass ",
+            "\n\nclass ",
             c.class_name,
             "(Construct):\n    \"\"\"The roles, instance profiles and policies of project ",
             c.project,

@@ -22,13 +22,15 @@
 //! files it writes in which order, the assembly of the module from runs of fleets, and
 //! lookups into the plan. `python.rs` writes Python (expressions and their layout),
 //! `ids.rs` keeps construct ids unique, `iam.rs` writes the IAM resources of a fleet
-//! (roles, instance profiles, managed policies), `ssm.rs` the preferences documents and
-//! service settings, `operators.rs` the operator policies, `outputs.rs` the stack outputs
-//! and `scaffold.rs` the app around the construct. A new kind of resource gets a file of its own beside `iam.rs`.
+//! (roles, instance profiles, managed policies), `nag.rs` the cdk-nag findings these carry
+//! on purpose, `ssm.rs` the preferences documents and service settings, `operators.rs`
+//! the operator policies, `outputs.rs` the stack outputs and `scaffold.rs` the app around
+//! the construct. A new kind of resource gets a file of its own beside `iam.rs`.
 
 mod iam;
 mod ids;
 mod layout;
+mod nag;
 mod operators;
 mod outputs;
 mod python;
@@ -49,6 +51,7 @@ use crate::plan::{InstanceProfile, Mode, Plan, Platform, Policy, Role};
 use crate::render::Templates;
 use iam::{fleet_attributes, fleet_block, Shared};
 use ids::ConstructIds;
+use nag::NagAcknowledgements;
 use outputs::output_statement;
 use scaffold::app_context;
 
@@ -175,6 +178,8 @@ struct ModuleContext<'a, 'c> {
     has_preferences_script: bool,
     /// Whether the module creates Systems Manager resources (imports `aws_ssm`).
     uses_ssm: bool,
+    /// Whether the plan acknowledges cdk-nag findings (the module gets the helper).
+    acknowledges: bool,
     /// The typed public attributes of this run, each its annotation and docstring
     /// (see [`fleet_attributes`]).
     attributes: &'c [String],
@@ -208,11 +213,12 @@ struct FleetBlock<'a> {
     hybrid: bool,
     /// The fleet's statements of `__init__`, in order: `self.<attr> = iam.Role(...)`
     /// unless the fleet uses an existing role, one `cdk.Tags.of(...).add(...)` per tag
-    /// of the role (sorted by key), `self.<attr> = iam.InstanceProfile(...)` for an EC2
-    /// fleet with a generated role, and `self.<attr> = iam.ManagedPolicy(...)` when the
-    /// fleet needs statements. Each is laid out by [`python::call_statement`] (or, for
-    /// tags, [`python::Py::lay`]): the first line without indentation (the template places
-    /// it), the following lines with theirs.
+    /// of the role (sorted by key) and the role's cdk-nag acknowledgements,
+    /// `self.<attr> = iam.InstanceProfile(...)` for an EC2 fleet with a generated role,
+    /// and `self.<attr> = iam.ManagedPolicy(...)` with its acknowledgements when the fleet
+    /// needs statements. Each is laid out by [`python::call_statement`] (or, for tags and
+    /// acknowledgements, [`python::Py::lay`]): the first line without indentation (the
+    /// template places it), the following lines with theirs.
     statements: Vec<String>,
 }
 
@@ -243,6 +249,7 @@ fn construct_in_runs(
         python::Py::List(keys).lay(python::BODY_INDENT, python::BODY_INDENT + 11, 0)
     );
     let region_check = rules::region_check(plan);
+    let nag = NagAcknowledgements::new(plan);
     let base = ModuleContext {
         tag_keys: &tag_keys,
         region_check: &region_check,
@@ -253,6 +260,7 @@ fn construct_in_runs(
         has_activations: !plan.activations.is_empty(),
         has_preferences_script: preferences_script::account_default(plan).is_some(),
         uses_ssm: plan.documents.iter().any(ssm::in_stack) || !plan.service_settings.is_empty(),
+        acknowledges: nag.any(),
         attributes: &[],
         fleets: &[],
         settings: &[],
@@ -295,7 +303,7 @@ fn construct_in_runs(
     let mut fleet_runs = plan.fleets.chunks(run).map(|chunk| {
         fleets.clear();
         for fleet in chunk {
-            let mut block = fleet_block(plan, fleet, &mut ids, &mut shared)?;
+            let mut block = fleet_block(plan, fleet, &mut ids, &mut shared, &nag)?;
             if let Some(doc) = block_documents.take(plan, fleet)? {
                 ssm::push_document_statements(doc, &mut block.statements);
             }
@@ -358,7 +366,7 @@ fn construct_in_runs(
     }
     block_documents.finish(plan)?;
     out.push_str(&settings);
-    operators::push_policies(plan, base, run, &mut ids, &mut shared, &mut out)?;
+    operators::push_policies(plan, base, run, &mut ids, &mut shared, &nag, &mut out)?;
     out.push_str(&first_outputs);
     for text in output_runs {
         out.push_str(&text?);
@@ -464,9 +472,11 @@ mod tests {
             whole.matches("# What the deployment reports back.").count(),
             1
         );
+        // No blank lines pile up in the class (the helper before it ends with two).
+        let class = &whole[whole.find("\nclass ").expect("class")..];
         assert!(
             whole.ends_with("            cdk.Tags.of(self).add(key, value, priority=200)\n")
-                && !whole.contains(")\n\n\n")
+                && !class.contains(")\n\n\n")
         );
     }
 }

@@ -7,9 +7,9 @@
 use super::iam::Shared;
 use super::python::{call_statement, Arg, Py};
 use super::ssm::{comment, fleets_phrase};
-use super::{ConstructIds, ModuleContext, Part};
+use super::{ConstructIds, ModuleContext, NagAcknowledgements, Part};
 use crate::error::Error;
-use crate::plan::{OperatorPolicy, Plan};
+use crate::plan::{OperatorPolicy, Plan, Subject};
 use crate::render::escape::py_str;
 
 /// The folder the plain JSON of each operator policy is written to (for IAM Identity
@@ -39,22 +39,26 @@ pub(super) fn push_attributes(
     Ok(())
 }
 
-/// Appends the statements that create the policies to `out`, rendered `run` at a time.
-/// `ids` and `shared` are the module's, used by the fleets before.
+/// Appends the statements that create the policies, each followed by its cdk-nag
+/// acknowledgements, to `out`, rendered `run` at a time. `ids`, `shared` and `nag` are
+/// the module's, used by the fleets before.
 pub(super) fn push_policies<'a>(
     plan: &'a Plan,
     base: ModuleContext,
     run: usize,
     ids: &mut ConstructIds<'a>,
     shared: &mut Shared<'a>,
+    nag: &NagAcknowledgements,
     out: &mut String,
 ) -> Result<(), Error> {
     let mut policies = Vec::with_capacity(run);
-    for chunk in plan.operator_policies.chunks(run) {
+    for (n, chunk) in plan.operator_policies.chunks(run).enumerate() {
         policies.clear();
-        for p in chunk {
+        for (j, p) in chunk.iter().enumerate() {
             let mut statements = Vec::with_capacity(2);
             push_operator_statements(plan, p, ids, shared, &mut statements);
+            let subject = Subject::OperatorPolicy(n * run + j);
+            nag.push_statements(subject, &p.id.snake, "policy", &mut statements)?;
             policies.push(statements);
         }
         let ctx = ModuleContext {

@@ -8,12 +8,50 @@ Add it once to a stack (its role names are fixed, so once per account)::
     PlatformSsmAccess(self, "SsmAccess")
 """
 
+import json
 from typing import Mapping, Optional
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
+
+
+def _acknowledge(
+    construct: Construct, rule: str, prefix: str, value: str, reason: str
+) -> None:
+    """Acknowledges a cdk-nag finding that ``construct`` carries on purpose.
+
+    The permissions Session Manager needs make cdk-nag report findings that are there
+    by design; each call says why. cdk-nag names a finding after the value it is about
+    (a wildcard resource, an AWS managed policy) as the stack resolves it, so the name
+    is made here at synth, the way cdk-nag makes it. cdk-nag 3 reads the
+    acknowledgement; cdk-nag 2 reads the ``cdk_nag`` metadata of the resource.
+    """
+
+    def flat(node: object) -> str:
+        if isinstance(node, str):
+            return node.replace("${", "<").replace("}", ">")
+        if isinstance(node, dict) and node.get("Fn::Join"):
+            delimiter, parts = node["Fn::Join"]
+            return delimiter.join(flat(p) for p in parts)
+        if isinstance(node, dict) and node.get("Fn::Sub"):
+            return flat(node["Fn::Sub"])
+        if isinstance(node, dict) and node.get("Fn::GetAtt"):
+            resource, attribute = node["Fn::GetAtt"]
+            return f"<{flat(resource)}.{flat(attribute)}>"
+        if isinstance(node, dict) and node.get("Ref"):
+            return f"<{flat(node['Ref'])}>"
+        return json.dumps(node, separators=(",", ":"), ensure_ascii=False)
+
+    finding = f"{prefix}::{flat(cdk.Stack.of(construct).resolve(value))}"
+    cdk.Validations.of(construct).acknowledge(
+        cdk.Acknowledgment(id=f"{rule}[{finding}]", reason=reason)
+    )
+    resource = construct.node.default_child
+    suppressed = (resource.get_metadata("cdk_nag") or {}).get("rules_to_suppress", [])
+    entry = {"id": rule, "reason": reason, "applies_to": [finding]}
+    resource.add_metadata("cdk_nag", {"rules_to_suppress": [*suppressed, entry]})
 
 
 class PlatformSsmAccess(Construct):
@@ -80,6 +118,14 @@ class PlatformSsmAccess(Construct):
             ],
         )
         cdk.Tags.of(self.default_host_role).add("team", "platform")
+        # cdk-nag findings the role above carries on purpose, each with its reason.
+        _acknowledge(
+            self.default_host_role,
+            "AwsSolutions-IAM4",
+            "Policy",
+            f"arn:{cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy",
+            "chosen in the spec: the Default Host Management role carries AmazonSSMManagedEC2InstanceDefaultPolicy (registration, ssmmessages and ec2messages); session logging and encryption are added as a customer policy on the same role (AWS Systems Manager User Guide: Using the Default Host Management Configuration setting)",
+        )
         self.default_host_session_policy = iam.ManagedPolicy(
             self,
             "DefaultHostSessionPolicy",
@@ -117,6 +163,14 @@ class PlatformSsmAccess(Construct):
                 ),
             ],
             roles=[self.default_host_role],
+        )
+        # cdk-nag findings the policy above carries on purpose, each with its reason.
+        _acknowledge(
+            self.default_host_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            f"arn:{cdk.Aws.PARTITION}:s3:::platform-session-logs/sessions/*",
+            "session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
         )
         # Session Manager preferences of fleets default-host, bastion. A content change
         # becomes the document's new default version: its name is fixed, so it cannot be
@@ -217,6 +271,21 @@ class PlatformSsmAccess(Construct):
                 ),
             ],
             roles=[self.bastion_role],
+        )
+        # cdk-nag findings the policy above carries on purpose, each with its reason.
+        _acknowledge(
+            self.bastion_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "*",
+            "ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
+        )
+        _acknowledge(
+            self.bastion_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            f"arn:{cdk.Aws.PARTITION}:s3:::platform-session-logs/sessions/*",
+            "session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
         )
 
         # Service settings hold one value per account and Region, for every stack there.

@@ -8,11 +8,49 @@ Add it once to a stack (its role names are fixed, so once per account)::
     AcmeSsmAccess(self, "SsmAccess")
 """
 
+import json
 from typing import Mapping, Optional
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
+
+
+def _acknowledge(
+    construct: Construct, rule: str, prefix: str, value: str, reason: str
+) -> None:
+    """Acknowledges a cdk-nag finding that ``construct`` carries on purpose.
+
+    The permissions Session Manager needs make cdk-nag report findings that are there
+    by design; each call says why. cdk-nag names a finding after the value it is about
+    (a wildcard resource, an AWS managed policy) as the stack resolves it, so the name
+    is made here at synth, the way cdk-nag makes it. cdk-nag 3 reads the
+    acknowledgement; cdk-nag 2 reads the ``cdk_nag`` metadata of the resource.
+    """
+
+    def flat(node: object) -> str:
+        if isinstance(node, str):
+            return node.replace("${", "<").replace("}", ">")
+        if isinstance(node, dict) and node.get("Fn::Join"):
+            delimiter, parts = node["Fn::Join"]
+            return delimiter.join(flat(p) for p in parts)
+        if isinstance(node, dict) and node.get("Fn::Sub"):
+            return flat(node["Fn::Sub"])
+        if isinstance(node, dict) and node.get("Fn::GetAtt"):
+            resource, attribute = node["Fn::GetAtt"]
+            return f"<{flat(resource)}.{flat(attribute)}>"
+        if isinstance(node, dict) and node.get("Ref"):
+            return f"<{flat(node['Ref'])}>"
+        return json.dumps(node, separators=(",", ":"), ensure_ascii=False)
+
+    finding = f"{prefix}::{flat(cdk.Stack.of(construct).resolve(value))}"
+    cdk.Validations.of(construct).acknowledge(
+        cdk.Acknowledgment(id=f"{rule}[{finding}]", reason=reason)
+    )
+    resource = construct.node.default_child
+    suppressed = (resource.get_metadata("cdk_nag") or {}).get("rules_to_suppress", [])
+    entry = {"id": rule, "reason": reason, "applies_to": [finding]}
+    resource.add_metadata("cdk_nag", {"rules_to_suppress": [*suppressed, entry]})
 
 
 class AcmeSsmAccess(Construct):
@@ -68,6 +106,21 @@ class AcmeSsmAccess(Construct):
             ],
         )
         cdk.Tags.of(self.web_role).add("team", "platform")
+        # cdk-nag findings the role above carries on purpose, each with its reason.
+        _acknowledge(
+            self.web_role,
+            "AwsSolutions-IAM4",
+            "Policy",
+            f"arn:{cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore",
+            "chosen in the spec: AmazonSSMManagedInstanceCore grants all Systems Manager core functionality, Session Manager included (AWS Systems Manager User Guide: Configure instance permissions for Systems Manager)",
+        )
+        _acknowledge(
+            self.web_role,
+            "AwsSolutions-IAM4",
+            "Policy",
+            f"arn:{cdk.Aws.PARTITION}:iam::aws:policy/CloudWatchAgentServerPolicy",
+            "chosen in the spec: an AWS managed policy the spec asks for (for example CloudWatchAgentServerPolicy) (AWS Systems Manager User Guide: Configure instance permissions for Systems Manager)",
+        )
         self.web_instance_profile = iam.InstanceProfile(
             self,
             "WebInstanceProfile",

@@ -8,12 +8,50 @@ Add it once to a stack (its role names are fixed, so once per account)::
     PaymentsSsmAccess(self, "SsmAccess")
 """
 
+import json
 from typing import Mapping, Optional
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
+
+
+def _acknowledge(
+    construct: Construct, rule: str, prefix: str, value: str, reason: str
+) -> None:
+    """Acknowledges a cdk-nag finding that ``construct`` carries on purpose.
+
+    The permissions Session Manager needs make cdk-nag report findings that are there
+    by design; each call says why. cdk-nag names a finding after the value it is about
+    (a wildcard resource, an AWS managed policy) as the stack resolves it, so the name
+    is made here at synth, the way cdk-nag makes it. cdk-nag 3 reads the
+    acknowledgement; cdk-nag 2 reads the ``cdk_nag`` metadata of the resource.
+    """
+
+    def flat(node: object) -> str:
+        if isinstance(node, str):
+            return node.replace("${", "<").replace("}", ">")
+        if isinstance(node, dict) and node.get("Fn::Join"):
+            delimiter, parts = node["Fn::Join"]
+            return delimiter.join(flat(p) for p in parts)
+        if isinstance(node, dict) and node.get("Fn::Sub"):
+            return flat(node["Fn::Sub"])
+        if isinstance(node, dict) and node.get("Fn::GetAtt"):
+            resource, attribute = node["Fn::GetAtt"]
+            return f"<{flat(resource)}.{flat(attribute)}>"
+        if isinstance(node, dict) and node.get("Ref"):
+            return f"<{flat(node['Ref'])}>"
+        return json.dumps(node, separators=(",", ":"), ensure_ascii=False)
+
+    finding = f"{prefix}::{flat(cdk.Stack.of(construct).resolve(value))}"
+    cdk.Validations.of(construct).acknowledge(
+        cdk.Acknowledgment(id=f"{rule}[{finding}]", reason=reason)
+    )
+    resource = construct.node.default_child
+    suppressed = (resource.get_metadata("cdk_nag") or {}).get("rules_to_suppress", [])
+    entry = {"id": rule, "reason": reason, "applies_to": [finding]}
+    resource.add_metadata("cdk_nag", {"rules_to_suppress": [*suppressed, entry]})
 
 
 class PaymentsSsmAccess(Construct):
@@ -148,6 +186,28 @@ class PaymentsSsmAccess(Construct):
             ],
             roles=[self.api_role],
         )
+        # cdk-nag findings the policy above carries on purpose, each with its reason.
+        _acknowledge(
+            self.api_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "*",
+            "ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel, logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
+        )
+        _acknowledge(
+            self.api_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "arn:aws:s3:::payments-session-logs/sessions/*",
+            "session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
+        )
+        _acknowledge(
+            self.api_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "arn:aws:logs:us-east-1:111122223333:log-group:/ssm/payments/sessions:*",
+            "the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
+        )
         # Session Manager preferences of fleets api, workers. A content change becomes
         # the document's new default version: its name is fixed, so it cannot be
         # replaced.
@@ -261,6 +321,28 @@ class PaymentsSsmAccess(Construct):
             ],
             roles=[self.workers_role],
         )
+        # cdk-nag findings the policy above carries on purpose, each with its reason.
+        _acknowledge(
+            self.workers_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "*",
+            "ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel, logs:DescribeLogGroups support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
+        )
+        _acknowledge(
+            self.workers_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "arn:aws:s3:::payments-session-logs/sessions/*",
+            "session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
+        )
+        _acknowledge(
+            self.workers_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "arn:aws:logs:us-east-1:111122223333:log-group:/ssm/payments/sessions:*",
+            "the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
+        )
 
         # Operator policy payments-oncall-operator, for whoever opens sessions on fleets
         # api, workers. Attached by name to existing group payments-oncall: this
@@ -349,6 +431,35 @@ class PaymentsSsmAccess(Construct):
                 ),
             ],
         )
+        # cdk-nag findings the policy above carries on purpose, each with its reason.
+        _acknowledge(
+            self.oncall_operator_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "arn:aws:ec2:us-east-1:111122223333:instance/*",
+            "the fleets' nodes, matched by the ssm:resourceTag condition on their selector tag, not by IDs unknown when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)",
+        )
+        _acknowledge(
+            self.oncall_operator_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*",
+            "the caller's own sessions, whose IDs start with the caller's name or ID (an IAM policy variable) (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)",
+        )
+        _acknowledge(
+            self.oncall_operator_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "arn:aws:ssm:us-east-1:111122223333:session/${aws:username}-*",
+            "the caller's own sessions, whose IDs start with the caller's name or ID (an IAM policy variable) (AWS Systems Manager User Guide: Additional sample IAM policies for Session Manager (Example 4))",
+        )
+        _acknowledge(
+            self.oncall_operator_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "*",
+            "ec2:DescribeInstances, ssm:DescribeInstanceProperties, ssm:DescribeSessions support no resource-level permissions (Service Authorization Reference); ssm:GetConnectionStatus granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)",
+        )
 
         # Operator policy payments-deployer-operator, for whoever opens sessions on
         # fleet api. Attached by name to existing role payments-deploy: this construct
@@ -436,6 +547,35 @@ class PaymentsSsmAccess(Construct):
                     "payments-deploy",
                 ),
             ],
+        )
+        # cdk-nag findings the policy above carries on purpose, each with its reason.
+        _acknowledge(
+            self.deployer_operator_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "arn:aws:ec2:us-east-1:111122223333:instance/*",
+            "the fleets' nodes, matched by the ssm:resourceTag condition on their selector tag, not by IDs unknown when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)",
+        )
+        _acknowledge(
+            self.deployer_operator_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*",
+            "the caller's own sessions, whose IDs start with the caller's name or ID (an IAM policy variable) (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)",
+        )
+        _acknowledge(
+            self.deployer_operator_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "arn:aws:ssm:us-east-1:111122223333:session/*",
+            "sessions narrowed by a condition to the caller's own (their session-id tag) (AWS Systems Manager User Guide: Additional sample IAM policies for Session Manager (Example 4))",
+        )
+        _acknowledge(
+            self.deployer_operator_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "*",
+            "ec2:DescribeInstances, ssm:DescribeInstanceProperties, ssm:DescribeSessions support no resource-level permissions (Service Authorization Reference); ssm:GetConnectionStatus granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)",
         )
 
         # What the deployment reports back.

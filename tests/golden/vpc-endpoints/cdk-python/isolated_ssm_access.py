@@ -8,11 +8,49 @@ Add it once to a stack (its role names are fixed, so once per account)::
     IsolatedSsmAccess(self, "SsmAccess")
 """
 
+import json
 from typing import Mapping, Optional
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
+
+
+def _acknowledge(
+    construct: Construct, rule: str, prefix: str, value: str, reason: str
+) -> None:
+    """Acknowledges a cdk-nag finding that ``construct`` carries on purpose.
+
+    The permissions Session Manager needs make cdk-nag report findings that are there
+    by design; each call says why. cdk-nag names a finding after the value it is about
+    (a wildcard resource, an AWS managed policy) as the stack resolves it, so the name
+    is made here at synth, the way cdk-nag makes it. cdk-nag 3 reads the
+    acknowledgement; cdk-nag 2 reads the ``cdk_nag`` metadata of the resource.
+    """
+
+    def flat(node: object) -> str:
+        if isinstance(node, str):
+            return node.replace("${", "<").replace("}", ">")
+        if isinstance(node, dict) and node.get("Fn::Join"):
+            delimiter, parts = node["Fn::Join"]
+            return delimiter.join(flat(p) for p in parts)
+        if isinstance(node, dict) and node.get("Fn::Sub"):
+            return flat(node["Fn::Sub"])
+        if isinstance(node, dict) and node.get("Fn::GetAtt"):
+            resource, attribute = node["Fn::GetAtt"]
+            return f"<{flat(resource)}.{flat(attribute)}>"
+        if isinstance(node, dict) and node.get("Ref"):
+            return f"<{flat(node['Ref'])}>"
+        return json.dumps(node, separators=(",", ":"), ensure_ascii=False)
+
+    finding = f"{prefix}::{flat(cdk.Stack.of(construct).resolve(value))}"
+    cdk.Validations.of(construct).acknowledge(
+        cdk.Acknowledgment(id=f"{rule}[{finding}]", reason=reason)
+    )
+    resource = construct.node.default_child
+    suppressed = (resource.get_metadata("cdk_nag") or {}).get("rules_to_suppress", [])
+    entry = {"id": rule, "reason": reason, "applies_to": [finding]}
+    resource.add_metadata("cdk_nag", {"rules_to_suppress": [*suppressed, entry]})
 
 
 class IsolatedSsmAccess(Construct):
@@ -108,6 +146,70 @@ class IsolatedSsmAccess(Construct):
                 ),
             ],
             roles=[self.private_app_role],
+        )
+        # cdk-nag findings the policy above carries on purpose, each with its reason.
+        _acknowledge(
+            self.private_app_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "*",
+            "ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ssmmessages:OpenDataChannel support no resource-level permissions (Service Authorization Reference); ssm:UpdateInstanceInformation granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
+        )
+        _acknowledge(
+            self.private_app_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            f"arn:{cdk.Aws.PARTITION}:s3:::amazon-ssm-eu-central-1/*",
+            "objects of an AWS-owned bucket the SSM Agent reads through the S3 VPC endpoint (AWS Systems Manager User Guide: Create VPC endpoints (AWS managed S3 buckets))",
+        )
+        _acknowledge(
+            self.private_app_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            f"arn:{cdk.Aws.PARTITION}:s3:::aws-patchmanager-macos-eu-central-1/*",
+            "objects of an AWS-owned bucket the SSM Agent reads through the S3 VPC endpoint (AWS Systems Manager User Guide: Create VPC endpoints (AWS managed S3 buckets))",
+        )
+        _acknowledge(
+            self.private_app_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            f"arn:{cdk.Aws.PARTITION}:s3:::aws-ssm-eu-central-1/*",
+            "objects of an AWS-owned bucket the SSM Agent reads through the S3 VPC endpoint (AWS Systems Manager User Guide: Create VPC endpoints (AWS managed S3 buckets))",
+        )
+        _acknowledge(
+            self.private_app_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            f"arn:{cdk.Aws.PARTITION}:s3:::patch-baseline-snapshot-eu-central-1/*",
+            "objects of an AWS-owned bucket the SSM Agent reads through the S3 VPC endpoint (AWS Systems Manager User Guide: Create VPC endpoints (AWS managed S3 buckets))",
+        )
+        _acknowledge(
+            self.private_app_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            f"arn:{cdk.Aws.PARTITION}:s3:::amazon-ssm-eu-west-1/*",
+            "objects of an AWS-owned bucket the SSM Agent reads through the S3 VPC endpoint (AWS Systems Manager User Guide: Create VPC endpoints (AWS managed S3 buckets))",
+        )
+        _acknowledge(
+            self.private_app_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            f"arn:{cdk.Aws.PARTITION}:s3:::aws-patchmanager-macos-eu-west-1/*",
+            "objects of an AWS-owned bucket the SSM Agent reads through the S3 VPC endpoint (AWS Systems Manager User Guide: Create VPC endpoints (AWS managed S3 buckets))",
+        )
+        _acknowledge(
+            self.private_app_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            f"arn:{cdk.Aws.PARTITION}:s3:::aws-ssm-eu-west-1/*",
+            "objects of an AWS-owned bucket the SSM Agent reads through the S3 VPC endpoint (AWS Systems Manager User Guide: Create VPC endpoints (AWS managed S3 buckets))",
+        )
+        _acknowledge(
+            self.private_app_session_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            f"arn:{cdk.Aws.PARTITION}:s3:::patch-baseline-snapshot-eu-west-1/*",
+            "objects of an AWS-owned bucket the SSM Agent reads through the S3 VPC endpoint (AWS Systems Manager User Guide: Create VPC endpoints (AWS managed S3 buckets))",
         )
 
         # What the deployment reports back.
