@@ -50,7 +50,7 @@ pub fn build(spec: &Spec) -> Plan {
         operator_policies: Vec::new(),
         outputs: Vec::new(),
         required_region: None,
-        shared: shared_resources(spec),
+        shared: super::shared::shared_resources(spec),
         acknowledgements: Vec::new(),
     };
     let sfx = Suffixes::new();
@@ -64,29 +64,6 @@ pub fn build(spec: &Spec) -> Plan {
     // Last: they read every policy, role and document.
     plan.acknowledgements = super::findings::acknowledgements(&plan);
     plan
-}
-
-/// The one session key, log bucket and log group the fleets share, if they share one.
-fn shared_resources(spec: &Spec) -> super::SharedResources {
-    fn one<T: PartialEq + Clone>(values: impl Iterator<Item = T>) -> Option<T> {
-        let mut found: Option<T> = None;
-        for v in values {
-            match &found {
-                None => found = Some(v),
-                Some(f) if *f == v => {}
-                Some(_) => return None,
-            }
-        }
-        found
-    }
-    let sessions = || spec.fleets.iter().map(|f| &f.session);
-    super::SharedResources {
-        session_key: one(sessions().filter_map(|s| s.kms_key.clone())),
-        log_bucket: one(sessions().filter_map(|s| s.s3.as_ref().map(|b| b.bucket.clone()))),
-        log_group: one(
-            sessions().filter_map(|s| s.cloudwatch.as_ref().map(|c| c.log_group.clone()))
-        ),
-    }
 }
 
 /// The Region of the session keys given by ARN, when the spec pins no Region

@@ -10,6 +10,7 @@ pub mod findings;
 pub mod operators;
 pub mod resource;
 pub mod session_setup;
+pub mod shared;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use serde::Serialize;
 use crate::facts::Fact;
 pub use findings::{Acknowledgement, Subject};
 pub use resource::{KmsKey, Resource};
+pub use shared::SharedResources;
 pub use text::{Piece, Pseudo, Text, Value};
 
 /// The deployment context: pinned values or pseudo values.
@@ -394,17 +396,6 @@ pub struct RequiredRegion {
     /// Why, in one sentence, for the check's error message.
     pub reason: String,
     pub fact: Fact,
-}
-
-/// The session resources a spec names with one value for every fleet that uses one
-/// (`None` when no fleet uses it, or fleets name different ones). The CDK constructs
-/// take an existing resource for each (`sessionKey?: kms.IKey`, `logBucket?: s3.IBucket`,
-/// `logGroup?: logs.ILogGroup`), which replaces that value wherever the plan uses it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct SharedResources {
-    pub session_key: Option<KmsKey>,
-    pub log_bucket: Option<String>,
-    pub log_group: Option<String>,
 }
 
 /// The whole plan.
