@@ -224,13 +224,28 @@ pub(super) fn push_statement(out: &mut String, plan: &Spell<'_>, s: &Statement) 
     out.push_str(match s.effect {
         Effect::Allow => "ALLOW",
     });
-    out.push_str(",\n          actions: [");
+    out.push(',');
+    push_statement_body(out, plan, s, "resources");
+    out.push_str("\n        }),");
+}
+
+/// The `actions`, resources (under `resources_key`: `resources` in a `PolicyStatement`,
+/// `resourceArns` in a grant) and `conditions` properties of a statement.
+pub(super) fn push_statement_body(
+    out: &mut String,
+    plan: &Spell<'_>,
+    s: &Statement,
+    resources_key: &str,
+) {
+    out.push_str("\n          actions: [");
     for a in &s.actions {
         out.push_str("\n            ");
         escape::push_ts_str(out, a);
         out.push(',');
     }
-    out.push_str("\n          ],\n          resources: [");
+    out.push_str("\n          ],\n          ");
+    out.push_str(resources_key);
+    out.push_str(": [");
     for r in &s.resources {
         out.push_str("\n            ");
         plan.push_resource(out, r);
@@ -242,7 +257,6 @@ pub(super) fn push_statement(out: &mut String, plan: &Spell<'_>, s: &Statement) 
         push_conditions(out, &s.conditions, "            ");
         out.push_str("\n          },");
     }
-    out.push_str("\n        }),");
 }
 
 fn policy_head(out: &mut String, p: &Policy) {

@@ -4,8 +4,8 @@
 //! private maps, since the values (`this.` fields, props) exist only there; the methods
 //! read them. What a fleet grants is the plan's (`FleetPlan::grant`).
 
+use super::iam::push_statement_body;
 use super::props::Spell;
-use super::typescript::push_conditions;
 use crate::plan::{FleetPlan, Mode, Plan, Platform, Statement};
 use crate::render::escape;
 
@@ -123,24 +123,8 @@ pub(super) fn push_maps(out: &mut String, spell: &Spell<'_>) {
 /// One grant statement: `{ actions, resourceArns, conditions }`, as
 /// `iam.Grant.addToPrincipal` takes them (no Sid: the grantee's policy holds others).
 fn push_grant(out: &mut String, spell: &Spell<'_>, s: &Statement) {
-    out.push_str("\n        {\n          actions: [");
-    for a in &s.actions {
-        out.push_str("\n            ");
-        escape::push_ts_str(out, a);
-        out.push(',');
-    }
-    out.push_str("\n          ],\n          resourceArns: [");
-    for r in &s.resources {
-        out.push_str("\n            ");
-        spell.push_resource(out, r);
-        out.push(',');
-    }
-    out.push_str("\n          ],");
-    if !s.conditions.is_empty() {
-        out.push_str("\n          conditions: {");
-        push_conditions(out, &s.conditions, "            ");
-        out.push_str("\n          },");
-    }
+    out.push_str("\n        {");
+    push_statement_body(out, spell, s, "resourceArns");
     out.push_str("\n        },");
 }
 
