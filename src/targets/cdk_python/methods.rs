@@ -190,3 +190,93 @@ pub(super) fn methods(plan: &Plan) -> String {
     out.push_str(GRANT_START_SESSION);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::targets::cdk_python::test_support::{python_json, render_example};
+
+    /// The keys of the two dicts, the methods defined, and the outputs: how many
+    /// `cdk.CfnOutput` calls there are and how many sit under `if outputs:`.
+    const READ: &str = r#"
+import ast, json, sys
+tree = ast.parse(sys.stdin.read())
+out = {"dicts": {}, "methods": [], "outputs": 0, "guarded": 0}
+for n in ast.walk(tree):
+    if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Attribute) \
+            and n.targets[0].attr in ("_attachments", "_grants"):
+        out["dicts"][n.targets[0].attr] = {
+            k.value: ast.unparse(v) for k, v in zip(n.value.keys, n.value.values)}
+    if isinstance(n, ast.ClassDef):
+        out["methods"] = [f.name for f in n.body if isinstance(f, ast.FunctionDef)]
+    if isinstance(n, ast.Call) and ast.unparse(n.func) == "cdk.CfnOutput":
+        out["outputs"] += 1
+    if isinstance(n, ast.If) and ast.unparse(n.test) == "outputs":
+        out["guarded"] += sum(isinstance(c, ast.Call) and ast.unparse(c.func) == "cdk.CfnOutput"
+                              for s in n.body for c in ast.walk(s))
+print(json.dumps(out))
+"#;
+
+    fn plan_of(example: &str) -> Plan {
+        let path = format!("examples/{example}");
+        let (spec, _) = crate::spec::load(std::path::Path::new(&path)).expect("valid spec");
+        crate::plan::build::build(&spec)
+    }
+
+    #[test]
+    fn the_methods_know_every_fleet_they_take_and_outputs_are_opt_in() {
+        for example in [
+            "operators-encrypted.yaml",
+            "mixed-fleets.yaml",
+            "default-host-management.yaml",
+            "hybrid-activation.yaml",
+        ] {
+            let plan = plan_of(example);
+            let code = render_example(example, false).remove(0).contents;
+            let read = python_json(READ, &code);
+            let keys = |d: &str| -> Vec<String> {
+                read["dicts"][d]
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default()
+            };
+            let mut all: Vec<String> = plan.fleets.iter().map(|f| f.name.clone()).collect();
+            all.sort();
+            let mut grants = keys("_grants");
+            grants.sort();
+            assert_eq!(grants, all, "{example}");
+            let mut attachable_fleets: Vec<String> = (plan.fleets.iter())
+                .filter(|f| attachable(f))
+                .map(|f| f.name.clone())
+                .collect();
+            attachable_fleets.sort();
+            let mut attachments = keys("_attachments");
+            attachments.sort();
+            assert_eq!(attachments, attachable_fleets, "{example}");
+            let methods = read["methods"].as_array().expect("methods");
+            assert_eq!(
+                methods.iter().any(|m| m == "attach_to"),
+                !attachable_fleets.is_empty(),
+                "{example}"
+            );
+            assert!(methods.iter().any(|m| m == "grant_start_session"));
+            assert_eq!(read["outputs"], plan.outputs.len(), "{example}");
+            assert_eq!(read["guarded"], read["outputs"], "{example}");
+        }
+    }
+
+    #[test]
+    fn grants_spell_replaceable_values_as_the_policies_do() {
+        let code = render_example("operators-encrypted.yaml", false)
+            .remove(0)
+            .contents;
+        let read = python_json(READ, &code);
+        let api = read["dicts"]["_grants"]["api"]
+            .as_str()
+            .expect("api grants");
+        assert!(api.contains("session_key.key_arn if session_key else "));
+        assert!(api.contains("self.session_preferences.ref if generated_names else "));
+        // A grant starts sessions: no iam:PassRole, no Sid.
+        assert!(!api.contains("iam:PassRole") && !api.contains("sid"));
+    }
+}

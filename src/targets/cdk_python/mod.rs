@@ -25,7 +25,11 @@
 //! (roles, instance profiles, managed policies), `nag.rs` the cdk-nag findings these carry
 //! on purpose, `ssm.rs` the preferences documents and service settings, `operators.rs`
 //! the operator policies, `outputs.rs` the stack outputs and `scaffold.rs` the app around
-//! the construct. A new kind of resource gets a file of its own beside `iam.rs`.
+//! the construct. `props.rs` spells what the construct's arguments can replace
+//! (`session_key`, `log_bucket`, `log_group`, `<fleet>_role`, `generated_names`) and the
+//! checks of pinned values against the stack; `methods.rs` writes `attach_to` and
+//! `grant_start_session` (CDK-API.md). A new kind of resource gets a file of its own
+//! beside `iam.rs`.
 
 mod iam;
 mod ids;

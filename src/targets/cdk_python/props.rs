@@ -5,11 +5,12 @@
 //! that name them). The plan decides which values those are (`Plan::shared`); this file
 //! only spells them, as the TypeScript construct's `props.rs` does.
 
-use super::python::{py_text, STACK_PSEUDO};
+use super::python::py_text;
 use crate::plan::{
-    Attachment, FleetPlan, KmsKey, Mode, Plan, Platform, Resource, Role, Subject, Text, Value,
+    Attachment, FleetPlan, Ident, KmsKey, Mode, Plan, Platform, Resource, Role, Subject, Text,
+    Value,
 };
-use crate::render::escape::{push_py_str, push_py_text_with, py_str};
+use crate::render::escape::{push_py_str, py_str};
 
 /// Whether a role keeps its name under `generated_names`: a hybrid activation names its
 /// service role, and the Default Host Management setting names its role.
@@ -153,7 +154,7 @@ pub(super) fn existing_roles(plan: &Plan) -> impl Iterator<Item = (&FleetPlan, S
 
 /// The argument that replaces an existing-role fleet's imported role: `<fleet>_role`.
 pub(super) fn existing_role_arg(fleet: &str) -> String {
-    format!("{}_role", crate::plan::Ident::new(fleet).snake)
+    format!("{}_role", Ident::new(fleet).snake)
 }
 
 /// The keyword-only parameters of `__init__` before `tags`, each `\n        name: T = None,`.
@@ -274,8 +275,143 @@ pub(super) fn pin_checks(plan: &Plan) -> String {
     out
 }
 
-/// Writes a plan text with its pseudo values from the stack (`stack.partition`).
-#[allow(dead_code)]
-pub(super) fn push_text(out: &mut String, t: &Text) {
-    push_py_text_with(out, t, &STACK_PSEUDO);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::targets::cdk_python::test_support::{python_json, render_example};
+
+    fn module(example: &str) -> String {
+        render_example(example, false).remove(0).contents
+    }
+
+    fn plan_of(example: &str) -> Plan {
+        let path = format!("examples/{example}");
+        let (spec, _) = crate::spec::load(std::path::Path::new(&path)).expect("valid spec");
+        crate::plan::build::build(&spec)
+    }
+
+    /// Every keyword argument of every call of the module, as `[callee, keyword, code]`.
+    const KEYWORDS: &str = r#"
+import ast, json, sys
+out = []
+for n in ast.walk(ast.parse(sys.stdin.read())):
+    if isinstance(n, ast.Call):
+        out += [[ast.unparse(n.func), k.arg, ast.unparse(k.value)] for k in n.keywords]
+print(json.dumps(out))
+"#;
+
+    #[test]
+    fn generated_names_leave_every_name_but_hybrid_and_default_host_roles_to_cloudformation() {
+        for (example, fixed) in [
+            ("operators-encrypted.yaml", 0),
+            ("default-host-management.yaml", 1),
+            ("hybrid-activation.yaml", 1),
+        ] {
+            let code = module(example);
+            let read = python_json(KEYWORDS, &code);
+            let mut named = 0;
+            let mut always = 0;
+            for k in read.as_array().expect("list") {
+                let keyword = k[1].as_str().unwrap_or_default();
+                if !matches!(
+                    keyword,
+                    "role_name" | "managed_policy_name" | "instance_profile_name" | "name"
+                ) {
+                    continue;
+                }
+                let value = k[2].as_str().expect("code");
+                if value.starts_with("None if generated_names else ") {
+                    named += 1;
+                } else {
+                    assert_eq!(keyword, "role_name", "{example}: {k}");
+                    always += 1;
+                }
+            }
+            assert!(
+                named >= 2,
+                "{example}: {named} names follow generated_names"
+            );
+            assert_eq!(
+                always, fixed,
+                "{example}: names kept whatever generated_names"
+            );
+        }
+    }
+
+    #[test]
+    fn pinned_values_are_checked_against_the_stack() {
+        let pinned = pin_checks(&plan_of("operators-encrypted.yaml"));
+        for expr in ["stack.account", "stack.region", "stack.partition"] {
+            assert!(pinned.contains(&format!(
+                "if not cdk.Token.is_unresolved({expr}) and {expr} != "
+            )));
+        }
+        assert!(pinned.contains("the spec pins account 111122223333, this stack is for account "));
+        assert_eq!(pin_checks(&plan_of("session-only-ec2.yaml")), "");
+        // The stack the checks read is the one the values come from.
+        let code = module("operators-encrypted.yaml");
+        let stack = code
+            .find("        stack = cdk.Stack.of(self)")
+            .expect("stack");
+        assert!(stack < code.find("stack.account !=").expect("check"));
+        assert!(!code.contains("cdk.Aws.PARTITION") && !code.contains("cdk.Aws.ACCOUNT_ID"));
+    }
+
+    #[test]
+    fn shared_session_resources_are_replaceable_and_others_are_not() {
+        let plan = plan_of("operators-encrypted.yaml");
+        let key = Resource::KmsKey {
+            key: plan.shared.session_key.clone().expect("one session key"),
+        };
+        assert!(resource(&plan, &key).starts_with("session_key.key_arn if session_key else "));
+        let objects = Resource::BucketObjects {
+            bucket: plan.shared.log_bucket.clone().expect("one bucket"),
+            prefix: "sessions/".into(),
+        };
+        assert!(resource(&plan, &objects)
+            .starts_with("log_bucket.arn_for_objects(\"sessions/*\") if log_bucket else "));
+        let other = Resource::Bucket {
+            bucket: "someone-elses".into(),
+        };
+        assert_eq!(resource(&plan, &other), "\"arn:aws:s3:::someone-elses\"");
+        let group = plan.shared.log_group.clone().expect("one group");
+        assert_eq!(
+            document_input(&plan, "cloudWatchLogGroupName", &group).as_deref(),
+            Some(
+                format!(
+                    "log_group.log_group_name if log_group else {}",
+                    py_str(&group)
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(
+            document_input(&plan, "cloudWatchLogGroupName", "/other"),
+            None
+        );
+        // Without one shared value there is no argument, in the signature or the code.
+        let code = module("mixed-fleets.yaml");
+        let plan = plan_of("mixed-fleets.yaml");
+        assert_eq!(
+            plan.shared.session_key.is_some(),
+            code.contains("session_key: Optional[kms.IKey]")
+        );
+        assert_eq!(
+            plan.shared.session_key.is_some(),
+            code.contains("session_key.key_arn")
+        );
+    }
+
+    #[test]
+    fn existing_role_fleets_take_a_role_argument() {
+        let code = module("existing-role.yaml");
+        let plan = plan_of("existing-role.yaml");
+        let (f, arg, name) = existing_roles(&plan)
+            .next()
+            .expect("an existing-role fleet");
+        assert_eq!(arg, format!("{}_role", Ident::new(&f.name).snake));
+        assert!(code.contains(&format!("        {arg}: Optional[iam.IRole] = None,")));
+        assert!(code.contains(&format!("{arg} or iam.Role.from_role_name(self, ")));
+        assert!(code.contains(&py_str(name)));
+    }
 }
