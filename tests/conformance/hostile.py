@@ -261,7 +261,7 @@ def check_synth(cases):
                 f"spec = importlib.util.spec_from_file_location('m{i}{side}', {str(CASES / py)!r})",
                 "mod = importlib.util.module_from_spec(spec)",
                 "spec.loader.exec_module(mod)",
-                f"mod.{cls}(cdk.Stack(app, {stack_name(i, side)!r}), 'SsmAccess')",
+                f"mod.{cls}(cdk.Stack(app, {stack_name(i, side)!r}), 'SsmAccess', outputs=True)",
             ]
     py_app.append("app.synth()")
     (CASES / "synth_app.py").write_text("\n".join(py_app) + "\n")

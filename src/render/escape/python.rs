@@ -1,6 +1,6 @@
 //! Python string literals and f-strings (CDK Python).
 
-use super::CDK_PSEUDO;
+use super::{PseudoNames, CDK_PSEUDO};
 use crate::plan::{Piece, Text};
 
 /// A Python string literal (double-quoted; `\x00`-style escapes for controls).
@@ -54,22 +54,30 @@ fn push_py_body(out: &mut String, s: &str, fstring: bool) {
 
 /// A Python expression for a text: a string literal, or an f-string.
 pub fn py_text(t: &Text) -> String {
+    let mut out = String::new();
+    push_py_text_with(&mut out, t, &CDK_PSEUDO);
+    out
+}
+
+/// Appends a text as a Python string literal or f-string, its pseudo values spelled as
+/// `names` says (the CDK construct spells them from its stack, `stack.partition`).
+pub fn push_py_text_with(out: &mut String, t: &Text, names: &PseudoNames) {
     if let Some(lit) = t.as_literal() {
-        return py_str(&lit);
+        push_py_str(out, &lit);
+        return;
     }
-    let mut out = String::from("f\"");
+    out.push_str("f\"");
     for piece in t.pieces() {
         match piece {
-            Piece::Literal(s) => push_py_body(&mut out, s, true),
+            Piece::Literal(s) => push_py_body(out, s, true),
             Piece::Pseudo(p) => {
                 out.push('{');
-                out.push_str(CDK_PSEUDO.get(*p));
+                out.push_str(names.get(*p));
                 out.push('}');
             }
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]
@@ -82,5 +90,20 @@ mod tests {
         push_py_str(&mut out, "a\"b\\c{d}\n\u{1}\u{7f}é");
         assert_eq!(out, r#"x="a\"b\\c{d}\n\x01\x7fé""#);
         assert_eq!(py_str("plain"), "\"plain\"");
+    }
+
+    #[test]
+    fn pseudo_values_are_spelled_as_asked() {
+        use crate::plan::Pseudo;
+        let names = PseudoNames {
+            partition: "stack.partition",
+            region: "stack.region",
+            account_id: "stack.account",
+            url_suffix: "stack.url_suffix",
+        };
+        let t = crate::text!["arn:", Pseudo::Partition, ":s3:::b{x}"];
+        let mut out = String::new();
+        push_py_text_with(&mut out, &t, &names);
+        assert_eq!(out, r#"f"arn:{stack.partition}:s3:::b{{x}}""#);
     }
 }

@@ -5,8 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use heck::ToUpperCamelCase;
-
+use super::props::{always_named, existing_role_arg, name_arg};
 use super::python::{call_statement, py_text, Arg, Py, BODY_INDENT};
 use super::{policy_at, profile_at, role_at, ConstructIds, FleetBlock, NagAcknowledgements};
 use crate::error::Error;
@@ -33,17 +32,9 @@ type StatementKey<'p> = (
 pub(super) struct Shared<'p> {
     principals: BTreeMap<(&'p Text, &'p [Condition]), String>,
     statement_lists: BTreeMap<Vec<StatementKey<'p>>, String>,
-    policy_ids: BTreeMap<&'p str, String>,
 }
 
 impl<'p> Shared<'p> {
-    /// The construct id part of an AWS managed policy name.
-    fn policy_id(&mut self, name: &'p str) -> &str {
-        self.policy_ids
-            .entry(name)
-            .or_insert_with(|| name.to_upper_camel_case())
-    }
-
     /// The `assumed_by` value of a role.
     fn principal(&mut self, role: &'p Role) -> &str {
         let key = (&role.trust.service, role.trust.conditions.as_slice());
@@ -165,7 +156,7 @@ pub(super) fn fleet_block<'a>(
     let role = fleet.role.map(|i| role_at(plan, i)).transpose()?;
     let mut statements = Vec::with_capacity(4);
     if let (Some(r), Some(i)) = (role, fleet.role) {
-        statements.push(role_statement(r, ids, shared));
+        statements.push(role_statement(r, shared));
         push_tag_statements(&r.id.snake, &r.tags, &mut statements);
         nag.push_statements(Subject::Role(i), &r.id.snake, "role", &mut statements)?;
     }
@@ -179,7 +170,7 @@ pub(super) fn fleet_block<'a>(
                 ("", Arg::Code("self")),
                 ("", Arg::Str(&p.id.upper_camel)),
                 ("role", Arg::SelfAttr(&profile_role.id.snake)),
-                ("instance_profile_name", Arg::Str(&p.name)),
+                ("instance_profile_name", Arg::Code(&name_arg(&p.name))),
                 ("path", Arg::Str(&p.path)),
             ],
         ));
@@ -188,17 +179,23 @@ pub(super) fn fleet_block<'a>(
         let p = policy_at(plan, i)?;
         let role = match &p.attachment {
             Attachment::Role(r) => Py::atom(format!("self.{}", role_at(plan, *r)?.id.snake)),
-            Attachment::ExistingRole(name) => Py::call(
-                "iam.Role.from_role_name",
-                vec![
-                    Py::atom("self"),
-                    Py::atom(py_str(&ids.fresh(format!(
-                        "{}ExistingRole",
-                        Ident::new(&fleet.name).upper_camel
-                    )))),
-                    Py::atom(py_str(name)),
-                ],
-            ),
+            // The app's role when it passes one (`<fleet>_role`), else the spec's by name.
+            Attachment::ExistingRole(name) => Py::atom(format!(
+                "{} or {}",
+                existing_role_arg(&fleet.name),
+                Py::call(
+                    "iam.Role.from_role_name",
+                    vec![
+                        Py::atom("self"),
+                        Py::atom(py_str(&ids.fresh(format!(
+                            "{}ExistingRole",
+                            Ident::new(&fleet.name).upper_camel
+                        )))),
+                        Py::atom(py_str(name)),
+                    ],
+                )
+                .flat()
+            )),
         };
         // Laid out before the statements, which borrow `shared`, are looked up.
         let roles = Py::List(vec![role]).lay_arg("roles");
@@ -208,7 +205,7 @@ pub(super) fn fleet_block<'a>(
             &[
                 ("", Arg::Code("self")),
                 ("", Arg::Str(&p.id.upper_camel)),
-                ("managed_policy_name", Arg::Str(&p.name)),
+                ("managed_policy_name", Arg::Code(&name_arg(&p.name))),
                 ("path", Arg::Str(&p.path)),
                 ("description", Arg::Str(&p.description)),
                 (
@@ -230,44 +227,33 @@ pub(super) fn fleet_block<'a>(
 }
 
 /// `self.<attr> = iam.Role(...)`.
-fn role_statement<'a>(
-    role: &'a Role,
-    ids: &mut ConstructIds<'a>,
-    shared: &mut Shared<'a>,
-) -> String {
-    // The plan gives each managed policy's ARN; importing by ARN (not by name, which
-    // makes CDK build its own ARN) keeps the plan the one source of every ARN.
+fn role_statement<'a>(role: &'a Role, shared: &mut Shared<'a>) -> String {
+    // AWS managed policies by name: CDK writes their ARN in the stack's partition, as
+    // the plan's (partition-relative) ARN is. The spec's permissions boundary is applied
+    // once to the whole construct (`boundary`).
     let managed: Vec<Py> = role
         .managed_policies
         .iter()
-        .map(|m| {
-            let id = ids.fresh(format!(
-                "{}{}",
-                role.id.upper_camel,
-                shared.policy_id(&m.name)
-            ));
-            import_policy(&id, py_text(&m.arn))
-        })
+        .map(|m| managed_policy(&m.name))
         .collect();
     let managed = (!managed.is_empty()).then(|| Py::List(managed).lay_arg("managed_policies"));
-    let boundary = role.permissions_boundary.as_ref().map(|arn| {
-        let id = ids.fresh(format!("{}PermissionsBoundary", role.id.upper_camel));
-        import_policy(&id, py_text(arn)).lay_arg("permissions_boundary")
-    });
     let mut args = Vec::with_capacity(8);
+    // Hybrid and Default Host Management roles keep their names: something names them.
+    let name = if always_named(role) {
+        py_str(&role.name)
+    } else {
+        name_arg(&role.name)
+    };
     args.extend([
         ("", Arg::Code("self")),
         ("", Arg::Str(&role.id.upper_camel)),
-        ("role_name", Arg::Str(&role.name)),
+        ("role_name", Arg::Code(&name)),
         ("path", Arg::Str(&role.path)),
         ("description", Arg::Str(&role.description)),
         ("assumed_by", Arg::Code(shared.principal(role))),
     ]);
     if let Some(m) = &managed {
         args.push(("managed_policies", Arg::Code(m)));
-    }
-    if let Some(b) = &boundary {
-        args.push(("permissions_boundary", Arg::Code(b)));
     }
     call_statement(Some(&role.id.snake), "iam.Role", &args)
 }
@@ -299,11 +285,45 @@ fn effect(e: Effect) -> &'static str {
     }
 }
 
-/// `iam.ManagedPolicy.from_managed_policy_arn(self, id, arn)`.
-fn import_policy(id: &str, arn: String) -> Py {
+/// `iam.ManagedPolicy.from_aws_managed_policy_name("<name>")`.
+pub(super) fn managed_policy(name: &str) -> Py {
     Py::call(
-        "iam.ManagedPolicy.from_managed_policy_arn",
-        vec![Py::atom("self"), Py::atom(py_str(id)), Py::atom(arn)],
+        "iam.ManagedPolicy.from_aws_managed_policy_name",
+        vec![Py::atom(py_str(name))],
+    )
+}
+
+/// The spec's permissions boundary, applied once to every role the construct creates
+/// (`iam.PermissionsBoundary`), or nothing.
+pub(super) fn boundary(plan: &Plan) -> String {
+    let Some(arn) = plan
+        .roles
+        .iter()
+        .find_map(|r| r.permissions_boundary.as_ref())
+    else {
+        return String::new();
+    };
+    let apply = Py::Method(
+        Box::new(Py::call(
+            "iam.PermissionsBoundary.of",
+            vec![Py::atom("self")],
+        )),
+        "apply",
+        vec![(
+            None,
+            Py::call(
+                "iam.ManagedPolicy.from_managed_policy_arn",
+                vec![
+                    Py::atom("self"),
+                    Py::atom(py_str("PermissionsBoundary")),
+                    Py::atom(py_text(arn)),
+                ],
+            ),
+        )],
+    );
+    format!(
+        "\n        # The spec's permissions boundary, on every role this construct creates.\n        {}",
+        apply.lay(BODY_INDENT, BODY_INDENT, 0)
     )
 }
 
@@ -321,7 +341,7 @@ fn statement(plan: &Plan, s: &Statement) -> Py {
             Py::List(
                 s.resources
                     .iter()
-                    .map(|r| Py::atom(py_text(&r.arn(&plan.env))))
+                    .map(|r| Py::atom(super::props::resource(plan, r)))
                     .collect(),
             ),
         ),
@@ -334,7 +354,7 @@ fn statement(plan: &Plan, s: &Statement) -> Py {
 
 /// `{operator: {key: value or [values]}}`, operators and keys sorted (as IAM, and
 /// every other target, reads them) and a single value written as a scalar.
-fn conditions(conditions: &[Condition]) -> Py {
+pub(super) fn conditions(conditions: &[Condition]) -> Py {
     let mut by_operator: BTreeMap<&str, BTreeMap<&str, Py>> = BTreeMap::new();
     for c in conditions {
         let values: Vec<Py> = c.values.iter().map(|v| Py::atom(py_text(v))).collect();
@@ -395,7 +415,7 @@ mod tests {
             .expect("renders");
         let code = &files[0].contents;
         let lit = r#""a\"b\\c{d}}{e}'\"\"\"x\nnl\r\t\x00\x7fend""#;
-        let fstr = r#"f"arn:{cdk.Aws.PARTITION}a\"b\\c{{d}}}}{{e}}'\"\"\"x\nnl\r\t\x00\x7fend""#;
+        let fstr = r#"f"arn:{stack.partition}a\"b\\c{{d}}}}{{e}}'\"\"\"x\nnl\r\t\x00\x7fend""#;
         assert!(code.contains(&format!("description={lit},")));
         assert!(
             code.contains(&format!(".add({lit}, {lit})")) || code.contains(&format!("{lit},\n"))
@@ -413,12 +433,20 @@ mod tests {
         let code = &files[0].contents;
         // The boundary ARN and the existing role come from the spec, through py_str.
         assert!(code.contains("\"arn:aws:iam::777788889999:policy/platform-boundary\""));
+        // The existing role is the app's when it passes one, else the spec's by name.
         assert!(code.contains(
-            "iam.Role.from_role_name(self, \"ReportingExistingRole\", \"reporting-ec2\")"
+            "reporting_role or iam.Role.from_role_name(self, \"ReportingExistingRole\", \"reporting-ec2\")"
         ));
-        // Managed policies are imported by the plan's ARN.
-        assert!(!code.contains("from_aws_managed_policy_name"));
-        assert!(code
-            .contains("f\"arn:{cdk.Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore\""));
+        // AWS managed policies by name (CDK writes the ARN in the stack's partition) and
+        // the boundary once for the construct.
+        assert!(code.contains(
+            "iam.ManagedPolicy.from_aws_managed_policy_name(\"AmazonSSMManagedInstanceCore\")"
+        ));
+        assert_eq!(
+            code.matches("iam.PermissionsBoundary.of(self).apply(")
+                .count(),
+            1
+        );
+        assert!(!code.contains("permissions_boundary="));
     }
 }

@@ -4,29 +4,48 @@
 //! (issue 13), and the module's template had 44.
 
 use super::{ModuleContext, Part};
-use crate::plan::Platform;
+use crate::plan::{Plan, Platform};
 
 /// Statements of `__init__` are indented by eight spaces; the first line of each comes
 /// without indentation from [`super::python::call_statement`].
 const BODY: &str = "\n        ";
 
-const INIT: &str = "
+const INIT_START: &str = "
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
-        *,
+        *,";
+
+const INIT_TAGS: &str = "
         tags: Optional[Mapping[str, str]] = None,
     ) -> None:
         \"\"\"Creates the resources.
 
         Args:
             scope: The construct (usually a stack) to add the resources to.
-            construct_id: The id of this construct within ``scope``.
+            construct_id: The id of this construct within ``scope``.";
+
+const INIT_END: &str = "
             tags: Tags added to every taggable resource of the construct, over the
                 spec's own tags (for example the stage). They change no permission.
         \"\"\"
-        super().__init__(scope, construct_id)";
+        super().__init__(scope, construct_id)
+        # Unpinned account, Region and partition come from the stack: in an env-agnostic
+        # stack deploy-time references, in a stack with an environment its own values.
+        stack = cdk.Stack.of(self)";
+
+/// The start of `__init__`: its keyword-only arguments and their docs, the stack the
+/// construct's values come from and the checks of the spec's pins against it.
+fn init(out: &mut String, plan: &Plan) {
+    out.push_str(INIT_START);
+    super::props::push_params(out, plan);
+    out.push_str(INIT_TAGS);
+    super::props::push_param_docs(out, plan);
+    out.push_str(INIT_END);
+    out.push_str(&super::props::pin_checks(plan));
+    out.push_str(&super::iam::boundary(plan));
+}
 
 const TAG_CHECKS: &str = "
 
@@ -61,7 +80,7 @@ pub(super) fn part(c: &ModuleContext<'_, '_>) -> String {
                 out.push('\n');
             }
         }
-        Part::Init => out.push_str(INIT),
+        Part::Init => init(&mut out, c.plan),
         Part::Fleets => {
             for f in c.fleets {
                 out.push_str("\n\n        # Fleet ");
@@ -106,18 +125,22 @@ pub(super) fn part(c: &ModuleContext<'_, '_>) -> String {
         }
         Part::Outputs => {
             if c.outputs_heading {
-                out.push_str("\n\n        # What the deployment reports back.");
+                out.push_str("\n\n        # Stack outputs only when asked: a construct adds none of its own\n        # accord.\n        if outputs:");
             }
+            // One level deeper, under `if outputs:`.
             for o in c.outputs {
                 out.push_str(BODY);
-                out.push_str(o);
+                out.push_str("    ");
+                out.push_str(&o.replace('\n', "\n    "));
             }
         }
         Part::End => {
+            out.push_str(c.methods_maps);
             out.push_str(c.region_check);
             out.push_str(TAG_CHECKS);
             out.push_str(c.tag_keys);
             out.push_str(TAG_CHECKS_END);
+            out.push_str(c.methods);
         }
     }
     out
@@ -133,7 +156,7 @@ fn head(out: &mut String, c: &ModuleContext<'_, '_>) {
             c.project,
             ". Do not edit: change the spec and regenerate.\n\"\"\"Session Manager access for project ",
             c.project,
-            ", as an AWS CDK v2 construct.\n\nAdd it once to a stack (its role names are fixed, so once per account)::\n\n    from ",
+            ", as an AWS CDK v2 construct.\n\nAdd it to a stack: with the spec's names once per account, with\n``generated_names=True`` as often as needed::\n\n    from ",
             c.module,
             " import ",
             c.class_name,
@@ -160,9 +183,25 @@ fn head(out: &mut String, c: &ModuleContext<'_, '_>) {
     if c.acknowledges {
         out.push_str("import json\n");
     }
-    out.push_str(
-        "from typing import Mapping, Optional\n\nimport aws_cdk as cdk\nfrom aws_cdk import aws_iam as iam\n",
-    );
+    out.push_str(if c.plan.fleets.iter().any(super::methods::attachable) {
+        "from typing import Mapping, Optional, Union\n\nimport aws_cdk as cdk\n"
+    } else {
+        "from typing import Mapping, Optional\n\nimport aws_cdk as cdk\n"
+    });
+    let shared = &c.plan.shared;
+    if c.plan.fleets.iter().any(super::methods::attachable) {
+        out.push_str("from aws_cdk import aws_autoscaling as autoscaling\nfrom aws_cdk import aws_ec2 as ec2\n");
+    }
+    out.push_str("from aws_cdk import aws_iam as iam\n");
+    if shared.session_key.is_some() {
+        out.push_str("from aws_cdk import aws_kms as kms\n");
+    }
+    if shared.log_group.is_some() {
+        out.push_str("from aws_cdk import aws_logs as logs\n");
+    }
+    if shared.log_bucket.is_some() {
+        out.push_str("from aws_cdk import aws_s3 as s3\n");
+    }
     if c.uses_ssm {
         out.push_str("from aws_cdk import aws_ssm as ssm\n");
     }

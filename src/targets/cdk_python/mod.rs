@@ -25,14 +25,20 @@
 //! (roles, instance profiles, managed policies), `nag.rs` the cdk-nag findings these carry
 //! on purpose, `ssm.rs` the preferences documents and service settings, `operators.rs`
 //! the operator policies, `outputs.rs` the stack outputs and `scaffold.rs` the app around
-//! the construct. A new kind of resource gets a file of its own beside `iam.rs`.
+//! the construct. `props.rs` spells what the construct's arguments can replace
+//! (`session_key`, `log_bucket`, `log_group`, `<fleet>_role`, `generated_names`) and the
+//! checks of pinned values against the stack; `methods.rs` writes `attach_to` and
+//! `grant_start_session` (CDK-API.md). A new kind of resource gets a file of its own
+//! beside `iam.rs`.
 
 mod iam;
 mod ids;
 mod layout;
+mod methods;
 mod nag;
 mod operators;
 mod outputs;
+mod props;
 mod python;
 mod rules;
 mod scaffold;
@@ -198,6 +204,12 @@ struct ModuleContext<'a, 'c> {
     tag_keys: &'c str,
     /// The Region check (`rules.rs`), or nothing.
     region_check: &'c str,
+    /// The plan, for the arguments and imports.
+    plan: &'a Plan,
+    /// The statements that fill the methods' dicts (`methods.rs`).
+    methods_maps: &'c str,
+    /// The methods after `__init__` (`methods.rs`).
+    methods: &'c str,
 }
 
 /// The resources of one fleet.
@@ -250,7 +262,12 @@ fn construct_in_runs(
     );
     let region_check = rules::region_check(plan);
     let nag = NagAcknowledgements::new(plan);
+    let methods_maps = methods::maps(plan);
+    let methods = methods::methods(plan);
     let base = ModuleContext {
+        plan,
+        methods_maps: &methods_maps,
+        methods: &methods,
         tag_keys: &tag_keys,
         region_check: &region_check,
         part: Part::Head,
@@ -305,7 +322,7 @@ fn construct_in_runs(
         for fleet in chunk {
             let mut block = fleet_block(plan, fleet, &mut ids, &mut shared, &nag)?;
             if let Some(doc) = block_documents.take(plan, fleet)? {
-                ssm::push_document_statements(doc, &mut block.statements);
+                ssm::push_document_statements(plan, doc, &mut block.statements);
             }
             fleets.push(block);
         }
@@ -468,14 +485,11 @@ mod tests {
             assert!(text == whole, "runs of {run} change the module");
         }
         assert_eq!(whole.matches("        # Fleet f").count(), 2 * CHUNK + 5);
-        assert_eq!(
-            whole.matches("# What the deployment reports back.").count(),
-            1
-        );
+        assert_eq!(whole.matches("        if outputs:").count(), 1);
         // No blank lines pile up in the class (the helper before it ends with two).
         let class = &whole[whole.find("\nclass ").expect("class")..];
         assert!(
-            whole.ends_with("            cdk.Tags.of(self).add(key, value, priority=200)\n")
+            whole.ends_with("            raise ValueError(\"grant_start_session: name at least one fleet\")\n        return grant\n")
                 && !class.contains(")\n\n\n")
         );
     }

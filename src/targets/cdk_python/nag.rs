@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::python::{py_text, Py, BODY_INDENT};
+use super::python::{Py, BODY_INDENT};
 use super::CONSTRUCT;
 use crate::error::Error;
 use crate::facts::scanners::Scanner;
@@ -61,7 +61,7 @@ def _acknowledge(
 
 /// The plan's cdk-nag acknowledgements by subject, gathered once: looking each subject
 /// up in the plan's whole list would cost time quadratic in fleets.
-pub(super) struct NagAcknowledgements<'p>(BTreeMap<Subject, Vec<&'p Acknowledgement>>);
+pub(super) struct NagAcknowledgements<'p>(BTreeMap<Subject, Vec<&'p Acknowledgement>>, &'p Plan);
 
 impl<'p> NagAcknowledgements<'p> {
     pub(super) fn new(plan: &'p Plan) -> Self {
@@ -71,7 +71,7 @@ impl<'p> NagAcknowledgements<'p> {
                 by_subject.entry(a.subject).or_default().push(a);
             }
         }
-        NagAcknowledgements(by_subject)
+        NagAcknowledgements(by_subject, plan)
     }
 
     /// Whether the module needs the helper.
@@ -113,7 +113,7 @@ impl<'p> NagAcknowledgements<'p> {
                     Py::atom(py_str(a.rule.id)),
                     Py::atom(py_str(granularity.prefix())),
                     // The expression the construct itself uses, so the names match.
-                    Py::atom(py_text(finding)),
+                    Py::atom(super::props::finding(self.1, subject, finding)),
                     Py::atom(py_str(&a.reason)),
                 ],
             );
@@ -131,7 +131,7 @@ mod tests {
 
     use super::*;
     use crate::plan::{Piece, Text};
-    use crate::render::escape::CDK_PSEUDO;
+    use crate::targets::cdk_python::python::STACK_PSEUDO;
     use crate::targets::cdk_python::test_support::python_json;
     use crate::targets::cdk_python::CdkPython;
     use crate::targets::{Options, Target};
@@ -151,11 +151,15 @@ mod tests {
     /// The module as Python's parser reads it: its functions and imports, per attribute
     /// of `__init__` the values a cdk-nag finding can name (statement resources, managed
     /// policy ARNs), and each `_acknowledge(...)` call with the attribute last assigned
-    /// before it. A value is its literal text, with `{<code>}` for any expression in it.
+    /// before it. A value is its literal text, with `{<code>}` for any expression in it;
+    /// of `<arg expression> if <arg> else <spec value>`, the spec value (the whole
+    /// expression is in `expr`).
     const READ: &str = r#"
 import ast, json, sys
 
 def value(n):
+    if isinstance(n, ast.IfExp):
+        return value(n.orelse)
     if isinstance(n, ast.Constant):
         return n.value
     if isinstance(n, ast.JoinedStr):
@@ -180,26 +184,47 @@ for st in init.body:
                 continue
             for k in n.keywords:
                 if k.arg == "resources":
-                    vals += [value(e) for e in k.value.elts]
+                    vals += [[value(e), ast.unparse(e)] for e in k.value.elts]
                 if k.arg == "managed_policies":
-                    vals += [value(e.args[2]) for e in k.value.elts]
+                    vals += [[value(ast.parse(ast.unparse(e) + ".managed_policy_arn").body[0].value),
+                              ast.unparse(e) + ".managed_policy_arn"] for e in k.value.elts]
     elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) \
             and ast.unparse(st.value.func) == "_acknowledge":
         a = st.value.args
         out["acks"].append({"after": last, "construct": ast.unparse(a[0]), "rule": a[1].value,
-                            "prefix": a[2].value, "value": value(a[3]), "reason": a[4].value})
+                            "prefix": a[2].value, "value": value(a[3]), "reason": a[4].value,
+                            "expr": ast.unparse(a[3])})
 print(json.dumps(out))
 "#;
+
+    /// The value [`READ`] reads back for an acknowledgement: an AWS managed policy of a
+    /// role is named by its CDK expression, any other finding by its plan text.
+    fn finding_text(plan: &Plan, a: &Acknowledgement) -> String {
+        let finding = a.finding.as_ref().expect("finding");
+        if let Subject::Role(i) = a.subject {
+            if let Some(m) = plan.roles[i]
+                .managed_policies
+                .iter()
+                .find(|m| m.arn == *finding)
+            {
+                return format!(
+                    "{{iam.ManagedPolicy.from_aws_managed_policy_name('{}').managed_policy_arn}}",
+                    m.name
+                );
+            }
+        }
+        read_text(finding)
+    }
 
     /// A plan text as [`READ`] reads it back.
     fn read_text(t: &Text) -> String {
         match t.pieces() {
-            [Piece::Pseudo(p)] => format!("{{{}}}", CDK_PSEUDO.get(*p)),
+            [Piece::Pseudo(p)] => format!("{{{}}}", STACK_PSEUDO.get(*p)),
             pieces => pieces
                 .iter()
                 .map(|piece| match piece {
                     Piece::Literal(s) => s.clone(),
-                    Piece::Pseudo(p) => format!("{{{}}}", CDK_PSEUDO.get(*p)),
+                    Piece::Pseudo(p) => format!("{{{}}}", STACK_PSEUDO.get(*p)),
                 })
                 .collect(),
         }
@@ -240,19 +265,29 @@ print(json.dumps(out))
                     "construct": format!("self.{at}"),
                     "rule": a.rule.id,
                     "prefix": a.rule.granular.expect("granular").prefix(),
-                    "value": read_text(a.finding.as_ref().expect("finding")),
+                    "value": finding_text(&plan, a),
                     "reason": a.reason,
                 }));
             }
             let mut got: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
             for a in read["acks"].as_array().expect("acks") {
                 let at = a["construct"].as_str().expect("construct");
+                let mut a = a.clone();
+                let expr = a
+                    .as_object_mut()
+                    .expect("ack")
+                    .remove("expr")
+                    .expect("expr");
                 got.entry(&at["self.".len()..]).or_default().push(a.clone());
-                // The finding's value is one the construct itself spells that way.
+                // The finding's value is one the construct itself spells, with the very
+                // expression (arguments and all) it uses.
                 let values = &read["values"][&at["self.".len()..]];
                 assert!(
-                    values.as_array().expect("values").contains(&a["value"]),
-                    "{}: {a} not in {values}",
+                    values
+                        .as_array()
+                        .expect("values")
+                        .contains(&json!([a["value"], expr])),
+                    "{}: {a} {expr} not in {values}",
                     path.display()
                 );
             }

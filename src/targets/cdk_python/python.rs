@@ -4,7 +4,16 @@
 //! calls of `__init__`. Escaping itself is in `crate::render::escape`.
 
 use crate::plan::{Piece, Text};
-use crate::render::escape::{push_py_str, CDK_PSEUDO};
+use crate::render::escape::{push_py_str, PseudoNames};
+
+/// The construct spells an unpinned pseudo value from its own stack: in an env-agnostic
+/// stack the same tokens as `cdk.Aws.*`, in a stack with an environment its values.
+pub(super) const STACK_PSEUDO: PseudoNames = PseudoNames {
+    partition: "stack.partition",
+    region: "stack.region",
+    account_id: "stack.account",
+    url_suffix: "stack.url_suffix",
+};
 
 /// `black`'s default line length.
 const LINE_LENGTH: usize = 88;
@@ -90,11 +99,16 @@ fn push_line_break(out: &mut String, indent: usize) {
 }
 
 /// A Python expression for a plan text: a lone pseudo value is the CDK attribute
-/// itself (`cdk.Aws.ACCOUNT_ID`), anything else a literal or an f-string.
+/// itself (`stack.account`), anything else a literal or an f-string; pseudo values come
+/// from the construct's stack.
 pub(super) fn py_text(t: &Text) -> String {
     match t.pieces() {
-        [Piece::Pseudo(p)] => CDK_PSEUDO.get(*p).to_string(),
-        _ => crate::render::escape::py_text(t),
+        [Piece::Pseudo(p)] => STACK_PSEUDO.get(*p).to_string(),
+        _ => {
+            let mut out = String::new();
+            crate::render::escape::push_py_text_with(&mut out, t, &STACK_PSEUDO);
+            out
+        }
     }
 }
 
@@ -119,6 +133,13 @@ impl Py {
 
     pub(super) fn call(callee: &'static str, args: Vec<Py>) -> Py {
         Py::Call(callee, args.into_iter().map(|a| (None, a)).collect())
+    }
+
+    /// The expression on one line.
+    pub(super) fn flat(&self) -> String {
+        let mut out = String::new();
+        self.flat_into(&mut out);
+        out
     }
 
     /// Appends the expression on one line to `out`.
@@ -309,10 +330,7 @@ mod tests {
         let mut t = Text::literal("x{y}\"\"\"\\");
         t.push_pseudo(crate::plan::Pseudo::AccountId);
         t.push_str("}{\n");
-        assert_eq!(
-            py_text(&t),
-            r#"f"x{{y}}\"\"\"\\{cdk.Aws.ACCOUNT_ID}}}{{\n""#
-        );
+        assert_eq!(py_text(&t), r#"f"x{{y}}\"\"\"\\{stack.account}}}{{\n""#);
     }
 
     #[test]

@@ -113,19 +113,24 @@ pub(super) fn document_attribute(doc: &SessionDocument, attributes: &mut Vec<Str
 
 /// The statements that create a document: a comment, `self.<attr> = ssm.CfnDocument(...)`
 /// and its tags.
-pub(super) fn push_document_statements(doc: &SessionDocument, statements: &mut Vec<String>) {
+pub(super) fn push_document_statements(
+    plan: &Plan,
+    doc: &SessionDocument,
+    statements: &mut Vec<String>,
+) {
     statements.push(comment(&format!(
         "Session Manager preferences of {}. A content change becomes the document's new default version: its name is fixed, so it cannot be replaced.",
         fleets_phrase(&doc.fleets)
     )));
-    let content = py_value(&doc.content).lay_arg("content");
+    let content = content_value(plan, &doc.content).lay_arg("content");
+    let name = super::props::name_arg(&doc.name);
     statements.push(call_statement(
         Some(&doc.id.snake),
         "ssm.CfnDocument",
         &[
             ("", Arg::Code("self")),
             ("", Arg::Str(&doc.id.upper_camel)),
-            ("name", Arg::Str(&doc.name)),
+            ("name", Arg::Code(&name)),
             ("document_type", Arg::Str(DOCUMENT_TYPE)),
             ("document_format", Arg::Str(DOCUMENT_FORMAT)),
             ("update_method", Arg::Str(UPDATE_METHOD)),
@@ -133,6 +138,35 @@ pub(super) fn push_document_statements(doc: &SessionDocument, statements: &mut V
         ],
     ));
     push_tag_statements(&doc.id.snake, &doc.tags, statements);
+}
+
+/// The document's content, its inputs that name the shared session key, log bucket or
+/// log group spelled so that the construct's arguments replace them.
+fn content_value(plan: &Plan, content: &Value) -> Py {
+    let Value::Object(map) = content else {
+        return py_value(content);
+    };
+    Py::Dict(
+        map.iter()
+            .map(|(k, v)| {
+                let value = match (k.as_str(), v) {
+                    ("inputs", Value::Object(inputs)) => Py::Dict(
+                        inputs
+                            .iter()
+                            .map(|(ik, iv)| {
+                                let replaced = iv
+                                    .as_str()
+                                    .and_then(|s| super::props::document_input(plan, ik, s));
+                                (py_str(ik), replaced.map_or_else(|| py_value(iv), Py::atom))
+                            })
+                            .collect(),
+                    ),
+                    _ => py_value(v),
+                };
+                (py_str(k), value)
+            })
+            .collect(),
+    )
 }
 
 /// A JSON value as a Python literal (`True`/`False`/`None`, strings through `py_str`),
@@ -266,12 +300,21 @@ mod tests {
         const READ: &str = r#"
 import ast, json, sys
 docs, tags = [], []
+
+def lit(n):
+    # `<argument's> if <argument> else <spec's>`: the spec's value, as the defaults.
+    if isinstance(n, ast.IfExp):
+        return lit(n.orelse)
+    if isinstance(n, ast.Dict):
+        return {lit(k): lit(v) for k, v in zip(n.keys, n.values)}
+    return ast.literal_eval(n)
+
 for node in ast.walk(ast.parse(sys.stdin.read())):
     if not isinstance(node, ast.Call):
         continue
     callee = ast.unparse(node.func)
     if callee == "ssm.CfnDocument":
-        doc = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+        doc = {k.arg: lit(k.value) for k in node.keywords}
         doc["id"] = ast.literal_eval(node.args[1])
         docs.append(doc)
     elif callee.startswith("cdk.Tags.of(") and callee.endswith(").add") and all(
