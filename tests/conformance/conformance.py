@@ -29,7 +29,10 @@ Once per run: every target's policies allow every call of the agent call model a
 their neighbours (calls.py, judged by tests/agent_calls.rs, which must also refuse three
 broken models); the CDK constructs' `tags` prop refuses keys differing only in case
 (cdk_props.py); the spec's JSON Schema accepts every example and refuses every shape
-error of the error corpus (schema_check.py, jsonschema); the CDK TypeScript and Python --scaffold apps synthesize as generated, and
+error of the error corpus (schema_check.py, jsonschema); the CDK constructs' API (props,
+env checks, attachTo, grantStartSession) passes aws-cdk-lib's assertions in TypeScript and
+Python (cdk_assertions.py, cdk_assertions_py.py); the CDK TypeScript and Python --scaffold
+apps synthesize through the CDK CLI, whose build step regenerates them; and
 the hostile-string checks of hostile.py (hostile-cfn, hostile-tf, hostile-ts, hostile-synth)
 read outputs full of quotes, `${`, newlines and the like with each target's own parser.
 Prints a spec x check table and exits non-zero on any failure.
@@ -44,6 +47,7 @@ from pathlib import Path
 
 import calls
 import cdk_assertions
+import cdk_assertions_py
 import cdk_props
 import hashicorp_tf
 import schema_check
@@ -493,7 +497,8 @@ def main():
     except Exception as e:  # a crash is a failure too, never a skip
         props = ("FAIL", f"{type(e).__name__}: {e}")
     assertions = {}
-    for label, check in (("CDK assertions (TypeScript)", lambda: cdk_assertions.check_ts(outs)),):
+    for label, check in (("CDK assertions (TypeScript)", lambda: cdk_assertions.check_ts(outs)),
+                         ("CDK assertions (Python)", lambda: cdk_assertions_py.check(outs))):
         try:
             assertions[label] = ("ok", check())
         except Failure as e:
