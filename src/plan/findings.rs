@@ -18,12 +18,14 @@ use crate::facts::scanners::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", content = "index", rename_all = "snake_case")]
 pub enum Subject {
+    // In the order `acknowledgements` builds them, which `Plan::acknowledgements_of`
+    // relies on (a binary search: a scan per subject was quadratic in fleets).
+    /// A role, by index into [`Plan::roles`].
+    Role(usize),
     /// A fleet's customer managed policy, by index into [`Plan::policies`].
     Policy(usize),
     /// An operator policy, by index into [`Plan::operator_policies`].
     OperatorPolicy(usize),
-    /// A role, by index into [`Plan::roles`].
-    Role(usize),
     /// A preferences document, by index into [`Plan::documents`].
     Document(usize),
 }
@@ -66,6 +68,7 @@ pub fn acknowledgements(plan: &Plan) -> Vec<Acknowledgement> {
     for (i, d) in plan.documents.iter().enumerate() {
         out.extend(for_document(Subject::Document(i), &d.content));
     }
+    debug_assert!(out.windows(2).all(|w| w[0].subject <= w[1].subject));
     out
 }
 
@@ -263,9 +266,12 @@ fn for_document(subject: Subject, content: &serde_json::Value) -> Vec<Acknowledg
 
 impl Plan {
     /// The acknowledgements attached to one subject, in plan order.
+    /// `Plan::acknowledgements` is sorted by subject (built so; code that adds one keeps
+    /// it so, e.g. with a stable `sort_by_key(|a| a.subject)`).
     pub fn acknowledgements_of(&self, subject: Subject) -> impl Iterator<Item = &Acknowledgement> {
-        self.acknowledgements
-            .iter()
-            .filter(move |a| a.subject == subject)
+        let all = &self.acknowledgements;
+        let start = all.partition_point(|a| a.subject < subject);
+        let end = start + all[start..].partition_point(|a| a.subject == subject);
+        all[start..end].iter()
     }
 }

@@ -84,7 +84,8 @@ fn add_fleet_grants(plan: &mut Plan, spec: &Spec) {
             attach_groups: Vec::new(),
             attach_users: Vec::new(),
         };
-        plan.fleets[i].grant = statements_for(plan, spec, &op);
+        // Index given, not looked up: a search per fleet was quadratic in fleets.
+        plan.fleets[i].grant = statements_on(plan, spec, &op, &[i]);
     }
 }
 
@@ -160,16 +161,21 @@ fn document_check() -> Condition {
 }
 
 fn statements_for(plan: &Plan, spec: &Spec, op: &Operator) -> Vec<Statement> {
-    let env = &plan.env;
     let chosen: Vec<usize> = (0..spec.fleets.len())
         .filter(|&i| op.fleets.contains(&spec.fleets[i].name))
         .collect();
+    statements_on(plan, spec, op, &chosen)
+}
+
+/// The statements of operator `op` on the fleets at indexes `chosen` (spec order).
+fn statements_on(plan: &Plan, spec: &Spec, op: &Operator, chosen: &[usize]) -> Vec<Statement> {
+    let env = &plan.env;
     let mut out = Vec::new();
 
     // Nodes, by selector tag: one statement per tag key, since each key is its own
     // condition key.
     let mut by_key: BTreeMap<&str, (Vec<Text>, bool, bool)> = BTreeMap::new();
-    for &i in &chosen {
+    for &i in chosen {
         let f = &spec.fleets[i];
         let entry = by_key.entry(f.selector_tag.0.as_str()).or_default();
         let value = Text::literal(f.selector_tag.1.clone());
@@ -214,7 +220,7 @@ fn statements_for(plan: &Plan, spec: &Spec, op: &Operator) -> Vec<Statement> {
     // The session documents: each fleet's preferences document, or the account's
     // default one for a fleet without; then port forwarding and SSH when asked.
     let mut documents: Vec<Resource> = Vec::new();
-    for &i in &chosen {
+    for &i in chosen {
         let name = match plan.fleets[i].document {
             Some(d) => plan.documents[d].name.clone(),
             None => DEFAULT_DOCUMENT.to_string(),
@@ -293,7 +299,7 @@ fn statements_for(plan: &Plan, spec: &Spec, op: &Operator) -> Vec<Statement> {
     ));
 
     let mut keys: Vec<Resource> = Vec::new();
-    for &i in &chosen {
+    for &i in chosen {
         if let Some(key) = &spec.fleets[i].session.kms_key {
             let r = Resource::KmsKey { key: key.clone() };
             if !keys.contains(&r) {

@@ -289,6 +289,7 @@ mod tests {
             finding: None,
             reason: "why: it's \"so\"".into(),
         });
+        plan.acknowledgements.sort_by_key(|a| a.subject);
         for doc in both(&plan) {
             let res = &doc["Resources"]["DeployerOperatorPolicy"];
             let keys: Vec<&String> = res.as_object().expect("map").keys().collect();

@@ -208,6 +208,7 @@ mod tests {
             finding: None,
             reason: "a reason".into(),
         });
+        plan.acknowledgements.sort_by_key(|a| a.subject);
         for doc in both(&plan) {
             let res = &doc["Resources"]["SessionPreferences"];
             let keys: Vec<&String> = res.as_object().expect("map").keys().collect();

@@ -263,6 +263,7 @@ mod tests {
             finding: None,
             reason: "only the second".into(),
         });
+        plan.acknowledgements.sort_by_key(|a| a.subject);
         let main = main_tf(&plan);
         let header = |i: usize| {
             format!(

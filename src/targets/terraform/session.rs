@@ -199,6 +199,7 @@ mod tests {
             finding: None,
             reason: "a reason".into(),
         });
+        plan.acknowledgements.sort_by_key(|a| a.subject);
         let files = Terraform
             .render(&plan, &Options::default())
             .expect("renders");
