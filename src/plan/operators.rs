@@ -318,7 +318,7 @@ fn statements_on(plan: &Plan, spec: &Spec, op: &Operator, chosen: &[usize]) -> V
     }
 
     if op.pass_roles {
-        out.extend(pass_roles(plan, &chosen, env));
+        out.extend(pass_roles(plan, chosen, env));
     }
     out
 }
