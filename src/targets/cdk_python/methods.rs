@@ -194,6 +194,7 @@ pub(super) fn methods(plan: &Plan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::cdk_python::test_support::example_plan as plan_of;
     use crate::targets::cdk_python::test_support::{python_json, render_example};
 
     /// The keys of the two dicts, the methods defined, and the outputs: how many
@@ -216,12 +217,6 @@ for n in ast.walk(tree):
                               for s in n.body for c in ast.walk(s))
 print(json.dumps(out))
 "#;
-
-    fn plan_of(example: &str) -> Plan {
-        let path = format!("examples/{example}");
-        let (spec, _) = crate::spec::load(std::path::Path::new(&path)).expect("valid spec");
-        crate::plan::build::build(&spec)
-    }
 
     #[test]
     fn the_methods_know_every_fleet_they_take_and_outputs_are_opt_in() {

@@ -125,6 +125,7 @@ impl<'p> NagAcknowledgements<'p> {
 
 #[cfg(test)]
 mod tests {
+    use crate::targets::cdk_python::test_support::module_of as module;
     use std::collections::BTreeMap;
 
     use serde_json::{json, Value};
@@ -133,19 +134,10 @@ mod tests {
     use crate::plan::{Piece, Text};
     use crate::targets::cdk_python::python::STACK_PSEUDO;
     use crate::targets::cdk_python::test_support::python_json;
-    use crate::targets::cdk_python::CdkPython;
-    use crate::targets::{Options, Target};
 
     fn plan_of(path: &str) -> Plan {
         let (spec, _) = crate::spec::load(std::path::Path::new(path)).expect("valid spec");
         crate::plan::build::build(&spec)
-    }
-
-    fn module(plan: &Plan) -> String {
-        let files = CdkPython
-            .render(plan, &Options::default())
-            .expect("renders");
-        files.into_iter().next().expect("module").contents
     }
 
     /// The module as Python's parser reads it: its functions and imports, per attribute

@@ -183,26 +183,12 @@ fn note(p: &OperatorPolicy) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::targets::cdk_python::test_support::{example_plan as plan_of, module_of as module};
     use serde_json::{json, Value};
 
     use super::*;
     use crate::plan::{Piece, Text};
     use crate::targets::cdk_python::python::STACK_PSEUDO;
-    use crate::targets::cdk_python::CdkPython;
-    use crate::targets::{Options, Target};
-
-    fn plan_of(example: &str) -> Plan {
-        let path = std::path::Path::new("examples").join(example);
-        let (spec, _) = crate::spec::load(&path).expect("example is valid");
-        crate::plan::build::build(&spec)
-    }
-
-    fn module(plan: &Plan) -> String {
-        let files = CdkPython
-            .render(plan, &Options::default())
-            .expect("renders");
-        files.into_iter().next().expect("module").contents
-    }
 
     /// Every `iam.ManagedPolicy(...)` of the module as Python's own parser reads it:
     /// literals as their values, `iam.PolicyStatement(...)` as a dict of its keywords,

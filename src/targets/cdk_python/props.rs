@@ -278,16 +278,11 @@ pub(super) fn pin_checks(plan: &Plan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::cdk_python::test_support::example_plan as plan_of;
     use crate::targets::cdk_python::test_support::{python_json, render_example};
 
     fn module(example: &str) -> String {
         render_example(example, false).remove(0).contents
-    }
-
-    fn plan_of(example: &str) -> Plan {
-        let path = format!("examples/{example}");
-        let (spec, _) = crate::spec::load(std::path::Path::new(&path)).expect("valid spec");
-        crate::plan::build::build(&spec)
     }
 
     /// Every keyword argument of every call of the module, as `[callee, keyword, code]`.

@@ -272,6 +272,7 @@ pub(super) fn comment(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::cdk_python::test_support::module_of as module;
     use crate::targets::cdk_python::CdkPython;
     use crate::targets::{Options, Target};
 
@@ -284,13 +285,6 @@ mod tests {
         let path = std::path::Path::new("examples").join(example);
         let (spec, _) = crate::spec::load(&path).expect("example is valid");
         crate::plan::build::build(&spec)
-    }
-
-    fn module(plan: &Plan) -> String {
-        let files = CdkPython
-            .render(plan, &Options::default())
-            .expect("renders");
-        files.into_iter().next().expect("module").contents
     }
 
     /// The module as Python's own parser reads it: every `ssm.CfnDocument(...)` (its

@@ -1,7 +1,23 @@
 //! What the unit tests of the folder share: rendering an example spec.
 
 use super::CdkPython;
+use crate::plan::Plan;
 use crate::targets::{Options, OutFile, Target};
+
+/// The plan of `examples/<name>`.
+pub(super) fn example_plan(name: &str) -> Plan {
+    let path = std::path::Path::new("examples").join(name);
+    let (spec, _) = crate::spec::load(&path).expect("example is valid");
+    crate::plan::build::build(&spec)
+}
+
+/// The construct module of a plan (no scaffold).
+pub(super) fn module_of(plan: &Plan) -> String {
+    let files = CdkPython
+        .render(plan, &Options::default())
+        .expect("renders");
+    files.into_iter().next().expect("module").contents
+}
 
 pub(super) fn render_example(name: &str, scaffold: bool) -> Vec<OutFile> {
     let path = std::path::Path::new("examples").join(name);
