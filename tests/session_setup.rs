@@ -483,7 +483,7 @@ fn a_fleets_grant_is_the_operator_policy_of_an_operator_of_that_fleet_alone() {
         "{HEAD}hybrid_advanced_tier: true\nsession:\n  kms_key: 1234abcd-12ab-34cd-56ef-1234567890ab\nfleets:\n  - {{name: web, platform: ec2, mode: session-only}}\n  - {{name: dc, platform: hybrid, mode: session-only}}\noperators:\n  - {{name: a, fleets: [web], identity: federated}}\n  - {{name: b, fleets: [dc], identity: federated}}\n"
     ));
     for (fleet, op) in [(0, 0), (1, 1)] {
-        let grant = &plan.fleets[fleet].grant;
+        let grant = &plan.fleet_grant(fleet);
         assert_eq!(
             grant, &plan.operator_policies[op].statements,
             "fleet {fleet}"
@@ -496,8 +496,8 @@ fn a_fleets_grant_is_the_operator_policy_of_an_operator_of_that_fleet_alone() {
     let plan = plan_of(&format!(
         "{HEAD}fleets:\n  - {{name: web, platform: ec2, mode: session-only}}\n"
     ));
-    assert!(plan.fleets[0]
-        .grant
+    assert!(plan
+        .fleet_grant(0)
         .iter()
         .any(|s| s.actions == vec!["ssm:StartSession"]));
 }

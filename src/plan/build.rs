@@ -36,14 +36,17 @@ pub fn env_of(spec: &Spec) -> Env {
 /// Builds the plan for a validated spec.
 pub fn build(spec: &Spec) -> Plan {
     let env = env_of(spec);
+    // At most one of each per fleet: sized once, since a vector that doubles holds up to
+    // twice its contents (tens of megabytes of roles at 10,000 fleets).
+    let n = spec.fleets.len();
     let mut plan = Plan {
         project: Ident::new(&spec.project),
         env: env.clone(),
         tags: spec.tags.clone(),
-        fleets: Vec::new(),
-        roles: Vec::new(),
-        instance_profiles: Vec::new(),
-        policies: Vec::new(),
+        fleets: Vec::with_capacity(n),
+        roles: Vec::with_capacity(n),
+        instance_profiles: Vec::with_capacity(n),
+        policies: Vec::with_capacity(n),
         activations: Vec::new(),
         documents: Vec::new(),
         service_settings: Vec::new(),
@@ -63,6 +66,8 @@ pub fn build(spec: &Spec) -> Plan {
     plan.required_region = required_region(spec, &env);
     // Last: they read every policy, role and document.
     plan.acknowledgements = super::findings::acknowledgements(&plan);
+    plan.acknowledgements.shrink_to_fit();
+    plan.outputs.shrink_to_fit();
     plan
 }
 
@@ -101,7 +106,7 @@ fn add_fleet(plan: &mut Plan, spec: &Spec, fleet: &Fleet, sfx: &Suffixes) {
         activation: None,
         document: None,
         selector_tag: fleet.selector_tag.clone(),
-        grant: Vec::new(),
+        session_key: fleet.session.kms_key.clone(),
     };
 
     if fleet.mode != Mode::ExistingRole {

@@ -6,6 +6,9 @@
 //! every target writes the same ones in its own spelling (`targets/*`); anything a
 //! scanner reports beyond these is a defect to fix, not to acknowledge.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::{Env, Plan, Resource, Statement, Text};
@@ -38,31 +41,57 @@ pub struct Acknowledgement {
     /// For a granular rule: the value the finding names (a resource or a managed policy
     /// ARN), which a target spells as it spells the value itself.
     pub finding: Option<Text>,
-    /// One line of plain text naming the fact behind the finding.
-    pub reason: String,
+    /// One line of plain text naming the fact behind the finding. Shared: a large plan
+    /// repeats a few reasons tens of thousands of times (one per fleet policy).
+    pub reason: Arc<str>,
+}
+
+/// One copy of each distinct reason text.
+#[derive(Default)]
+struct Reasons(HashMap<String, Arc<str>>);
+
+impl Reasons {
+    fn get(&mut self, text: String) -> Arc<str> {
+        if let Some(r) = self.0.get(&text) {
+            return r.clone();
+        }
+        let shared: Arc<str> = text.as_str().into();
+        self.0.insert(text, shared.clone());
+        shared
+    }
 }
 
 /// Every acknowledgement of a plan, subjects in plan order.
 pub fn acknowledgements(plan: &Plan) -> Vec<Acknowledgement> {
     let mut out = Vec::new();
+    let mut reasons = Reasons::default();
     for (i, role) in plan.roles.iter().enumerate() {
         for m in &role.managed_policies {
             out.push(Acknowledgement {
                 rule: NAG_MANAGED_POLICY,
                 subject: Subject::Role(i),
                 finding: Some(m.arn.clone()),
-                reason: format!("chosen in the spec: {} ({})", m.fact.summary, m.fact.source),
+                reason: reasons.get(format!(
+                    "chosen in the spec: {} ({})",
+                    m.fact.summary, m.fact.source
+                )),
             });
         }
     }
     for (i, p) in plan.policies.iter().enumerate() {
-        out.extend(for_statements(Subject::Policy(i), &p.statements, &plan.env));
+        out.extend(for_statements(
+            Subject::Policy(i),
+            &p.statements,
+            &plan.env,
+            &mut reasons,
+        ));
     }
     for (i, p) in plan.operator_policies.iter().enumerate() {
         out.extend(for_statements(
             Subject::OperatorPolicy(i),
             &p.statements,
             &plan.env,
+            &mut reasons,
         ));
     }
     for (i, d) in plan.documents.iter().enumerate() {
@@ -73,7 +102,12 @@ pub fn acknowledgements(plan: &Plan) -> Vec<Acknowledgement> {
 }
 
 /// The checkov and cdk-nag acknowledgements of one policy's statements.
-fn for_statements(subject: Subject, statements: &[Statement], env: &Env) -> Vec<Acknowledgement> {
+fn for_statements(
+    subject: Subject,
+    statements: &[Statement],
+    env: &Env,
+    reasons: &mut Reasons,
+) -> Vec<Acknowledgement> {
     let mut out = Vec::new();
     // checkov reads only statements without conditions that grant on `*`.
     let on_any: Vec<&Statement> = statements
@@ -104,7 +138,7 @@ fn for_statements(subject: Subject, statements: &[Statement], env: &Env) -> Vec<
                 rule,
                 subject,
                 finding: None,
-                reason: documented_on_any(&actions),
+                reason: reasons.get(documented_on_any(&actions)),
             });
         }
     }
@@ -131,7 +165,7 @@ fn for_statements(subject: Subject, statements: &[Statement], env: &Env) -> Vec<
         rule: NAG_WILDCARD,
         subject,
         finding: Some(arn),
-        reason: w.reason(),
+        reason: reasons.get(w.reason()),
     }));
     out
 }

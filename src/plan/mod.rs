@@ -382,9 +382,9 @@ pub struct FleetPlan {
     pub document: Option<usize>,
     /// The tag (key, value) operator policies match the fleet's nodes by.
     pub selector_tag: (String, String),
-    /// What an operator of this fleet alone is granted (`operators::add_fleet_grants`):
-    /// the CDK constructs' grant methods add these statements to a grantee.
-    pub grant: Vec<Statement>,
+    /// The key that encrypts the fleet's session data, if any (operators of the fleet
+    /// need kms:GenerateDataKey on it; see `Plan::fleet_grant`).
+    pub session_key: Option<KmsKey>,
 }
 
 /// The Region a stack must be deployed to when the spec pins none but names a resource

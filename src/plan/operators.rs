@@ -31,7 +31,7 @@ pub(super) fn add_operators(plan: &mut Plan, spec: &Spec) {
     let suffix = Ident::new("operator-policy");
     let arn_suffix = Ident::new("arn");
     for op in &spec.operators {
-        let statements = statements_for(plan, spec, op);
+        let statements = statements_for(plan, op);
         let id = Ident::new(&op.name).suffixed(&suffix);
         plan.outputs.push(Output {
             id: id.suffixed(&arn_suffix),
@@ -64,15 +64,19 @@ pub(super) fn add_operators(plan: &mut Plan, spec: &Spec) {
         });
     }
     add_selector_tag_outputs(plan, spec);
-    add_fleet_grants(plan, spec);
 }
 
-/// Each fleet's operator statements on their own, for the CDK constructs' grant methods
-/// (`grantStartSession(grantee, ...fleets)` adds those of the fleets it names): exactly
-/// what an operator of only that fleet gets, in the form that works for every caller
-/// (`identity: federated`), without port forwarding, SSH or PassRole.
-fn add_fleet_grants(plan: &mut Plan, spec: &Spec) {
-    for (i, f) in spec.fleets.iter().enumerate() {
+impl Plan {
+    /// Fleet `fleet`'s operator statements on their own, for the CDK constructs' grant
+    /// methods (`grantStartSession(grantee, ...fleets)` adds those of the fleets it
+    /// names): exactly what an operator of only that fleet gets, in the form that works
+    /// for every caller (`identity: federated`), without port forwarding, SSH or
+    /// PassRole. Built when asked, not stored: six statements per fleet held for the
+    /// whole run were a fifth of the plan's memory at 10,000 fleets.
+    pub fn fleet_grant(&self, fleet: usize) -> Vec<Statement> {
+        let Some(f) = self.fleets.get(fleet) else {
+            return Vec::new();
+        };
         let op = Operator {
             name: f.name.clone(),
             fleets: vec![f.name.clone()],
@@ -85,7 +89,7 @@ fn add_fleet_grants(plan: &mut Plan, spec: &Spec) {
             attach_users: Vec::new(),
         };
         // Index given, not looked up: a search per fleet was quadratic in fleets.
-        plan.fleets[i].grant = statements_on(plan, spec, &op, &[i]);
+        statements_on(self, &op, &[fleet])
     }
 }
 
@@ -160,15 +164,15 @@ fn document_check() -> Condition {
     }
 }
 
-fn statements_for(plan: &Plan, spec: &Spec, op: &Operator) -> Vec<Statement> {
-    let chosen: Vec<usize> = (0..spec.fleets.len())
-        .filter(|&i| op.fleets.contains(&spec.fleets[i].name))
+fn statements_for(plan: &Plan, op: &Operator) -> Vec<Statement> {
+    let chosen: Vec<usize> = (0..plan.fleets.len())
+        .filter(|&i| op.fleets.contains(&plan.fleets[i].name))
         .collect();
-    statements_on(plan, spec, op, &chosen)
+    statements_on(plan, op, &chosen)
 }
 
 /// The statements of operator `op` on the fleets at indexes `chosen` (spec order).
-fn statements_on(plan: &Plan, spec: &Spec, op: &Operator, chosen: &[usize]) -> Vec<Statement> {
+fn statements_on(plan: &Plan, op: &Operator, chosen: &[usize]) -> Vec<Statement> {
     let env = &plan.env;
     let mut out = Vec::new();
 
@@ -176,7 +180,7 @@ fn statements_on(plan: &Plan, spec: &Spec, op: &Operator, chosen: &[usize]) -> V
     // condition key.
     let mut by_key: BTreeMap<&str, (Vec<Text>, bool, bool)> = BTreeMap::new();
     for &i in chosen {
-        let f = &spec.fleets[i];
+        let f = &plan.fleets[i];
         let entry = by_key.entry(f.selector_tag.0.as_str()).or_default();
         let value = Text::literal(f.selector_tag.1.clone());
         if !entry.0.contains(&value) {
@@ -300,7 +304,7 @@ fn statements_on(plan: &Plan, spec: &Spec, op: &Operator, chosen: &[usize]) -> V
 
     let mut keys: Vec<Resource> = Vec::new();
     for &i in chosen {
-        if let Some(key) = &spec.fleets[i].session.kms_key {
+        if let Some(key) = &plan.fleets[i].session_key {
             let r = Resource::KmsKey { key: key.clone() };
             if !keys.contains(&r) {
                 keys.push(r);

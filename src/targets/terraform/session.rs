@@ -174,7 +174,7 @@ mod tests {
         .to_string();
         let reasons: Vec<&str> = plan
             .acknowledgements_of(Subject::Document(0))
-            .map(|a| a.reason.as_str())
+            .map(|a| &*a.reason)
             .collect();
         assert_eq!(reasons.len(), 2);
         assert!(main.contains(&format!(
