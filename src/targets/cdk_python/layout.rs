@@ -71,8 +71,15 @@ const TAG_CHECKS_END: &str = "
 /// One part of the module.
 pub(super) fn part(c: &ModuleContext<'_, '_>) -> String {
     let mut out = String::new();
+    push_part(&mut out, c);
+    out
+}
+
+/// [`part`], appended to `out` (the module's last part holds tens of megabytes at
+/// 10,000 fleets, which a separate string would hold twice).
+pub(super) fn push_part(out: &mut String, c: &ModuleContext<'_, '_>) {
     match c.part {
-        Part::Head => head(&mut out, c),
+        Part::Head => head(out, c),
         Part::Attributes => {
             for a in c.attributes {
                 out.push_str("\n    ");
@@ -80,7 +87,7 @@ pub(super) fn part(c: &ModuleContext<'_, '_>) -> String {
                 out.push('\n');
             }
         }
-        Part::Init => init(&mut out, c.plan),
+        Part::Init => init(out, c.plan),
         Part::Fleets => {
             for f in c.fleets {
                 out.push_str("\n\n        # Fleet ");
@@ -143,7 +150,6 @@ pub(super) fn part(c: &ModuleContext<'_, '_>) -> String {
             out.push_str(c.methods);
         }
     }
-    out
 }
 
 /// Header comment, module docstring, imports and class docstring.

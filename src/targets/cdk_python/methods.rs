@@ -3,7 +3,9 @@
 //! access on named fleets, to any grantee), as the TypeScript construct has them. The
 //! constructor records what each fleet brings in two private dicts, since the values
 //! (attributes, arguments) exist only there; the methods read them. What a fleet grants
-//! is the plan's (`FleetPlan::grant`).
+//! is the plan's (`Plan::fleet_grant`).
+
+use std::collections::HashMap;
 
 use super::iam::conditions;
 use super::python::{Py, BODY_INDENT};
@@ -63,14 +65,31 @@ pub(super) fn maps(plan: &Plan) -> String {
         out.push_str("\n        self._attachments = ");
         out.push_str(&Py::Dict(entries).lay(BODY_INDENT, BODY_INDENT + 20, 0));
     }
-    let grants = plan
-        .fleets
-        .iter()
-        .map(|f| {
-            let statements = f.grant.iter().map(|s| grant(plan, s)).collect();
-            (py_str(&f.name), Py::List(statements))
+    // Each distinct statement once, in `grant_statements`, and each fleet's grant as entries of it:
+    // a large spec's fleets share all but their node statement, and writing every
+    // fleet's six in full made the grants a third of a 10,000-fleet module.
+    let mut distinct: Vec<Py> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let grants = (0..plan.fleets.len())
+        .map(|i| {
+            let refs = plan
+                .fleet_grant(i)
+                .iter()
+                .map(|s| {
+                    let py = grant(plan, s);
+                    let n = *index.entry(py.flat()).or_insert_with(|| {
+                        distinct.push(py);
+                        distinct.len() - 1
+                    });
+                    Py::atom(format!("grant_statements[{n}]"))
+                })
+                .collect();
+            (py_str(&plan.fleets[i].name), Py::List(refs))
         })
         .collect();
+    out.push_str("\n        # Each statement once; a fleet's grant names its statements by index.");
+    out.push_str("\n        grant_statements = ");
+    out.push_str(&Py::List(distinct).lay(BODY_INDENT, BODY_INDENT + 19, 0));
     out.push_str("\n        self._grants = ");
     out.push_str(&Py::Dict(grants).lay(BODY_INDENT, BODY_INDENT + 15, 0));
     out
@@ -202,8 +221,11 @@ mod tests {
     const READ: &str = r#"
 import ast, json, sys
 tree = ast.parse(sys.stdin.read())
-out = {"dicts": {}, "methods": [], "outputs": 0, "guarded": 0}
+out = {"dicts": {}, "g": [], "methods": [], "outputs": 0, "guarded": 0}
 for n in ast.walk(tree):
+    if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name) \
+            and n.targets[0].id == "grant_statements":
+        out["g"] = [ast.unparse(e) for e in n.value.elts]
     if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Attribute) \
             and n.targets[0].attr in ("_attachments", "_grants"):
         out["dicts"][n.targets[0].attr] = {
@@ -266,9 +288,22 @@ print(json.dumps(out))
             .remove(0)
             .contents;
         let read = python_json(READ, &code);
-        let api = read["dicts"]["_grants"]["api"]
+        // The fleet's entry names statements of `grant_statements` by index.
+        let refs = read["dicts"]["_grants"]["api"]
             .as_str()
             .expect("api grants");
+        let api: String = refs
+            .split("grant_statements[")
+            .skip(1)
+            .map(|r| {
+                let n: usize = r[..r.find(']').expect("index end")].parse().expect("index");
+                read["g"][n].as_str().expect("a statement").to_string()
+            })
+            .collect();
+        assert_eq!(
+            api.matches("'actions'").count(),
+            refs.matches("grant_statements[").count()
+        );
         assert!(api.contains("session_key.key_arn if session_key else "));
         assert!(api.contains("self.session_preferences.ref if generated_names else "));
         // A grant starts sessions: no iam:PassRole, no Sid.

@@ -290,10 +290,8 @@ fn construct_in_runs(
         part: Part::Init,
         ..base
     });
-    let end = layout::part(&ModuleContext {
-        part: Part::End,
-        ..base
-    });
+    // The last part is appended in place at the end; its size is known from its pieces.
+    let end_len = methods_maps.len() + region_check.len() + tag_keys.len() + methods.len() + 1024;
     let (setting_attributes, settings) = ssm::settings(plan, base)?;
     // The repeated parts, each a lazy sequence of rendered runs.
     let mut attributes = Vec::with_capacity(3 * run);
@@ -365,7 +363,7 @@ fn construct_in_runs(
         + estimate(&first_fleets, plan.fleets.len())
         + settings.len()
         + estimate(&first_outputs, plan.outputs.len())
-        + end.len();
+        + end_len;
     let mut out = String::with_capacity(size + size / 8);
 
     out.push_str(&head);
@@ -388,7 +386,13 @@ fn construct_in_runs(
     for text in output_runs {
         out.push_str(&text?);
     }
-    out.push_str(&end);
+    layout::push_part(
+        &mut out,
+        &ModuleContext {
+            part: Part::End,
+            ..base
+        },
+    );
     Ok(out)
 }
 

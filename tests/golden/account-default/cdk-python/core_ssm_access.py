@@ -365,55 +365,64 @@ class CoreSsmAccess(Construct):
                 "selector_tag": ["ssmgen-fleet", "core-servers"],
             },
         }
+        # Each statement once; a fleet's grant names its statements by index.
+        grant_statements = [
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": ["arn:aws:ec2:eu-west-1:111122223333:instance/*"],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {"ssm:resourceTag/ssmgen-fleet": "core-servers"},
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    "arn:aws:ssm:eu-west-1:111122223333:document/SSM-SessionManagerRunShell",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                },
+            },
+            {
+                "actions": ["ssmmessages:OpenDataChannel"],
+                "resource_arns": [
+                    "arn:aws:ssm:eu-west-1:111122223333:session/${aws:userid}-*",
+                ],
+            },
+            {
+                "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
+                "resource_arns": ["arn:aws:ssm:eu-west-1:111122223333:session/*"],
+                "conditions": {
+                    "StringLike": {
+                        "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
+                    },
+                },
+            },
+            {
+                "actions": [
+                    "ec2:DescribeInstances",
+                    "ssm:DescribeInstanceProperties",
+                    "ssm:DescribeSessions",
+                    "ssm:GetConnectionStatus",
+                ],
+                "resource_arns": ["*"],
+            },
+            {
+                "actions": ["kms:GenerateDataKey"],
+                "resource_arns": [
+                    session_key.key_arn if session_key else "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                ],
+            },
+        ]
         self._grants = {
             "servers": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": ["arn:aws:ec2:eu-west-1:111122223333:instance/*"],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {"ssm:resourceTag/ssmgen-fleet": "core-servers"},
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        "arn:aws:ssm:eu-west-1:111122223333:document/SSM-SessionManagerRunShell",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        "arn:aws:ssm:eu-west-1:111122223333:session/${aws:userid}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": ["arn:aws:ssm:eu-west-1:111122223333:session/*"],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
-                {
-                    "actions": ["kms:GenerateDataKey"],
-                    "resource_arns": [
-                        session_key.key_arn if session_key else "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                    ],
-                },
+                grant_statements[0],
+                grant_statements[1],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
+                grant_statements[5],
             ],
         }
 

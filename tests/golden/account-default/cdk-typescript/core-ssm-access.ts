@@ -352,79 +352,81 @@ export class CoreSsmAccess extends Construct {
         selectorTag: ['ssmgen-fleet', 'core-servers'],
       }],
     ]);
+    // Each statement once; a fleet's grant names its statements by index.
+    const grantStatements: FleetGrant[] = [
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          'arn:aws:ec2:eu-west-1:111122223333:instance/*',
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'core-servers',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          'arn:aws:ssm:eu-west-1:111122223333:document/SSM-SessionManagerRunShell',
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssmmessages:OpenDataChannel',
+        ],
+        resourceArns: [
+          'arn:aws:ssm:eu-west-1:111122223333:session/${aws:userid}-*',
+        ],
+      },
+      {
+        actions: [
+          'ssm:ResumeSession',
+          'ssm:TerminateSession',
+        ],
+        resourceArns: [
+          'arn:aws:ssm:eu-west-1:111122223333:session/*',
+        ],
+        conditions: {
+          'StringLike': {
+            'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+          },
+        },
+      },
+      {
+        actions: [
+          'ec2:DescribeInstances',
+          'ssm:DescribeInstanceProperties',
+          'ssm:DescribeSessions',
+          'ssm:GetConnectionStatus',
+        ],
+        resourceArns: [
+          '*',
+        ],
+      },
+      {
+        actions: [
+          'kms:GenerateDataKey',
+        ],
+        resourceArns: [
+          props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        ],
+      },
+    ];
     this.grants = new Map<string, FleetGrant[]>([
-      ['servers', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            'arn:aws:ec2:eu-west-1:111122223333:instance/*',
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'core-servers',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            'arn:aws:ssm:eu-west-1:111122223333:document/SSM-SessionManagerRunShell',
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            'arn:aws:ssm:eu-west-1:111122223333:session/${aws:userid}-*',
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            'arn:aws:ssm:eu-west-1:111122223333:session/*',
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-        {
-          actions: [
-            'kms:GenerateDataKey',
-          ],
-          resourceArns: [
-            props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-          ],
-        },
-      ]],
+      ['servers', [grantStatements[0], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4], grantStatements[5]]],
     ]);
 
     // Stack outputs only when asked: a construct adds none of its own accord.

@@ -257,53 +257,61 @@ class CnShopSsmAccess(Construct):
                 "selector_tag": ["ssmgen-fleet", "cn-shop-web"],
             },
         }
+        # Each statement once; a fleet's grant names its statements by index.
+        grant_statements = [
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:aws-cn:ec2:cn-north-1:{stack.account}:instance/*",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {"ssm:resourceTag/ssmgen-fleet": "cn-shop-web"},
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:aws-cn:ssm:cn-north-1:{stack.account}:document/" + self.session_preferences.ref if generated_names else f"arn:aws-cn:ssm:cn-north-1:{stack.account}:document/cn-shop-session-preferences",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                },
+            },
+            {
+                "actions": ["ssmmessages:OpenDataChannel"],
+                "resource_arns": [
+                    f"arn:aws-cn:ssm:cn-north-1:{stack.account}:session/${{aws:userid}}-*",
+                ],
+            },
+            {
+                "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
+                "resource_arns": [
+                    f"arn:aws-cn:ssm:cn-north-1:{stack.account}:session/*",
+                ],
+                "conditions": {
+                    "StringLike": {
+                        "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
+                    },
+                },
+            },
+            {
+                "actions": [
+                    "ec2:DescribeInstances",
+                    "ssm:DescribeInstanceProperties",
+                    "ssm:DescribeSessions",
+                    "ssm:GetConnectionStatus",
+                ],
+                "resource_arns": ["*"],
+            },
+        ]
         self._grants = {
             "web": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:aws-cn:ec2:cn-north-1:{stack.account}:instance/*",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {"ssm:resourceTag/ssmgen-fleet": "cn-shop-web"},
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:aws-cn:ssm:cn-north-1:{stack.account}:document/" + self.session_preferences.ref if generated_names else f"arn:aws-cn:ssm:cn-north-1:{stack.account}:document/cn-shop-session-preferences",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        f"arn:aws-cn:ssm:cn-north-1:{stack.account}:session/${{aws:userid}}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": [
-                        f"arn:aws-cn:ssm:cn-north-1:{stack.account}:session/*",
-                    ],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
+                grant_statements[0],
+                grant_statements[1],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
             ],
         }
 

@@ -252,71 +252,73 @@ export class CnShopSsmAccess extends Construct {
         selectorTag: ['ssmgen-fleet', 'cn-shop-web'],
       }],
     ]);
+    // Each statement once; a fleet's grant names its statements by index.
+    const grantStatements: FleetGrant[] = [
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          `arn:aws-cn:ec2:cn-north-1:${stack.account}:instance/*`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'cn-shop-web',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          props.generatedNames ? `arn:aws-cn:ssm:cn-north-1:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:aws-cn:ssm:cn-north-1:${stack.account}:document/cn-shop-session-preferences`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssmmessages:OpenDataChannel',
+        ],
+        resourceArns: [
+          `arn:aws-cn:ssm:cn-north-1:${stack.account}:session/\${aws:userid}-*`,
+        ],
+      },
+      {
+        actions: [
+          'ssm:ResumeSession',
+          'ssm:TerminateSession',
+        ],
+        resourceArns: [
+          `arn:aws-cn:ssm:cn-north-1:${stack.account}:session/*`,
+        ],
+        conditions: {
+          'StringLike': {
+            'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+          },
+        },
+      },
+      {
+        actions: [
+          'ec2:DescribeInstances',
+          'ssm:DescribeInstanceProperties',
+          'ssm:DescribeSessions',
+          'ssm:GetConnectionStatus',
+        ],
+        resourceArns: [
+          '*',
+        ],
+      },
+    ];
     this.grants = new Map<string, FleetGrant[]>([
-      ['web', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            `arn:aws-cn:ec2:cn-north-1:${stack.account}:instance/*`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'cn-shop-web',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:aws-cn:ssm:cn-north-1:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:aws-cn:ssm:cn-north-1:${stack.account}:document/cn-shop-session-preferences`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            `arn:aws-cn:ssm:cn-north-1:${stack.account}:session/\${aws:userid}-*`,
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            `arn:aws-cn:ssm:cn-north-1:${stack.account}:session/*`,
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-      ]],
+      ['web', [grantStatements[0], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4]]],
     ]);
 
     // Stack outputs only when asked: a construct adds none of its own accord.

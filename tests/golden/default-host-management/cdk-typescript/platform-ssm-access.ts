@@ -359,151 +359,98 @@ export class PlatformSsmAccess extends Construct {
         selectorTag: ['ssmgen-fleet', 'platform-bastion'],
       }],
     ]);
+    // Each statement once; a fleet's grant names its statements by index.
+    const grantStatements: FleetGrant[] = [
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'platform-default-host',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/platform-session-preferences`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssmmessages:OpenDataChannel',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
+        ],
+      },
+      {
+        actions: [
+          'ssm:ResumeSession',
+          'ssm:TerminateSession',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
+        ],
+        conditions: {
+          'StringLike': {
+            'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+          },
+        },
+      },
+      {
+        actions: [
+          'ec2:DescribeInstances',
+          'ssm:DescribeInstanceProperties',
+          'ssm:DescribeSessions',
+          'ssm:GetConnectionStatus',
+        ],
+        resourceArns: [
+          '*',
+        ],
+      },
+      {
+        actions: [
+          'kms:GenerateDataKey',
+        ],
+        resourceArns: [
+          props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        ],
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'platform-bastion',
+          },
+        },
+      },
+    ];
     this.grants = new Map<string, FleetGrant[]>([
-      ['default-host', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'platform-default-host',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/platform-session-preferences`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-        {
-          actions: [
-            'kms:GenerateDataKey',
-          ],
-          resourceArns: [
-            props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-          ],
-        },
-      ]],
-      ['bastion', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'platform-bastion',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/platform-session-preferences`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-        {
-          actions: [
-            'kms:GenerateDataKey',
-          ],
-          resourceArns: [
-            props.sessionKey?.keyArn ?? 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-          ],
-        },
-      ]],
+      ['default-host', [grantStatements[0], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4], grantStatements[5]]],
+      ['bastion', [grantStatements[6], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4], grantStatements[5]]],
     ]);
 
     // Stack outputs only when asked: a construct adds none of its own accord.

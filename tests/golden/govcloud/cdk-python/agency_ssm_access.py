@@ -397,116 +397,90 @@ class AgencySsmAccess(Construct):
                 "selector_tag": ["ssmgen-fleet", "agency-workstations"],
             },
         }
+        # Each statement once; a fleet's grant names its statements by index.
+        grant_statements = [
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:instance/*",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {
+                        "ssm:resourceTag/ssmgen-fleet": "agency-workstations",
+                    },
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/" + self.session_preferences.ref if generated_names else "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/agency-session-preferences",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                },
+            },
+            {
+                "actions": ["ssmmessages:OpenDataChannel"],
+                "resource_arns": [
+                    "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/${aws:userid}-*",
+                ],
+            },
+            {
+                "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
+                "resource_arns": [
+                    "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/*",
+                ],
+                "conditions": {
+                    "StringLike": {
+                        "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
+                    },
+                },
+            },
+            {
+                "actions": [
+                    "ec2:DescribeInstances",
+                    "ssm:DescribeInstanceProperties",
+                    "ssm:DescribeSessions",
+                    "ssm:GetConnectionStatus",
+                ],
+                "resource_arns": ["*"],
+            },
+            {
+                "actions": ["kms:GenerateDataKey"],
+                "resource_arns": [
+                    session_key.key_arn if session_key else "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                ],
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:managed-instance/*",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {
+                        "ssm:resourceTag/ssmgen-fleet": "agency-field-offices",
+                    },
+                },
+            },
+        ]
         self._grants = {
             "workstations": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:instance/*",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {
-                            "ssm:resourceTag/ssmgen-fleet": "agency-workstations",
-                        },
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/" + self.session_preferences.ref if generated_names else "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/agency-session-preferences",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/${aws:userid}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": [
-                        "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/*",
-                    ],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
-                {
-                    "actions": ["kms:GenerateDataKey"],
-                    "resource_arns": [
-                        session_key.key_arn if session_key else "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                    ],
-                },
+                grant_statements[0],
+                grant_statements[1],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
+                grant_statements[5],
             ],
             "field-offices": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:managed-instance/*",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {
-                            "ssm:resourceTag/ssmgen-fleet": "agency-field-offices",
-                        },
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/" + self.session_preferences.ref if generated_names else "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/agency-session-preferences",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/${aws:userid}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": [
-                        "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/*",
-                    ],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
-                {
-                    "actions": ["kms:GenerateDataKey"],
-                    "resource_arns": [
-                        session_key.key_arn if session_key else "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                    ],
-                },
+                grant_statements[6],
+                grant_statements[1],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
+                grant_statements[5],
             ],
         }
 

@@ -382,151 +382,98 @@ export class AgencySsmAccess extends Construct {
         selectorTag: ['ssmgen-fleet', 'agency-workstations'],
       }],
     ]);
+    // Each statement once; a fleet's grant names its statements by index.
+    const grantStatements: FleetGrant[] = [
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          'arn:aws-us-gov:ec2:us-gov-west-1:123456789012:instance/*',
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'agency-workstations',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          props.generatedNames ? `arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/${this.sessionPreferences.ref}` : 'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/agency-session-preferences',
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssmmessages:OpenDataChannel',
+        ],
+        resourceArns: [
+          'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/${aws:userid}-*',
+        ],
+      },
+      {
+        actions: [
+          'ssm:ResumeSession',
+          'ssm:TerminateSession',
+        ],
+        resourceArns: [
+          'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/*',
+        ],
+        conditions: {
+          'StringLike': {
+            'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+          },
+        },
+      },
+      {
+        actions: [
+          'ec2:DescribeInstances',
+          'ssm:DescribeInstanceProperties',
+          'ssm:DescribeSessions',
+          'ssm:GetConnectionStatus',
+        ],
+        resourceArns: [
+          '*',
+        ],
+      },
+      {
+        actions: [
+          'kms:GenerateDataKey',
+        ],
+        resourceArns: [
+          props.sessionKey?.keyArn ?? 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        ],
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:managed-instance/*',
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'agency-field-offices',
+          },
+        },
+      },
+    ];
     this.grants = new Map<string, FleetGrant[]>([
-      ['workstations', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            'arn:aws-us-gov:ec2:us-gov-west-1:123456789012:instance/*',
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'agency-workstations',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/${this.sessionPreferences.ref}` : 'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/agency-session-preferences',
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/${aws:userid}-*',
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/*',
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-        {
-          actions: [
-            'kms:GenerateDataKey',
-          ],
-          resourceArns: [
-            props.sessionKey?.keyArn ?? 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-          ],
-        },
-      ]],
-      ['field-offices', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:managed-instance/*',
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'agency-field-offices',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/${this.sessionPreferences.ref}` : 'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:document/agency-session-preferences',
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/${aws:userid}-*',
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            'arn:aws-us-gov:ssm:us-gov-west-1:123456789012:session/*',
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-        {
-          actions: [
-            'kms:GenerateDataKey',
-          ],
-          resourceArns: [
-            props.sessionKey?.keyArn ?? 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-          ],
-        },
-      ]],
+      ['workstations', [grantStatements[0], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4], grantStatements[5]]],
+      ['field-offices', [grantStatements[6], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4], grantStatements[5]]],
     ]);
 
     // Stack outputs only when asked: a construct adds none of its own accord.

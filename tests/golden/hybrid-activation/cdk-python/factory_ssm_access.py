@@ -273,55 +273,61 @@ class FactorySsmAccess(Construct):
             )
 
         # What the methods below add, by fleet.
+        # Each statement once; a fleet's grant names its statements by index.
+        grant_statements = [
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    "arn:aws:ssm:eu-central-1:444455556666:managed-instance/*",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {
+                        "ssm:resourceTag/ssmgen-fleet": "factory-plc-gateways",
+                    },
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    "arn:aws:ssm:eu-central-1:444455556666:document/" + self.session_preferences.ref if generated_names else "arn:aws:ssm:eu-central-1:444455556666:document/factory-session-preferences",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                },
+            },
+            {
+                "actions": ["ssmmessages:OpenDataChannel"],
+                "resource_arns": [
+                    "arn:aws:ssm:eu-central-1:444455556666:session/${aws:userid}-*",
+                ],
+            },
+            {
+                "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
+                "resource_arns": ["arn:aws:ssm:eu-central-1:444455556666:session/*"],
+                "conditions": {
+                    "StringLike": {
+                        "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
+                    },
+                },
+            },
+            {
+                "actions": [
+                    "ec2:DescribeInstances",
+                    "ssm:DescribeInstanceProperties",
+                    "ssm:DescribeSessions",
+                    "ssm:GetConnectionStatus",
+                ],
+                "resource_arns": ["*"],
+            },
+        ]
         self._grants = {
             "plc-gateways": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        "arn:aws:ssm:eu-central-1:444455556666:managed-instance/*",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {
-                            "ssm:resourceTag/ssmgen-fleet": "factory-plc-gateways",
-                        },
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        "arn:aws:ssm:eu-central-1:444455556666:document/" + self.session_preferences.ref if generated_names else "arn:aws:ssm:eu-central-1:444455556666:document/factory-session-preferences",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        "arn:aws:ssm:eu-central-1:444455556666:session/${aws:userid}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": [
-                        "arn:aws:ssm:eu-central-1:444455556666:session/*",
-                    ],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
+                grant_statements[0],
+                grant_statements[1],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
             ],
         }
 

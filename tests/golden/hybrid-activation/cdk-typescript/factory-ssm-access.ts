@@ -242,71 +242,73 @@ export class FactorySsmAccess extends Construct {
     });
 
     // What the methods below add, by fleet.
+    // Each statement once; a fleet's grant names its statements by index.
+    const grantStatements: FleetGrant[] = [
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          'arn:aws:ssm:eu-central-1:444455556666:managed-instance/*',
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'factory-plc-gateways',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          props.generatedNames ? `arn:aws:ssm:eu-central-1:444455556666:document/${this.sessionPreferences.ref}` : 'arn:aws:ssm:eu-central-1:444455556666:document/factory-session-preferences',
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssmmessages:OpenDataChannel',
+        ],
+        resourceArns: [
+          'arn:aws:ssm:eu-central-1:444455556666:session/${aws:userid}-*',
+        ],
+      },
+      {
+        actions: [
+          'ssm:ResumeSession',
+          'ssm:TerminateSession',
+        ],
+        resourceArns: [
+          'arn:aws:ssm:eu-central-1:444455556666:session/*',
+        ],
+        conditions: {
+          'StringLike': {
+            'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+          },
+        },
+      },
+      {
+        actions: [
+          'ec2:DescribeInstances',
+          'ssm:DescribeInstanceProperties',
+          'ssm:DescribeSessions',
+          'ssm:GetConnectionStatus',
+        ],
+        resourceArns: [
+          '*',
+        ],
+      },
+    ];
     this.grants = new Map<string, FleetGrant[]>([
-      ['plc-gateways', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            'arn:aws:ssm:eu-central-1:444455556666:managed-instance/*',
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'factory-plc-gateways',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:aws:ssm:eu-central-1:444455556666:document/${this.sessionPreferences.ref}` : 'arn:aws:ssm:eu-central-1:444455556666:document/factory-session-preferences',
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            'arn:aws:ssm:eu-central-1:444455556666:session/${aws:userid}-*',
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            'arn:aws:ssm:eu-central-1:444455556666:session/*',
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-      ]],
+      ['plc-gateways', [grantStatements[0], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4]]],
     ]);
 
     // Stack outputs only when asked: a construct adds none of its own accord.

@@ -528,135 +528,90 @@ export class PlantSsmAccess extends Construct {
       'ec2:DescribeInstances, ssm:DescribeInstanceProperties, ssm:DescribeSessions support no resource-level permissions (Service Authorization Reference); ssm:GetConnectionStatus granted on * as AWS documents it, for nodes whose IDs are not known when the policy is written (AWS Systems Manager User Guide: Sample IAM policies for Session Manager)');
 
     // What the methods below add, by fleet.
+    // Each statement once; a fleet's grant names its statements by index.
+    const grantStatements: FleetGrant[] = [
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          `arn:aws:ssm:eu-west-1:${stack.account}:managed-instance/*`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'plant-line-a',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          props.generatedNames ? `arn:aws:ssm:eu-west-1:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:aws:ssm:eu-west-1:${stack.account}:document/plant-session-preferences`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssmmessages:OpenDataChannel',
+        ],
+        resourceArns: [
+          `arn:aws:ssm:eu-west-1:${stack.account}:session/\${aws:userid}-*`,
+        ],
+      },
+      {
+        actions: [
+          'ssm:ResumeSession',
+          'ssm:TerminateSession',
+        ],
+        resourceArns: [
+          `arn:aws:ssm:eu-west-1:${stack.account}:session/*`,
+        ],
+        conditions: {
+          'StringLike': {
+            'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+          },
+        },
+      },
+      {
+        actions: [
+          'ec2:DescribeInstances',
+          'ssm:DescribeInstanceProperties',
+          'ssm:DescribeSessions',
+          'ssm:GetConnectionStatus',
+        ],
+        resourceArns: [
+          '*',
+        ],
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          `arn:aws:ssm:eu-west-1:${stack.account}:managed-instance/*`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'plant-line-b',
+          },
+        },
+      },
+    ];
     this.grants = new Map<string, FleetGrant[]>([
-      ['line-a', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            `arn:aws:ssm:eu-west-1:${stack.account}:managed-instance/*`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'plant-line-a',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:aws:ssm:eu-west-1:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:aws:ssm:eu-west-1:${stack.account}:document/plant-session-preferences`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            `arn:aws:ssm:eu-west-1:${stack.account}:session/\${aws:userid}-*`,
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            `arn:aws:ssm:eu-west-1:${stack.account}:session/*`,
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-      ]],
-      ['line-b', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            `arn:aws:ssm:eu-west-1:${stack.account}:managed-instance/*`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'plant-line-b',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:aws:ssm:eu-west-1:${stack.account}:document/${this.sessionPreferences.ref}` : `arn:aws:ssm:eu-west-1:${stack.account}:document/plant-session-preferences`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            `arn:aws:ssm:eu-west-1:${stack.account}:session/\${aws:userid}-*`,
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            `arn:aws:ssm:eu-west-1:${stack.account}:session/*`,
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-      ]],
+      ['line-a', [grantStatements[0], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4]]],
+      ['line-b', [grantStatements[5], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4]]],
     ]);
 
     // Stack outputs only when asked: a construct adds none of its own accord.

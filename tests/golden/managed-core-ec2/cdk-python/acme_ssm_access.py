@@ -168,53 +168,61 @@ class AcmeSsmAccess(Construct):
                 "selector_tag": ["ssmgen-fleet", "acme-web"],
             },
         }
+        # Each statement once; a fleet's grant names its statements by index.
+        grant_statements = [
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {"ssm:resourceTag/ssmgen-fleet": "acme-web"},
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/SSM-SessionManagerRunShell",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                },
+            },
+            {
+                "actions": ["ssmmessages:OpenDataChannel"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/${{aws:userid}}-*",
+                ],
+            },
+            {
+                "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/*",
+                ],
+                "conditions": {
+                    "StringLike": {
+                        "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
+                    },
+                },
+            },
+            {
+                "actions": [
+                    "ec2:DescribeInstances",
+                    "ssm:DescribeInstanceProperties",
+                    "ssm:DescribeSessions",
+                    "ssm:GetConnectionStatus",
+                ],
+                "resource_arns": ["*"],
+            },
+        ]
         self._grants = {
             "web": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {"ssm:resourceTag/ssmgen-fleet": "acme-web"},
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/SSM-SessionManagerRunShell",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/${{aws:userid}}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/*",
-                    ],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
+                grant_statements[0],
+                grant_statements[1],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
             ],
         }
 

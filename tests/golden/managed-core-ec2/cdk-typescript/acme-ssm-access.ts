@@ -160,71 +160,73 @@ export class AcmeSsmAccess extends Construct {
         selectorTag: ['ssmgen-fleet', 'acme-web'],
       }],
     ]);
+    // Each statement once; a fleet's grant names its statements by index.
+    const grantStatements: FleetGrant[] = [
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'acme-web',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/SSM-SessionManagerRunShell`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssmmessages:OpenDataChannel',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
+        ],
+      },
+      {
+        actions: [
+          'ssm:ResumeSession',
+          'ssm:TerminateSession',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
+        ],
+        conditions: {
+          'StringLike': {
+            'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+          },
+        },
+      },
+      {
+        actions: [
+          'ec2:DescribeInstances',
+          'ssm:DescribeInstanceProperties',
+          'ssm:DescribeSessions',
+          'ssm:GetConnectionStatus',
+        ],
+        resourceArns: [
+          '*',
+        ],
+      },
+    ];
     this.grants = new Map<string, FleetGrant[]>([
-      ['web', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'acme-web',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/SSM-SessionManagerRunShell`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-      ]],
+      ['web', [grantStatements[0], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4]]],
     ]);
 
     // Stack outputs only when asked: a construct adds none of its own accord.

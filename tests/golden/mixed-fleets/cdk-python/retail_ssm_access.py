@@ -706,216 +706,139 @@ class RetailSsmAccess(Construct):
                 "selector_tag": ["ssmgen-fleet", "retail-reporting"],
             },
         }
+        # Each statement once; a fleet's grant names its statements by index.
+        grant_statements = [
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {"ssm:resourceTag/ssmgen-fleet": "retail-storefront"},
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/" + self.storefront_session_preferences.ref if generated_names else f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/retail-storefront-session-preferences",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                },
+            },
+            {
+                "actions": ["ssmmessages:OpenDataChannel"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/${{aws:userid}}-*",
+                ],
+            },
+            {
+                "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/*",
+                ],
+                "conditions": {
+                    "StringLike": {
+                        "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
+                    },
+                },
+            },
+            {
+                "actions": [
+                    "ec2:DescribeInstances",
+                    "ssm:DescribeInstanceProperties",
+                    "ssm:DescribeSessions",
+                    "ssm:GetConnectionStatus",
+                ],
+                "resource_arns": ["*"],
+            },
+            {
+                "actions": ["kms:GenerateDataKey"],
+                "resource_arns": [
+                    session_key.key_arn if session_key else "arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+                ],
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {"ssm:resourceTag/ssmgen-fleet": "retail-jobs"},
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/" + self.jobs_session_preferences.ref if generated_names else f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/retail-jobs-session-preferences",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:managed-instance/*",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {"ssm:resourceTag/ssmgen-fleet": "retail-stores"},
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {"ssm:resourceTag/ssmgen-fleet": "retail-reporting"},
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/" + self.reporting_session_preferences.ref if generated_names else f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/retail-reporting-session-preferences",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                },
+            },
+        ]
         self._grants = {
             "storefront": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {
-                            "ssm:resourceTag/ssmgen-fleet": "retail-storefront",
-                        },
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/" + self.storefront_session_preferences.ref if generated_names else f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/retail-storefront-session-preferences",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/${{aws:userid}}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/*",
-                    ],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
-                {
-                    "actions": ["kms:GenerateDataKey"],
-                    "resource_arns": [
-                        session_key.key_arn if session_key else "arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab",
-                    ],
-                },
+                grant_statements[0],
+                grant_statements[1],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
+                grant_statements[5],
             ],
             "jobs": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {"ssm:resourceTag/ssmgen-fleet": "retail-jobs"},
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/" + self.jobs_session_preferences.ref if generated_names else f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/retail-jobs-session-preferences",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/${{aws:userid}}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/*",
-                    ],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
-                {
-                    "actions": ["kms:GenerateDataKey"],
-                    "resource_arns": [
-                        session_key.key_arn if session_key else "arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab",
-                    ],
-                },
+                grant_statements[6],
+                grant_statements[7],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
+                grant_statements[5],
             ],
             "stores": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:managed-instance/*",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {"ssm:resourceTag/ssmgen-fleet": "retail-stores"},
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/" + self.storefront_session_preferences.ref if generated_names else f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/retail-storefront-session-preferences",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/${{aws:userid}}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/*",
-                    ],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
-                {
-                    "actions": ["kms:GenerateDataKey"],
-                    "resource_arns": [
-                        session_key.key_arn if session_key else "arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab",
-                    ],
-                },
+                grant_statements[8],
+                grant_statements[1],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
+                grant_statements[5],
             ],
             "reporting": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {
-                            "ssm:resourceTag/ssmgen-fleet": "retail-reporting",
-                        },
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/" + self.reporting_session_preferences.ref if generated_names else f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/retail-reporting-session-preferences",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/${{aws:userid}}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/*",
-                    ],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
+                grant_statements[9],
+                grant_statements[10],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
             ],
         }
 

@@ -662,287 +662,158 @@ export class RetailSsmAccess extends Construct {
         selectorTag: ['ssmgen-fleet', 'retail-reporting'],
       }],
     ]);
+    // Each statement once; a fleet's grant names its statements by index.
+    const grantStatements: FleetGrant[] = [
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'retail-storefront',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.storefrontSessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/retail-storefront-session-preferences`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssmmessages:OpenDataChannel',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
+        ],
+      },
+      {
+        actions: [
+          'ssm:ResumeSession',
+          'ssm:TerminateSession',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
+        ],
+        conditions: {
+          'StringLike': {
+            'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+          },
+        },
+      },
+      {
+        actions: [
+          'ec2:DescribeInstances',
+          'ssm:DescribeInstanceProperties',
+          'ssm:DescribeSessions',
+          'ssm:GetConnectionStatus',
+        ],
+        resourceArns: [
+          '*',
+        ],
+      },
+      {
+        actions: [
+          'kms:GenerateDataKey',
+        ],
+        resourceArns: [
+          props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+        ],
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'retail-jobs',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.jobsSessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/retail-jobs-session-preferences`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:managed-instance/*`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'retail-stores',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'retail-reporting',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.reportingSessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/retail-reporting-session-preferences`,
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+        },
+      },
+    ];
     this.grants = new Map<string, FleetGrant[]>([
-      ['storefront', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'retail-storefront',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.storefrontSessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/retail-storefront-session-preferences`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-        {
-          actions: [
-            'kms:GenerateDataKey',
-          ],
-          resourceArns: [
-            props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
-          ],
-        },
-      ]],
-      ['jobs', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'retail-jobs',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.jobsSessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/retail-jobs-session-preferences`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-        {
-          actions: [
-            'kms:GenerateDataKey',
-          ],
-          resourceArns: [
-            props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
-          ],
-        },
-      ]],
-      ['stores', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:managed-instance/*`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'retail-stores',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.storefrontSessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/retail-storefront-session-preferences`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-        {
-          actions: [
-            'kms:GenerateDataKey',
-          ],
-          resourceArns: [
-            props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:777788889999:key/mrk-1234abcd12ab34cd56ef1234567890ab',
-          ],
-        },
-      ]],
-      ['reporting', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'retail-reporting',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.reportingSessionPreferences.ref}` : `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/retail-reporting-session-preferences`,
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/\${aws:userid}-*`,
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:session/*`,
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-      ]],
+      ['storefront', [grantStatements[0], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4], grantStatements[5]]],
+      ['jobs', [grantStatements[6], grantStatements[7], grantStatements[2], grantStatements[3], grantStatements[4], grantStatements[5]]],
+      ['stores', [grantStatements[8], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4], grantStatements[5]]],
+      ['reporting', [grantStatements[9], grantStatements[10], grantStatements[2], grantStatements[3], grantStatements[4]]],
     ]);
 
     // Stack outputs only when asked: a construct adds none of its own accord.

@@ -711,104 +711,80 @@ class PaymentsSsmAccess(Construct):
                 "selector_tag": ["Service", "payments-workers"],
             },
         }
+        # Each statement once; a fleet's grant names its statements by index.
+        grant_statements = [
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": ["arn:aws:ec2:us-east-1:111122223333:instance/*"],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {"ssm:resourceTag/ssmgen-fleet": "payments-api"},
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    "arn:aws:ssm:us-east-1:111122223333:document/" + self.session_preferences.ref if generated_names else "arn:aws:ssm:us-east-1:111122223333:document/payments-session-preferences",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                },
+            },
+            {
+                "actions": ["ssmmessages:OpenDataChannel"],
+                "resource_arns": [
+                    "arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*",
+                ],
+            },
+            {
+                "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
+                "resource_arns": ["arn:aws:ssm:us-east-1:111122223333:session/*"],
+                "conditions": {
+                    "StringLike": {
+                        "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
+                    },
+                },
+            },
+            {
+                "actions": [
+                    "ec2:DescribeInstances",
+                    "ssm:DescribeInstanceProperties",
+                    "ssm:DescribeSessions",
+                    "ssm:GetConnectionStatus",
+                ],
+                "resource_arns": ["*"],
+            },
+            {
+                "actions": ["kms:GenerateDataKey"],
+                "resource_arns": [
+                    session_key.key_arn if session_key else "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                ],
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": ["arn:aws:ec2:us-east-1:111122223333:instance/*"],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {"ssm:resourceTag/Service": "payments-workers"},
+                },
+            },
+        ]
         self._grants = {
             "api": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": ["arn:aws:ec2:us-east-1:111122223333:instance/*"],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {"ssm:resourceTag/ssmgen-fleet": "payments-api"},
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        "arn:aws:ssm:us-east-1:111122223333:document/" + self.session_preferences.ref if generated_names else "arn:aws:ssm:us-east-1:111122223333:document/payments-session-preferences",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        "arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": ["arn:aws:ssm:us-east-1:111122223333:session/*"],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
-                {
-                    "actions": ["kms:GenerateDataKey"],
-                    "resource_arns": [
-                        session_key.key_arn if session_key else "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                    ],
-                },
+                grant_statements[0],
+                grant_statements[1],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
+                grant_statements[5],
             ],
             "workers": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": ["arn:aws:ec2:us-east-1:111122223333:instance/*"],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {"ssm:resourceTag/Service": "payments-workers"},
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        "arn:aws:ssm:us-east-1:111122223333:document/" + self.session_preferences.ref if generated_names else "arn:aws:ssm:us-east-1:111122223333:document/payments-session-preferences",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        "arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": ["arn:aws:ssm:us-east-1:111122223333:session/*"],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
-                {
-                    "actions": ["kms:GenerateDataKey"],
-                    "resource_arns": [
-                        session_key.key_arn if session_key else "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                    ],
-                },
+                grant_statements[6],
+                grant_statements[1],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
+                grant_statements[5],
             ],
         }
 

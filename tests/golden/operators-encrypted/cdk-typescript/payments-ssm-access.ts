@@ -694,151 +694,98 @@ export class PaymentsSsmAccess extends Construct {
         selectorTag: ['Service', 'payments-workers'],
       }],
     ]);
+    // Each statement once; a fleet's grant names its statements by index.
+    const grantStatements: FleetGrant[] = [
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          'arn:aws:ec2:us-east-1:111122223333:instance/*',
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/ssmgen-fleet': 'payments-api',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          props.generatedNames ? `arn:aws:ssm:us-east-1:111122223333:document/${this.sessionPreferences.ref}` : 'arn:aws:ssm:us-east-1:111122223333:document/payments-session-preferences',
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+        },
+      },
+      {
+        actions: [
+          'ssmmessages:OpenDataChannel',
+        ],
+        resourceArns: [
+          'arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*',
+        ],
+      },
+      {
+        actions: [
+          'ssm:ResumeSession',
+          'ssm:TerminateSession',
+        ],
+        resourceArns: [
+          'arn:aws:ssm:us-east-1:111122223333:session/*',
+        ],
+        conditions: {
+          'StringLike': {
+            'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
+          },
+        },
+      },
+      {
+        actions: [
+          'ec2:DescribeInstances',
+          'ssm:DescribeInstanceProperties',
+          'ssm:DescribeSessions',
+          'ssm:GetConnectionStatus',
+        ],
+        resourceArns: [
+          '*',
+        ],
+      },
+      {
+        actions: [
+          'kms:GenerateDataKey',
+        ],
+        resourceArns: [
+          props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        ],
+      },
+      {
+        actions: [
+          'ssm:StartSession',
+        ],
+        resourceArns: [
+          'arn:aws:ec2:us-east-1:111122223333:instance/*',
+        ],
+        conditions: {
+          'BoolIfExists': {
+            'ssm:SessionDocumentAccessCheck': 'true',
+          },
+          'StringLike': {
+            'ssm:resourceTag/Service': 'payments-workers',
+          },
+        },
+      },
+    ];
     this.grants = new Map<string, FleetGrant[]>([
-      ['api', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            'arn:aws:ec2:us-east-1:111122223333:instance/*',
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/ssmgen-fleet': 'payments-api',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:aws:ssm:us-east-1:111122223333:document/${this.sessionPreferences.ref}` : 'arn:aws:ssm:us-east-1:111122223333:document/payments-session-preferences',
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            'arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*',
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            'arn:aws:ssm:us-east-1:111122223333:session/*',
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-        {
-          actions: [
-            'kms:GenerateDataKey',
-          ],
-          resourceArns: [
-            props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-          ],
-        },
-      ]],
-      ['workers', [
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            'arn:aws:ec2:us-east-1:111122223333:instance/*',
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-            'StringLike': {
-              'ssm:resourceTag/Service': 'payments-workers',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssm:StartSession',
-          ],
-          resourceArns: [
-            props.generatedNames ? `arn:aws:ssm:us-east-1:111122223333:document/${this.sessionPreferences.ref}` : 'arn:aws:ssm:us-east-1:111122223333:document/payments-session-preferences',
-          ],
-          conditions: {
-            'BoolIfExists': {
-              'ssm:SessionDocumentAccessCheck': 'true',
-            },
-          },
-        },
-        {
-          actions: [
-            'ssmmessages:OpenDataChannel',
-          ],
-          resourceArns: [
-            'arn:aws:ssm:us-east-1:111122223333:session/${aws:userid}-*',
-          ],
-        },
-        {
-          actions: [
-            'ssm:ResumeSession',
-            'ssm:TerminateSession',
-          ],
-          resourceArns: [
-            'arn:aws:ssm:us-east-1:111122223333:session/*',
-          ],
-          conditions: {
-            'StringLike': {
-              'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}',
-            },
-          },
-        },
-        {
-          actions: [
-            'ec2:DescribeInstances',
-            'ssm:DescribeInstanceProperties',
-            'ssm:DescribeSessions',
-            'ssm:GetConnectionStatus',
-          ],
-          resourceArns: [
-            '*',
-          ],
-        },
-        {
-          actions: [
-            'kms:GenerateDataKey',
-          ],
-          resourceArns: [
-            props.sessionKey?.keyArn ?? 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-          ],
-        },
-      ]],
+      ['api', [grantStatements[0], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4], grantStatements[5]]],
+      ['workers', [grantStatements[6], grantStatements[1], grantStatements[2], grantStatements[3], grantStatements[4], grantStatements[5]]],
     ]);
 
     // Stack outputs only when asked: a construct adds none of its own accord.

@@ -438,112 +438,95 @@ class ShopSsmAccess(Construct):
                 "selector_tag": ["ssmgen-fleet", "shop-batch"],
             },
         }
+        # Each statement once; a fleet's grant names its statements by index.
+        grant_statements = [
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {"ssm:resourceTag/ssmgen-fleet": "shop-web"},
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/" + self.web_session_preferences.ref if generated_names else f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/shop-web-session-preferences",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                },
+            },
+            {
+                "actions": ["ssmmessages:OpenDataChannel"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/${{aws:userid}}-*",
+                ],
+            },
+            {
+                "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/*",
+                ],
+                "conditions": {
+                    "StringLike": {
+                        "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
+                    },
+                },
+            },
+            {
+                "actions": [
+                    "ec2:DescribeInstances",
+                    "ssm:DescribeInstanceProperties",
+                    "ssm:DescribeSessions",
+                    "ssm:GetConnectionStatus",
+                ],
+                "resource_arns": ["*"],
+            },
+            {
+                "actions": ["kms:GenerateDataKey"],
+                "resource_arns": [
+                    session_key.key_arn if session_key else "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                ],
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                    "StringLike": {"ssm:resourceTag/ssmgen-fleet": "shop-batch"},
+                },
+            },
+            {
+                "actions": ["ssm:StartSession"],
+                "resource_arns": [
+                    f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/" + self.batch_session_preferences.ref if generated_names else f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/shop-batch-session-preferences",
+                ],
+                "conditions": {
+                    "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                },
+            },
+        ]
         self._grants = {
             "web": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {"ssm:resourceTag/ssmgen-fleet": "shop-web"},
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/" + self.web_session_preferences.ref if generated_names else f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/shop-web-session-preferences",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/${{aws:userid}}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/*",
-                    ],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
-                {
-                    "actions": ["kms:GenerateDataKey"],
-                    "resource_arns": [
-                        session_key.key_arn if session_key else "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                    ],
-                },
+                grant_statements[0],
+                grant_statements[1],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
+                grant_statements[5],
             ],
             "batch": [
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                        "StringLike": {"ssm:resourceTag/ssmgen-fleet": "shop-batch"},
-                    },
-                },
-                {
-                    "actions": ["ssm:StartSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/" + self.batch_session_preferences.ref if generated_names else f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:document/shop-batch-session-preferences",
-                    ],
-                    "conditions": {
-                        "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
-                    },
-                },
-                {
-                    "actions": ["ssmmessages:OpenDataChannel"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/${{aws:userid}}-*",
-                    ],
-                },
-                {
-                    "actions": ["ssm:ResumeSession", "ssm:TerminateSession"],
-                    "resource_arns": [
-                        f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:session/*",
-                    ],
-                    "conditions": {
-                        "StringLike": {
-                            "ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}",
-                        },
-                    },
-                },
-                {
-                    "actions": [
-                        "ec2:DescribeInstances",
-                        "ssm:DescribeInstanceProperties",
-                        "ssm:DescribeSessions",
-                        "ssm:GetConnectionStatus",
-                    ],
-                    "resource_arns": ["*"],
-                },
-                {
-                    "actions": ["kms:GenerateDataKey"],
-                    "resource_arns": [
-                        session_key.key_arn if session_key else "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                    ],
-                },
+                grant_statements[6],
+                grant_statements[7],
+                grant_statements[2],
+                grant_statements[3],
+                grant_statements[4],
+                grant_statements[5],
             ],
         }
 
