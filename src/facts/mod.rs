@@ -14,7 +14,7 @@ use serde::Serialize;
 pub use buckets::{vpc_endpoint_buckets, VpcFeature};
 
 /// A documented reason for granting something.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Fact {
     /// Stable identifier, used in `explain` output and tests.
     pub id: &'static str,

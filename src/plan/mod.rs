@@ -140,7 +140,7 @@ impl Mode {
 }
 
 /// An IAM condition: `{operator: {key: values}}`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Condition {
     pub operator: &'static str,
     pub key: &'static str,
@@ -159,13 +159,13 @@ pub struct Trust {
     pub fact: Fact,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Effect {
     Allow,
 }
 
 /// One policy statement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Statement {
     /// Stable statement id, unique within its policy (`[A-Za-z0-9]+`).
     pub sid: String,

@@ -68,17 +68,17 @@ pub(super) fn maps(plan: &Plan) -> String {
     // Each distinct statement once, in `grant_statements`, and each fleet's grant as entries of it:
     // a large spec's fleets share all but their node statement, and writing every
     // fleet's six in full made the grants a third of a 10,000-fleet module.
+    // Keyed by the plan's statement, so that a repeated one is not even rendered.
     let mut distinct: Vec<Py> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: HashMap<Statement, usize> = HashMap::new();
     let grants = (0..plan.fleets.len())
         .map(|i| {
             let refs = plan
                 .fleet_grant(i)
-                .iter()
+                .into_iter()
                 .map(|s| {
-                    let py = grant(plan, s);
-                    let n = *index.entry(py.flat()).or_insert_with(|| {
-                        distinct.push(py);
+                    let n = *index.entry(s).or_insert_with_key(|s| {
+                        distinct.push(grant(plan, s));
                         distinct.len() - 1
                     });
                     Py::atom(format!("grant_statements[{n}]"))

@@ -113,19 +113,20 @@ pub(super) fn push_maps(out: &mut String, spell: &Spell<'_>) {
     // elements of it:
     // a large spec's fleets share all but their node statement, and writing every
     // fleet's six in full made the grants a quarter of a 10,000-fleet construct.
+    // Keyed by the plan's statement, so that a repeated one is not even rendered.
     let mut statements = String::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: HashMap<Statement, usize> = HashMap::new();
     let mut fleets = String::new();
     let mut one = String::new();
     for (i, f) in plan.fleets.iter().enumerate() {
         fleets.push_str("\n      [");
         escape::push_ts_str(&mut fleets, &f.name);
         fleets.push_str(", [");
-        for (k, s) in plan.fleet_grant(i).iter().enumerate() {
-            one.clear();
-            push_grant(&mut one, spell, s);
+        for (k, s) in plan.fleet_grant(i).into_iter().enumerate() {
             let next = index.len();
-            let n = *index.entry(one.clone()).or_insert_with(|| {
+            let n = *index.entry(s).or_insert_with_key(|s| {
+                one.clear();
+                push_grant(&mut one, spell, s);
                 // Two spaces less than the statement body writes: an array element.
                 statements.push_str(&one.replace("\n  ", "\n"));
                 next
