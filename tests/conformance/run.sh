@@ -42,7 +42,7 @@ installed=$(date +%s)
 echo "tools ready in $((installed - start)) s"
 
 echo "== conformance: comparer self-test"
-(cd "$HERE" && "$WORK/venv/bin/python" -W ignore::ResourceWarning -m unittest -q test_iam_model test_scanners)
+(cd "$HERE" && "$WORK/venv/bin/python" -W ignore::ResourceWarning -m unittest -q test_iam_model test_scanners test_activation_handler)
 
 echo "== conformance: checks"
 cd "$HERE"
