@@ -141,6 +141,16 @@ fn explain_acknowledgements(s: &mut String, plan: &Plan) {
             }
             Subject::Role(i) => format!("role {}", plan.roles[i].name),
             Subject::Document(i) => format!("document {}", plan.documents[i].name),
+            Subject::ProviderRole => "the activation function's role".to_string(),
+            Subject::ProviderFunction => "the activation function".to_string(),
+            Subject::ProviderLogGroup => "the activation function's log group".to_string(),
+            Subject::ActivationSecret(i) => format!(
+                "secret {}",
+                plan.activation_provider
+                    .as_ref()
+                    .and_then(|p| p.secrets.get(i))
+                    .map_or("", |s| s.name.as_str())
+            ),
         };
         let finding = match (&a.finding, a.rule.granular) {
             (Some(v), Some(g)) => format!("[{}::{}]", g.prefix(), v.display()),

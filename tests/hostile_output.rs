@@ -176,6 +176,24 @@ fn walk(plan: &mut Plan, f: &mut dyn FnMut(Kind, &mut String)) {
         f(Kind::Validated, &mut r.region);
         f(Kind::Free, &mut r.reason);
     }
+    if let Some(p) = &mut plan.activation_provider {
+        f(Kind::Validated, &mut p.function_name);
+        f(Kind::Free, &mut p.description);
+        f(Kind::Validated, &mut p.log_group.name);
+        f(Kind::Path, &mut p.role.path);
+        f(Kind::Free, &mut p.role.description);
+        text(&mut p.role.trust.service, f);
+        statements(&mut p.role.statements, f);
+        if let Some(b) = &mut p.role.permissions_boundary {
+            text(b, f);
+        }
+        tags(&mut p.role.tags, f);
+        for s in &mut p.secrets {
+            f(Kind::Validated, &mut s.name);
+            f(Kind::Free, &mut s.description);
+            tags(&mut s.tags, f);
+        }
+    }
 }
 
 /// The literal pieces of a plan text.
@@ -207,7 +225,7 @@ fn statements(statements: &mut [Statement], f: &mut dyn FnMut(Kind, &mut String)
                 | Resource::AwsDocument { .. }
                 | Resource::OwnSessions { .. }
                 | Resource::Sessions => {}
-                Resource::Document { name } => f(Kind::Validated, name),
+                Resource::Document { name } | Resource::Secret { name } => f(Kind::Validated, name),
                 Resource::Role { path, name } => {
                     f(Kind::Path, path);
                     f(Kind::Validated, name);

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::eval::Statement;
 use super::Concrete;
-use crate::plan::{Attachment, Condition, Effect, Plan, Text};
+use crate::plan::{Attachment, Condition, Effect, Plan};
 
 /// What applies to a fleet's calls: the statements of its identity (customer policies
 /// and the AWS managed policies ssmgen attaches) and of its role's trust policy.
@@ -61,23 +61,66 @@ pub fn managed_policy(name: &str) -> Option<Vec<Statement>> {
     )
 }
 
+/// A plan condition list as the evaluator takes it, every value concrete.
+fn concrete_conditions(
+    cs: &[Condition],
+    c: &Concrete,
+) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
+    let mut map: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for cond in cs {
+        map.entry(cond.operator.to_string()).or_default().insert(
+            cond.key.to_string(),
+            cond.values
+                .iter()
+                .map(|t| t.resolve(|p| c.pseudo(p)))
+                .collect(),
+        );
+    }
+    map
+}
+
+fn effect(e: Effect) -> String {
+    match e {
+        Effect::Allow => "Allow".to_string(),
+    }
+}
+
+/// Plan statements as the evaluator takes them, every value concrete.
+pub fn concrete_statements(
+    plan: &Plan,
+    statements: &[crate::plan::Statement],
+    c: &Concrete,
+) -> Vec<Statement> {
+    statements
+        .iter()
+        .map(|s| Statement {
+            effect: effect(s.effect),
+            actions: s.actions.iter().map(|a| a.to_string()).collect(),
+            resources: s
+                .resources
+                .iter()
+                .map(|r| r.arn(&plan.env).resolve(|p| c.pseudo(p)))
+                .collect(),
+            principals: Vec::new(),
+            conditions: concrete_conditions(&s.conditions, c),
+        })
+        .collect()
+}
+
+/// A trust policy as the evaluator takes it.
+pub fn concrete_trust(trust: &crate::plan::Trust, c: &Concrete) -> Statement {
+    Statement {
+        effect: effect(trust.effect),
+        actions: vec![trust.action.to_string()],
+        resources: Vec::new(),
+        principals: vec![trust.service.resolve(|p| c.pseudo(p))],
+        conditions: concrete_conditions(&trust.conditions, c),
+    }
+}
+
 /// The statements that apply to fleet `index` of the plan.
 pub fn of_plan(plan: &Plan, index: usize, c: &Concrete) -> FleetPolicies {
     let fleet = &plan.fleets[index];
-    let resolve = |t: &Text| t.resolve(|p| c.pseudo(p));
-    let conditions = |cs: &[Condition]| {
-        let mut map: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
-        for cond in cs {
-            map.entry(cond.operator.to_string()).or_default().insert(
-                cond.key.to_string(),
-                cond.values.iter().map(resolve).collect(),
-            );
-        }
-        map
-    };
-    let effect = |e: Effect| match e {
-        Effect::Allow => "Allow".to_string(),
-    };
     let mut out = FleetPolicies::default();
     if let Some(p) = fleet.policy {
         let policy = &plan.policies[p];
@@ -86,19 +129,8 @@ pub fn of_plan(plan: &Plan, index: usize, c: &Concrete) -> FleetPolicies {
             (Attachment::ExistingRole(_), None) => true,
             _ => false,
         });
-        out.identity.extend(policy.statements.iter().map(|s| {
-            Statement {
-                effect: effect(s.effect),
-                actions: s.actions.iter().map(|a| a.to_string()).collect(),
-                resources: s
-                    .resources
-                    .iter()
-                    .map(|r| resolve(&r.arn(&plan.env)))
-                    .collect(),
-                principals: Vec::new(),
-                conditions: conditions(&s.conditions),
-            }
-        }));
+        out.identity
+            .extend(concrete_statements(plan, &policy.statements, c));
     }
     if let Some(r) = fleet.role {
         let role = &plan.roles[r];
@@ -106,13 +138,7 @@ pub fn of_plan(plan: &Plan, index: usize, c: &Concrete) -> FleetPolicies {
             out.identity
                 .extend(managed_policy(&m.name).into_iter().flatten());
         }
-        out.trust.push(Statement {
-            effect: effect(role.trust.effect),
-            actions: vec![role.trust.action.to_string()],
-            resources: Vec::new(),
-            principals: vec![resolve(&role.trust.service)],
-            conditions: conditions(&role.trust.conditions),
-        });
+        out.trust.push(concrete_trust(&role.trust, c));
     }
     out
 }

@@ -265,3 +265,59 @@ pub const ACTIVATION_REGISTRATION_LIMIT_MAX: u32 = 1000;
 pub const ACTIVATION_MAX_HOURS: u32 = 30 * 24;
 /// Without an explicit expiry an activation lasts 24 hours.
 pub const ACTIVATION_DEFAULT_HOURS: u32 = 24;
+
+const CUSTOM_RESOURCES: &str =
+    "AWS CloudFormation User Guide: Create custom provisioning logic with custom resources (Lambda-backed custom resources)";
+const LAMBDA_EXECUTION_ROLE: &str =
+    "AWS Lambda Developer Guide: Defining Lambda function permissions with an execution role";
+
+/// CloudFormation has no activation resource type (the AWS resource and property types
+/// reference lists none for Systems Manager activations); a custom resource fills in.
+pub const ACTIVATION_PROVIDER: Fact = Fact {
+    id: "activation-provider",
+    summary: "CloudFormation has no hybrid activation resource type, so a Lambda-backed custom resource (Custom::SsmActivation) creates each activation, replaces it when its properties change, deletes it with the stack, and keeps its id and code in a Secrets Manager secret",
+    source: CUSTOM_RESOURCES,
+};
+pub const ACTIVATION_PROVIDER_SSM: Fact = Fact {
+    id: "activation-provider-ssm",
+    summary: "the activation function calls CreateActivation and DeleteActivation, which have no resource-level permissions (Service Authorization Reference, AWS Systems Manager)",
+    source: "AWS Systems Manager User Guide: Create a hybrid activation to register nodes with Systems Manager; Service Authorization Reference: Actions defined by AWS Systems Manager",
+};
+pub const ACTIVATION_PROVIDER_SECRETS: Fact = Fact {
+    id: "activation-provider-secrets",
+    summary: "the activation function writes each activation's id and code into that activation's secret (secretsmanager:PutSecretValue on the secret, whose ARN ends in six random characters)",
+    source: "AWS Secrets Manager User Guide: Permissions policy examples (secret ARNs end in a hyphen and six random characters)",
+};
+pub const ACTIVATION_PROVIDER_LOGS: Fact = Fact {
+    id: "activation-provider-logs",
+    summary: "a Lambda function writes its logs to its own log group, /aws/lambda/<function name> (logs:CreateLogStream and logs:PutLogEvents); the stack creates the group so that it has a retention and goes with the stack",
+    source: LAMBDA_EXECUTION_ROLE,
+};
+pub const ACTIVATION_PROVIDER_TRUST: Fact = Fact {
+    id: "activation-provider-trust",
+    summary: "a Lambda function's execution role trusts lambda.amazonaws.com",
+    source: LAMBDA_EXECUTION_ROLE,
+};
+
+/// The custom resource type of an activation (any `Custom::` name is accepted; this one
+/// says what it is).
+pub const ACTIVATION_RESOURCE_TYPE: &str = "Custom::SsmActivation";
+/// The activation function's runtime and entry point (`index.py`: CloudFormation writes
+/// inline code to a file named index).
+pub const ACTIVATION_RUNTIME: &str = "python3.12";
+pub const ACTIVATION_HANDLER: &str = "index.handler";
+/// The handler's source, written inline by CloudFormation (`Code.ZipFile`) and the CDK
+/// (`lambda.Code.fromInline`); its Stubber tests are tests/conformance/test_activation_handler.py.
+pub const ACTIVATION_HANDLER_SOURCE: &str = include_str!("../../templates/activation/handler.py");
+/// Seconds the function may run: the handler answers FAILED five seconds before.
+pub const ACTIVATION_TIMEOUT_SECONDS: u32 = 120;
+pub const ACTIVATION_MEMORY_MB: u32 = 128;
+/// How long CloudFormation waits for the custom resource's answer (`ServiceTimeout`;
+/// an hour when unset), a little more than the function may take.
+pub const ACTIVATION_SERVICE_TIMEOUT_SECONDS: u32 = 300;
+/// Retention of the function's log group: a year, the least the scanners accept
+/// (checkov CKV_AWS_338).
+pub const ACTIVATION_LOG_RETENTION_DAYS: u32 = 365;
+pub const CREATE_ACTIVATION: &str = "ssm:CreateActivation";
+pub const DELETE_ACTIVATION: &str = "ssm:DeleteActivation";
+pub const PUT_SECRET_VALUE: &str = "secretsmanager:PutSecretValue";

@@ -160,7 +160,7 @@ const fn action(action: &'static str, level: AccessLevel, resource_level: bool) 
 /// Authorization Reference pages "Actions, resources, and condition keys for AWS Systems
 /// Manager", "... Amazon Message Gateway Service" (ssmmessages), "... Amazon CloudWatch
 /// Logs" and "... Amazon EC2".
-pub const ACTIONS_ON_ANY: [ActionFact; 10] = [
+pub const ACTIONS_ON_ANY: [ActionFact; 12] = [
     // Resource types instance and managed-instance; AWS documents it on `*` for node roles.
     action("ssm:UpdateInstanceInformation", AccessLevel::Write, true),
     action(
@@ -177,6 +177,10 @@ pub const ACTIONS_ON_ANY: [ActionFact; 10] = [
     action("ssm:DescribeSessions", AccessLevel::List, false),
     // Resource types instance, managed-instance and task; the operator samples grant it on `*`.
     action("ssm:GetConnectionStatus", AccessLevel::Read, true),
+    // No resource types and, for CreateActivation, only the request-tag condition keys:
+    // the activation function's calls.
+    action("ssm:CreateActivation", AccessLevel::Write, false),
+    action("ssm:DeleteActivation", AccessLevel::Write, false),
 ];
 
 /// The Service Authorization Reference facts of an action granted on `*`, if listed.

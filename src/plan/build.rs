@@ -51,6 +51,7 @@ pub fn build(spec: &Spec) -> Plan {
         documents: Vec::new(),
         service_settings: Vec::new(),
         operator_policies: Vec::new(),
+        activation_provider: None,
         outputs: Vec::new(),
         required_region: None,
         shared: super::shared::shared_resources(spec),
@@ -63,6 +64,7 @@ pub fn build(spec: &Spec) -> Plan {
     super::session_setup::add_session_setup(&mut plan, spec);
     // After the documents: operators are allowed to start sessions with them.
     super::operators::add_operators(&mut plan, spec);
+    super::activation_provider::add_activation_provider(&mut plan, spec);
     plan.required_region = required_region(spec, &env);
     // Last: they read every policy, role and document.
     plan.acknowledgements = super::findings::acknowledgements(&plan);

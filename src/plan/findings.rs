@@ -31,6 +31,14 @@ pub enum Subject {
     OperatorPolicy(usize),
     /// A preferences document, by index into [`Plan::documents`].
     Document(usize),
+    /// The activation function's execution role and its inline policy.
+    ProviderRole,
+    /// The activation function.
+    ProviderFunction,
+    /// The activation function's log group.
+    ProviderLogGroup,
+    /// An activation's secret, by index into `ActivationProvider::secrets`.
+    ActivationSecret(usize),
 }
 
 /// One finding a scanner reports on purpose-made code, and why it stays.
@@ -96,6 +104,14 @@ pub fn acknowledgements(plan: &Plan) -> Vec<Acknowledgement> {
     }
     for (i, d) in plan.documents.iter().enumerate() {
         out.extend(for_document(Subject::Document(i), &d.content));
+    }
+    if let Some(p) = &plan.activation_provider {
+        out.extend(for_statements(
+            Subject::ProviderRole,
+            &p.role.statements,
+            &plan.env,
+            &mut reasons,
+        ));
     }
     debug_assert!(out.windows(2).all(|w| w[0].subject <= w[1].subject));
     out
@@ -237,6 +253,9 @@ impl Wildcard {
             }
             Resource::Sessions => {
                 "sessions narrowed by a condition to the caller's own (their session-id tag)"
+            }
+            Resource::Secret { .. } => {
+                "a secret's ARN ends in six random characters that Secrets Manager chooses when it creates the secret, which -?????? matches (AWS Secrets Manager User Guide: Permissions policy examples)"
             }
             // No wildcard in these ARNs unless a name holds one, which validation refuses.
             Resource::KmsKey { .. }

@@ -5,6 +5,7 @@
 //! choose how to spell them. References stay typed ([`Resource`]) until a target asks
 //! for their ARN as a [`Text`], whose pseudo values each target renders its own way.
 
+pub mod activation_provider;
 pub mod build;
 pub mod findings;
 pub mod operators;
@@ -264,6 +265,72 @@ pub struct Activation {
     pub tags: BTreeMap<String, String>,
 }
 
+/// How CloudFormation and CDK stacks create the hybrid activations, which have no
+/// resource type: a custom resource (`Custom::SsmActivation`) per activation, answered by
+/// one Lambda function that calls CreateActivation and keeps each activation's id and
+/// code in a Secrets Manager secret of its own (never in outputs, attributes or logs).
+/// Terraform has `aws_ssm_activation` and does not use it. See `activation_provider.rs`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivationProvider {
+    /// The function (`ActivationProvider`).
+    pub id: Ident,
+    /// `<project>-activations`: named, so that its log group's name is known.
+    pub function_name: String,
+    pub description: String,
+    pub runtime: &'static str,
+    pub handler: &'static str,
+    /// The handler's Python source, written inline.
+    #[serde(skip)]
+    pub code: &'static str,
+    pub timeout_seconds: u32,
+    pub memory_mb: u32,
+    /// `/aws/lambda/<function_name>`, created by the stack with a retention.
+    pub log_group: LogGroup,
+    /// The function's execution role.
+    pub role: ProviderRole,
+    /// How long CloudFormation waits for an answer (custom resource `ServiceTimeout`).
+    pub service_timeout_seconds: u32,
+    /// One per activation, in [`Plan::activations`] order.
+    pub secrets: Vec<ActivationSecret>,
+    /// The stack input whose change re-issues every activation (they expire after at
+    /// most 30 days): a CloudFormation parameter, a CDK prop.
+    pub renewal: Ident,
+    pub fact: Fact,
+}
+
+/// A log group the code creates.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogGroup {
+    pub id: Ident,
+    pub name: String,
+    pub retention_days: u32,
+}
+
+/// The execution role of the activation function: unnamed (the tool names it), with one
+/// inline policy of the statements the function's calls need.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderRole {
+    pub id: Ident,
+    pub path: String,
+    pub description: String,
+    pub trust: Trust,
+    pub statements: Vec<Statement>,
+    pub permissions_boundary: Option<Text>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The secret an activation's id and code are written to.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivationSecret {
+    pub id: Ident,
+    /// `<project>/<fleet>/activation` (create-only).
+    pub name: String,
+    pub description: String,
+    /// Index into [`Plan::activations`].
+    pub activation: usize,
+    pub tags: BTreeMap<String, String>,
+}
+
 /// A Session Manager preferences document: a `Session` document of session type
 /// `Standard_Stream` that operators name in StartSession (`--document-name`).
 #[derive(Debug, Clone, Serialize)]
@@ -412,6 +479,8 @@ pub struct Plan {
     pub documents: Vec<SessionDocument>,
     pub service_settings: Vec<ServiceSetting>,
     pub operator_policies: Vec<OperatorPolicy>,
+    /// Present when CloudFormation and CDK stacks create activations in the stack.
+    pub activation_provider: Option<ActivationProvider>,
     pub outputs: Vec<Output>,
     pub required_region: Option<RequiredRegion>,
     /// The session resources the spec names once for all its fleets.

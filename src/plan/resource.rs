@@ -68,6 +68,11 @@ pub enum Resource {
         path: String,
         name: String,
     },
+    /// A Secrets Manager secret of the deployment's account and Region, by name: its ARN
+    /// ends in a hyphen and six random characters, matched by `-??????`.
+    Secret {
+        name: String,
+    },
 }
 
 impl Resource {
@@ -178,6 +183,17 @@ impl Resource {
                 ":role",
                 path.as_str(),
                 name.as_str()
+            ],
+            Resource::Secret { name } => text![
+                "arn:",
+                &env.partition,
+                ":secretsmanager:",
+                &env.region,
+                ":",
+                &env.account,
+                ":secret:",
+                name.as_str(),
+                "-??????"
             ],
         }
     }

@@ -35,6 +35,19 @@ pub struct Spec {
     pub operators: Vec<Operator>,
     /// Whether to set the hybrid advanced-instances tier (only meaningful with a hybrid fleet).
     pub hybrid_advanced_tier: bool,
+    /// How CloudFormation and CDK stacks create hybrid activations.
+    pub activation_method: ActivationMethod,
+}
+
+/// How CloudFormation and CDK stacks create hybrid activations (Terraform has a
+/// resource type for them and ignores this).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ActivationMethod {
+    /// A Lambda-backed custom resource in the stack.
+    #[default]
+    CustomResource,
+    /// `create-activations.sh`, run by hand after deploying.
+    Script,
 }
 
 /// Who may start sessions on which fleets.

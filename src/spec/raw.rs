@@ -41,6 +41,20 @@ pub struct RawSpec {
     /// Turn on the advanced-instances tier that Session Manager needs on hybrid nodes
     /// (default true when a fleet is hybrid; account-and-Region wide, charged per node-hour).
     pub hybrid_advanced_tier: Option<bool>,
+    /// How CloudFormation and CDK stacks create hybrid activations: `custom-resource`
+    /// (default: a Lambda-backed custom resource in the stack keeps each activation's id
+    /// and code in a Secrets Manager secret) or `script` (create-activations.sh, run after
+    /// deploying, for accounts that forbid custom resources). Terraform always uses
+    /// `aws_ssm_activation`.
+    pub activation_method: Option<RawActivationMethod>,
+}
+
+/// See [`RawSpec::activation_method`].
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawActivationMethod {
+    CustomResource,
+    Script,
 }
 
 /// People (or roles) who start sessions on some fleets.

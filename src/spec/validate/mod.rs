@@ -219,6 +219,8 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
     advice::advise(ctx, &fleets);
     let session_document = preferences::check_session_document(ctx, raw.session_document, &fleets);
     let hybrid_advanced_tier = preferences::check_tier(ctx, raw.hybrid_advanced_tier, &fleets);
+    let activation_method =
+        preferences::check_activation_method(ctx, raw.activation_method, &fleets);
     Spec {
         project: raw.project,
         tags: raw.tags,
@@ -229,5 +231,6 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
         session_document,
         operators,
         hybrid_advanced_tier,
+        activation_method,
     }
 }

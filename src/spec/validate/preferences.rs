@@ -322,3 +322,28 @@ pub(super) fn check_tier(ctx: &mut Ctx<'_>, raw: Option<bool>, fleets: &[Fleet])
         (_, false) => false,
     }
 }
+
+/// How CloudFormation and CDK stacks create activations; a choice without any
+/// activation to create is pointless, and said so.
+pub(super) fn check_activation_method(
+    ctx: &mut Ctx<'_>,
+    raw: Option<crate::spec::raw::RawActivationMethod>,
+    fleets: &[Fleet],
+) -> crate::spec::ActivationMethod {
+    use crate::spec::raw::RawActivationMethod;
+    use crate::spec::ActivationMethod;
+    let Some(raw) = raw else {
+        return ActivationMethod::default();
+    };
+    if !fleets.iter().any(|f| f.activation.is_some()) {
+        ctx.warn(
+            "activation_method",
+            "no fleet has a hybrid activation, so there is none to create",
+            "remove `activation_method`",
+        );
+    }
+    match raw {
+        RawActivationMethod::CustomResource => ActivationMethod::CustomResource,
+        RawActivationMethod::Script => ActivationMethod::Script,
+    }
+}

@@ -229,6 +229,23 @@ print(json.dumps(out))
             Subject::Policy(i) => &plan.policies[i].id.snake,
             Subject::OperatorPolicy(i) => &plan.operator_policies[i].id.snake,
             Subject::Document(i) => &plan.documents[i].id.snake,
+            Subject::ProviderRole => plan
+                .activation_provider
+                .as_ref()
+                .map_or("", |p| p.role.id.snake.as_str()),
+            Subject::ProviderFunction => plan
+                .activation_provider
+                .as_ref()
+                .map_or("", |p| p.id.snake.as_str()),
+            Subject::ProviderLogGroup => plan
+                .activation_provider
+                .as_ref()
+                .map_or("", |p| p.log_group.id.snake.as_str()),
+            Subject::ActivationSecret(i) => plan
+                .activation_provider
+                .as_ref()
+                .and_then(|p| p.secrets.get(i))
+                .map_or("", |s| s.id.snake.as_str()),
         }
     }
 

@@ -108,6 +108,13 @@ pub(super) fn finding(plan: &Plan, subject: Subject, finding: &Text) -> String {
         Subject::Policy(i) => plan.policies.get(i).map(|p| &p.statements),
         Subject::OperatorPolicy(i) => plan.operator_policies.get(i).map(|p| &p.statements),
         Subject::Document(_) => None,
+        Subject::ProviderRole => plan
+            .activation_provider
+            .as_ref()
+            .map(|p| &p.role.statements),
+        Subject::ProviderFunction | Subject::ProviderLogGroup | Subject::ActivationSecret(_) => {
+            None
+        }
     };
     let found = statements
         .into_iter()

@@ -92,7 +92,11 @@ pub(super) fn check(plan: &Plan) -> Result<(), Error> {
             Subject::OperatorPolicy(i) => (i < plan.operator_policies.len())
                 .then_some(())
                 .ok_or(("operator policy", i)),
-            Subject::Document(_) => Ok(()),
+            Subject::Document(_)
+            | Subject::ProviderRole
+            | Subject::ProviderFunction
+            | Subject::ProviderLogGroup
+            | Subject::ActivationSecret(_) => Ok(()),
         };
         if let Err((what, i)) = held {
             return Err(missing(what, i));
@@ -135,7 +139,12 @@ impl<'a> Acknowledgements<'a> {
                 Subject::Role(i) => (&mut acks.roles, i),
                 Subject::Policy(i) => (&mut acks.policies, i),
                 Subject::OperatorPolicy(i) => (&mut acks.operator_policies, i),
-                Subject::Document(_) => continue,
+                // The activation function's role writes its own (cdk_typescript::activation).
+                Subject::Document(_)
+                | Subject::ProviderRole
+                | Subject::ProviderFunction
+                | Subject::ProviderLogGroup
+                | Subject::ActivationSecret(_) => continue,
             };
             if let Some(of) = of.get_mut(i) {
                 of.push(a);
@@ -161,6 +170,10 @@ impl<'a> Acknowledgements<'a> {
             Subject::Policy(i) => (self.policies.get(i), "policy"),
             Subject::OperatorPolicy(i) => (self.operator_policies.get(i), "policy"),
             Subject::Document(_) => (None, "document"),
+            Subject::ProviderRole => (None, "role"),
+            Subject::ProviderFunction
+            | Subject::ProviderLogGroup
+            | Subject::ActivationSecret(_) => (None, "resource"),
         };
         let Some(of) = of.filter(|of| !of.is_empty()) else {
             return;

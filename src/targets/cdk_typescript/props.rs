@@ -138,6 +138,14 @@ impl<'a> Spell<'a> {
             Subject::Policy(i) => self.plan.policies.get(i).map(|p| &p.statements),
             Subject::OperatorPolicy(i) => self.plan.operator_policies.get(i).map(|p| &p.statements),
             Subject::Document(_) => None,
+            Subject::ProviderRole => self
+                .plan
+                .activation_provider
+                .as_ref()
+                .map(|p| &p.role.statements),
+            Subject::ProviderFunction
+            | Subject::ProviderLogGroup
+            | Subject::ActivationSecret(_) => None,
         };
         let env = &self.plan.env;
         let resource = statements

@@ -1,0 +1,204 @@
+//! The activation provider of CloudFormation and CDK stacks (issue 11): a custom
+//! resource per hybrid activation, one Lambda function answering them, its execution
+//! role, its log group, and a Secrets Manager secret per activation for the id and code.
+//!
+//! The plan decides all of it here, statements included; the targets that have no
+//! activation resource type (CloudFormation, the CDK) only spell it. Terraform writes
+//! `aws_ssm_activation` from [`super::Plan::activations`] and ignores the provider.
+
+use std::collections::BTreeMap;
+
+use super::resource::global_service_principal;
+use super::{
+    ActivationProvider, ActivationSecret, Condition, Effect, Ident, LogGroup, Plan, ProviderRole,
+    Resource, Statement, Text, Trust,
+};
+use crate::facts::{self, Fact};
+use crate::spec::{ActivationMethod, Spec};
+
+/// Adds the provider when the plan has activations and the spec keeps them in the stack.
+pub(super) fn add_activation_provider(plan: &mut Plan, spec: &Spec) {
+    if plan.activations.is_empty() || spec.activation_method != ActivationMethod::CustomResource {
+        return;
+    }
+    let function_name = format!("{}-activations", spec.project);
+    let log_group = LogGroup {
+        id: Ident::new("activation-provider-logs"),
+        name: format!("/aws/lambda/{function_name}"),
+        retention_days: facts::ACTIVATION_LOG_RETENTION_DAYS,
+    };
+    let suffix = Ident::new("activation-secret");
+    let secrets: Vec<ActivationSecret> = plan
+        .activations
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let fleet = &plan.roles[a.role].fleet;
+            ActivationSecret {
+                id: Ident::new(fleet).suffixed(&suffix),
+                name: format!("{}/{fleet}/activation", spec.project),
+                description: format!(
+                    "Id and code of the hybrid activation of fleet {fleet} of {} (ssmgen; written by the activation function)",
+                    spec.project
+                ),
+                activation: i,
+                tags: a.tags.clone(),
+            }
+        })
+        .collect();
+    let statements = statements(plan, &secrets, &log_group);
+    let role = ProviderRole {
+        id: Ident::new("activation-provider-role"),
+        path: spec.role_path.clone(),
+        description: format!(
+            "Execution role of the function that creates the hybrid activations of {} (ssmgen)",
+            spec.project
+        ),
+        trust: Trust {
+            effect: Effect::Allow,
+            service: global_service_principal("lambda"),
+            action: facts::ASSUME_ROLE,
+            conditions: Vec::new(),
+            fact: facts::ACTIVATION_PROVIDER_TRUST,
+        },
+        statements,
+        permissions_boundary: spec.permissions_boundary.clone().map(Text::literal),
+        tags: spec.tags.clone(),
+    };
+    plan.activation_provider = Some(ActivationProvider {
+        id: Ident::new("activation-provider"),
+        description: format!(
+            "Creates, replaces and deletes the hybrid activations of {} (ssmgen)",
+            spec.project
+        ),
+        function_name,
+        runtime: facts::ACTIVATION_RUNTIME,
+        handler: facts::ACTIVATION_HANDLER,
+        code: facts::ACTIVATION_HANDLER_SOURCE,
+        timeout_seconds: facts::ACTIVATION_TIMEOUT_SECONDS,
+        memory_mb: facts::ACTIVATION_MEMORY_MB,
+        log_group,
+        role,
+        service_timeout_seconds: facts::ACTIVATION_SERVICE_TIMEOUT_SECONDS,
+        secrets,
+        renewal: Ident::new("activation-renewal"),
+        fact: facts::ACTIVATION_PROVIDER,
+    });
+}
+
+fn statement(
+    sid: &str,
+    actions: &[&'static str],
+    resources: Vec<Resource>,
+    conditions: Vec<Condition>,
+    fact: Fact,
+) -> Statement {
+    let mut actions = actions.to_vec();
+    actions.sort_unstable();
+    Statement {
+        sid: sid.to_string(),
+        effect: Effect::Allow,
+        actions,
+        resources,
+        conditions,
+        facts: vec![fact],
+    }
+}
+
+/// What the handler calls (templates/activation/handler.py), and nothing else.
+fn statements(plan: &Plan, secrets: &[ActivationSecret], logs: &LogGroup) -> Vec<Statement> {
+    let mut roles: Vec<Resource> = Vec::new();
+    for a in &plan.activations {
+        let role = &plan.roles[a.role];
+        let r = Resource::Role {
+            path: role.path.clone(),
+            name: role.name.clone(),
+        };
+        if !roles.contains(&r) {
+            roles.push(r);
+        }
+    }
+    vec![
+        statement(
+            "ManageActivations",
+            &[facts::CREATE_ACTIVATION, facts::DELETE_ACTIVATION],
+            vec![Resource::Any],
+            Vec::new(),
+            facts::ACTIVATION_PROVIDER_SSM,
+        ),
+        // CreateActivation passes the hybrid service role to Systems Manager.
+        statement(
+            "PassHybridRolesToSsm",
+            &["iam:PassRole"],
+            roles,
+            vec![Condition {
+                operator: facts::STRING_EQUALS,
+                key: "iam:PassedToService",
+                values: vec![global_service_principal("ssm")],
+            }],
+            facts::PASS_ROLE_SSM,
+        ),
+        statement(
+            "WriteActivationSecrets",
+            &[facts::PUT_SECRET_VALUE],
+            secrets
+                .iter()
+                .map(|s| Resource::Secret {
+                    name: s.name.clone(),
+                })
+                .collect(),
+            Vec::new(),
+            facts::ACTIVATION_PROVIDER_SECRETS,
+        ),
+        statement(
+            "WriteOwnLogs",
+            &facts::LOGS_WRITE_ACTIONS,
+            vec![Resource::LogGroup {
+                name: logs.name.clone(),
+            }],
+            Vec::new(),
+            facts::ACTIVATION_PROVIDER_LOGS,
+        ),
+    ]
+}
+
+/// The custom resource's properties for one activation, as the handler reads them
+/// (every scalar a string, as CloudFormation passes them): `IamRole`,
+/// `RegistrationLimit`, `ExpiryHours`, `DefaultInstanceName`, `Description`, `Tags`,
+/// `SecretId`. `Renewal` (the stack's renewal input) and `ServiceToken`,
+/// `ServiceTimeout` are the target's to add.
+pub fn activation_properties(plan: &Plan, activation: usize) -> Vec<(&'static str, Property)> {
+    let a = &plan.activations[activation];
+    let mut out = vec![
+        (
+            "IamRole",
+            Property::Str(plan.roles[a.role].name_with_path()),
+        ),
+        (
+            "RegistrationLimit",
+            Property::Str(a.registration_limit.to_string()),
+        ),
+        ("ExpiryHours", Property::Str(a.expiry_hours.to_string())),
+    ];
+    if let Some(n) = &a.default_instance_name {
+        out.push(("DefaultInstanceName", Property::Str(n.clone())));
+    }
+    out.push(("Description", Property::Str(a.description.clone())));
+    if !a.tags.is_empty() {
+        out.push(("Tags", Property::Tags(a.tags.clone())));
+    }
+    if let Some(p) = &plan.activation_provider {
+        if let Some(s) = p.secrets.iter().find(|s| s.activation == activation) {
+            out.push(("SecretId", Property::Str(s.name.clone())));
+        }
+    }
+    out
+}
+
+/// A custom resource property value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Property {
+    Str(String),
+    /// `[{Key, Value}]`, as CreateActivation takes them.
+    Tags(BTreeMap<String, String>),
+}
