@@ -304,7 +304,9 @@ pub const ACTIVATION_PROVIDER_TRUST: Fact = Fact {
 pub const ACTIVATION_RESOURCE_TYPE: &str = "Custom::SsmActivation";
 /// The activation function's runtime and entry point (`index.py`: CloudFormation writes
 /// inline code to a file named index).
-pub const ACTIVATION_RUNTIME: &str = "python3.12";
+/// The newest Python runtime aws-cdk-lib 2.275.0 knows (`Runtime.PYTHON_3_14`):
+/// cdk-nag AwsSolutions-L1 asks for the newest, and cfn-lint 1.58.0 accepts it.
+pub const ACTIVATION_RUNTIME: &str = "python3.14";
 pub const ACTIVATION_HANDLER: &str = "index.handler";
 /// The handler's source, written inline by CloudFormation (`Code.ZipFile`) and the CDK
 /// (`lambda.Code.fromInline`); its Stubber tests are tests/conformance/test_activation_handler.py.
@@ -315,9 +317,17 @@ pub const ACTIVATION_MEMORY_MB: u32 = 128;
 /// How long CloudFormation waits for the custom resource's answer (`ServiceTimeout`;
 /// an hour when unset), a little more than the function may take.
 pub const ACTIVATION_SERVICE_TIMEOUT_SECONDS: u32 = 300;
-/// Retention of the function's log group: a year, the least the scanners accept
-/// (checkov CKV_AWS_338).
+/// Retention of the function's log group: a year (checkov CKV_AWS_66 and the cdk-nag
+/// packs ask for a retention; CKV_AWS_338, Terraform only, for at least a year).
 pub const ACTIVATION_LOG_RETENTION_DAYS: u32 = 365;
+/// CloudFormation invokes a custom resource's function asynchronously, and Lambda retries
+/// a failed asynchronous invocation twice by default: a retry could create a second
+/// activation nothing deletes, so the function's invoke configuration turns retries off
+/// (AWS Lambda Developer Guide: Using Lambda with CloudFormation; AWS::Lambda::EventInvokeConfig).
+pub const ACTIVATION_MAX_RETRY_ATTEMPTS: u32 = 0;
+/// How long Lambda keeps an event it could not yet run: CloudFormation waits no longer
+/// (the custom resource's ServiceTimeout).
+pub const ACTIVATION_MAX_EVENT_AGE_SECONDS: u32 = 300;
 pub const CREATE_ACTIVATION: &str = "ssm:CreateActivation";
 pub const DELETE_ACTIVATION: &str = "ssm:DeleteActivation";
 pub const PUT_SECRET_VALUE: &str = "secretsmanager:PutSecretValue";

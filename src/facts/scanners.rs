@@ -120,14 +120,162 @@ pub const NAG_MANAGED_POLICY: Rule = Rule {
     granular: Some(Granularity::Policy),
 };
 
+/// A checkov rule on a resource of the activation provider (CloudFormation; the
+/// Terraform target has no provider), read from checkov 3.3.30's
+/// checkov/cloudformation/checks/resource/aws/.
+const fn checkov(id: &'static str, title: &'static str) -> Rule {
+    Rule {
+        id,
+        scanner: Scanner::Checkov,
+        title,
+        cloudformation: true,
+        terraform: false,
+        granular: None,
+    }
+}
+
+/// A cdk-nag rule that names no value: one finding per resource.
+const fn nag(id: &'static str, title: &'static str) -> Rule {
+    Rule {
+        id,
+        scanner: Scanner::CdkNag,
+        title,
+        cloudformation: false,
+        terraform: false,
+        granular: None,
+    }
+}
+
+pub const CKV_LOG_GROUP_KMS: Rule = checkov(
+    "CKV_AWS_158",
+    "Ensure that CloudWatch Log Group is encrypted by KMS",
+);
+pub const CKV_SECRET_KMS: Rule = checkov(
+    "CKV_AWS_149",
+    "Ensure that Secrets Manager secret is encrypted using KMS CMK",
+);
+pub const CKV_LAMBDA_CONCURRENCY: Rule = checkov(
+    "CKV_AWS_115",
+    "Ensure that AWS Lambda function is configured for function-level concurrent execution limit",
+);
+pub const CKV_LAMBDA_DLQ: Rule = checkov(
+    "CKV_AWS_116",
+    "Ensure that AWS Lambda function is configured for a Dead Letter Queue(DLQ)",
+);
+pub const CKV_LAMBDA_VPC: Rule = checkov(
+    "CKV_AWS_117",
+    "Ensure that AWS Lambda function is configured inside a VPC",
+);
+
+/// The cdk-nag rules on the activation provider's function, log group and secrets, by
+/// pack (cdk-nag 3.0.2 src/packs: AwsSolutions, HIPAA.Security, NIST.800.53.R5,
+/// PCI.DSS.321; every rule id is printed with its pack's prefix).
+pub const NAG_SECRET_ROTATION: [Rule; 3] = [
+    nag(
+        "AwsSolutions-SMG4",
+        "The secret does not have automatic rotation scheduled",
+    ),
+    nag(
+        "HIPAA.Security-SecretsManagerRotationEnabled",
+        "The secret does not have automatic rotation scheduled",
+    ),
+    nag(
+        "NIST.800.53.R5-SecretsManagerRotationEnabled",
+        "The secret does not have automatic rotation scheduled",
+    ),
+];
+pub const NAG_SECRET_KMS: [Rule; 3] = [
+    nag(
+        "HIPAA.Security-SecretsManagerUsingKMSKey",
+        "The secret is not encrypted with a KMS Customer managed key",
+    ),
+    nag(
+        "NIST.800.53.R5-SecretsManagerUsingKMSKey",
+        "The secret is not encrypted with a KMS Customer managed key",
+    ),
+    nag(
+        "PCI.DSS.321-SecretsManagerUsingKMSKey",
+        "The secret is not encrypted with a KMS Customer managed key",
+    ),
+];
+pub const NAG_LOG_GROUP_KMS: [Rule; 3] = [
+    nag(
+        "HIPAA.Security-CloudWatchLogGroupEncrypted",
+        "The CloudWatch Log Group is not encrypted with an AWS KMS key",
+    ),
+    nag(
+        "NIST.800.53.R5-CloudWatchLogGroupEncrypted",
+        "The CloudWatch Log Group is not encrypted with an AWS KMS key",
+    ),
+    nag(
+        "PCI.DSS.321-CloudWatchLogGroupEncrypted",
+        "The CloudWatch Log Group is not encrypted with an AWS KMS key",
+    ),
+];
+pub const NAG_LAMBDA_CONCURRENCY: [Rule; 2] = [
+    nag(
+        "HIPAA.Security-LambdaConcurrency",
+        "The Lambda function is not configured with function-level concurrent execution limits",
+    ),
+    nag(
+        "NIST.800.53.R5-LambdaConcurrency",
+        "The Lambda function is not configured with function-level concurrent execution limits",
+    ),
+];
+pub const NAG_LAMBDA_DLQ: [Rule; 2] = [
+    nag(
+        "HIPAA.Security-LambdaDLQ",
+        "The Lambda function is not configured with a dead-letter configuration",
+    ),
+    nag(
+        "NIST.800.53.R5-LambdaDLQ",
+        "The Lambda function is not configured with a dead-letter configuration",
+    ),
+];
+pub const NAG_LAMBDA_VPC: [Rule; 3] = [
+    nag(
+        "HIPAA.Security-LambdaInsideVPC",
+        "The Lambda function is not VPC enabled",
+    ),
+    nag(
+        "NIST.800.53.R5-LambdaInsideVPC",
+        "The Lambda function is not VPC enabled",
+    ),
+    nag(
+        "PCI.DSS.321-LambdaInsideVPC",
+        "The Lambda function is not VPC enabled",
+    ),
+];
+
 /// Every rule the generated code may acknowledge.
-pub const RULES: [Rule; 6] = [
+pub const RULES: [Rule; 27] = [
     CKV_WRITE_WITHOUT_CONSTRAINTS,
     CKV_RESOURCE_STAR,
     CKV_SESSION_ENCRYPTION,
     CKV_SESSION_LOGGING,
     NAG_WILDCARD,
     NAG_MANAGED_POLICY,
+    CKV_LOG_GROUP_KMS,
+    CKV_SECRET_KMS,
+    CKV_LAMBDA_CONCURRENCY,
+    CKV_LAMBDA_DLQ,
+    CKV_LAMBDA_VPC,
+    NAG_SECRET_ROTATION[0],
+    NAG_SECRET_ROTATION[1],
+    NAG_SECRET_ROTATION[2],
+    NAG_SECRET_KMS[0],
+    NAG_SECRET_KMS[1],
+    NAG_SECRET_KMS[2],
+    NAG_LOG_GROUP_KMS[0],
+    NAG_LOG_GROUP_KMS[1],
+    NAG_LOG_GROUP_KMS[2],
+    NAG_LAMBDA_CONCURRENCY[0],
+    NAG_LAMBDA_CONCURRENCY[1],
+    NAG_LAMBDA_DLQ[0],
+    NAG_LAMBDA_DLQ[1],
+    NAG_LAMBDA_VPC[0],
+    NAG_LAMBDA_VPC[1],
+    NAG_LAMBDA_VPC[2],
 ];
 
 /// The access level the Service Authorization Reference gives an action.

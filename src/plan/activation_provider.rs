@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use super::resource::global_service_principal;
 use super::{
-    ActivationProvider, ActivationSecret, Condition, Effect, Ident, LogGroup, Plan, ProviderRole,
-    Resource, Statement, Text, Trust,
+    ActivationProvider, ActivationSecret, Condition, Effect, Ident, InvokeConfig, LogGroup, Plan,
+    ProviderRole, Resource, Statement, Text, Trust,
 };
 use crate::facts::{self, Fact};
 use crate::spec::{ActivationMethod, Spec};
@@ -80,6 +80,11 @@ pub(super) fn add_activation_provider(plan: &mut Plan, spec: &Spec) {
         log_group,
         role,
         service_timeout_seconds: facts::ACTIVATION_SERVICE_TIMEOUT_SECONDS,
+        invoke_config: InvokeConfig {
+            id: Ident::new("activation-provider-invoke-config"),
+            max_retry_attempts: facts::ACTIVATION_MAX_RETRY_ATTEMPTS,
+            max_event_age_seconds: facts::ACTIVATION_MAX_EVENT_AGE_SECONDS,
+        },
         secrets,
         renewal: Ident::new("activation-renewal"),
         fact: facts::ACTIVATION_PROVIDER,

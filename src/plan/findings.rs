@@ -112,6 +112,7 @@ pub fn acknowledgements(plan: &Plan) -> Vec<Acknowledgement> {
             &plan.env,
             &mut reasons,
         ));
+        out.extend(for_provider(p));
     }
     debug_assert!(out.windows(2).all(|w| w[0].subject <= w[1].subject));
     out
@@ -239,6 +240,9 @@ impl Wildcard {
             Resource::BucketObjects { .. } => {
                 "session logs are objects the SSM Agent names per session under the configured key prefix"
             }
+            Resource::LogGroup { .. } if s.facts.contains(&crate::facts::ACTIVATION_PROVIDER_LOGS) => {
+                "Lambda names the function's log streams at run time; logs:CreateLogStream and logs:PutLogEvents are granted on the streams of the function's own log group only"
+            }
             Resource::LogGroup { .. } => {
                 "the SSM Agent writes each session to its own stream of the configured log group, which :* names"
             }
@@ -284,6 +288,47 @@ impl Wildcard {
         }
         format!("{} ({})", parts.join("; "), self.sources.join("; "))
     }
+}
+
+/// The activation provider's function, log group and secrets: what checkov and the
+/// cdk-nag packs report on them that the design keeps (tests/conformance/scanners.py
+/// proves each one is reported without its acknowledgement).
+fn for_provider(p: &super::ActivationProvider) -> Vec<Acknowledgement> {
+    use scanners::{
+        CKV_LAMBDA_CONCURRENCY, CKV_LAMBDA_DLQ, CKV_LAMBDA_VPC, CKV_LOG_GROUP_KMS, CKV_SECRET_KMS,
+        NAG_LAMBDA_CONCURRENCY, NAG_LAMBDA_DLQ, NAG_LAMBDA_VPC, NAG_LOG_GROUP_KMS, NAG_SECRET_KMS,
+        NAG_SECRET_ROTATION,
+    };
+    const CONCURRENCY: &str = "invoked only by CloudFormation, once per activation change of the stack; a reserved concurrency comes out of the account's unreserved concurrency, which must stay at 100 or more, and new accounts have reduced concurrency quotas, so a reservation could fail the deployment (AWS Lambda Developer Guide: Configuring reserved concurrency; Lambda quotas)";
+    const DLQ: &str = "a CloudFormation custom resource provider: the handler answers every request, failures included, at CloudFormation's response URL, and asynchronous retries are off (MaximumRetryAttempts 0), so a dead-letter queue would only hold requests CloudFormation has already failed (AWS Lambda Developer Guide: Using Lambda with CloudFormation)";
+    const VPC: &str = "the function calls only the public Systems Manager and Secrets Manager APIs and CloudFormation's response URL and reaches no private resource; inside a VPC it would need subnets and a NAT gateway or interface endpoints that the stack does not own";
+    const LOG_GROUP_KMS: &str = "CloudWatch Logs encrypts log data at rest by default; the function logs only request types and activation ids, never an activation code (templates/activation/handler.py)";
+    const SECRET_KMS: &str = "encrypted with aws/secretsmanager, the AWS managed key Secrets Manager uses by default; a customer managed key would need a key policy for the function and for every reader of the secret";
+    const ROTATION: &str = "the secret holds a hybrid activation id and code that Systems Manager issues and that expire within 30 days (CreateActivation ExpirationDate); a new one is issued by changing the stack's activation renewal input, not by a rotation function";
+    let ack = |rule, subject, reason: &str| Acknowledgement {
+        rule,
+        subject,
+        finding: None,
+        reason: reason.into(),
+    };
+    let mut out = Vec::new();
+    let function = Subject::ProviderFunction;
+    out.push(ack(CKV_LAMBDA_CONCURRENCY, function, CONCURRENCY));
+    out.push(ack(CKV_LAMBDA_DLQ, function, DLQ));
+    out.push(ack(CKV_LAMBDA_VPC, function, VPC));
+    out.extend(NAG_LAMBDA_CONCURRENCY.map(|r| ack(r, function, CONCURRENCY)));
+    out.extend(NAG_LAMBDA_DLQ.map(|r| ack(r, function, DLQ)));
+    out.extend(NAG_LAMBDA_VPC.map(|r| ack(r, function, VPC)));
+    let logs = Subject::ProviderLogGroup;
+    out.push(ack(CKV_LOG_GROUP_KMS, logs, LOG_GROUP_KMS));
+    out.extend(NAG_LOG_GROUP_KMS.map(|r| ack(r, logs, LOG_GROUP_KMS)));
+    for i in 0..p.secrets.len() {
+        let secret = Subject::ActivationSecret(i);
+        out.push(ack(CKV_SECRET_KMS, secret, SECRET_KMS));
+        out.extend(NAG_SECRET_KMS.map(|r| ack(r, secret, SECRET_KMS)));
+        out.extend(NAG_SECRET_ROTATION.map(|r| ack(r, secret, ROTATION)));
+    }
+    out
 }
 
 /// checkov's Session document rules, read from the content the plan writes.

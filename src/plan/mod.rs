@@ -290,12 +290,24 @@ pub struct ActivationProvider {
     pub role: ProviderRole,
     /// How long CloudFormation waits for an answer (custom resource `ServiceTimeout`).
     pub service_timeout_seconds: u32,
+    /// The function's asynchronous invoke configuration (`ActivationProviderInvokeConfig`,
+    /// qualifier `$LATEST`): retries off, events kept no longer than CloudFormation waits.
+    /// The custom resources depend on it, so no request is retried.
+    pub invoke_config: InvokeConfig,
     /// One per activation, in [`Plan::activations`] order.
     pub secrets: Vec<ActivationSecret>,
     /// The stack input whose change re-issues every activation (they expire after at
     /// most 30 days): a CloudFormation parameter, a CDK prop.
     pub renewal: Ident,
     pub fact: Fact,
+}
+
+/// A Lambda function's asynchronous invocation settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvokeConfig {
+    pub id: Ident,
+    pub max_retry_attempts: u32,
+    pub max_event_age_seconds: u32,
 }
 
 /// A log group the code creates.
