@@ -120,8 +120,52 @@ pub fn explain(plan: &Plan) -> String {
         let f = setting.fact;
         let _ = writeln!(s, "  why: {} [{}; {}]", f.summary, f.id, f.source);
     }
+    explain_activation_provider(&mut s, plan);
     explain_acknowledgements(&mut s, plan);
     s
+}
+
+/// How CloudFormation and CDK stacks create the activations (Terraform: aws_ssm_activation).
+fn explain_activation_provider(s: &mut String, plan: &Plan) {
+    let Some(p) = &plan.activation_provider else {
+        if !plan.activations.is_empty() {
+            let _ = writeln!(
+                s,
+                "
+activations (CloudFormation, CDK): create-activations.sh, run after deploying (activation_method: script)"
+            );
+        }
+        return;
+    };
+    let _ = writeln!(
+        s,
+        "
+activations (CloudFormation, CDK): custom resource {} answered by function {} ({}, {} s)",
+        crate::facts::ACTIVATION_RESOURCE_TYPE,
+        p.function_name,
+        p.runtime,
+        p.timeout_seconds
+    );
+    let f = p.fact;
+    let _ = writeln!(s, "  why: {} [{}; {}]", f.summary, f.id, f.source);
+    for secret in &p.secrets {
+        let fleet = &plan.roles[plan.activations[secret.activation].role].fleet;
+        let _ = writeln!(
+            s,
+            "  fleet {fleet}: id and code in secret {} (aws secretsmanager get-secret-value --secret-id {})",
+            secret.name, secret.name
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  re-issue (an activation expires after at most 30 days): change the stack's activation renewal input"
+    );
+    let _ = writeln!(
+        s,
+        "  function role (trusts {}):",
+        p.role.trust.service.display()
+    );
+    write_statements(s, plan, &p.role.statements);
 }
 
 /// The scanner findings the generated code acknowledges, with the reasons it writes.

@@ -22,6 +22,8 @@ partition, URL suffix) are evaluated to one fixed set per comparison.
 import json
 import re
 
+import activation_model
+
 PSEUDO_SETS = {
     "aws": {"AWS::Partition": "aws", "AWS::Region": "us-east-2",
             "AWS::AccountId": "123456789012", "AWS::URLSuffix": "amazonaws.com"},
@@ -32,8 +34,8 @@ PSEUDO_SETS = {
 }
 
 
-class Unresolvable(Exception):
-    pass
+# One exception for both readers: a model that cannot be read is a failure either way.
+Unresolvable = activation_model.Unresolvable
 
 
 def as_list(v):
@@ -61,9 +63,12 @@ def canonical(model):
     def key(st):
         return json.dumps(st, sort_keys=True)
     out = {"roles": {}, "profiles": {}, "policies": {},
+           "activations": dict(model.get("activations", {})),
            "documents": dict(model.get("documents", {})),
            "service_settings": dict(model.get("service_settings", {})),
            "required_region": sorted(model.get("required_region", []))}
+    if model.get("activation_provider") is not None:
+        out["activation_provider"] = model["activation_provider"]
     for name, r in model["roles"].items():
         out["roles"][name] = dict(r, trust=sorted(r["trust"], key=key),
                                   managed=sorted(r["managed"]))
@@ -82,11 +87,15 @@ def canonical(model):
 class CfnEvaluator:
     def __init__(self, template, pseudo):
         self.resources = template.get("Resources", {})
+        self.parameters = template.get("Parameters", {})
         self.pseudo = pseudo
 
     def ref(self, name):
         if name in self.pseudo:
             return self.pseudo[name]
+        if name in self.parameters:
+            # A stack input evaluates to its default (the activations' renewal).
+            return self.parameters[name]["Default"]
         res = self.resources.get(name)
         if res is None:
             raise Unresolvable(f"Ref {name}")
@@ -263,19 +272,26 @@ def with_preferences_script(model, text):
     return canonical(dict(model, documents=documents))
 
 
-def from_cloudformation(template, pseudo):
-    """The IAM model of a CloudFormation template (plain JSON form, intrinsics as dicts)."""
+def from_cloudformation(template, pseudo, activation_script=None):
+    """The IAM model of a CloudFormation template (plain JSON form, intrinsics as dicts),
+    with its activations (activation_model; `activation_script` is the text of the
+    folder's create-activations.sh, if it has one)."""
     ev = CfnEvaluator(template, pseudo)
     model = {"roles": {}, "profiles": {}, "policies": {}, "documents": {},
              "service_settings": {}}
+    provider = activation_model.provider_resources(template)
+    model["activations"], model["activation_provider"] = activation_model.from_cloudformation(
+        template, ev, cfn_statements, activation_script)
     role_names = {}
     for lid, res in template.get("Resources", {}).items():
+        if lid in provider:
+            continue
         if res["Type"] == "AWS::IAM::Role":
             props = ev.eval(res.get("Properties", {}))
             role_names[lid] = props["RoleName"]
     for lid, res in sorted(template.get("Resources", {}).items()):
         t = res["Type"]
-        if t in ("CDK::Metadata", "AWS::CDK::Metadata"):
+        if t in ("CDK::Metadata", "AWS::CDK::Metadata") or lid in provider:
             continue
         props = ev.eval(res.get("Properties", {}))
         if t == "AWS::IAM::Role":
@@ -730,6 +746,7 @@ def from_terraform(parsed_files, pseudo):
             else:
                 raise Unresolvable(f"managed policy {arn} attached to unknown {attr} {target}")
     model["documents"], model["service_settings"] = tf_session_setup(ev, blocks)
+    model["activations"] = activation_model.from_terraform(ev, blocks)
     return canonical(model)
 
 
