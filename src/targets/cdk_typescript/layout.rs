@@ -3,8 +3,9 @@
 //! template: the frame is fixed text and loops, and each Tera tag costs about 10 us of
 //! parsing at every start (issue 13). Each item is written straight into the output.
 
+use super::activation;
 use super::methods::{attachable, push_fields, push_maps, push_methods, push_types};
-use super::nag::HELPER;
+use super::nag::{HELPER, RULE_HELPER};
 use super::props::push_props;
 use super::{ConstructContext, Each};
 use crate::plan::Subject;
@@ -101,18 +102,28 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
     if shared.session_key.is_some() {
         out.push_str("\nimport * as kms from 'aws-cdk-lib/aws-kms';");
     }
-    if shared.log_group.is_some() {
+    let provider = plan.activation_provider.as_ref();
+    if provider.is_some() {
+        out.push_str("\nimport * as lambda from 'aws-cdk-lib/aws-lambda';");
+    }
+    if shared.log_group.is_some() || provider.is_some() {
         out.push_str("\nimport * as logs from 'aws-cdk-lib/aws-logs';");
     }
     if shared.log_bucket.is_some() {
         out.push_str("\nimport * as s3 from 'aws-cdk-lib/aws-s3';");
     }
+    if provider.is_some_and(|p| !p.secrets.is_empty()) {
+        out.push_str("\nimport * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';");
+    }
     if c.ssm {
         out.push_str("\nimport * as ssm from 'aws-cdk-lib/aws-ssm';");
     }
     out.push_str("\nimport { Construct } from 'constructs';\n");
-    if c.acknowledgements.any() {
+    if c.acknowledgements.any_granular() {
         out.push_str(HELPER);
+    }
+    if c.acknowledgements.any_whole() {
+        out.push_str(RULE_HELPER);
     }
     push_types(out, plan);
     out.push_str("\n/** Options of {@link ");
@@ -146,6 +157,13 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
     if c.operator_policies.any() {
         out.push_str("\n * And the operator policies: who may start sessions on which fleets.");
     }
+    if provider.is_some() {
+        out.push_str(
+            "\n * And the hybrid activations, each a custom resource that a function of the construct\n \
+             * answers, with its id and code in a secret of its own that the construct exposes\n \
+             * (`<fleet>ActivationSecret`).",
+        );
+    }
     out.push_str("\n */\nexport class ");
     out.push_str(class);
     out.push_str(" extends Construct {");
@@ -155,6 +173,7 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
     c.document_fields.write_each(out, "\n");
     c.setting_fields.write_each(out, "\n");
     c.operator_fields.write_each(out, "\n");
+    activation::push_fields(out, plan);
     push_fields(out, plan);
     out.push_str("\n\n  constructor(scope: Construct, id: string, props: ");
     out.push_str(class);
@@ -174,6 +193,7 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
         .write_each_then(out, "\n\n", |out, i, p| {
             acks.push(out, Subject::OperatorPolicy(i), &p.id.lower_camel);
         });
+    activation::push_block(out, c.spell, acks);
     push_maps(out, c.spell);
     if c.outputs.any() {
         out.push_str("\n\n    // Stack outputs only when asked: a construct adds none of its own accord.\n    if (props.outputs) {");

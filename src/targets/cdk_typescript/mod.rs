@@ -10,9 +10,13 @@
 //! writing it infallible. Each resource family writes its own TypeScript in a file of its
 //! own (`iam.rs` for roles, instance profiles and managed policies, `ssm.rs` for the
 //! Session Manager preferences documents and service settings, `operators.rs` for the
-//! operator policies, `outputs.rs` for the stack outputs, `nag.rs` for the cdk-nag
-//! acknowledgements each of them carries), with the shared writing helpers in `typescript.rs`; the `--scaffold` app's contexts are in `scaffold.rs`.
+//! operator policies, `activation.rs` for the hybrid activations and their secrets,
+//! `provider.rs` for the function that answers them, `outputs.rs` for the stack outputs,
+//! `nag.rs` for the cdk-nag acknowledgements each of them carries), with the shared
+//! writing helpers in `typescript.rs`; the `--scaffold` app's contexts are in
+//! `scaffold.rs`.
 
+mod activation;
 mod iam;
 mod layout;
 mod methods;
@@ -20,6 +24,7 @@ mod nag;
 mod operators;
 mod outputs;
 mod props;
+mod provider;
 mod rules;
 mod scaffold;
 mod ssm;
@@ -32,8 +37,8 @@ use self::props::Spell;
 use self::scaffold::{AppContext, PackageContext, PlainContext};
 use self::typescript::ident;
 use super::{
-    activation, cdk_app, preferences_script, Options, OutFile, Target, TemplateRef,
-    GENERATED_MARKER,
+    activation as activation_script, cdk_app, preferences_script, Options, OutFile, Target,
+    TemplateRef, GENERATED_MARKER,
 };
 use crate::error::Error;
 use crate::facts;
@@ -101,6 +106,10 @@ fn size_hint(plan: &Plan) -> usize {
         + 550 * operator_statements
         + 250 * plan.outputs.len()
         + 450 * plan.acknowledgements.len()
+        + plan
+            .activation_provider
+            .as_ref()
+            .map_or(0, |p| 8000 + 2 * p.code.len() + 2500 * p.secrets.len())
 }
 
 pub struct CdkTypeScript;
@@ -156,7 +165,10 @@ impl Target for CdkTypeScript {
         } else {
             files.push(file(&format!("{module}.ts"), construct));
         }
-        files.extend(activation::script(plan, "CDK app")?);
+        // With the activations in the construct (custom resources), no script creates them.
+        if plan.activation_provider.is_none() {
+            files.extend(activation_script::script(plan, "CDK app")?);
+        }
         files.extend(preferences_script::script(plan, "CDK app")?);
         Ok(files)
     }
@@ -360,6 +372,7 @@ fn check(plan: &Plan) -> Result<(), Error> {
         }
         ident(&o.id.upper_camel)?;
     }
+    activation::check(plan)?;
     nag::check(plan)
 }
 
@@ -422,6 +435,9 @@ mod tests {
         assert!(requirements.contains(&format!("aws-cdk-lib=={AWS_CDK_LIB_VERSION}\n")));
     }
 
+    /// One hybrid fleet, its activation created in the stack (the activation provider).
+    pub(super) const HYBRID: &str = "version: 1\nproject: factory\nrole_path: /ssm/hybrid/\ntags:\n  site: munich\nfleets:\n  - name: plc\n    platform: hybrid\n    mode: session-only\n";
+
     pub(super) fn plan_of(yaml: &str) -> Plan {
         let (spec, _) = crate::spec::load_str(yaml, "spec.yaml").expect("valid spec");
         crate::plan::build::build(&spec)
@@ -432,6 +448,32 @@ mod tests {
             .render(plan, &Options::default())
             .expect("renders");
         files[0].contents.clone()
+    }
+
+    /// Runs a JavaScript program with node and returns what it prints.
+    pub(super) fn node(program: &str) -> String {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new("node")
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("node must be installed for this test: {e}"));
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(program.as_bytes())
+            .expect("write stdin");
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "node failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The cdk-nag acknowledgements: the findings the plan says the construct carries on
 //! purpose (`Plan::acknowledgements`), written after each subject is created as calls of
-//! one module-level helper, `acknowledge`. cdk-nag 3 reads them as `Validations`
+//! two module-level helpers: `acknowledge` for a granular rule's finding, named by its
+//! value, and `acknowledgeRule` for a rule that names no value (the activation function,
+//! its log group and the activation secrets). cdk-nag 3 reads them as `Validations`
 //! acknowledgements and cdk-nag 2 as the resource's `cdk_nag` metadata, so the construct
 //! imports no cdk-nag. Only cdk-nag rules are spelled here: the checkov ones are for the
 //! CloudFormation and Terraform targets.
@@ -70,21 +72,45 @@ function acknowledge(
 }
 ";
 
+/// The second helper, for a rule that names no value: written once, beside the first,
+/// when the construct calls it. It acknowledges the rule on the CloudFormation resource
+/// cdk-nag reports it on, the construct given when that is one (a `CfnSecret`), else its
+/// default child (the `CfnFunction` of a `lambda.Function`).
+pub(super) const RULE_HELPER: &str = "
+/**
+ * Acknowledges a cdk-nag rule that names no value (the whole rule, on one resource) and that
+ * this construct breaks on purpose (`ssmgen explain` says why), for cdk-nag 3 and cdk-nag 2
+ * alike, on the CloudFormation resource cdk-nag reports it on: `construct` itself when it is
+ * one, else its default child.
+ */
+function acknowledgeRule(construct: Construct, rule: string, reason: string): void {
+  const cfn = (construct instanceof cdk.CfnResource ? construct : construct.node.defaultChild) as cdk.CfnResource;
+  cdk.Validations.of(cfn).acknowledge({ id: rule, reason });
+  const metadata = cfn.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined;
+  cfn.addMetadata('cdk_nag', {
+    rules_to_suppress: [...(metadata?.rules_to_suppress ?? []), { id: rule, reason }],
+  });
+}
+";
+
 /// The cdk-nag acknowledgements this target writes: those of the subjects it creates
-/// (roles, fleet policies, operator policies; a document has only checkov ones).
+/// (roles, fleet policies, operator policies, the activation provider's policy, function
+/// and log group, the activation secrets; a document has only checkov ones).
 fn written(a: &Acknowledgement) -> bool {
     a.rule.scanner == Scanner::CdkNag && !matches!(a.subject, Subject::Document(_))
 }
 
-/// The granularity prefix and the value of an acknowledgement [`check`] accepted.
+/// The granularity prefix and the value of a granular acknowledgement [`check`]
+/// accepted; `None` for a rule that names no value.
 fn finding(a: &Acknowledgement) -> Option<(&'static str, &Text)> {
     Some((a.rule.granular?.prefix(), a.finding.as_ref()?))
 }
 
 /// Rejects the acknowledgements the construct cannot write: one whose subject the plan
-/// does not hold, or a cdk-nag rule without a value to name its finding by (every
-/// cdk-nag rule the plan uses is granular; the helper names findings by their value).
+/// does not hold, a granular cdk-nag rule without the value its finding is named by, or
+/// a rule that names no value given one (cdk-nag would match neither as written).
 pub(super) fn check(plan: &Plan) -> Result<(), Error> {
+    let provider = plan.activation_provider.as_ref();
     for a in plan.acknowledgements.iter().filter(|a| written(a)) {
         let held = match a.subject {
             Subject::Role(i) => (i < plan.roles.len()).then_some(()).ok_or(("role", i)),
@@ -92,24 +118,26 @@ pub(super) fn check(plan: &Plan) -> Result<(), Error> {
             Subject::OperatorPolicy(i) => (i < plan.operator_policies.len())
                 .then_some(())
                 .ok_or(("operator policy", i)),
-            Subject::Document(_)
-            | Subject::ProviderRole
-            | Subject::ProviderFunction
-            | Subject::ProviderLogGroup
-            | Subject::ActivationSecret(_) => Ok(()),
+            Subject::ProviderRole | Subject::ProviderFunction | Subject::ProviderLogGroup => {
+                provider.map(|_| ()).ok_or(("activation provider", 0))
+            }
+            Subject::ActivationSecret(i) => (i < provider.map_or(0, |p| p.secrets.len()))
+                .then_some(())
+                .ok_or(("activation secret", i)),
+            Subject::Document(_) => Ok(()),
         };
         if let Err((what, i)) = held {
             return Err(missing(what, i));
         }
-        if finding(a).is_none() {
-            return Err(Error::Render {
-                template: CONSTRUCT.into(),
-                message: format!(
-                    "cdk-nag rule {} is acknowledged without the value its finding names",
-                    a.rule.id
-                ),
-            });
-        }
+        let problem = match (a.rule.granular, &a.finding) {
+            (Some(_), None) => "is acknowledged without the value its finding names",
+            (None, Some(_)) => "names no value, but is acknowledged with one",
+            _ => continue,
+        };
+        return Err(Error::Render {
+            template: CONSTRUCT.into(),
+            message: format!("cdk-nag rule {} {problem}", a.rule.id),
+        });
     }
     Ok(())
 }
@@ -123,57 +151,95 @@ pub(super) struct Acknowledgements<'a> {
     roles: Vec<Vec<&'a Acknowledgement>>,
     policies: Vec<Vec<&'a Acknowledgement>>,
     operator_policies: Vec<Vec<&'a Acknowledgement>>,
+    /// The activation provider's policy (`Subject::ProviderRole`: its statements).
+    provider_policy: Vec<&'a Acknowledgement>,
+    provider_function: Vec<&'a Acknowledgement>,
+    provider_log_group: Vec<&'a Acknowledgement>,
+    /// By index into `ActivationProvider::secrets`.
+    secrets: Vec<Vec<&'a Acknowledgement>>,
+    /// Whether any is granular (`acknowledge` is written), or names no value
+    /// (`acknowledgeRule` is).
+    granular: bool,
+    whole: bool,
 }
 
 impl<'a> Acknowledgements<'a> {
     pub(super) fn new(spell: &'a Spell<'a>) -> Self {
         let plan: &'a Plan = spell.plan();
+        let secrets = plan
+            .activation_provider
+            .as_ref()
+            .map_or(0, |p| p.secrets.len());
         let mut acks = Acknowledgements {
             spell,
             roles: vec![Vec::new(); plan.roles.len()],
             policies: vec![Vec::new(); plan.policies.len()],
             operator_policies: vec![Vec::new(); plan.operator_policies.len()],
+            provider_policy: Vec::new(),
+            provider_function: Vec::new(),
+            provider_log_group: Vec::new(),
+            secrets: vec![Vec::new(); secrets],
+            granular: false,
+            whole: false,
         };
         for a in plan.acknowledgements.iter().filter(|a| written(a)) {
-            let (of, i) = match a.subject {
-                Subject::Role(i) => (&mut acks.roles, i),
-                Subject::Policy(i) => (&mut acks.policies, i),
-                Subject::OperatorPolicy(i) => (&mut acks.operator_policies, i),
-                // The activation function's role writes its own (cdk_typescript::activation).
-                Subject::Document(_)
-                | Subject::ProviderRole
-                | Subject::ProviderFunction
-                | Subject::ProviderLogGroup
-                | Subject::ActivationSecret(_) => continue,
+            let of = match a.subject {
+                Subject::Role(i) => acks.roles.get_mut(i),
+                Subject::Policy(i) => acks.policies.get_mut(i),
+                Subject::OperatorPolicy(i) => acks.operator_policies.get_mut(i),
+                Subject::ProviderRole => Some(&mut acks.provider_policy),
+                Subject::ProviderFunction => Some(&mut acks.provider_function),
+                Subject::ProviderLogGroup => Some(&mut acks.provider_log_group),
+                Subject::ActivationSecret(i) => acks.secrets.get_mut(i),
+                Subject::Document(_) => None,
             };
-            if let Some(of) = of.get_mut(i) {
+            if let Some(of) = of {
                 of.push(a);
+                if finding(a).is_some() {
+                    acks.granular = true;
+                } else {
+                    acks.whole = true;
+                }
             }
         }
         acks
     }
 
-    /// Whether the construct calls the helper, so that it is written.
-    pub(super) fn any(&self) -> bool {
-        [&self.roles, &self.policies, &self.operator_policies]
-            .iter()
-            .any(|of| of.iter().any(|acks| !acks.is_empty()))
+    /// Whether the construct calls `acknowledge`, so that it is written.
+    pub(super) fn any_granular(&self) -> bool {
+        self.granular
+    }
+
+    /// Whether the construct calls `acknowledgeRule`, so that it is written.
+    pub(super) fn any_whole(&self) -> bool {
+        self.whole
     }
 
     /// Writes, after a subject's block, its acknowledgements under one comment:
     /// `acknowledge(this.<field>, '<rule>', '<prefix>',` then the value, spelled as the
     /// construct spells it where the finding is (a prop's value when one is given, CDK's
-    /// own ARN of an AWS managed policy), and the reason. Nothing when it has none.
+    /// own ARN of an AWS managed policy), and the reason; or, for a rule that names no
+    /// value, `acknowledgeRule(this.<field>, '<rule>',` and the reason. Nothing when it
+    /// has none.
     pub(super) fn push(&self, out: &mut String, subject: Subject, field: &str) {
+        self.push_on(out, subject, "this.", field);
+    }
+
+    /// As [`push`](Self::push), on a constant of the constructor (`<name>`, no `this.`).
+    pub(super) fn push_local(&self, out: &mut String, subject: Subject, name: &str) {
+        self.push_on(out, subject, "", name);
+    }
+
+    fn push_on(&self, out: &mut String, subject: Subject, this: &str, name: &str) {
         let (of, kind) = match subject {
             Subject::Role(i) => (self.roles.get(i), "role"),
             Subject::Policy(i) => (self.policies.get(i), "policy"),
             Subject::OperatorPolicy(i) => (self.operator_policies.get(i), "policy"),
             Subject::Document(_) => (None, "document"),
-            Subject::ProviderRole => (None, "role"),
-            Subject::ProviderFunction
-            | Subject::ProviderLogGroup
-            | Subject::ActivationSecret(_) => (None, "resource"),
+            Subject::ProviderRole => (Some(&self.provider_policy), "policy"),
+            Subject::ProviderFunction => (Some(&self.provider_function), "function"),
+            Subject::ProviderLogGroup => (Some(&self.provider_log_group), "log group"),
+            Subject::ActivationSecret(i) => (self.secrets.get(i), "secret"),
         };
         let Some(of) = of.filter(|of| !of.is_empty()) else {
             return;
@@ -181,15 +247,28 @@ impl<'a> Acknowledgements<'a> {
         out.push_str("\n    // The cdk-nag findings of this ");
         out.push_str(kind);
         out.push_str(", carried on purpose.");
-        for (prefix, value, a) in of.iter().filter_map(|a| finding(a).map(|(p, v)| (p, v, a))) {
-            out.push_str("\n    acknowledge(this.");
-            out.push_str(field);
-            out.push_str(", ");
-            escape::push_ts_str(out, a.rule.id);
-            out.push_str(", ");
-            escape::push_ts_str(out, prefix);
-            out.push_str(",\n      ");
-            self.spell.push_finding(out, subject, value);
+        for a in of {
+            out.push_str("\n    ");
+            match finding(a) {
+                Some((prefix, value)) => {
+                    out.push_str("acknowledge(");
+                    out.push_str(this);
+                    out.push_str(name);
+                    out.push_str(", ");
+                    escape::push_ts_str(out, a.rule.id);
+                    out.push_str(", ");
+                    escape::push_ts_str(out, prefix);
+                    out.push_str(",\n      ");
+                    self.spell.push_finding(out, subject, value);
+                }
+                None => {
+                    out.push_str("acknowledgeRule(");
+                    out.push_str(this);
+                    out.push_str(name);
+                    out.push_str(", ");
+                    escape::push_ts_str(out, a.rule.id);
+                }
+            }
             out.push_str(",\n      ");
             escape::push_ts_str(out, &a.reason);
             out.push_str(");");
@@ -199,9 +278,11 @@ impl<'a> Acknowledgements<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{construct, plan_of};
+    use super::super::tests::{construct, plan_of, HYBRID};
     use super::*;
-    use crate::facts::scanners::{CKV_WRITE_WITHOUT_CONSTRAINTS, NAG_WILDCARD};
+    use crate::facts::scanners::{
+        CKV_WRITE_WITHOUT_CONSTRAINTS, NAG_LAMBDA_DLQ, NAG_SECRET_ROTATION, NAG_WILDCARD,
+    };
     use crate::targets::{Options, Target};
 
     const MIXED: &str = "version: 1\nproject: shop\nsession:\n  s3: {bucket: shop-logs, prefix: ssm}\nfleets:\n  - name: web\n    platform: ec2\n    mode: managed-core\n  - name: api\n    platform: ec2\n    mode: session-only\noperators:\n  - name: oncall\n    fleets: [api]\n    identity: iam-user\n";
@@ -310,5 +391,156 @@ mod tests {
         assert!(super::super::CdkTypeScript
             .render(&checkov, &Options::default())
             .is_ok());
+    }
+
+    #[test]
+    fn rules_without_a_value_are_acknowledged_whole_on_their_resource() {
+        let plan = plan_of(HYBRID);
+        let ts = construct(&plan);
+        assert_eq!(ts.matches("\nfunction acknowledgeRule(").count(), 1, "{ts}");
+        assert_eq!(ts.matches("\nfunction acknowledge(").count(), 1, "{ts}");
+        let whole = plan
+            .acknowledgements
+            .iter()
+            .filter(|a| a.rule.scanner == Scanner::CdkNag && a.rule.granular.is_none())
+            .count();
+        assert!(whole > 0);
+        assert_eq!(ts.matches("\n    acknowledgeRule(").count(), whole, "{ts}");
+        // cdk-nag 2 reads a whole rule from an entry without applies_to.
+        assert!(
+            ts.contains("    rules_to_suppress: [...(metadata?.rules_to_suppress ?? []), { id: rule, reason }],\n"),
+            "{ts}"
+        );
+        for (after, call) in [
+            (
+                "    const activationProviderLogs = new",
+                "    // The cdk-nag findings of this log group, carried on purpose.\n    acknowledgeRule(activationProviderLogs, 'HIPAA.Security-CloudWatchLogGroupEncrypted',\n      'CloudWatch Logs encrypts",
+            ),
+            (
+                "    const plcActivationSecretResource = new",
+                "    // The cdk-nag findings of this secret, carried on purpose.\n    acknowledgeRule(plcActivationSecretResource, 'HIPAA.Security-SecretsManagerUsingKMSKey',\n",
+            ),
+            (
+                "    const plcActivationSecretResource = new",
+                "    acknowledgeRule(plcActivationSecretResource, 'AwsSolutions-SMG4',\n",
+            ),
+            (
+                "    const activationProvider = new",
+                "    // The cdk-nag findings of this function, carried on purpose.\n    acknowledgeRule(activationProvider, 'HIPAA.Security-LambdaConcurrency',\n",
+            ),
+            (
+                "    const activationProviderPolicy = new",
+                "    // The cdk-nag findings of this policy, carried on purpose.\n    acknowledge(activationProviderPolicy, 'AwsSolutions-IAM5', 'Resource',\n      '*',\n",
+            ),
+        ] {
+            let at = ts.find(after).unwrap_or_else(|| panic!("{after}\n{ts}"));
+            assert!(ts[at..].contains(call), "{call}\n{ts}");
+        }
+    }
+
+    #[test]
+    fn any_provider_subject_takes_an_acknowledgement() {
+        let mut plan = plan_of(HYBRID);
+        plan.acknowledgements.retain(|a| {
+            !matches!(
+                a.subject,
+                Subject::ProviderRole
+                    | Subject::ProviderFunction
+                    | Subject::ProviderLogGroup
+                    | Subject::ActivationSecret(_)
+            )
+        });
+        let secret_arn = plan
+            .activation_provider
+            .as_ref()
+            .expect("provider")
+            .role
+            .statements[2]
+            .resources[0]
+            .arn(&plan.env);
+        let ack = |rule, subject, finding: Option<Text>, reason: &str| Acknowledgement {
+            rule,
+            subject,
+            finding,
+            reason: reason.into(),
+        };
+        plan.acknowledgements.extend([
+            ack(NAG_LAMBDA_DLQ[0], Subject::ProviderRole, None, "r-policy"),
+            ack(
+                NAG_WILDCARD,
+                Subject::ProviderRole,
+                Some(secret_arn),
+                "r-arn",
+            ),
+            ack(
+                NAG_LAMBDA_DLQ[0],
+                Subject::ProviderFunction,
+                None,
+                "r-function",
+            ),
+            ack(NAG_LAMBDA_DLQ[0], Subject::ProviderLogGroup, None, "r-logs"),
+            ack(
+                NAG_LAMBDA_DLQ[0],
+                Subject::ActivationSecret(0),
+                None,
+                "r-secret",
+            ),
+        ]);
+        plan.acknowledgements.sort_by_key(|a| a.subject);
+        let ts = construct(&plan);
+        for call in [
+            "    acknowledgeRule(activationProviderPolicy, 'HIPAA.Security-LambdaDLQ',\n      'r-policy');\n",
+            "    acknowledge(activationProviderPolicy, 'AwsSolutions-IAM5', 'Resource',\n      props.generatedNames ? this.plcActivationSecret.secretArn : `arn:${stack.partition}:secretsmanager:${stack.region}:${stack.account}:secret:factory/plc/activation-??????`,\n      'r-arn');\n",
+            "    acknowledgeRule(activationProvider, 'HIPAA.Security-LambdaDLQ',\n      'r-function');\n",
+            "    acknowledgeRule(activationProviderLogs, 'HIPAA.Security-LambdaDLQ',\n      'r-logs');\n",
+            "    acknowledgeRule(plcActivationSecretResource, 'HIPAA.Security-LambdaDLQ',\n      'r-secret');\n",
+        ] {
+            assert_eq!(ts.matches(call).count(), 1, "{call}\n{ts}");
+        }
+    }
+
+    #[test]
+    fn provider_acknowledgements_cdk_nag_cannot_match_are_refused() {
+        let ack = |rule, subject, finding: Option<&str>| Acknowledgement {
+            rule,
+            subject,
+            finding: finding.map(Text::literal),
+            reason: "r".into(),
+        };
+        for (spec, a, why) in [
+            (
+                HYBRID.to_string(),
+                ack(NAG_WILDCARD, Subject::ProviderFunction, None),
+                "AwsSolutions-IAM5 is acknowledged without the value",
+            ),
+            (
+                HYBRID.to_string(),
+                ack(
+                    NAG_SECRET_ROTATION[0],
+                    Subject::ActivationSecret(0),
+                    Some("x"),
+                ),
+                "AwsSolutions-SMG4 names no value",
+            ),
+            (
+                HYBRID.to_string(),
+                ack(NAG_SECRET_ROTATION[0], Subject::ActivationSecret(5), None),
+                "activation secret 5",
+            ),
+            // Without a provider, its subjects are not the plan's.
+            (
+                format!("activation_method: script\n{HYBRID}"),
+                ack(NAG_LAMBDA_DLQ[0], Subject::ProviderFunction, None),
+                "activation provider",
+            ),
+        ] {
+            let mut plan = plan_of(&spec);
+            plan.acknowledgements.push(a);
+            plan.acknowledgements.sort_by_key(|a| a.subject);
+            let err = super::super::CdkTypeScript
+                .render(&plan, &Options::default())
+                .expect_err(why);
+            assert!(err.to_string().contains(why), "{err}");
+        }
     }
 }

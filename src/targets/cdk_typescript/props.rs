@@ -10,16 +10,20 @@ use rustc_hash::FxHashMap;
 
 use super::typescript::{push_text, STACK_PSEUDO};
 use crate::plan::{
-    Attachment, FleetPlan, Mode, Plan, Platform, Resource, Role, SessionDocument, Subject, Text,
+    ActivationSecret, Attachment, FleetPlan, LogGroup, Mode, Plan, Platform, Resource, Role,
+    SessionDocument, Subject, Text,
 };
 use crate::render::escape::{self, TsPart};
 
-/// The plan with what spelling a replaceable value needs at hand: the documents and roles
-/// that `generatedNames` leaves to CloudFormation to name, found by the name an ARN holds.
+/// The plan with what spelling a replaceable value needs at hand: the documents, roles,
+/// activation secrets and activation function log group that `generatedNames` leaves to
+/// CloudFormation to name, found by the name an ARN holds.
 pub(super) struct Spell<'a> {
     plan: &'a Plan,
     documents: FxHashMap<&'a str, &'a SessionDocument>,
     roles: FxHashMap<(&'a str, &'a str), &'a Role>,
+    secrets: FxHashMap<&'a str, &'a ActivationSecret>,
+    provider_logs: Option<&'a LogGroup>,
 }
 
 impl Deref for Spell<'_> {
@@ -58,6 +62,13 @@ impl<'a> Spell<'a> {
                 .filter(|r| !always_named(r))
                 .map(|r| ((r.path.as_str(), r.name.as_str()), r))
                 .collect(),
+            secrets: plan
+                .activation_provider
+                .iter()
+                .flat_map(|p| &p.secrets)
+                .map(|s| (s.name.as_str(), s))
+                .collect(),
+            provider_logs: plan.activation_provider.as_ref().map(|p| &p.log_group),
         }
     }
 
@@ -111,6 +122,20 @@ impl<'a> Spell<'a> {
                 out.push_str("props.generatedNames ? this.");
                 out.push_str(&role.id.lower_camel);
                 out.push_str(".roleArn : ");
+                push_text(out, &arn);
+            }
+            // The activation provider's own resources (`activation.rs`): the secret's
+            // ARN as Secrets Manager completes it, the log group's (ending `:*`).
+            Resource::Secret { name } if self.secrets.contains_key(name.as_str()) => {
+                out.push_str("props.generatedNames ? this.");
+                out.push_str(&self.secrets[name.as_str()].id.lower_camel);
+                out.push_str(".secretArn : ");
+                push_text(out, &arn);
+            }
+            Resource::LogGroup { name } if self.provider_logs.is_some_and(|l| l.name == *name) => {
+                out.push_str("props.generatedNames ? ");
+                out.push_str(self.provider_logs.map_or("", |l| l.id.lower_camel.as_str()));
+                out.push_str(".logGroupArn : ");
                 push_text(out, &arn);
             }
             _ => push_text(out, &arn),
@@ -257,9 +282,23 @@ pub(super) fn push_props(out: &mut String, plan: &Plan) {
             "iam.IRole",
         );
     }
+    if let Some(p) = &plan.activation_provider {
+        push_prop(
+            out,
+            "Change it (to any other value) to re-issue every hybrid activation of the construct: an activation expires at most 30 days after it is created, and it must be valid when a node registers. Nodes already registered stay registered; the new ids and codes replace the old ones in the activation secrets.",
+            &escape::ts_str(super::activation::RENEWAL_DEFAULT),
+            &p.renewal.lower_camel,
+            "string",
+        );
+    }
+    let generated = if plan.activation_provider.is_some() {
+        "Leaves the names of the roles, instance profiles, policies and documents, and of the activation function, its log group and the activation secrets, to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), and so does a Default Host Management role (the service setting names it): a construct with either is still one per account."
+    } else {
+        "Leaves the names of the roles, instance profiles, policies and documents to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), and so does a Default Host Management role (the service setting names it)."
+    };
     push_prop(
         out,
-        "Leaves the names of the roles, instance profiles, policies and documents to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), and so does a Default Host Management role (the service setting names it).",
+        generated,
         "false: the spec's names",
         "generatedNames",
         "boolean",

@@ -124,22 +124,28 @@ mod tests {
 
     #[test]
     fn every_file_carries_the_marker_near_the_top() {
-        let plan = plan_of(
-            "version: 1\nproject: p\npin:\n  account: \"123456789012\"\n  region: eu-west-1\nfleets:\n  - name: h\n    platform: hybrid\n    mode: session-only\n    activation:\n      registration_limit: 2\n",
-        );
+        let spec = "version: 1\nproject: p\npin:\n  account: \"123456789012\"\n  region: eu-west-1\nfleets:\n  - name: h\n    platform: hybrid\n    mode: session-only\n    activation:\n      registration_limit: 2\n";
         let options = Options {
             scaffold: true,
             ..Options::default()
         };
-        let files = CdkTypeScript.render(&plan, &options).expect("renders");
-        assert!(files.len() >= 7);
-        for f in &files {
-            assert!(
-                crate::output::is_generated(&f.contents),
-                "{} has no marker",
-                f.path.display()
-            );
+        // The activations in the construct, or in create-activations.sh beside it.
+        let script = format!("activation_method: script\n{spec}");
+        for (spec, count) in [(spec, 6), (script.as_str(), 7)] {
+            let files = CdkTypeScript
+                .render(&plan_of(spec), &options)
+                .expect("renders");
+            assert_eq!(files.len(), count);
+            for f in &files {
+                assert!(
+                    crate::output::is_generated(&f.contents),
+                    "{} has no marker",
+                    f.path.display()
+                );
+            }
         }
+        let plan = plan_of(spec);
+        let files = CdkTypeScript.render(&plan, &options).expect("renders");
         let app = files
             .iter()
             .find(|f| f.path == std::path::Path::new("bin/app.ts"))

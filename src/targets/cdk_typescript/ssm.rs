@@ -186,7 +186,7 @@ fn push_value(out: &mut String, v: &Value, indent: &str) {
 /// A property name: bare when it is a plain identifier, else a string literal. In an
 /// object literal `__proto__:` (bare or quoted) sets the prototype instead of making a
 /// property, so that one key is written computed.
-fn push_key(out: &mut String, key: &str) {
+pub(super) fn push_key(out: &mut String, key: &str) {
     let plain = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$')
         && key
             .chars()
@@ -204,7 +204,7 @@ fn push_key(out: &mut String, key: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{construct, plan_of};
+    use super::super::tests::{construct, node, plan_of};
     use super::*;
     use crate::targets::Target;
     use serde_json::json;
@@ -216,32 +216,6 @@ mod tests {
     }
 
     const LOGGED: &str = "version: 1\nproject: shop\ntags:\n  team: shop\nsession:\n  cloudwatch: {log_group: /ssm/shop}\nfleets:\n  - name: web\n    platform: ec2\n    mode: session-only\n";
-
-    /// Runs a JavaScript program with node and returns what it prints.
-    fn node(program: &str) -> String {
-        use std::io::Write;
-        use std::process::{Command, Stdio};
-        let mut child = Command::new("node")
-            .arg("-")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("node must be installed for this test: {e}"));
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(program.as_bytes())
-            .expect("write stdin");
-        let out = child.wait_with_output().expect("wait");
-        assert!(
-            out.status.success(),
-            "node failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
-    }
 
     #[test]
     fn a_document_is_a_session_document_with_its_content_as_an_object() {
@@ -330,7 +304,11 @@ mod tests {
         for line in ts.lines().filter(|l| l.trim_start().starts_with("// ")) {
             assert!(line.chars().count() <= 100, "{line}");
         }
-        assert!(!ts.contains("addDependency"), "{ts}");
+        // The setting waits for nothing (the activation below it waits for its own).
+        assert!(
+            !ts.contains("hybridAdvancedTier.node.addDependency"),
+            "{ts}"
+        );
         plan.service_settings[0].role = Some(0);
         let ts = construct(&plan);
         assert!(
