@@ -3,7 +3,9 @@
 // Session Manager permissions as one AWS CDK v2 construct: add it to any stack.
 import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
@@ -57,6 +59,21 @@ function acknowledge(
   });
 }
 
+/**
+ * Acknowledges a cdk-nag rule that names no value (the whole rule, on one resource) and that
+ * this construct breaks on purpose (`ssmgen explain` says why), for cdk-nag 3 and cdk-nag 2
+ * alike, on the CloudFormation resource cdk-nag reports it on: `construct` itself when it is
+ * one, else its default child.
+ */
+function acknowledgeRule(construct: Construct, rule: string, reason: string): void {
+  const cfn = (construct instanceof cdk.CfnResource ? construct : construct.node.defaultChild) as cdk.CfnResource;
+  cdk.Validations.of(cfn).acknowledge({ id: rule, reason });
+  const metadata = cfn.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined;
+  cfn.addMetadata('cdk_nag', {
+    rules_to_suppress: [...(metadata?.rules_to_suppress ?? []), { id: rule, reason }],
+  });
+}
+
 /** One statement of what `grantStartSession` grants on a fleet. */
 interface FleetGrant {
   readonly actions: string[];
@@ -74,10 +91,20 @@ export interface FactorySsmAccessProps {
    */
   readonly logGroup?: logs.ILogGroup;
   /**
-   * Leaves the names of the roles, instance profiles, policies and documents to
-   * CloudFormation, so that the construct can be used twice in one app or account. Hybrid
-   * service roles keep their names (an activation names its role), and so does a Default Host
-   * Management role (the service setting names it).
+   * Change it (to any other value) to re-issue every hybrid activation of the construct: an
+   * activation expires at most 30 days after it is created, and it must be valid when a node
+   * registers. Nodes already registered stay registered; the new ids and codes replace the old
+   * ones in the activation secrets.
+   *
+   * @default - '1'
+   */
+  readonly activationRenewal?: string;
+  /**
+   * Leaves the names of the roles, instance profiles, policies and documents, and of the
+   * activation function, its log group and the activation secrets, to CloudFormation, so that
+   * the construct can be used twice in one app or account. Hybrid service roles keep their
+   * names (an activation names its role), and so does a Default Host Management role (the
+   * service setting names it): a construct with either is still one per account.
    *
    * @default - false: the spec's names
    */
@@ -105,6 +132,9 @@ export interface FactorySsmAccessProps {
  * its methods give the access to the app's instances and people.
  * With them, the Session Manager preferences documents and account service settings that
  * make sessions run as the spec asks.
+ * And the hybrid activations, each a custom resource that a function of the construct
+ * answers, with its id and code in a secret of its own that the construct exposes
+ * (`<fleet>ActivationSecret`).
  */
 export class FactorySsmAccess extends Construct {
   /** The service role of hybrid fleet plc-gateways, named factory-plc-gateways-ssm: name it in the fleet's hybrid activation. An activation's role cannot be changed, so keep this name. */
@@ -115,6 +145,8 @@ export class FactorySsmAccess extends Construct {
   public readonly sessionPreferences: ssm.CfnDocument;
   /** The account-and-Region service setting /ssm/managed-instance/activation-tier, set to advanced. */
   public readonly hybridAdvancedTier: ssm.CfnServiceSetting;
+  /** The secret the hybrid activation of fleet plc-gateways is written to (JSON: ActivationId, ActivationCode, ExpirationDate, Region), named factory/plc-gateways/activation unless generatedNames is set: grant reading it to whoever registers the fleet's nodes. */
+  public readonly plcGatewaysActivationSecret: secretsmanager.ISecret;
   /** What grantStartSession grants, by fleet. */
   private readonly grants: Map<string, FleetGrant[]>;
 
@@ -240,6 +272,332 @@ export class FactorySsmAccess extends Construct {
       settingId: '/ssm/managed-instance/activation-tier',
       settingValue: 'advanced',
     });
+
+    // Hybrid activations: CloudFormation has no activation resource, so each is a custom resource
+    // that the function below creates, replaces and deletes; the function writes each activation's
+    // id and code to a secret of its own, and nothing else holds them.
+    const activationProviderLogs = new logs.LogGroup(this, 'ActivationProviderLogs', {
+      logGroupName: props.generatedNames ? undefined : '/aws/lambda/factory-activations',
+      retention: logs.RetentionDays.ONE_YEAR,
+      // It goes with the stack, as CloudFormation's own default has it (CDK's keeps it).
+      removalPolicy: cdk.RemovalPolicy.DESTROY,
+    });
+    // The cdk-nag findings of this log group, carried on purpose.
+    acknowledgeRule(activationProviderLogs, 'HIPAA.Security-CloudWatchLogGroupEncrypted',
+      'CloudWatch Logs encrypts log data at rest by default; the function logs only request types and activation ids, never an activation code (templates/activation/handler.py)');
+    acknowledgeRule(activationProviderLogs, 'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      'CloudWatch Logs encrypts log data at rest by default; the function logs only request types and activation ids, never an activation code (templates/activation/handler.py)');
+    acknowledgeRule(activationProviderLogs, 'PCI.DSS.321-CloudWatchLogGroupEncrypted',
+      'CloudWatch Logs encrypts log data at rest by default; the function logs only request types and activation ids, never an activation code (templates/activation/handler.py)');
+
+    // Fleet plc-gateways: the secret its activation's id and code are written to. Created empty;
+    // the function writes its first value.
+    const plcGatewaysActivationSecretResource = new secretsmanager.CfnSecret(this, 'PlcGatewaysActivationSecret', {
+      name: props.generatedNames ? undefined : 'factory/plc-gateways/activation',
+      description: 'Id and code of the hybrid activation of fleet plc-gateways of factory (ssmgen; written by the activation function)',
+    });
+    cdk.Tags.of(plcGatewaysActivationSecretResource).add('line', '3');
+    cdk.Tags.of(plcGatewaysActivationSecretResource).add('site', 'munich');
+    cdk.Tags.of(plcGatewaysActivationSecretResource).add('ssmgen-fleet', 'factory-plc-gateways');
+    this.plcGatewaysActivationSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'PlcGatewaysActivationSecretRef', plcGatewaysActivationSecretResource.ref);
+    // The cdk-nag findings of this secret, carried on purpose.
+    acknowledgeRule(plcGatewaysActivationSecretResource, 'HIPAA.Security-SecretsManagerUsingKMSKey',
+      'encrypted with aws/secretsmanager, the AWS managed key Secrets Manager uses by default; a customer managed key would need a key policy for the function and for every reader of the secret');
+    acknowledgeRule(plcGatewaysActivationSecretResource, 'NIST.800.53.R5-SecretsManagerUsingKMSKey',
+      'encrypted with aws/secretsmanager, the AWS managed key Secrets Manager uses by default; a customer managed key would need a key policy for the function and for every reader of the secret');
+    acknowledgeRule(plcGatewaysActivationSecretResource, 'PCI.DSS.321-SecretsManagerUsingKMSKey',
+      'encrypted with aws/secretsmanager, the AWS managed key Secrets Manager uses by default; a customer managed key would need a key policy for the function and for every reader of the secret');
+    acknowledgeRule(plcGatewaysActivationSecretResource, 'AwsSolutions-SMG4',
+      'the secret holds a hybrid activation id and code that Systems Manager issues and that expire within 30 days (CreateActivation ExpirationDate); a new one is issued by changing the stack\'s activation renewal input, not by a rotation function');
+    acknowledgeRule(plcGatewaysActivationSecretResource, 'HIPAA.Security-SecretsManagerRotationEnabled',
+      'the secret holds a hybrid activation id and code that Systems Manager issues and that expire within 30 days (CreateActivation ExpirationDate); a new one is issued by changing the stack\'s activation renewal input, not by a rotation function');
+    acknowledgeRule(plcGatewaysActivationSecretResource, 'NIST.800.53.R5-SecretsManagerRotationEnabled',
+      'the secret holds a hybrid activation id and code that Systems Manager issues and that expire within 30 days (CreateActivation ExpirationDate); a new one is issued by changing the stack\'s activation renewal input, not by a rotation function');
+
+    const activationProviderRole = new iam.Role(this, 'ActivationProviderRole', {
+      path: '/ssm/hybrid/',
+      description: 'Execution role of the function that creates the hybrid activations of factory (ssmgen)',
+      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName('lambda.amazonaws.com'),
+    });
+    cdk.Tags.of(activationProviderRole).add('site', 'munich');
+
+    const activationProviderPolicy = new iam.ManagedPolicy(this, 'ActivationProviderPolicy', {
+      path: '/ssm/hybrid/',
+      description: 'Permissions of the function that creates the hybrid activations of factory (ssmgen)',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ManageActivations',
+          effect: iam.Effect.ALLOW,
+          actions: [
+            'ssm:CreateActivation',
+            'ssm:DeleteActivation',
+          ],
+          resources: [
+            '*',
+          ],
+        }),
+        new iam.PolicyStatement({
+          sid: 'PassHybridRolesToSsm',
+          effect: iam.Effect.ALLOW,
+          actions: [
+            'iam:PassRole',
+          ],
+          resources: [
+            'arn:aws:iam::444455556666:role/ssm/hybrid/factory-plc-gateways-ssm',
+          ],
+          conditions: {
+            'StringEquals': {
+              'iam:PassedToService': 'ssm.amazonaws.com',
+            },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteActivationSecrets',
+          effect: iam.Effect.ALLOW,
+          actions: [
+            'secretsmanager:PutSecretValue',
+          ],
+          resources: [
+            props.generatedNames ? this.plcGatewaysActivationSecret.secretArn : 'arn:aws:secretsmanager:eu-central-1:444455556666:secret:factory/plc-gateways/activation-??????',
+          ],
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          effect: iam.Effect.ALLOW,
+          actions: [
+            'logs:CreateLogStream',
+            'logs:PutLogEvents',
+          ],
+          resources: [
+            props.generatedNames ? activationProviderLogs.logGroupArn : 'arn:aws:logs:eu-central-1:444455556666:log-group:/aws/lambda/factory-activations:*',
+          ],
+        }),
+      ],
+      roles: [activationProviderRole],
+    });
+    // The cdk-nag findings of this policy, carried on purpose.
+    acknowledge(activationProviderPolicy, 'AwsSolutions-IAM5', 'Resource',
+      '*',
+      'ssm:CreateActivation, ssm:DeleteActivation support no resource-level permissions (Service Authorization Reference) (AWS Systems Manager User Guide: Create a hybrid activation to register nodes with Systems Manager; Service Authorization Reference: Actions defined by AWS Systems Manager)');
+    acknowledge(activationProviderPolicy, 'AwsSolutions-IAM5', 'Resource',
+      props.generatedNames ? activationProviderLogs.logGroupArn : 'arn:aws:logs:eu-central-1:444455556666:log-group:/aws/lambda/factory-activations:*',
+      'Lambda names the function\'s log streams at run time; logs:CreateLogStream and logs:PutLogEvents are granted on the streams of the function\'s own log group only (AWS Lambda Developer Guide: Defining Lambda function permissions with an execution role)');
+
+    const activationProvider = new lambda.Function(this, 'ActivationProvider', {
+      functionName: props.generatedNames ? undefined : 'factory-activations',
+      description: 'Creates, replaces and deletes the hybrid activations of factory (ssmgen)',
+      runtime: lambda.Runtime.PYTHON_3_14,
+      handler: 'index.handler',
+      // templates/activation/handler.py of ssmgen, one string a line.
+      code: lambda.Code.fromInline([
+        '# Custom::SsmActivation, written by ssmgen: CloudFormation has no activation resource.',
+        '# Creates a Systems Manager hybrid activation and puts its id and code in the stack\'s',
+        '# secret (SecretId). Inline code: standard library and botocore (in the Lambda runtime).',
+        '# Never log or answer the code: CloudFormation shows Reason and PhysicalResourceId.',
+        'import json, logging, os, re, threading, time',
+        'from datetime import datetime, timedelta, timezone',
+        'from urllib.request import Request, urlopen',
+        'import botocore.session',
+        'from botocore.exceptions import ClientError',
+        '',
+        'log = logging.getLogger()',
+        'log.setLevel(logging.INFO)',
+        '# botocore logs response bodies, the code among them, at DEBUG.',
+        'logging.getLogger("botocore").setLevel(logging.WARNING)',
+        'ACTIVATION_ID = re.compile(r"[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}")',
+        '# DeleteActivation\'s answers for an activation already deleted, or never made.',
+        'GONE = ("InvalidActivation", "InvalidActivationId")',
+        '',
+        '',
+        'class Failed(Exception):',
+        '    pass',
+        '',
+        '',
+        'def client(name):',
+        '    session = botocore.session.get_session()',
+        '    return session.create_client(name, region_name=os.environ["AWS_REGION"])',
+        '',
+        '',
+        'def why(e):',
+        '    if isinstance(e, ClientError):',
+        '        e = "%s: %s" % (e.response["Error"].get("Code"), e.response["Error"].get("Message"))',
+        '    elif not isinstance(e, Failed):',
+        '        e = "%s: %s" % (type(e).__name__, e)',
+        '    return " ".join(str(e).split())[:400]',
+        '',
+        '',
+        'def delete(ssm, aid):',
+        '    for n in range(3):',
+        '        try:',
+        '            return ssm.delete_activation(ActivationId=aid)',
+        '        except ClientError as e:',
+        '            code = e.response["Error"].get("Code")',
+        '            if code in GONE:',
+        '                return log.info("activation %s already gone (%s)", aid, code)',
+        '            # TooManyUpdates is transient: try again, then answer FAILED.',
+        '            if code != "TooManyUpdates" or n == 2:',
+        '                raise',
+        '            time.sleep(2 ** n)',
+        '',
+        '',
+        'def create(p):',
+        '    need = [k for k in ("IamRole", "RegistrationLimit", "ExpiryHours", "SecretId") if not p.get(k)]',
+        '    if need:',
+        '        raise Failed("missing properties: " + ", ".join(need))',
+        '    hours = int(p["ExpiryHours"])  # CloudFormation passes every scalar as a string',
+        '    if not 1 <= hours <= 720:',
+        '        raise Failed("ExpiryHours %d: an activation lasts 1 to 720 hours (30 days)" % hours)',
+        '    expiry = datetime.now(timezone.utc) + timedelta(hours=hours)',
+        '    args = dict(IamRole=p["IamRole"], RegistrationLimit=int(p["RegistrationLimit"]),',
+        '                ExpirationDate=expiry)',
+        '    args.update((k, p[k]) for k in ("DefaultInstanceName", "Description", "Tags") if p.get(k))',
+        '    ssm = client("ssm")',
+        '    made = ssm.create_activation(**args)',
+        '    aid, code = made["ActivationId"], made["ActivationCode"]',
+        '    log.info("created activation %s", aid)',
+        '    try:',
+        '        client("secretsmanager").put_secret_value(SecretId=p["SecretId"], SecretString=json.dumps({',
+        '            "ActivationId": aid, "ActivationCode": code,',
+        '            "ExpirationDate": expiry.isoformat(timespec="seconds"), "Region": os.environ["AWS_REGION"]}))',
+        '    except Exception as e:  # e.g. ResourceNotFoundException: no such secret',
+        '        reason = why(e).replace(code, "***")',
+        '        try:',
+        '            delete(ssm, aid)',
+        '            reason += "; activation %s deleted" % aid',
+        '        except Exception as d:',
+        '            reason += "; activation %s NOT deleted: %s" % (aid, why(d))',
+        '        raise Failed(reason)',
+        '    return aid',
+        '',
+        '',
+        'def apply(event):',
+        '    kind, pid = event["RequestType"], event.get("PhysicalResourceId", "")',
+        '    mine = ACTIVATION_ID.fullmatch(pid)  # not a failed Create\'s placeholder',
+        '    if kind == "Delete":',
+        '        if mine:',
+        '            delete(client("ssm"), pid)',
+        '        return pid',
+        '    if kind == "Update" and mine:',
+        '        # Every activation property is fixed at creation, tags too: a change makes a new',
+        '        # activation under a new physical id, and CloudFormation then deletes the old one.',
+        '        # So a change of Renewal is how an activation is re-issued, expired (30 days at',
+        '        # most) or not; a rollback\'s Update re-issues one too, and the secret follows.',
+        '        # The custom resource\'s own settings are no activation property.',
+        '        own = dict(ServiceToken=None, ServiceTimeout=None)',
+        '        if dict(event["ResourceProperties"], **own) == dict(event["OldResourceProperties"], **own):',
+        '            return pid',
+        '    return create(event["ResourceProperties"])',
+        '',
+        '',
+        'def handler(event, context):',
+        '    old = event.get("PhysicalResourceId")',
+        '    fallback = old or "failed-" + event["RequestId"]',
+        '    log.info("%s %s %s", event["RequestType"], event["LogicalResourceId"], old or "-")',
+        '    lock, sent = threading.Lock(), []',
+        '',
+        '    def reply(status, reason, pid):',
+        '        with lock:  # once, from here or from the guard; a late caller waits for the PUT',
+        '            if sent:',
+        '                return False',
+        '            sent.append(status)',
+        '            body = json.dumps({"Status": status, "Reason": reason, "PhysicalResourceId": pid,',
+        '                               "StackId": event["StackId"], "RequestId": event["RequestId"],',
+        '                               "LogicalResourceId": event["LogicalResourceId"], "Data": {}})',
+        '            for n in range(3):',
+        '                try:  # the URL is presigned for an empty Content-Type',
+        '                    urlopen(Request(event["ResponseURL"], body.encode(), {"Content-Type": ""},',
+        '                                    method="PUT"), timeout=15).close()',
+        '                    return True',
+        '                except Exception as e:',
+        '                    log.warning("answer not sent: %s", type(e).__name__)',
+        '                    time.sleep(n + 1)',
+        '            return True',
+        '',
+        '    # Answer FAILED 5 s (at most half the time left) before Lambda stops the function, or',
+        '    # CloudFormation waits for its ServiceTimeout, an hour by default.',
+        '    left = context.get_remaining_time_in_millis() / 1000',
+        '    guard = threading.Timer(left - min(5, left / 2), reply,',
+        '                            ("FAILED", "timed out: no answer from the AWS APIs in time", fallback))',
+        '    guard.daemon = True',
+        '    guard.start()',
+        '    try:',
+        '        status, reason, pid = "SUCCESS", "", apply(event)',
+        '    except Exception as e:',
+        '        status, reason, pid = "FAILED", why(e), fallback',
+        '        log.error("%s failed: %s", event["RequestType"], reason)',
+        '    guard.cancel()',
+        '    if not reply(status, reason, pid) and pid not in (old, fallback):',
+        '        try:  # the guard answered first: CloudFormation will never know this activation',
+        '            delete(client("ssm"), pid)',
+        '        except Exception as e:',
+        '            log.error("activation %s left behind: %s", pid, why(e))',
+        '',
+      ].join('\n')),
+      timeout: cdk.Duration.seconds(120),
+      memorySize: 128,
+      // The role imported, not mutable: given the role itself, CDK would add a DependsOn the GetAtt
+      // already makes (cfn-lint W3005, aws-cdk #24578), and no grant of CDK's may widen it.
+      role: iam.Role.fromRoleArn(this, 'ActivationProviderRoleRef', activationProviderRole.roleArn, { mutable: false }),
+      // Its own log group, which its logging configuration names, so it exists first.
+      logGroup: activationProviderLogs,
+    });
+    // Its permissions before its first request.
+    activationProvider.node.addDependency(activationProviderPolicy);
+    // The cdk-nag findings of this function, carried on purpose.
+    acknowledgeRule(activationProvider, 'HIPAA.Security-LambdaConcurrency',
+      'invoked only by CloudFormation, once per activation change of the stack; a reserved concurrency comes out of the account\'s unreserved concurrency, which must stay at 100 or more, and new accounts have reduced concurrency quotas, so a reservation could fail the deployment (AWS Lambda Developer Guide: Configuring reserved concurrency; Lambda quotas)');
+    acknowledgeRule(activationProvider, 'NIST.800.53.R5-LambdaConcurrency',
+      'invoked only by CloudFormation, once per activation change of the stack; a reserved concurrency comes out of the account\'s unreserved concurrency, which must stay at 100 or more, and new accounts have reduced concurrency quotas, so a reservation could fail the deployment (AWS Lambda Developer Guide: Configuring reserved concurrency; Lambda quotas)');
+    acknowledgeRule(activationProvider, 'HIPAA.Security-LambdaDLQ',
+      'a CloudFormation custom resource provider: the handler answers every request, failures included, at CloudFormation\'s response URL, and asynchronous retries are off (MaximumRetryAttempts 0), so a dead-letter queue would only hold requests CloudFormation has already failed (AWS Lambda Developer Guide: Using Lambda with CloudFormation)');
+    acknowledgeRule(activationProvider, 'NIST.800.53.R5-LambdaDLQ',
+      'a CloudFormation custom resource provider: the handler answers every request, failures included, at CloudFormation\'s response URL, and asynchronous retries are off (MaximumRetryAttempts 0), so a dead-letter queue would only hold requests CloudFormation has already failed (AWS Lambda Developer Guide: Using Lambda with CloudFormation)');
+    acknowledgeRule(activationProvider, 'HIPAA.Security-LambdaInsideVPC',
+      'the function calls only the public Systems Manager and Secrets Manager APIs and CloudFormation\'s response URL and reaches no private resource; inside a VPC it would need subnets and a NAT gateway or interface endpoints that the stack does not own');
+    acknowledgeRule(activationProvider, 'NIST.800.53.R5-LambdaInsideVPC',
+      'the function calls only the public Systems Manager and Secrets Manager APIs and CloudFormation\'s response URL and reaches no private resource; inside a VPC it would need subnets and a NAT gateway or interface endpoints that the stack does not own');
+    acknowledgeRule(activationProvider, 'PCI.DSS.321-LambdaInsideVPC',
+      'the function calls only the public Systems Manager and Secrets Manager APIs and CloudFormation\'s response URL and reaches no private resource; inside a VPC it would need subnets and a NAT gateway or interface endpoints that the stack does not own');
+
+    const activationProviderInvokeConfig = new lambda.EventInvokeConfig(this, 'ActivationProviderInvokeConfig', {
+      function: activationProvider,
+      qualifier: '$LATEST',
+      // No retry: the function answers CloudFormation itself, and a retried request would create a
+      // second activation.
+      retryAttempts: 0,
+      maxEventAge: cdk.Duration.seconds(300),
+    });
+
+    // The hybrid activation of fleet plc-gateways. It expires 336 hours after it is created (30
+    // days at most; nodes it registered stay registered). Its id and code are in the secret
+    // this.plcGatewaysActivationSecret, named factory/plc-gateways/activation unless generatedNames
+    // is set (aws secretsmanager get-secret-value --secret-id factory/plc-gateways/activation),
+    // never in an output or attribute. To issue new ones, change the activationRenewal prop.
+    const plcGatewaysActivation = new cdk.CustomResource(this, 'PlcGatewaysActivation', {
+      serviceToken: activationProvider.functionArn,
+      resourceType: 'Custom::SsmActivation',
+      serviceTimeout: cdk.Duration.seconds(300),
+      properties: {
+        IamRole: 'ssm/hybrid/factory-plc-gateways-ssm',
+        RegistrationLimit: '25',
+        ExpiryHours: '336',
+        DefaultInstanceName: 'plc-gateway',
+        Description: 'PLC gateways on the shop floor',
+        Tags: [
+          { Key: 'line', Value: '3' },
+          { Key: 'site', Value: 'munich' },
+          { Key: 'ssmgen-fleet', Value: 'factory-plc-gateways' },
+        ],
+        SecretId: props.generatedNames ? this.plcGatewaysActivationSecret.secretArn : 'factory/plc-gateways/activation',
+        Renewal: props.activationRenewal ?? '1',
+      },
+    });
+    // Retries off, the function's permissions and the hybrid role in place before the request.
+    plcGatewaysActivation.node.addDependency(activationProviderInvokeConfig, activationProviderPolicy, this.plcGatewaysSessionPolicy);
+    if (!props.generatedNames) {
+      // SecretId names the secret, which must exist first (by its ARN, it would follow it).
+      plcGatewaysActivation.node.addDependency(plcGatewaysActivationSecretResource);
+    }
 
     // What the methods below add, by fleet.
     // Each statement once; a fleet's grant names its statements by index.
