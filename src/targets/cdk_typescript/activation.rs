@@ -32,7 +32,7 @@ pub(super) fn check(plan: &Plan) -> Result<(), Error> {
     let Some(p) = &plan.activation_provider else {
         return Ok(());
     };
-    provider::check(plan, p)?;
+    provider::check(p)?;
     ident(&p.renewal.lower_camel)?;
     for s in &p.secrets {
         ident(&s.id.lower_camel)?;

@@ -112,13 +112,15 @@ pub(super) fn role_block(out: &mut String, _plan: &Spell<'_>, role: &Role) {
 /// Why the trust names its service principal statically, above each `assumedBy`.
 const TRUST_NOTE: &str = "Static: new iam.ServicePrincipal('ec2.amazonaws.com') writes the same name in every partition, and China needs .com.cn (aws-cdk #31767).";
 
-/// The spec's permissions boundary, once for every role of the construct, or nothing:
-/// the spec names one boundary for all its roles.
+/// The spec's permissions boundary, once for every role of the construct (the activation
+/// function's too), or nothing: the spec names one boundary for all its roles.
 pub(super) fn boundary(plan: &Plan) -> String {
+    let provider = plan.activation_provider.as_ref();
     let Some(arn) = plan
         .roles
         .iter()
         .find_map(|r| r.permissions_boundary.as_ref())
+        .or_else(|| provider.and_then(|p| p.role.permissions_boundary.as_ref()))
     else {
         return String::new();
     };

@@ -13,7 +13,7 @@ use super::typescript::{
 use super::CONSTRUCT;
 use crate::error::Error;
 use crate::facts;
-use crate::plan::{ActivationProvider, Plan, Subject};
+use crate::plan::{ActivationProvider, Subject};
 use crate::render::escape;
 
 /// `logs.RetentionDays` members by number of days, as aws-cdk-lib 2.275.0 declares them.
@@ -65,7 +65,7 @@ fn refuse(message: String) -> Error {
 }
 
 /// Rejects every provider this file cannot write (see `super::check`).
-pub(super) fn check(plan: &Plan, p: &ActivationProvider) -> Result<(), Error> {
+pub(super) fn check(p: &ActivationProvider) -> Result<(), Error> {
     for id in [&p.id, &p.log_group.id, &p.role.id, &p.invoke_config.id] {
         ident(&id.lower_camel)?;
         ident(&id.upper_camel)?;
@@ -88,16 +88,8 @@ pub(super) fn check(plan: &Plan, p: &ActivationProvider) -> Result<(), Error> {
             p.role.trust.action
         )));
     }
-    // The construct applies one permissions boundary to every role it creates.
-    let boundary = plan
-        .roles
-        .iter()
-        .find_map(|r| r.permissions_boundary.as_ref());
-    if p.role.permissions_boundary.as_ref() != boundary {
-        return Err(refuse(
-            "the activation function's role has another permissions boundary than the construct's other roles".into(),
-        ));
-    }
+    // Its permissions boundary is the spec's one, which the construct applies to every
+    // role it creates, this one included (`iam::boundary`).
     Ok(())
 }
 
@@ -278,6 +270,7 @@ fn push_lambda(out: &mut String, p: &ActivationProvider, policy: &str) {
 mod tests {
     use super::super::tests::{construct, node, plan_of, HYBRID};
     use super::*;
+    use crate::plan::Plan;
     use crate::targets::{Options, Target};
 
     fn has_lines(ts: &str, lines: &[&str]) {
@@ -434,13 +427,6 @@ mod tests {
         );
         refused(
             |plan| {
-                provider(plan).role.permissions_boundary =
-                    Some(crate::plan::Text::literal("arn:aws:iam::1:policy/b"));
-            },
-            "another permissions boundary",
-        );
-        refused(
-            |plan| {
                 provider(plan).log_group.id.lower_camel = "x-y".into();
             },
             "`x-y` is not a TypeScript identifier",
@@ -482,5 +468,28 @@ mod tests {
             assert!(ts.contains(&format!("{line}\n")), "{line}\n{ts}");
         }
         assert!(!ts.contains("\n b"), "{ts}");
+    }
+
+    #[test]
+    fn the_spec_boundary_reaches_the_function_role_with_the_others() {
+        let plan = plan_of(&format!(
+            "permissions_boundary: arn:aws:iam::111122223333:policy/b\n{HYBRID}"
+        ));
+        let arn = Some(crate::plan::Text::literal(
+            "arn:aws:iam::111122223333:policy/b",
+        ));
+        assert_eq!(provider(&mut plan.clone()).role.permissions_boundary, arn);
+        let apply = "\n    iam.PermissionsBoundary.of(this).apply(iam.ManagedPolicy.fromManagedPolicyArn(this, 'PermissionsBoundary', 'arn:aws:iam::111122223333:policy/b'));\n";
+        let ts = construct(&plan);
+        assert_eq!(ts.matches(apply).count(), 1, "{ts}");
+        assert!(!ts.contains("permissionsBoundary:"), "{ts}");
+        // Applied to the whole construct, it reaches the function's role even when no
+        // other role has one.
+        let mut alone = plan.clone();
+        alone
+            .roles
+            .iter_mut()
+            .for_each(|r| r.permissions_boundary = None);
+        assert_eq!(construct(&alone).matches(apply).count(), 1);
     }
 }
