@@ -147,10 +147,10 @@ trait Family: Copy {
     fn comment(self, _plan: &Plan) -> Option<Cow<'_, str>> {
         None
     }
-    /// The logical id of a resource this one must be created after (`DependsOn`), when
-    /// no reference in its properties says so.
-    fn depends_on(self, _plan: &Plan) -> Option<&str> {
-        None
+    /// The logical ids of the resources this one must be created after (`DependsOn`),
+    /// when no reference in its properties says so.
+    fn depends_on(self, _plan: &Plan) -> Vec<&str> {
+        Vec::new()
     }
     /// The plan subject whose acknowledgements the resource carries, if it is one.
     fn subject(self) -> Option<Subject> {
@@ -185,9 +185,22 @@ fn write_resource(w: &mut Writer, plan: &Plan, r: impl Family) {
     w.begin_map();
     w.key("Type");
     w.str(r.type_name());
-    if let Some(id) = r.depends_on(plan) {
-        w.key("DependsOn");
-        w.str(id);
+    // One id as a string, several as a list, as CloudFormation takes either.
+    match r.depends_on(plan).as_slice() {
+        [] => {}
+        [id] => {
+            w.key("DependsOn");
+            w.str(id);
+        }
+        ids => {
+            w.key("DependsOn");
+            w.begin_seq();
+            for id in ids {
+                w.item();
+                w.str(id);
+            }
+            w.end_seq();
+        }
     }
     if let Some(subject) = r.subject() {
         checkov_metadata(w, plan, subject);

@@ -53,12 +53,12 @@ impl Family for Ssm {
         }
     }
 
-    fn depends_on(self, plan: &Plan) -> Option<&str> {
+    fn depends_on(self, plan: &Plan) -> Vec<&str> {
         match self {
-            Ssm::Document(_) => None,
-            Ssm::ServiceSetting(i) => plan.service_settings[i]
-                .role
-                .map(|r| plan.roles[r].id.upper_camel.as_str()),
+            Ssm::Document(_) => Vec::new(),
+            Ssm::ServiceSetting(i) => (plan.service_settings[i].role.iter())
+                .map(|&r| plan.roles[r].id.upper_camel.as_str())
+                .collect(),
         }
     }
 
