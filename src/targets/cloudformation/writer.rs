@@ -211,6 +211,38 @@ impl Writer {
         self.out.push_str(s);
     }
 
+    /// A number.
+    pub(super) fn uint(&mut self, n: u32) {
+        self.bare(&n.to_string());
+    }
+
+    /// A multi-line string, such as inline code, that a reader should see line by line:
+    /// in YAML a literal block scalar (`|`, its lines one level deeper, as they are), in
+    /// JSON one escaped string. A text a block scalar cannot hold exactly is written
+    /// double-quoted instead (see [`block_scalar_header`]).
+    pub(super) fn block(&mut self, s: &str) {
+        let header = match self.syntax {
+            Syntax::Yaml => block_scalar_header(s),
+            Syntax::Json => None,
+        };
+        let Some(header) = header else {
+            return self.str(s);
+        };
+        self.space();
+        self.out.push_str(header);
+        let indent = 2 * (self.base + self.frames.len() + 1);
+        // The last line break (if any) is the one the next line starts with: the header
+        // keeps it (`|`) or drops it (`|-`), and blank lines after the text are not part
+        // of it.
+        for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
+            self.out.push('\n');
+            if !line.is_empty() {
+                self.out.extend(std::iter::repeat_n(' ', indent));
+                self.out.push_str(line);
+            }
+        }
+    }
+
     /// A JSON value from the plan (a document's content) as a native mapping of the
     /// syntax, so the template holds an object rather than a JSON string; keys keep the
     /// plan's order. CloudFormation would read a one-key mapping named `Ref` or `Fn::*`
@@ -261,27 +293,30 @@ impl Writer {
     }
 
     /// YAML: `# ` comment lines at the current level, wrapped at word boundaries, before
-    /// the next key. JSON has no comments, so it gets nothing. A comment ends at a line
-    /// break and YAML allows only printable characters in it, so any other character
-    /// splits words like a space: nothing can end the comment early.
+    /// the next key; each line of `text` (a command to copy, say) starts a new one. JSON
+    /// has no comments, so it gets nothing. A comment ends at a line break and YAML
+    /// allows only printable characters in it, so any other character splits words like
+    /// a space: nothing can end the comment early.
     pub(super) fn comment(&mut self, text: &str) {
         if self.syntax == Syntax::Json {
             return;
         }
         let breaks = |c: char| c.is_whitespace() || !yaml_printable(c);
-        let mut len = 0;
-        for word in text.split(breaks).filter(|w| !w.is_empty()) {
-            let width = word.chars().count();
-            if len > 0 && len + 1 + width <= COMMENT_WIDTH {
-                self.out.push(' ');
-                len += 1;
-            } else {
-                self.line();
-                self.out.push_str("# ");
-                len = 0;
+        for paragraph in text.split('\n') {
+            let mut len = 0;
+            for word in paragraph.split(breaks).filter(|w| !w.is_empty()) {
+                let width = word.chars().count();
+                if len > 0 && len + 1 + width <= COMMENT_WIDTH {
+                    self.out.push(' ');
+                    len += 1;
+                } else {
+                    self.line();
+                    self.out.push_str("# ");
+                    len = 0;
+                }
+                self.out.push_str(word);
+                len += width;
             }
-            self.out.push_str(word);
-            len += width;
         }
     }
 
@@ -339,6 +374,34 @@ impl Writer {
             None => self.str(&t.as_literal().unwrap_or_default()),
         }
     }
+}
+
+/// The header of the YAML literal block scalar that holds `s` exactly, when there is one:
+/// `|` (the text ends with one line break, kept), `|-` (it ends without one), with the
+/// indentation indicator `2` when its first line that is not empty starts with a space
+/// (a reader would otherwise take that space for indentation). None for a text with no
+/// character but spaces and line breaks, one ending in more than one line break (kept
+/// trailing lines would take in the blank line after the entry), or one holding a
+/// character a block scalar cannot show as itself: a tab (kept simple), a carriage
+/// return or another line break of YAML 1.1 readers, a control character, a byte order
+/// mark.
+fn block_scalar_header(s: &str) -> Option<&'static str> {
+    let body = s.strip_suffix('\n').unwrap_or(s);
+    let printable = |c: char| c == '\n' || (c != '\t' && yaml_printable(c));
+    if body.ends_with('\n')
+        || !s.chars().all(printable)
+        || body.chars().all(|c| c == ' ' || c == '\n')
+    {
+        return None;
+    }
+    let first = body.split('\n').find(|l| !l.is_empty()).unwrap_or_default();
+    let keeps_break = body.len() < s.len();
+    Some(match (first.starts_with(' '), keeps_break) {
+        (false, true) => "|",
+        (false, false) => "|-",
+        (true, true) => "|2",
+        (true, false) => "|2-",
+    })
 }
 
 /// A character YAML allows printed in a comment: its `c-printable`, less the byte order
@@ -400,5 +463,85 @@ mod tests {
         let json = write(Syntax::Json);
         assert_eq!(json, serde_json::to_string_pretty(&expected).expect("json"));
         assert_eq!(parse_yaml(&write(Syntax::Yaml)), expected);
+    }
+
+    /// `{outer: {code: <s>, after: x}, next: y}` written in `syntax`.
+    fn with_block(syntax: Syntax, s: &str) -> String {
+        let mut w = Writer::new(syntax, 0);
+        w.begin_map();
+        w.key("outer");
+        w.begin_map();
+        w.key("code");
+        w.block(s);
+        w.key("after");
+        w.str("x");
+        w.end_map();
+        w.key("next");
+        w.str("y");
+        w.end_map();
+        w.value().to_string()
+    }
+
+    #[test]
+    fn a_block_reads_back_as_the_exact_text_in_both_syntaxes() {
+        let handler = crate::facts::ACTIVATION_HANDLER_SOURCE;
+        let texts = [
+            handler,
+            "one line",
+            "no final break\nsecond",
+            "  indented first line\n    deeper\nflush\n",
+            "\n\nleading empty lines\n",
+            "\n   leading empty, then indented\n",
+            "   \nspaces-only first line\n",
+            "inner\n\n\nempty lines\n  \n   \nand spaces-only ones\n",
+            "# not a comment\n---\n...\n- item\nkey: value\n\"q\" 'q' ${x} |\n",
+            "ends with spaces   \n",
+            "é 🦀 \u{a0}\n",
+            // Written double-quoted: more than one final break, a tab, a carriage
+            // return, NEL and the separators, a control character, only spaces.
+            "two final breaks\n\n",
+            "tab\there\n",
+            "crlf\r\n",
+            "nel\u{85}ls\u{2028}ps\u{2029}\n",
+            "bom\u{feff}\n",
+            "nul\u{0}\n",
+            "   ",
+            "\n",
+            "",
+        ];
+        for text in texts {
+            let expected = json!({"outer": {"code": text, "after": "x"}, "next": "y"});
+            let yaml = with_block(Syntax::Yaml, text);
+            assert_eq!(parse_yaml(&yaml), expected, "{text:?}\n{yaml}");
+            // JSON: one string.
+            let json = with_block(Syntax::Json, text);
+            let doc: Json = serde_json::from_str(&json).expect("json");
+            assert_eq!(doc, expected, "{text:?}");
+        }
+        // The handler's string is escaped as serde_json escapes it (the escaper differs
+        // only on characters the handler does not have: NEL, the separators, ...).
+        let quoted = serde_json::to_string(handler).expect("json");
+        let json = with_block(Syntax::Json, handler);
+        assert!(json.contains(&format!("\"code\": {quoted},")), "{json}");
+        // The handler is the block itself: one header line, then its lines as they are,
+        // two levels deeper than `code`; nothing but the header is added.
+        let yaml = with_block(Syntax::Yaml, handler);
+        let mut lines = handler.lines().map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("      {l}")
+            }
+        });
+        let expected: Vec<String> = std::iter::once("  outer:".to_string())
+            .chain(std::iter::once("    code: |".to_string()))
+            .chain(lines.by_ref())
+            .collect();
+        let got: Vec<&str> = yaml.lines().take(expected.len()).collect();
+        assert_eq!(got, expected);
+        assert_eq!(block_scalar_header("  x\n"), Some("|2"));
+        assert_eq!(block_scalar_header("  x"), Some("|2-"));
+        assert_eq!(block_scalar_header("x"), Some("|-"));
+        assert_eq!(block_scalar_header("x\n\n"), None);
     }
 }
