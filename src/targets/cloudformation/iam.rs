@@ -314,13 +314,15 @@ mod tests {
             doc["Resources"]["WebSessionPolicy"]["Properties"]["Description"],
             HOSTILE
         );
-        // Nothing leaked out of its string: the template still has exactly its sections.
+        // Nothing leaked out of its string: the template still has exactly its sections
+        // (the parameter is the onprem fleet's activation renewal).
         let keys: Vec<&String> = doc.as_object().expect("map").keys().collect();
         assert_eq!(
             keys,
             [
                 "AWSTemplateFormatVersion",
                 "Description",
+                "Parameters",
                 "Resources",
                 "Outputs"
             ]
