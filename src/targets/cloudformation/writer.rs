@@ -219,10 +219,11 @@ impl Writer {
     /// A multi-line string, such as inline code, that a reader should see line by line:
     /// in YAML a literal block scalar (`|`, its lines one level deeper, as they are), in
     /// JSON one escaped string. A text a block scalar cannot hold exactly is written
-    /// double-quoted instead (see [`block_scalar_header`]).
+    /// double-quoted instead (see [`escape::yaml_block_header`]). As a mapping's value:
+    /// the header's indentation indicator counts from the key's column.
     pub(super) fn block(&mut self, s: &str) {
         let header = match self.syntax {
-            Syntax::Yaml => block_scalar_header(s),
+            Syntax::Yaml => escape::yaml_block_header(s),
             Syntax::Json => None,
         };
         let Some(header) = header else {
@@ -376,34 +377,6 @@ impl Writer {
     }
 }
 
-/// The header of the YAML literal block scalar that holds `s` exactly, when there is one:
-/// `|` (the text ends with one line break, kept), `|-` (it ends without one), with the
-/// indentation indicator `2` when its first line that is not empty starts with a space
-/// (a reader would otherwise take that space for indentation). None for a text with no
-/// character but spaces and line breaks, one ending in more than one line break (kept
-/// trailing lines would take in the blank line after the entry), or one holding a
-/// character a block scalar cannot show as itself: a tab (kept simple), a carriage
-/// return or another line break of YAML 1.1 readers, a control character, a byte order
-/// mark.
-fn block_scalar_header(s: &str) -> Option<&'static str> {
-    let body = s.strip_suffix('\n').unwrap_or(s);
-    let printable = |c: char| c == '\n' || (c != '\t' && yaml_printable(c));
-    if body.ends_with('\n')
-        || !s.chars().all(printable)
-        || body.chars().all(|c| c == ' ' || c == '\n')
-    {
-        return None;
-    }
-    let first = body.split('\n').find(|l| !l.is_empty()).unwrap_or_default();
-    let keeps_break = body.len() < s.len();
-    Some(match (first.starts_with(' '), keeps_break) {
-        (false, true) => "|",
-        (false, false) => "|-",
-        (true, true) => "|2",
-        (true, false) => "|2-",
-    })
-}
-
 /// A character YAML allows printed in a comment: its `c-printable`, less the byte order
 /// mark and the characters YAML 1.1 readers (PyYAML, which cfn-lint uses) take for line
 /// breaks (NEL, the line and paragraph separators).
@@ -523,25 +496,5 @@ mod tests {
         let quoted = serde_json::to_string(handler).expect("json");
         let json = with_block(Syntax::Json, handler);
         assert!(json.contains(&format!("\"code\": {quoted},")), "{json}");
-        // The handler is the block itself: one header line, then its lines as they are,
-        // two levels deeper than `code`; nothing but the header is added.
-        let yaml = with_block(Syntax::Yaml, handler);
-        let mut lines = handler.lines().map(|l| {
-            if l.is_empty() {
-                String::new()
-            } else {
-                format!("      {l}")
-            }
-        });
-        let expected: Vec<String> = std::iter::once("  outer:".to_string())
-            .chain(std::iter::once("    code: |".to_string()))
-            .chain(lines.by_ref())
-            .collect();
-        let got: Vec<&str> = yaml.lines().take(expected.len()).collect();
-        assert_eq!(got, expected);
-        assert_eq!(block_scalar_header("  x\n"), Some("|2"));
-        assert_eq!(block_scalar_header("  x"), Some("|2-"));
-        assert_eq!(block_scalar_header("x"), Some("|-"));
-        assert_eq!(block_scalar_header("x\n\n"), None);
     }
 }
