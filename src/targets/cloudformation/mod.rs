@@ -262,7 +262,7 @@ fn checkov_metadata(w: &mut Writer, plan: &Plan, subject: Subject) {
 }
 
 /// The whole template, after checking that no logical id is used twice.
-fn template_context(plan: &Plan, syntax: Syntax) -> Result<TemplateContext<'_>, Error> {
+fn template_context<'p>(plan: &'p Plan, syntax: Syntax) -> Result<TemplateContext<'p>, Error> {
     let provided = plan.activation_provider.as_ref().map_or(0, |p| {
         Provider::ALL.len() + p.secrets.len() + plan.activations.len()
     });
@@ -325,9 +325,18 @@ fn template_context(plan: &Plan, syntax: Syntax) -> Result<TemplateContext<'_>, 
         resources.push(Resource::Operators(Operators::Policy(i)));
     }
     if let Some(p) = &plan.activation_provider {
-        ids.claim(&p.renewal.upper_camel)?;
+        // Its ids are fixed: a fleet named `activation-provider` takes one first.
+        let mut claim = |id: &'p str| {
+            match ids.seen.insert(id) {
+            true => Ok(()),
+            false => Err(Error::Usage(format!(
+                "a fleet's resources already use `{id}`, a CloudFormation logical id of the activation provider; rename the fleet"
+            ))),
+        }
+        };
+        claim(&p.renewal.upper_camel)?;
         for r in Provider::ALL {
-            ids.claim(r.logical_id(plan))?;
+            claim(r.logical_id(plan))?;
             resources.push(Resource::Provider(r));
         }
         for i in 0..plan.activations.len() {
@@ -472,6 +481,20 @@ mod tests {
         let options = Options::default();
         match CloudFormation.render(&plan, &options) {
             Err(Error::Usage(message)) => assert!(message.contains("WebRole"), "{message}"),
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_fleet_taking_an_activation_provider_id_is_refused_by_name() {
+        let plan = test_support::plan_of(
+            "version: 1\nproject: p\nfleets: [{name: activation-provider, platform: hybrid, mode: session-only}]\n",
+        );
+        match CloudFormation.render(&plan, &Options::default()) {
+            Err(Error::Usage(message)) => assert!(
+                message.contains("`ActivationProviderRole`, a CloudFormation logical id of the activation provider"),
+                "{message}"
+            ),
             other => panic!("expected a usage error, got {other:?}"),
         }
     }
