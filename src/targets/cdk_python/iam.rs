@@ -265,12 +265,18 @@ pub(super) fn push_tag_statements(
     tags: &BTreeMap<String, String>,
     statements: &mut Vec<String>,
 ) {
+    push_tag_statements_on(&format!("self.{attr}"), tags, statements);
+}
+
+/// [`push_tag_statements`] on the construct `target` (a Python expression).
+pub(super) fn push_tag_statements_on(
+    target: &str,
+    tags: &BTreeMap<String, String>,
+    statements: &mut Vec<String>,
+) {
     statements.extend(tags.iter().map(|(k, v)| {
         Py::Method(
-            Box::new(Py::call(
-                "cdk.Tags.of",
-                vec![Py::atom(format!("self.{attr}"))],
-            )),
+            Box::new(Py::call("cdk.Tags.of", vec![Py::atom(target)])),
             "add",
             vec![(None, Py::atom(py_str(k))), (None, Py::atom(py_str(v)))],
         )

@@ -35,7 +35,22 @@ fn key_text(k: &KmsKey) -> &str {
 pub(super) fn resource(plan: &Plan, r: &Resource) -> String {
     let shared = &plan.shared;
     let arn = py_text(&r.arn(&plan.env));
+    let provider = plan.activation_provider.as_ref();
     match r {
+        // The activation provider's own log group and secrets (`activation.rs`), which
+        // `generated_names` leaves to CloudFormation to name: the log group's ARN ends
+        // `:*` as the plan's does; a secret's `ref` is its ARN as Secrets Manager
+        // completes it.
+        Resource::LogGroup { name } if provider.is_some_and(|p| p.log_group.name == *name) => {
+            let local = provider.map_or("", |p| p.log_group.id.snake.as_str());
+            format!("{local}.log_group_arn if generated_names else {arn}")
+        }
+        Resource::Secret { name } => {
+            match provider.and_then(|p| p.secrets.iter().find(|s| s.name == *name)) {
+                Some(s) => format!("{}.ref if generated_names else {arn}", s.id.snake),
+                None => arn,
+            }
+        }
         Resource::KmsKey { key } if shared.session_key.as_ref() == Some(key) => {
             format!("session_key.key_arn if session_key else {arn}")
         }
@@ -188,6 +203,9 @@ pub(super) fn push_params(out: &mut String, plan: &Plan) {
     for (_, arg, _) in existing_roles(plan) {
         param(&arg, "Optional[iam.IRole]", "None");
     }
+    if let Some(p) = &plan.activation_provider {
+        param(&p.renewal.snake, "Optional[str]", "None");
+    }
     param("generated_names", "bool", "False");
     param("outputs", "bool", "False");
 }
@@ -226,7 +244,12 @@ pub(super) fn push_param_docs(out: &mut String, plan: &Plan) {
     for (f, arg, _) in existing_roles(plan) {
         doc(&arg, &format!("The role of existing-role fleet {}, instead of importing the spec's role by name: its session policy is attached to it.", f.name));
     }
-    doc("generated_names", "Leaves the names of the roles, instance profiles, policies and documents to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), and so does a Default Host Management role (the service setting names it).");
+    if let Some(p) = &plan.activation_provider {
+        doc(&p.renewal.snake, &format!("Change it (to any other value) to re-issue every hybrid activation of the construct: an activation expires at most 30 days after it is created, and it must be valid when a node registers. Nodes already registered stay registered; the new ids and codes replace the old ones in the activation secrets. Default {}.", py_str(super::activation::RENEWAL_DEFAULT)));
+        doc("generated_names", "Leaves the names of the roles, instance profiles, policies and documents, and of the activation function, its log group and the activation secrets, to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), so a construct with hybrid fleets is still one per account, and so does a Default Host Management role (the service setting names it).");
+    } else {
+        doc("generated_names", "Leaves the names of the roles, instance profiles, policies and documents to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), and so does a Default Host Management role (the service setting names it).");
+    }
     doc("outputs", "Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a construct adds none unasked.");
 }
 

@@ -16,11 +16,12 @@ fn plan_of(path: &str) -> Plan {
 }
 
 /// The module as Python's parser reads it: its functions and imports, per attribute
-/// of `__init__` the values a cdk-nag finding can name (statement resources, managed
-/// policy ARNs), and each `_acknowledge(...)` call with the attribute last assigned
-/// before it. A value is its literal text, with `{<code>}` for any expression in it;
-/// of `<arg expression> if <arg> else <spec value>`, the spec value (the whole
-/// expression is in `expr`).
+/// (or local variable) of `__init__` the values a cdk-nag finding can name (statement
+/// resources, managed policy ARNs), and each `_acknowledge(...)` and
+/// `_acknowledge_rule(...)` call with the attribute or variable last assigned before
+/// it. A value is its literal text, with `{<code>}` for any expression in it; of
+/// `<arg expression> if <arg> else <spec value>`, the spec value (the whole
+/// expression is in `expr`). A whole-rule acknowledgement has no prefix and value.
 const READ: &str = r#"
 import ast, json, sys
 
@@ -43,8 +44,9 @@ out = {
 }
 last = None
 for st in init.body:
-    if isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Attribute):
-        last = st.targets[0].attr
+    if isinstance(st, ast.Assign) and isinstance(st.targets[0], (ast.Attribute, ast.Name)):
+        target = st.targets[0]
+        last = target.attr if isinstance(target, ast.Attribute) else target.id
         vals = out["values"].setdefault(last, [])
         for n in ast.walk(st.value):
             if not isinstance(n, ast.Call):
@@ -61,6 +63,11 @@ for st in init.body:
         out["acks"].append({"after": last, "construct": ast.unparse(a[0]), "rule": a[1].value,
                             "prefix": a[2].value, "value": value(a[3]), "reason": a[4].value,
                             "expr": ast.unparse(a[3])})
+    elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) \
+            and ast.unparse(st.value.func) == "_acknowledge_rule":
+        a = st.value.args
+        out["acks"].append({"after": last, "construct": ast.unparse(a[0]), "rule": a[1].value,
+                            "prefix": None, "value": None, "reason": a[2].value, "expr": None})
 print(json.dumps(out))
 "#;
 
@@ -97,31 +104,86 @@ fn read_text(t: &Text) -> String {
     }
 }
 
-/// The attribute that holds a subject.
-fn attr(plan: &Plan, s: Subject) -> &str {
+/// The expression of the construct a subject's acknowledgements name: an attribute
+/// (`self.<role>`), or one of the activation provider's local variables (its
+/// policy holds the statements of `ProviderRole`).
+fn construct_of(plan: &Plan, s: Subject) -> String {
+    let provider = || plan.activation_provider.as_ref().expect("a provider");
     match s {
-        Subject::Role(i) => &plan.roles[i].id.snake,
-        Subject::Policy(i) => &plan.policies[i].id.snake,
-        Subject::OperatorPolicy(i) => &plan.operator_policies[i].id.snake,
-        Subject::Document(i) => &plan.documents[i].id.snake,
-        Subject::ProviderRole => plan
-            .activation_provider
-            .as_ref()
-            .map_or("", |p| p.role.id.snake.as_str()),
-        Subject::ProviderFunction => plan
-            .activation_provider
-            .as_ref()
-            .map_or("", |p| p.id.snake.as_str()),
-        Subject::ProviderLogGroup => plan
-            .activation_provider
-            .as_ref()
-            .map_or("", |p| p.log_group.id.snake.as_str()),
-        Subject::ActivationSecret(i) => plan
-            .activation_provider
-            .as_ref()
-            .and_then(|p| p.secrets.get(i))
-            .map_or("", |s| s.id.snake.as_str()),
+        Subject::Role(i) => format!("self.{}", plan.roles[i].id.snake),
+        Subject::Policy(i) => format!("self.{}", plan.policies[i].id.snake),
+        Subject::OperatorPolicy(i) => format!("self.{}", plan.operator_policies[i].id.snake),
+        Subject::Document(i) => format!("self.{}", plan.documents[i].id.snake),
+        Subject::ProviderRole => format!("{}_policy", provider().id.snake),
+        Subject::ProviderFunction => provider().id.snake.clone(),
+        Subject::ProviderLogGroup => provider().log_group.id.snake.clone(),
+        Subject::ActivationSecret(i) => provider().secrets[i].id.snake.clone(),
     }
+}
+
+/// Checks that the module of `plan` writes its cdk-nag acknowledgements, each after
+/// its subject and on it, naming its value with the construct's own expression, and
+/// each helper only when called; returns how many there are and whether any is a
+/// whole rule.
+fn assert_acknowledgements_follow(plan: &Plan, label: &str) -> (usize, bool) {
+    let read = python_json(READ, &module(plan));
+    // Per construct, the plan's cdk-nag acknowledgements in plan order.
+    let mut expected: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for a in plan.acknowledgements.iter() {
+        if a.rule.scanner != Scanner::CdkNag {
+            continue;
+        }
+        let construct = construct_of(plan, a.subject);
+        let after = construct.trim_start_matches("self.").to_string();
+        let (prefix, value) = match a.rule.granular {
+            Some(g) => (json!(g.prefix()), json!(finding_text(plan, a))),
+            None => (Value::Null, Value::Null),
+        };
+        expected.entry(construct.clone()).or_default().push(json!({
+            "after": after,
+            "construct": construct,
+            "rule": a.rule.id,
+            "prefix": prefix,
+            "value": value,
+            "reason": a.reason,
+        }));
+    }
+    let mut got: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for a in read["acks"].as_array().expect("acks") {
+        let at = a["construct"].as_str().expect("construct").to_string();
+        let mut a = a.clone();
+        let expr = a
+            .as_object_mut()
+            .expect("ack")
+            .remove("expr")
+            .expect("expr");
+        got.entry(at.clone()).or_default().push(a.clone());
+        if expr.is_null() {
+            continue;
+        }
+        // The finding's value is one the construct itself spells, with the very
+        // expression (arguments and all) it uses.
+        let values = &read["values"][at.trim_start_matches("self.")];
+        assert!(
+            values
+                .as_array()
+                .expect("values")
+                .contains(&json!([a["value"], expr])),
+            "{}: {a} {expr} not in {values}",
+            label
+        );
+    }
+    assert_eq!(got, expected, "{}", label);
+    // Each helper is written when, and only when, the module calls it.
+    let acks = expected.values().flatten();
+    let granular = acks.clone().any(|a| !a["prefix"].is_null());
+    let whole = acks.clone().any(|a| a["prefix"].is_null());
+    let functions = read["functions"].as_array().expect("functions");
+    assert_eq!(functions.iter().any(|f| f == "_acknowledge"), granular);
+    assert_eq!(functions.iter().any(|f| f == "_acknowledge_rule"), whole);
+    assert_eq!(read["imports"][0] == "import json", granular);
+
+    (expected.values().map(Vec::len).sum(), whole)
 }
 
 #[test]
@@ -134,58 +196,86 @@ fn every_cdk_nag_acknowledgement_follows_its_subject_and_names_its_value() {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"));
     let mut seen = 0;
+    let mut whole_seen = false;
     for path in specs {
         let plan = plan_of(path.to_str().expect("utf-8"));
-        let read = python_json(READ, &module(&plan));
-        // Per attribute, the plan's cdk-nag acknowledgements in plan order.
-        let mut expected: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-        for a in plan.acknowledgements.iter() {
-            if a.rule.scanner != Scanner::CdkNag {
-                continue;
-            }
-            let at = attr(&plan, a.subject);
-            expected.entry(at).or_default().push(json!({
-                "after": at,
-                "construct": format!("self.{at}"),
-                "rule": a.rule.id,
-                "prefix": a.rule.granular.expect("granular").prefix(),
-                "value": finding_text(&plan, a),
-                "reason": a.reason,
-            }));
-        }
-        let mut got: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-        for a in read["acks"].as_array().expect("acks") {
-            let at = a["construct"].as_str().expect("construct");
-            let mut a = a.clone();
-            let expr = a
-                .as_object_mut()
-                .expect("ack")
-                .remove("expr")
-                .expect("expr");
-            got.entry(&at["self.".len()..]).or_default().push(a.clone());
-            // The finding's value is one the construct itself spells, with the very
-            // expression (arguments and all) it uses.
-            let values = &read["values"][&at["self.".len()..]];
-            assert!(
-                values
-                    .as_array()
-                    .expect("values")
-                    .contains(&json!([a["value"], expr])),
-                "{}: {a} {expr} not in {values}",
-                path.display()
-            );
-        }
-        assert_eq!(got, expected, "{}", path.display());
-        let helper = !expected.is_empty();
-        let functions = read["functions"].as_array().expect("functions");
-        assert_eq!(functions.iter().any(|f| f == "_acknowledge"), helper);
-        assert_eq!(read["imports"][0] == "import json", helper);
-        seen += expected.values().map(Vec::len).sum::<usize>();
+        let (n, whole) = assert_acknowledgements_follow(&plan, &path.display().to_string());
+        seen += n;
+        whole_seen |= whole;
     }
     assert!(
-        seen > 50,
-        "the examples hold {seen} cdk-nag acknowledgements"
+        seen > 50 && whole_seen,
+        "the examples hold {seen} cdk-nag acknowledgements, whole rules among them: {whole_seen}"
     );
+}
+
+/// A whole-rule acknowledgement on `subject`, with a hostile reason.
+fn synthetic(subject: Subject) -> Acknowledgement {
+    let mut rule = crate::facts::scanners::NAG_LAMBDA_DLQ[0];
+    rule.id = "Synthetic-Whole";
+    Acknowledgement {
+        rule,
+        subject,
+        finding: None,
+        reason: "a\"b\\c{d}}\n\r\u{0}end".into(),
+    }
+}
+
+#[test]
+fn a_whole_rule_on_any_subject_is_written_on_it() {
+    let mut plan = plan_of("examples/hybrid-operators.yaml");
+    let secrets = plan
+        .activation_provider
+        .as_ref()
+        .expect("provider")
+        .secrets
+        .len();
+    let mut subjects = vec![
+        Subject::Role(0),
+        Subject::Policy(0),
+        Subject::OperatorPolicy(0),
+        Subject::ProviderRole,
+        Subject::ProviderFunction,
+        Subject::ProviderLogGroup,
+    ];
+    subjects.extend((0..secrets).map(Subject::ActivationSecret));
+    plan.acknowledgements
+        .extend(subjects.iter().map(|s| synthetic(*s)));
+    plan.acknowledgements.sort_by_key(|a| a.subject);
+    let (n, whole) = assert_acknowledgements_follow(&plan, "synthetic");
+    assert!(whole && n > subjects.len());
+    // Only whole rules: no `_acknowledge`, no `import json`.
+    plan.acknowledgements.retain(|a| a.rule.granular.is_none());
+    let code = module(&plan);
+    assert!(code.contains("\ndef _acknowledge_rule(") && !code.contains("\ndef _acknowledge("));
+    assert!(!code.contains("\nimport json\n"));
+}
+
+#[test]
+fn a_granular_rule_without_its_value_or_a_whole_rule_with_one_is_refused() {
+    use crate::facts::scanners::{NAG_LAMBDA_DLQ, NAG_WILDCARD};
+    use crate::targets::Target;
+    for (rule, finding, why) in [
+        (NAG_WILDCARD, None, "without the value its finding names"),
+        (
+            NAG_LAMBDA_DLQ[0],
+            Some(Text::literal("*")),
+            "with a value, but names none",
+        ),
+    ] {
+        let mut plan = plan_of("examples/session-only-ec2.yaml");
+        plan.acknowledgements.push(Acknowledgement {
+            rule,
+            subject: Subject::Role(0),
+            finding,
+            reason: "why".into(),
+        });
+        plan.acknowledgements.sort_by_key(|a| a.subject);
+        let err = crate::targets::cdk_python::CdkPython
+            .render(&plan, &crate::targets::Options::default())
+            .expect_err("refused");
+        assert!(err.to_string().contains(why), "{err}");
+    }
 }
 
 #[test]
@@ -304,4 +394,67 @@ fn the_helper_names_findings_as_cdk_nag_flattens_them() {
             ]}})
         );
     }
+}
+
+/// [`RULE_HELPER`] run by Python against stand-ins for `aws_cdk`: on a resource (a
+/// `CfnSecret`) and on a construct whose default child is one (a function).
+const RUN_RULE_HELPER: &str = r#"
+import json, sys
+
+class CfnResource:
+    def __init__(self):
+        self.metadata, self.acknowledged = {}, []
+    def get_metadata(self, key):
+        return self.metadata.get(key)
+    def add_metadata(self, key, value):
+        self.metadata[key] = value
+
+class Node:
+    def __init__(self, child):
+        self.default_child = child
+
+class L2:
+    def __init__(self):
+        self.node, self.acknowledged = Node(CfnResource()), []
+
+class Validations:
+    def __init__(self, c):
+        self.c = c
+    def acknowledge(self, *rules):
+        self.c.acknowledged.extend(rules)
+
+class cdk:
+    CfnResource = CfnResource
+    Validations = type("Validations", (), {"of": staticmethod(Validations)})
+    Acknowledgment = staticmethod(lambda *, id, reason: {"id": id, "reason": reason})
+
+scope = {"cdk": cdk, "Construct": object}
+exec(sys.stdin.read(), scope)
+l1, l2 = CfnResource(), L2()
+out = []
+for c, resource in ((l1, l1), (l2, l2.node.default_child)):
+    scope["_acknowledge_rule"](c, "Rule-1", "why")
+    scope["_acknowledge_rule"](c, "Rule-2", "why not")
+    out.append({"on_resource": resource.acknowledged,
+                "on_construct": c.acknowledged if c is not resource else None,
+                "metadata": resource.metadata})
+print(json.dumps(out))
+"#;
+
+#[test]
+fn the_rule_helper_acknowledges_on_the_resource_cdk_nag_reports() {
+    let out = python_json(RUN_RULE_HELPER, RULE_HELPER);
+    let acks = json!([{"id": "Rule-1", "reason": "why"}, {"id": "Rule-2", "reason": "why not"}]);
+    // cdk-nag 2's form: no applies_to, entries kept from call to call.
+    let metadata = json!({"cdk_nag": {"rules_to_suppress": [
+        {"id": "Rule-1", "reason": "why"},
+        {"id": "Rule-2", "reason": "why not"},
+    ]}});
+    assert_eq!(
+        out,
+        json!([
+            {"on_resource": acks, "on_construct": null, "metadata": metadata},
+            {"on_resource": acks, "on_construct": [], "metadata": metadata},
+        ])
+    );
 }
