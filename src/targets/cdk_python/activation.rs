@@ -28,7 +28,7 @@ use super::{missing, policy_at, role_at, ModuleContext, Part, CONSTRUCT};
 use crate::error::Error;
 use crate::facts;
 use crate::plan::activation_provider::{activation_properties, Property};
-use crate::plan::{ActivationProvider, Plan, ProviderRole, Subject};
+use crate::plan::{ActivationProvider, ActivationSecret, FleetPlan, Plan, ProviderRole, Subject};
 use crate::render::escape::py_str;
 
 /// The value of `activation_renewal` when the app passes none (the CloudFormation
@@ -290,10 +290,7 @@ pub(super) fn section<'a>(
             ("", Arg::Str(&policy_id)),
             ("path", Arg::Str(&role.path)),
             ("description", Arg::Str(&role.description)),
-            (
-                "statements",
-                Arg::Code(shared.statements(plan, &role.statements)),
-            ),
+            ("statements", Arg::Code(shared.statements(&role.statements))),
             ("roles", Arg::Code(&roles)),
         ],
     ));
@@ -367,65 +364,29 @@ pub(super) fn section<'a>(
         ],
     ));
 
-    // Each activation's fleet, for the hybrid role (or its session policy) it names.
+    // Each activation's fleet (for the hybrid role, or its session policy, it names)
+    // and secret, looked up once: a spec may hold thousands.
     let mut fleets = vec![None; plan.activations.len()];
     for f in &plan.fleets {
         if let Some(slot) = f.activation.and_then(|a| fleets.get_mut(a)) {
             *slot = Some(f);
         }
     }
-    for (i, a) in plan.activations.iter().enumerate() {
-        let secret = p
-            .secrets
-            .iter()
-            .find(|s| s.activation == i)
-            .ok_or_else(|| missing("activation secret of activation", i))?;
-        let fleet = fleets[i].ok_or_else(|| missing("fleet of activation", i))?;
-        // The role must exist, with its permissions, before CreateActivation names it.
-        let hybrid = match fleet.policy {
-            Some(j) => policy_at(plan, j)?.id.snake.as_str(),
-            None => role_at(plan, a.role)?.id.snake.as_str(),
-        };
-        let local = a.id.snake.as_str();
-        st.push(comment(&format!(
-            "The hybrid activation of fleet {}. It expires {} hours after it is created (30 days at most), and nodes register only before then. Its id and code are in the secret self.{} (aws secretsmanager get-secret-value --secret-id {}, or the secret's ARN with generated_names). To re-issue it, and every other activation, pass a new {}.",
-            fleet.name, a.expiry_hours, secret.id.snake, secret.name, p.renewal.snake
-        )));
-        let properties = properties(plan, i, &secret.id.snake)?.lay_arg("properties");
-        st.push(assign(
-            local,
-            "cdk.CustomResource",
-            &[
-                ("", Arg::Code("self")),
-                ("", Arg::Str(&a.id.upper_camel)),
-                (
-                    "service_token",
-                    Arg::Code(&format!("{fn_local}.function_arn")),
-                ),
-                ("resource_type", Arg::Str(facts::ACTIVATION_RESOURCE_TYPE)),
-                (
-                    "service_timeout",
-                    Arg::Code(&format!(
-                        "cdk.Duration.seconds({})",
-                        p.service_timeout_seconds
-                    )),
-                ),
-                ("properties", Arg::Code(&properties)),
-            ],
-        ));
-        st.push(depend(
-            local,
-            &[
-                policy_local.clone(),
-                invoke_local.to_string(),
-                format!("self.{hybrid}"),
-            ],
-            BODY_INDENT,
-        ));
-        st.push(format!(
-            "# SecretId names the secret, which must exist first; with generated_names it\n        # refers to the secret, which orders it already.\n        if not generated_names:\n            {}",
-            depend(local, std::slice::from_ref(&secret.id.snake), BODY_INDENT + 4)
-        ));
+    let mut secrets = vec![None; plan.activations.len()];
+    for s in &p.secrets {
+        if let Some(slot) = secrets.get_mut(s.activation) {
+            *slot = Some(s);
+        }
+    }
+    let names = Names {
+        function: fn_local,
+        policy: &policy_local,
+        invoke_config: invoke_local,
+    };
+    for (i, (fleet, secret)) in fleets.into_iter().zip(secrets).enumerate() {
+        let fleet = fleet.ok_or_else(|| missing("fleet of activation", i))?;
+        let secret = secret.ok_or_else(|| missing("secret of activation", i))?;
+        push_activation(plan, p, i, fleet, secret, &names, &mut st)?;
     }
 
     let mut out = String::with_capacity(st.iter().map(|s| s.len() + 9).sum::<usize>() + 2);
@@ -435,6 +396,68 @@ pub(super) fn section<'a>(
         out.push_str(s);
     }
     Ok(out)
+}
+
+/// The local variables of the provider's resources an activation refers to.
+struct Names<'n> {
+    function: &'n str,
+    policy: &'n str,
+    invoke_config: &'n str,
+}
+
+/// The statements of activation `i`: a comment (expiry, where the id and code are, how
+/// to re-issue), the custom resource and its dependencies.
+fn push_activation(
+    plan: &Plan,
+    p: &ActivationProvider,
+    i: usize,
+    fleet: &FleetPlan,
+    secret: &ActivationSecret,
+    names: &Names,
+    st: &mut Vec<String>,
+) -> Result<(), Error> {
+    let a = plan
+        .activations
+        .get(i)
+        .ok_or_else(|| missing("activation", i))?;
+    // The role must exist, with its permissions, before CreateActivation names it.
+    let hybrid = match fleet.policy {
+        Some(j) => policy_at(plan, j)?.id.snake.as_str(),
+        None => role_at(plan, a.role)?.id.snake.as_str(),
+    };
+    let local = a.id.snake.as_str();
+    st.push(comment(&format!(
+        "The hybrid activation of fleet {}. It expires {} hours after it is created (30 days at most), and nodes register only before then. Its id and code are in the secret self.{} (aws secretsmanager get-secret-value --secret-id {}, or the secret's ARN with generated_names). To re-issue it, and every other activation, pass a new {}.",
+        fleet.name, a.expiry_hours, secret.id.snake, secret.name, p.renewal.snake
+    )));
+    let properties = properties(plan, i, &secret.id.snake)?.lay_arg("properties");
+    let timeout = format!("cdk.Duration.seconds({})", p.service_timeout_seconds);
+    st.push(assign(
+        local,
+        "cdk.CustomResource",
+        &[
+            ("", Arg::Code("self")),
+            ("", Arg::Str(&a.id.upper_camel)),
+            (
+                "service_token",
+                Arg::Code(&format!("{}.function_arn", names.function)),
+            ),
+            ("resource_type", Arg::Str(facts::ACTIVATION_RESOURCE_TYPE)),
+            ("service_timeout", Arg::Code(&timeout)),
+            ("properties", Arg::Code(&properties)),
+        ],
+    ));
+    let on = [
+        names.policy.to_string(),
+        names.invoke_config.to_string(),
+        format!("self.{hybrid}"),
+    ];
+    st.push(depend(local, &on, BODY_INDENT));
+    st.push(format!(
+        "# SecretId names the secret, which must exist first; with generated_names it\n        # refers to the secret, which orders it already.\n        if not generated_names:\n            {}",
+        depend(local, std::slice::from_ref(&secret.id.snake), BODY_INDENT + 4)
+    ));
+    Ok(())
 }
 
 /// `assumed_by` of the provider's role: its service principal, with the plan's

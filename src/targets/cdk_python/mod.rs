@@ -322,7 +322,12 @@ fn construct_in_runs(
         Ok::<String, Error>(layout::part(&ctx))
     });
     let mut ids = ConstructIds::new(plan);
-    let mut shared = Shared::default();
+    let mut shared = Shared::new(plan);
+    // The activation provider comes after the settings in the module, but is rendered
+    // here, before the runs of fleets borrow the ids and the statement cache, so that
+    // the module's buffer is sized for it too (at 10,000 fleets it holds thousands of
+    // secrets and activations).
+    let provider = activation::section(plan, &mut ids, &mut shared, &nag)?;
     let mut fleets = Vec::with_capacity(run);
     let mut block_documents = ssm::FirstUse::new();
     let mut fleet_runs = plan.fleets.chunks(run).map(|chunk| {
@@ -373,6 +378,7 @@ fn construct_in_runs(
         + estimate(&first_fleets, plan.fleets.len())
         + settings.len()
         + secret_attributes.len()
+        + provider.len()
         + estimate(&first_outputs, plan.outputs.len())
         + end_len;
     let mut out = String::with_capacity(size + size / 8);
@@ -393,9 +399,8 @@ fn construct_in_runs(
     }
     block_documents.finish(plan)?;
     out.push_str(&settings);
-    // The activation provider, after every fleet's role and policy, which its
-    // activations depend on; it shares their construct ids and statement cache.
-    out.push_str(&activation::section(plan, &mut ids, &mut shared, &nag)?);
+    // After every fleet's role and policy, which the activations depend on.
+    out.push_str(&provider);
     operators::push_policies(plan, base, run, &mut ids, &mut shared, &nag, &mut out)?;
     out.push_str(&first_outputs);
     for text in output_runs {

@@ -91,7 +91,10 @@ def _acknowledge_rule(construct: Construct, rule: str, reason: str) -> None:
 
 /// The plan's cdk-nag acknowledgements by subject, gathered once: looking each subject
 /// up in the plan's whole list would cost time quadratic in fleets.
-pub(super) struct NagAcknowledgements<'p>(BTreeMap<Subject, Vec<&'p Acknowledgement>>, &'p Plan);
+pub(super) struct NagAcknowledgements<'p>(
+    BTreeMap<Subject, Vec<&'p Acknowledgement>>,
+    super::props::Renamable<'p>,
+);
 
 impl<'p> NagAcknowledgements<'p> {
     pub(super) fn new(plan: &'p Plan) -> Self {
@@ -101,7 +104,7 @@ impl<'p> NagAcknowledgements<'p> {
                 by_subject.entry(a.subject).or_default().push(a);
             }
         }
-        NagAcknowledgements(by_subject, plan)
+        NagAcknowledgements(by_subject, super::props::Renamable::new(plan))
     }
 
     /// Whether the module needs [`HELPER`] (and `import json`): a granular rule is
@@ -161,7 +164,7 @@ impl<'p> NagAcknowledgements<'p> {
                         Py::atom(py_str(a.rule.id)),
                         Py::atom(py_str(granularity.prefix())),
                         // The expression the construct itself uses, so the names match.
-                        Py::atom(super::props::finding(self.1, subject, finding)),
+                        Py::atom(super::props::finding(&self.1, subject, finding)),
                         Py::atom(py_str(&a.reason)),
                     ],
                 ),
