@@ -319,6 +319,11 @@ fn make_case(label: &str, base: &Plan, profile: Profile, seed: u64) -> Case {
         base.documents
             .iter_mut()
             .for_each(|d| keep_one(&mut d.tags));
+        // The activation provider's role and secrets carry the same merged tags.
+        if let Some(p) = &mut base.activation_provider {
+            keep_one(&mut p.role.tags);
+            p.secrets.iter_mut().for_each(|s| keep_one(&mut s.tags));
+        }
     }
     let mut plain = base.clone();
     let mut hostile = base;
