@@ -487,9 +487,11 @@ mod tests {
 
     #[test]
     fn a_fleet_taking_an_activation_provider_id_is_refused_by_name() {
-        let plan = test_support::plan_of(
-            "version: 1\nproject: p\nfleets: [{name: activation-provider, platform: hybrid, mode: session-only}]\n",
+        // Validation refuses the fleet name (fleets[0].name); the template checks again.
+        let mut plan = test_support::plan_of(
+            "version: 1\nproject: p\nfleets: [{name: plc, platform: hybrid, mode: session-only}]\n",
         );
+        plan.roles[0].id = crate::plan::Ident::new("activation-provider-role");
         match CloudFormation.render(&plan, &Options::default()) {
             Err(Error::Usage(message)) => assert!(
                 message.contains("`ActivationProviderRole`, a CloudFormation logical id of the activation provider"),
