@@ -107,6 +107,23 @@ pub fn named_resources(plan: &Plan) -> BTreeMap<String, Named> {
             &[("SettingId", s.setting_id)],
         );
     }
+    // The activation provider's named resources (its role and policy are unnamed, so
+    // CloudFormation replaces them freely).
+    if let Some(p) = &plan.activation_provider {
+        add(
+            &p.id.upper_camel,
+            create_only::FUNCTION,
+            &[("FunctionName", &p.function_name)],
+        );
+        add(
+            &p.log_group.id.upper_camel,
+            create_only::LOG_GROUP,
+            &[("LogGroupName", &p.log_group.name)],
+        );
+        for s in &p.secrets {
+            add(&s.id.upper_camel, create_only::SECRET, &[("Name", &s.name)]);
+        }
+    }
     out
 }
 
@@ -206,12 +223,18 @@ pub struct Replacement {
 impl Replacement {
     /// What the change does in each tool, for the warning.
     pub fn message(&self) -> String {
-        let tf = create_only::terraform_resource(&self.kind).unwrap_or("the resource");
+        // The activation provider's resources are CloudFormation's and the CDK's only.
+        let terraform = match create_only::terraform_resource(&self.kind) {
+            Some(None) => String::new(),
+            tf => format!(
+                "; Terraform destroys {} and creates it again, and whatever uses it loses it in between",
+                tf.flatten().unwrap_or("the resource")
+            ),
+        };
         format!(
             "{} ({}) changes {} from {:?} to {:?}, which cannot be updated in place. \
              CloudFormation (and the CDK) must replace the resource and, since it has a custom name, the stack update fails \
-             (\"CloudFormation cannot update a stack when a custom-named resource requires replacing\"); \
-             Terraform destroys {tf} and creates it again, and whatever uses it loses it in between",
+             (\"CloudFormation cannot update a stack when a custom-named resource requires replacing\"){terraform}",
             self.id, self.kind, self.property, self.old, self.new
         )
     }
@@ -251,8 +274,10 @@ mod tests {
 
     #[test]
     fn every_create_only_property_of_every_named_resource_is_recorded() {
-        let p = plan("version: 1\nproject: p\nrole_path: /a/\nfleets: [{name: w, platform: ec2, mode: session-only}]\n");
+        // The hybrid fleet brings the activation provider's kinds.
+        let p = plan("version: 1\nproject: p\nrole_path: /a/\nfleets: [{name: w, platform: ec2, mode: session-only}, {name: h, platform: hybrid, mode: session-only}]\n");
         let named = named_resources(&p);
+        assert!(named.values().any(|n| n.kind == create_only::SECRET));
         let props = |id: &str| named[id].properties.keys().cloned().collect::<Vec<_>>();
         assert_eq!(props("WRole"), ["Path", "RoleName"]);
         assert_eq!(props("WInstanceProfile"), ["InstanceProfileName", "Path"]);
@@ -268,6 +293,71 @@ mod tests {
             listed.sort_unstable();
             assert_eq!(recorded, listed, "{}", n.kind);
         }
+    }
+
+    #[test]
+    fn the_activation_providers_named_resources_are_recorded_and_a_rename_warns() {
+        let spec = |project: &str| {
+            format!("version: 1\nproject: {project}\nfleets: [{{name: plc, platform: hybrid, mode: session-only}}]\n")
+        };
+        let before = named_resources(&plan(&spec("factory")));
+        let props = |id: &str| {
+            let n = &before[id];
+            (
+                n.kind.as_str(),
+                n.properties.clone().into_iter().collect::<Vec<_>>(),
+            )
+        };
+        let pair = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        assert_eq!(
+            props("ActivationProvider"),
+            (
+                create_only::FUNCTION,
+                pair("FunctionName", "factory-activations")
+            )
+        );
+        assert_eq!(
+            props("ActivationProviderLogs"),
+            (
+                create_only::LOG_GROUP,
+                pair("LogGroupName", "/aws/lambda/factory-activations")
+            )
+        );
+        assert_eq!(
+            props("PlcActivationSecret"),
+            (create_only::SECRET, pair("Name", "factory/plc/activation"))
+        );
+        // The unnamed role and policy are not.
+        assert!(!before.contains_key("ActivationProviderRole"));
+        assert!(!before.contains_key("ActivationProviderPolicy"));
+        let after = named_resources(&plan(&spec("plant")));
+        let changes = diff(&before, &after);
+        let changed: Vec<(&str, &str)> = changes
+            .iter()
+            .filter(|r| !r.kind.starts_with("AWS::IAM::") && r.kind != create_only::DOCUMENT)
+            .map(|r| (r.id.as_str(), r.property.as_str()))
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                ("ActivationProvider", "FunctionName"),
+                ("ActivationProviderLogs", "LogGroupName"),
+                ("PlcActivationSecret", "Name"),
+            ]
+        );
+        // Terraform writes none of them: its warning says nothing of Terraform.
+        let secret = changes
+            .iter()
+            .find(|r| r.id == "PlcActivationSecret")
+            .expect("secret");
+        let message = secret.message();
+        assert!(message.contains("the stack update fails"), "{message}");
+        assert!(!message.contains("Terraform"), "{message}");
+        let role = changes
+            .iter()
+            .find(|r| r.kind == create_only::ROLE)
+            .expect("role");
+        assert!(role.message().contains("Terraform destroys aws_iam_role"));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The activation script written for CloudFormation and CDK (review finding 5): it always
+//! The activation script written for CloudFormation and CDK with `activation_method:
+//! script` (review finding 5; by default the stack makes the activations): it always
 //! names the Region (the pinned one, else `--region` or `AWS_REGION`, refusing without
 //! one), checks with `aws sts get-caller-identity` that the credentials belong to the
 //! account the roles' trust conditions name, and never prints an activation code unless
@@ -12,8 +13,11 @@ use std::os::unix::fs::PermissionsExt;
 use common::{run_activation_script, ScriptRun};
 use ssmgen::targets::{Options, Target};
 
+/// The script of a spec, with `activation_method: script` (by default the stack makes
+/// the activations itself and there is no script).
 fn script(spec_yaml: &str) -> String {
-    let (spec, _) = ssmgen::spec::load_str(spec_yaml, "spec.yaml").expect("valid spec");
+    let spec_yaml = format!("{spec_yaml}activation_method: script\n");
+    let (spec, _) = ssmgen::spec::load_str(&spec_yaml, "spec.yaml").expect("valid spec");
     let plan = ssmgen::plan::build::build(&spec);
     let files = ssmgen::targets::cloudformation::CloudFormation
         .render(&plan, &Options::default())
@@ -47,6 +51,19 @@ fn stderr(r: &ScriptRun) -> String {
 fn arg<'a>(call: &'a [String], flag: &str) -> Option<&'a str> {
     let i = call.iter().position(|a| a == flag)?;
     call.get(i + 1).map(String::as_str)
+}
+
+#[test]
+fn with_the_activations_in_the_stack_there_is_no_script() {
+    let (spec, _) = ssmgen::spec::load_str(PINNED, "spec.yaml").expect("valid spec");
+    let plan = ssmgen::plan::build::build(&spec);
+    assert!(plan.activation_provider.is_some());
+    let files = ssmgen::targets::cloudformation::CloudFormation
+        .render(&plan, &Options::default())
+        .expect("renders");
+    assert!(files
+        .iter()
+        .all(|f| !f.path.ends_with("create-activations.sh")));
 }
 
 #[test]

@@ -458,16 +458,17 @@ fn explain_names_operator_policies_their_attachments_and_selector_tags() {
 fn unchanged_files_are_left_alone_and_changed_ones_rewritten() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tmp");
+    // With the activation script beside the template, to check its executable bit.
+    let spec_dir = tempfile::tempdir().expect("tmp");
+    let spec = spec_dir.path().join("spec.yaml");
+    let example = fs::read_to_string("examples/hybrid-activation.yaml").expect("example");
+    fs::write(&spec, format!("{example}activation_method: script\n")).expect("spec");
     let generate = || {
         let mut cmd = ssmgen();
-        cmd.args([
-            "generate",
-            "examples/hybrid-activation.yaml",
-            "--target",
-            "cloudformation",
-            "--out",
-        ])
-        .arg(dir.path());
+        cmd.args(["generate"])
+            .arg(&spec)
+            .args(["--target", "cloudformation", "--out"])
+            .arg(dir.path());
         cmd
     };
     generate().assert().success();

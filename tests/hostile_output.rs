@@ -35,6 +35,7 @@ use serde_json::{json, Value};
 use ssmgen::plan::{
     build::build, Attachment, KmsKey, OutputValue, Piece, Plan, Resource, Statement, Text,
 };
+use ssmgen::spec::ActivationMethod;
 use ssmgen::targets::{self, CfnFormat, Options, OutFile};
 
 /// Hostile plans per example and profile.
@@ -309,8 +310,8 @@ fn make_case(label: &str, base: &Plan, profile: Profile, seed: u64) -> Case {
             }
         };
         // Role tags hold the spec's default tags merged with the fleet's: keep one tag
-        // in all, on the roles only (and on activations and documents, which carry
-        // the same merged tags).
+        // in all, on the roles only (and on activations, documents, the activation
+        // provider's role and secrets, which carry the same merged tags).
         base.tags.clear();
         base.roles.iter_mut().for_each(|r| keep_one(&mut r.tags));
         base.activations
@@ -319,7 +320,7 @@ fn make_case(label: &str, base: &Plan, profile: Profile, seed: u64) -> Case {
         base.documents
             .iter_mut()
             .for_each(|d| keep_one(&mut d.tags));
-        // The activation provider's role and secrets carry the same merged tags.
+        // The activation provider's role and secrets carry them too.
         if let Some(p) = &mut base.activation_provider {
             keep_one(&mut p.role.tags);
             p.secrets.iter_mut().for_each(|s| keep_one(&mut s.tags));
@@ -904,14 +905,21 @@ fn base_plans() -> Vec<(String, Plan)> {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let (spec, _) = ssmgen::spec::load(&p).expect("example loads");
-            let name = p.file_stem().expect("stem").to_string_lossy().into_owned();
-            (name, build(&spec))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for p in paths {
+        let (mut spec, _) = ssmgen::spec::load(&p).expect("example loads");
+        let name = p.file_stem().expect("stem").to_string_lossy().into_owned();
+        let plan = build(&spec);
+        // With the activations in the stack, CloudFormation and CDK write no activation
+        // script: the same spec with `activation_method: script` keeps it under test.
+        let scripted = plan.activation_provider.is_some().then(|| {
+            spec.activation_method = ActivationMethod::Script;
+            (format!("{name}+script"), build(&spec))
+        });
+        out.push((name, plan));
+        out.extend(scripted);
+    }
+    out
 }
 
 fn cases() -> Vec<Case> {

@@ -128,6 +128,40 @@ fn a_hybrid_role_rename_warns_twice_as_loudly() {
 }
 
 #[test]
+fn a_project_rename_warns_for_the_activation_function_log_group_and_secret() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let generate = |spec_text: &str| {
+        let spec = dir.path().join("spec.yaml");
+        fs::write(&spec, spec_text).expect("write spec");
+        let out = ssmgen()
+            .arg("generate")
+            .arg(&spec)
+            .args(["--target", "cloudformation", "--out"])
+            .arg(dir.path().join("out"))
+            .output()
+            .expect("runs");
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let original = fs::read_to_string("examples/hybrid-activation.yaml").expect("example");
+    generate(&original);
+    let err = generate(&original.replace("project: factory", "project: plant"));
+    for line in [
+        "warning: ActivationProvider (AWS::Lambda::Function) changes FunctionName from \"factory-activations\" to \"plant-activations\"",
+        "warning: ActivationProviderLogs (AWS::Logs::LogGroup) changes LogGroupName from \"/aws/lambda/factory-activations\" to \"/aws/lambda/plant-activations\"",
+        "warning: PlcGatewaysActivationSecret (AWS::SecretsManager::Secret) changes Name from \"factory/plc-gateways/activation\" to \"plant/plc-gateways/activation\"",
+    ] {
+        let warned = err.lines().find(|l| l.starts_with(line));
+        let warned = warned.unwrap_or_else(|| panic!("{line}: {err}"));
+        // Only CloudFormation and the CDK create them.
+        assert!(
+            warned.contains("the stack update fails") && !warned.contains("Terraform"),
+            "{warned}"
+        );
+    }
+}
+
+#[test]
 fn create_only_properties_of_every_example_are_a_stable_contract() {
     let mut got = serde_json::Map::new();
     let mut names: Vec<_> = fs::read_dir("examples")

@@ -66,7 +66,7 @@ pub(super) fn add_activation_provider(plan: &mut Plan, spec: &Spec) {
         tags: spec.tags.clone(),
     };
     plan.activation_provider = Some(ActivationProvider {
-        id: Ident::new("activation-provider"),
+        id: Ident::new(crate::spec::validate::PROVIDER_NAME),
         description: format!(
             "Creates, replaces and deletes the hybrid activations of {} (ssmgen)",
             spec.project

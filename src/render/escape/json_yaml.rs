@@ -121,6 +121,35 @@ pub fn push_yaml_scalar(out: &mut String, s: &str) {
     }
 }
 
+/// The header of the YAML literal block scalar that holds `s` exactly, when there is one:
+/// `|` (the text ends with one line break, kept) or `|-` (it ends without one), with the
+/// indentation indicator `2` when its first line that is not empty starts with a space
+/// (a reader would take that space for indentation). The lines follow the header as they
+/// are, each but the empty ones indented two spaces past the parent's column. None for a
+/// text with no character but spaces and line breaks, one ending in more than one line
+/// break (kept trailing lines would take in a blank line after the value), or one with a
+/// character a block scalar cannot show as itself: a tab (kept simple), a carriage
+/// return or another line break of YAML 1.1 readers, a control character, a byte order
+/// mark.
+pub fn yaml_block_header(s: &str) -> Option<&'static str> {
+    let body = s.strip_suffix('\n').unwrap_or(s);
+    let printable = |c: char| c == '\n' || yaml_printable(c);
+    if body.ends_with('\n')
+        || !s.chars().all(printable)
+        || body.chars().all(|c| c == ' ' || c == '\n')
+    {
+        return None;
+    }
+    let first = body.split('\n').find(|l| !l.is_empty()).unwrap_or_default();
+    let keeps_break = body.len() < s.len();
+    Some(match (first.starts_with(' '), keeps_break) {
+        (false, true) => "|",
+        (false, false) => "|-",
+        (true, true) => "|2",
+        (true, false) => "|2-",
+    })
+}
+
 /// A CloudFormation value for a text: a plain string, or `Fn::Sub` over the pseudo
 /// parameters (a literal `${` is written `${!` as `Fn::Sub` requires).
 pub fn cfn_text(t: &Text) -> serde_json::Value {
@@ -164,6 +193,27 @@ mod tests {
         let mut out = String::from("x");
         push_json_str(&mut out, "y");
         assert_eq!(out, r#"x"y""#);
+    }
+
+    #[test]
+    fn a_yaml_block_header_keeps_the_text_exact_or_there_is_none() {
+        assert_eq!(yaml_block_header("x\n  y\n"), Some("|"));
+        assert_eq!(yaml_block_header("x"), Some("|-"));
+        assert_eq!(yaml_block_header("\n  x\n"), Some("|2"));
+        assert_eq!(yaml_block_header("  x"), Some("|2-"));
+        for s in [
+            "",
+            "\n",
+            "  \n ",
+            "x\n\n",
+            "a\tb\n",
+            "a\r\n",
+            "a\u{85}b",
+            "a\u{feff}",
+            "a\u{1}",
+        ] {
+            assert_eq!(yaml_block_header(s), None, "{s:?}");
+        }
     }
 
     #[test]

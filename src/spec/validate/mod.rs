@@ -26,6 +26,7 @@ mod shape;
 
 pub use names::MAX_NAME_LEN;
 use names::{check_boundary_arn, check_name, check_pin, check_role_path, check_tags};
+pub(crate) use preferences::PROVIDER_NAME;
 use session::{merge_session, resolve_overrides};
 pub use shape::closest;
 

@@ -332,18 +332,31 @@ pub(super) fn check_activation_method(
 ) -> crate::spec::ActivationMethod {
     use crate::spec::raw::RawActivationMethod;
     use crate::spec::ActivationMethod;
-    let Some(raw) = raw else {
-        return ActivationMethod::default();
+    let method = match raw {
+        None | Some(RawActivationMethod::CustomResource) => ActivationMethod::CustomResource,
+        Some(RawActivationMethod::Script) => ActivationMethod::Script,
     };
-    if !fleets.iter().any(|f| f.activation.is_some()) {
+    let activations = fleets.iter().any(|f| f.activation.is_some());
+    if raw.is_some() && !activations {
         ctx.warn(
             "activation_method",
             "no fleet has a hybrid activation, so there is none to create",
             "remove `activation_method`",
         );
     }
-    match raw {
-        RawActivationMethod::CustomResource => ActivationMethod::CustomResource,
-        RawActivationMethod::Script => ActivationMethod::Script,
+    // The provider's resources are named `activation-provider-*` (`ActivationProviderRole`,
+    // ...): a fleet of that name would name its role the same.
+    if activations && method == ActivationMethod::CustomResource {
+        if let Some(i) = fleets.iter().position(|f| f.name == PROVIDER_NAME) {
+            ctx.error(
+                &format!("fleets[{i}].name"),
+                format!("`{PROVIDER_NAME}` names the activation provider's resources in CloudFormation and CDK stacks (its role would be the fleet's role)"),
+                "rename the fleet, or set `activation_method: script`",
+            );
+        }
     }
+    method
 }
+
+/// The name the activation provider's resources derive from (`plan::activation_provider`).
+pub(crate) const PROVIDER_NAME: &str = "activation-provider";

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::props::{always_named, existing_role_arg, name_arg};
+use super::props::{always_named, existing_role_arg, name_arg, Renamable};
 use super::python::{call_statement, py_text, Arg, Py, BODY_INDENT};
 use super::{policy_at, profile_at, role_at, ConstructIds, FleetBlock, NagAcknowledgements};
 use crate::error::Error;
@@ -28,13 +28,21 @@ type StatementKey<'p> = (
 /// platform and mode get equal principals and statements, and laying those out is most
 /// of the work. Keys are the plan values that decide the text, so equal keys give equal
 /// text; lookups are logarithmic, so the cost stays linear in fleets.
-#[derive(Default)]
 pub(super) struct Shared<'p> {
+    names: Renamable<'p>,
     principals: BTreeMap<(&'p Text, &'p [Condition]), String>,
     statement_lists: BTreeMap<Vec<StatementKey<'p>>, String>,
 }
 
 impl<'p> Shared<'p> {
+    pub(super) fn new(plan: &'p Plan) -> Self {
+        Shared {
+            names: Renamable::new(plan),
+            principals: BTreeMap::new(),
+            statement_lists: BTreeMap::new(),
+        }
+    }
+
     /// The `assumed_by` value of a role.
     fn principal(&mut self, role: &'p Role) -> &str {
         let key = (&role.trust.service, role.trust.conditions.as_slice());
@@ -57,7 +65,7 @@ impl<'p> Shared<'p> {
     }
 
     /// The `statements` value of a policy.
-    pub(super) fn statements(&mut self, plan: &Plan, statements: &'p [Statement]) -> &str {
+    pub(super) fn statements(&mut self, statements: &'p [Statement]) -> &str {
         let key: Vec<StatementKey<'p>> = statements
             .iter()
             .map(|s| {
@@ -71,7 +79,8 @@ impl<'p> Shared<'p> {
             })
             .collect();
         self.statement_lists.entry(key).or_insert_with(|| {
-            Py::List(statements.iter().map(|s| statement(plan, s)).collect()).lay_arg("statements")
+            let names = &self.names;
+            Py::List(statements.iter().map(|s| statement(names, s)).collect()).lay_arg("statements")
         })
     }
 }
@@ -208,10 +217,7 @@ pub(super) fn fleet_block<'a>(
                 ("managed_policy_name", Arg::Code(&name_arg(&p.name))),
                 ("path", Arg::Str(&p.path)),
                 ("description", Arg::Str(&p.description)),
-                (
-                    "statements",
-                    Arg::Code(shared.statements(plan, &p.statements)),
-                ),
+                ("statements", Arg::Code(shared.statements(&p.statements))),
                 ("roles", Arg::Code(&roles)),
             ],
         ));
@@ -265,12 +271,18 @@ pub(super) fn push_tag_statements(
     tags: &BTreeMap<String, String>,
     statements: &mut Vec<String>,
 ) {
+    push_tag_statements_on(&format!("self.{attr}"), tags, statements);
+}
+
+/// [`push_tag_statements`] on the construct `target` (a Python expression).
+pub(super) fn push_tag_statements_on(
+    target: &str,
+    tags: &BTreeMap<String, String>,
+    statements: &mut Vec<String>,
+) {
     statements.extend(tags.iter().map(|(k, v)| {
         Py::Method(
-            Box::new(Py::call(
-                "cdk.Tags.of",
-                vec![Py::atom(format!("self.{attr}"))],
-            )),
+            Box::new(Py::call("cdk.Tags.of", vec![Py::atom(target)])),
             "add",
             vec![(None, Py::atom(py_str(k))), (None, Py::atom(py_str(v)))],
         )
@@ -328,7 +340,7 @@ pub(super) fn boundary(plan: &Plan) -> String {
 }
 
 /// An `iam.PolicyStatement` with the plan's sid, actions, resources and conditions.
-fn statement(plan: &Plan, s: &Statement) -> Py {
+fn statement(names: &Renamable, s: &Statement) -> Py {
     let mut args = vec![
         (Some("sid"), Py::atom(py_str(&s.sid))),
         (Some("effect"), Py::atom(effect(s.effect))),
@@ -341,7 +353,7 @@ fn statement(plan: &Plan, s: &Statement) -> Py {
             Py::List(
                 s.resources
                     .iter()
-                    .map(|r| Py::atom(super::props::resource(plan, r)))
+                    .map(|r| Py::atom(super::props::resource(names, r)))
                     .collect(),
             ),
         ),

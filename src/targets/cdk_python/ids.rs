@@ -19,17 +19,29 @@ impl<'p> ConstructIds<'p> {
             .chain(plan.documents.iter().map(|d| &d.id))
             .chain(plan.service_settings.iter().map(|s| &s.id))
             .chain(plan.operator_policies.iter().map(|p| &p.id))
-            .chain(plan.outputs.iter().map(|o| &o.id));
+            .chain(plan.outputs.iter().map(|o| &o.id))
+            .chain(plan.activations.iter().map(|a| &a.id))
+            .chain(plan.activation_provider.iter().flat_map(|p| {
+                [&p.id, &p.log_group.id, &p.role.id, &p.invoke_config.id]
+                    .into_iter()
+                    .chain(p.secrets.iter().map(|s| &s.id))
+            }));
         let count = plan.roles.len()
             + plan.instance_profiles.len()
             + plan.policies.len()
             + plan.documents.len()
             + plan.service_settings.len()
             + plan.operator_policies.len()
-            + plan.outputs.len();
+            + plan.outputs.len()
+            + plan.activations.len() * 2
+            + 4;
         // Only ever asked whether it holds an id, so its order does not matter.
         let mut set = FxHashSet::with_capacity_and_hasher(count * 5 / 4, Default::default());
         set.extend(ids.map(|id| Cow::Borrowed(id.upper_camel.as_str())));
+        // The provider's policy has no ident of its own (`activation.rs` names it).
+        if let Some(p) = &plan.activation_provider {
+            set.insert(Cow::Owned(format!("{}Policy", p.id.upper_camel)));
+        }
         ConstructIds(set)
     }
 

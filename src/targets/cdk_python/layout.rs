@@ -8,7 +8,7 @@ use crate::plan::{Plan, Platform};
 
 /// Statements of `__init__` are indented by eight spaces; the first line of each comes
 /// without indentation from [`super::python::call_statement`].
-const BODY: &str = "\n        ";
+pub(super) const BODY: &str = "\n        ";
 
 const INIT_START: &str = "
     def __init__(
@@ -177,6 +177,14 @@ fn head(out: &mut String, c: &ModuleContext<'_, '_>) {
              activations that name the service roles created here.\n",
         );
     }
+    if c.plan.activation_provider.is_some() {
+        out.push_str(
+            "\nThe hybrid activations are created with the stack. Each expires at most 30\n\
+             days after it is created; its id and code are in a Secrets Manager secret\n\
+             (the ``<fleet>_activation_secret`` attributes), and a new\n\
+             ``activation_renewal`` re-issues every activation.\n",
+        );
+    }
     if c.has_preferences_script {
         out.push_str(
             "\nThe account's default Session Manager preferences (document\n\
@@ -186,7 +194,7 @@ fn head(out: &mut String, c: &ModuleContext<'_, '_>) {
         );
     }
     out.push_str("\"\"\"\n\n");
-    if c.acknowledges {
+    if c.granular_acks {
         out.push_str("import json\n");
     }
     out.push_str(if c.plan.fleets.iter().any(super::methods::attachable) {
@@ -198,22 +206,32 @@ fn head(out: &mut String, c: &ModuleContext<'_, '_>) {
     if c.plan.fleets.iter().any(super::methods::attachable) {
         out.push_str("from aws_cdk import aws_autoscaling as autoscaling\nfrom aws_cdk import aws_ec2 as ec2\n");
     }
+    let provider = c.plan.activation_provider.is_some();
     out.push_str("from aws_cdk import aws_iam as iam\n");
     if shared.session_key.is_some() {
         out.push_str("from aws_cdk import aws_kms as kms\n");
     }
-    if shared.log_group.is_some() {
+    if provider {
+        out.push_str("from aws_cdk import aws_lambda as lambda_\n");
+    }
+    if shared.log_group.is_some() || provider {
         out.push_str("from aws_cdk import aws_logs as logs\n");
     }
     if shared.log_bucket.is_some() {
         out.push_str("from aws_cdk import aws_s3 as s3\n");
     }
+    if provider {
+        out.push_str("from aws_cdk import aws_secretsmanager as secretsmanager\n");
+    }
     if c.uses_ssm {
         out.push_str("from aws_cdk import aws_ssm as ssm\n");
     }
     out.push_str("from constructs import Construct\n");
-    if c.acknowledges {
+    if c.granular_acks {
         out.push_str(super::nag::HELPER);
+    }
+    if c.whole_acks {
+        out.push_str(super::nag::RULE_HELPER);
     }
     push(
         out,
@@ -228,6 +246,11 @@ fn head(out: &mut String, c: &ModuleContext<'_, '_>) {
     if c.uses_ssm {
         out.push_str(
             "\n    Its sessions get the preferences documents and account settings they need.",
+        );
+    }
+    if provider {
+        out.push_str(
+            "\n    Its hybrid activations are created with the stack, their ids and codes kept in\n    secrets.",
         );
     }
     out.push_str("\n    \"\"\"\n");

@@ -69,6 +69,7 @@ pub(super) fn maps(plan: &Plan) -> String {
     // a large spec's fleets share all but their node statement, and writing every
     // fleet's six in full made the grants a third of a 10,000-fleet module.
     // Keyed by the plan's statement, so that a repeated one is not even rendered.
+    let names = super::props::Renamable::new(plan);
     let mut distinct: Vec<Py> = Vec::new();
     let mut index: HashMap<Statement, usize> = HashMap::new();
     let grants = (0..plan.fleets.len())
@@ -78,7 +79,7 @@ pub(super) fn maps(plan: &Plan) -> String {
                 .into_iter()
                 .map(|s| {
                     let n = *index.entry(s).or_insert_with_key(|s| {
-                        distinct.push(grant(plan, s));
+                        distinct.push(grant(&names, s));
                         distinct.len() - 1
                     });
                     Py::atom(format!("grant_statements[{n}]"))
@@ -97,7 +98,7 @@ pub(super) fn maps(plan: &Plan) -> String {
 
 /// One grant statement: the keyword arguments of `iam.Grant.add_to_principal` (no Sid:
 /// the grantee's policy holds others).
-fn grant(plan: &Plan, s: &Statement) -> Py {
+fn grant(names: &super::props::Renamable, s: &Statement) -> Py {
     let mut entries = vec![
         (
             py_str("actions"),
@@ -108,7 +109,7 @@ fn grant(plan: &Plan, s: &Statement) -> Py {
             Py::List(
                 s.resources
                     .iter()
-                    .map(|r| Py::atom(super::props::resource(plan, r)))
+                    .map(|r| Py::atom(super::props::resource(names, r)))
                     .collect(),
             ),
         ),

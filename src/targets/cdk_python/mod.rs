@@ -24,13 +24,15 @@
 //! `ids.rs` keeps construct ids unique, `iam.rs` writes the IAM resources of a fleet
 //! (roles, instance profiles, managed policies), `nag.rs` the cdk-nag findings these carry
 //! on purpose, `ssm.rs` the preferences documents and service settings, `operators.rs`
-//! the operator policies, `outputs.rs` the stack outputs and `scaffold.rs` the app around
-//! the construct. `props.rs` spells what the construct's arguments can replace
+//! the operator policies, `activation.rs` the activation provider and the custom
+//! resources of the hybrid activations, `outputs.rs` the stack outputs and `scaffold.rs`
+//! the app around the construct. `props.rs` spells what the construct's arguments can replace
 //! (`session_key`, `log_bucket`, `log_group`, `<fleet>_role`, `generated_names`) and the
 //! checks of pinned values against the stack; `methods.rs` writes `attach_to` and
 //! `grant_start_session` (CDK-API.md). A new kind of resource gets a file of its own
 //! beside `iam.rs`.
 
+mod activation;
 mod iam;
 mod ids;
 mod layout;
@@ -49,8 +51,8 @@ mod test_support;
 use std::path::PathBuf;
 
 use super::{
-    activation, cdk_app, preferences_script, Options, OutFile, Target, TemplateRef,
-    GENERATED_MARKER,
+    activation as script_activation, cdk_app, preferences_script, Options, OutFile, Target,
+    TemplateRef, GENERATED_MARKER,
 };
 use crate::error::Error;
 use crate::plan::{InstanceProfile, Mode, Plan, Platform, Policy, Role};
@@ -133,7 +135,10 @@ impl Target for CdkPython {
                 contents: TEMPLATES.render(REQUIREMENTS, &app)?,
             });
         }
-        files.extend(activation::script(plan, "CDK app")?);
+        // With an activation provider the construct creates the activations itself.
+        if plan.activation_provider.is_none() {
+            files.extend(script_activation::script(plan, "CDK app")?);
+        }
         files.extend(preferences_script::script(plan, "CDK app")?);
         Ok(files)
     }
@@ -184,8 +189,11 @@ struct ModuleContext<'a, 'c> {
     has_preferences_script: bool,
     /// Whether the module creates Systems Manager resources (imports `aws_ssm`).
     uses_ssm: bool,
-    /// Whether the plan acknowledges cdk-nag findings (the module gets the helper).
-    acknowledges: bool,
+    /// Whether the plan acknowledges granular cdk-nag findings (the module gets
+    /// `_acknowledge` and `import json`).
+    granular_acks: bool,
+    /// Whether it acknowledges cdk-nag rules that name no value (`_acknowledge_rule`).
+    whole_acks: bool,
     /// The typed public attributes of this run, each its annotation and docstring
     /// (see [`fleet_attributes`]).
     attributes: &'c [String],
@@ -262,7 +270,9 @@ fn construct_in_runs(
     );
     let region_check = rules::region_check(plan);
     let nag = NagAcknowledgements::new(plan);
-    let methods_maps = methods::maps(plan);
+    let mut methods_maps = methods::maps(plan);
+    // Held until the module's last part: megabytes at 10,000 fleets, grown by doubling.
+    methods_maps.shrink_to_fit();
     let methods = methods::methods(plan);
     let base = ModuleContext {
         plan,
@@ -274,10 +284,11 @@ fn construct_in_runs(
         project: &plan.project.kebab,
         module,
         class_name,
-        has_activations: !plan.activations.is_empty(),
+        has_activations: !plan.activations.is_empty() && plan.activation_provider.is_none(),
         has_preferences_script: preferences_script::account_default(plan).is_some(),
         uses_ssm: plan.documents.iter().any(ssm::in_stack) || !plan.service_settings.is_empty(),
-        acknowledges: nag.any(),
+        granular_acks: nag.any_granular(),
+        whole_acks: nag.any_whole(),
         attributes: &[],
         fleets: &[],
         settings: &[],
@@ -293,6 +304,7 @@ fn construct_in_runs(
     // The last part is appended in place at the end; its size is known from its pieces.
     let end_len = methods_maps.len() + region_check.len() + tag_keys.len() + methods.len() + 1024;
     let (setting_attributes, settings) = ssm::settings(plan, base)?;
+    let secret_attributes = activation::attributes(plan, base)?;
     // The repeated parts, each a lazy sequence of rendered runs.
     let mut attributes = Vec::with_capacity(3 * run);
     let mut documents = ssm::FirstUse::new();
@@ -312,7 +324,12 @@ fn construct_in_runs(
         Ok::<String, Error>(layout::part(&ctx))
     });
     let mut ids = ConstructIds::new(plan);
-    let mut shared = Shared::default();
+    let mut shared = Shared::new(plan);
+    // The activation provider comes after the settings in the module, but is rendered
+    // here, before the runs of fleets borrow the ids and the statement cache, so that
+    // the module's buffer is sized for it too (at 10,000 fleets it holds thousands of
+    // secrets and activations).
+    let provider = activation::section(plan, &mut ids, &mut shared, &nag)?;
     let mut fleets = Vec::with_capacity(run);
     let mut block_documents = ssm::FirstUse::new();
     let mut fleet_runs = plan.fleets.chunks(run).map(|chunk| {
@@ -362,6 +379,8 @@ fn construct_in_runs(
         + init.len()
         + estimate(&first_fleets, plan.fleets.len())
         + settings.len()
+        + secret_attributes.len()
+        + provider.len()
         + estimate(&first_outputs, plan.outputs.len())
         + end_len;
     let mut out = String::with_capacity(size + size / 8);
@@ -374,6 +393,7 @@ fn construct_in_runs(
     documents.finish(plan)?;
     out.push_str(&setting_attributes);
     operators::push_attributes(plan, base, run, &mut out)?;
+    out.push_str(&secret_attributes);
     out.push_str(&init);
     out.push_str(&first_fleets);
     for text in fleet_runs {
@@ -381,6 +401,10 @@ fn construct_in_runs(
     }
     block_documents.finish(plan)?;
     out.push_str(&settings);
+    // After every fleet's role and policy, which the activations depend on; then freed,
+    // so that it is not held beside the finished module.
+    out.push_str(&provider);
+    drop(provider);
     operators::push_policies(plan, base, run, &mut ids, &mut shared, &nag, &mut out)?;
     out.push_str(&first_outputs);
     for text in output_runs {
@@ -427,14 +451,14 @@ mod tests {
     fn every_file_carries_the_marker_and_the_scaffold_pins_cdk() {
         let files = render_example("hybrid-activation.yaml", true);
         let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+        // The construct creates the activations itself: no create-activations.sh.
         assert_eq!(
             names,
             [
                 "factory_ssm_access.py",
                 "app.py",
                 "cdk.json",
-                "requirements.txt",
-                activation::FILE_NAME
+                "requirements.txt"
             ]
         );
         for f in &files {

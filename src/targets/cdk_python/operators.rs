@@ -56,7 +56,7 @@ pub(super) fn push_policies<'a>(
         policies.clear();
         for (j, p) in chunk.iter().enumerate() {
             let mut statements = Vec::with_capacity(2);
-            push_operator_statements(plan, p, ids, shared, &mut statements);
+            push_operator_statements(p, ids, shared, &mut statements);
             let subject = Subject::OperatorPolicy(n * run + j);
             nag.push_statements(subject, &p.id.snake, "policy", &mut statements)?;
             policies.push(statements);
@@ -85,7 +85,6 @@ fn operator_attribute(p: &OperatorPolicy, attributes: &mut Vec<String>) {
 /// The statements that create a policy: the comment that says who it is for and whom it
 /// is attached to, then `self.<attr> = iam.ManagedPolicy(...)`.
 fn push_operator_statements<'a>(
-    plan: &'a Plan,
     p: &'a OperatorPolicy,
     ids: &mut ConstructIds<'a>,
     shared: &mut Shared<'a>,
@@ -126,10 +125,7 @@ fn push_operator_statements<'a>(
         ("managed_policy_name", Arg::Code(&name)),
         ("path", Arg::Str(&p.path)),
         ("description", Arg::Str(&p.description)),
-        (
-            "statements",
-            Arg::Code(shared.statements(plan, &p.statements)),
-        ),
+        ("statements", Arg::Code(shared.statements(&p.statements))),
     ];
     for (keyword, list) in [("roles", &roles), ("groups", &groups), ("users", &users)] {
         if let Some(code) = list {

@@ -5,10 +5,12 @@
 //! that name them). The plan decides which values those are (`Plan::shared`); this file
 //! only spells them, as the TypeScript construct's `props.rs` does.
 
+use rustc_hash::FxHashMap;
+
 use super::python::py_text;
 use crate::plan::{
-    Attachment, FleetPlan, Ident, KmsKey, Mode, Plan, Platform, Resource, Role, Subject, Text,
-    Value,
+    ActivationSecret, Attachment, FleetPlan, Ident, KmsKey, Mode, Plan, Platform, Resource, Role,
+    SessionDocument, Subject, Text, Value,
 };
 use crate::render::escape::{push_py_str, py_str};
 
@@ -30,12 +32,60 @@ fn key_text(k: &KmsKey) -> &str {
     }
 }
 
+/// The plan with the values `generated_names` can rename (roles, documents, activation
+/// secrets) indexed by the name their ARNs hold, built once per module: a scan of the
+/// plan per resource spelled was quadratic in fleets (the activation provider's policy
+/// names every hybrid role and every activation secret).
+pub(super) struct Renamable<'p> {
+    pub(super) plan: &'p Plan,
+    roles: FxHashMap<(&'p str, &'p str), &'p Role>,
+    documents: FxHashMap<&'p str, &'p SessionDocument>,
+    secrets: FxHashMap<&'p str, &'p ActivationSecret>,
+}
+
+impl<'p> Renamable<'p> {
+    pub(super) fn new(plan: &'p Plan) -> Self {
+        let mut roles = FxHashMap::default();
+        for r in plan.roles.iter().filter(|r| !always_named(r)) {
+            roles.entry((r.path.as_str(), r.name.as_str())).or_insert(r);
+        }
+        let mut documents = FxHashMap::default();
+        for d in plan.documents.iter().filter(|d| super::ssm::in_stack(d)) {
+            documents.entry(d.name.as_str()).or_insert(d);
+        }
+        let mut secrets = FxHashMap::default();
+        for s in plan.activation_provider.iter().flat_map(|p| &p.secrets) {
+            secrets.entry(s.name.as_str()).or_insert(s);
+        }
+        Renamable {
+            plan,
+            roles,
+            documents,
+            secrets,
+        }
+    }
+}
+
 /// The Python expression of a statement's resource: the plan's ARN, or, where an
 /// argument or `generated_names` can replace the value, an expression that does.
-pub(super) fn resource(plan: &Plan, r: &Resource) -> String {
+pub(super) fn resource(names: &Renamable, r: &Resource) -> String {
+    let plan = names.plan;
     let shared = &plan.shared;
     let arn = py_text(&r.arn(&plan.env));
+    let provider = plan.activation_provider.as_ref();
     match r {
+        // The activation provider's own log group and secrets (`activation.rs`), which
+        // `generated_names` leaves to CloudFormation to name: the log group's ARN ends
+        // `:*` as the plan's does; a secret's `ref` is its ARN as Secrets Manager
+        // completes it.
+        Resource::LogGroup { name } if provider.is_some_and(|p| p.log_group.name == *name) => {
+            let local = provider.map_or("", |p| p.log_group.id.snake.as_str());
+            format!("{local}.log_group_arn if generated_names else {arn}")
+        }
+        Resource::Secret { name } => match names.secrets.get(name.as_str()) {
+            Some(s) => format!("{}.ref if generated_names else {arn}", s.id.snake),
+            None => arn,
+        },
         Resource::KmsKey { key } if shared.session_key.as_ref() == Some(key) => {
             format!("session_key.key_arn if session_key else {arn}")
         }
@@ -54,11 +104,7 @@ pub(super) fn resource(plan: &Plan, r: &Resource) -> String {
         Resource::LogGroup { name } if shared.log_group.as_ref() == Some(name) => {
             format!("log_group.log_group_arn if log_group else {arn}")
         }
-        Resource::Document { name } => match plan
-            .documents
-            .iter()
-            .find(|d| super::ssm::in_stack(d) && d.name == *name)
-        {
+        Resource::Document { name } => match names.documents.get(name.as_str()) {
             // The same ARN with the document's `ref` (its name, generated or not).
             Some(d) => {
                 let unnamed = Resource::Document {
@@ -73,11 +119,7 @@ pub(super) fn resource(plan: &Plan, r: &Resource) -> String {
             }
             None => arn,
         },
-        Resource::Role { path, name } => match plan
-            .roles
-            .iter()
-            .find(|x| !always_named(x) && x.path == *path && x.name == *name)
-        {
+        Resource::Role { path, name } => match names.roles.get(&(path.as_str(), name.as_str())) {
             Some(role) => format!(
                 "self.{}.role_arn if generated_names else {arn}",
                 role.id.snake
@@ -90,7 +132,8 @@ pub(super) fn resource(plan: &Plan, r: &Resource) -> String {
 
 /// The expression a cdk-nag finding of `subject` is named by: the resource expression of
 /// the statement that holds it, so that the name matches what the construct writes.
-pub(super) fn finding(plan: &Plan, subject: Subject, finding: &Text) -> String {
+pub(super) fn finding(names: &Renamable, subject: Subject, finding: &Text) -> String {
+    let plan = names.plan;
     let statements = match subject {
         Subject::Role(i) => {
             let managed = plan
@@ -122,7 +165,7 @@ pub(super) fn finding(plan: &Plan, subject: Subject, finding: &Text) -> String {
         .flat_map(|s| &s.resources)
         .find(|r| r.arn(&plan.env) == *finding);
     match found {
-        Some(r) => resource(plan, r),
+        Some(r) => resource(names, r),
         None => py_text(finding),
     }
 }
@@ -188,6 +231,9 @@ pub(super) fn push_params(out: &mut String, plan: &Plan) {
     for (_, arg, _) in existing_roles(plan) {
         param(&arg, "Optional[iam.IRole]", "None");
     }
+    if let Some(p) = &plan.activation_provider {
+        param(&p.renewal.snake, "Optional[str]", "None");
+    }
     param("generated_names", "bool", "False");
     param("outputs", "bool", "False");
 }
@@ -226,7 +272,12 @@ pub(super) fn push_param_docs(out: &mut String, plan: &Plan) {
     for (f, arg, _) in existing_roles(plan) {
         doc(&arg, &format!("The role of existing-role fleet {}, instead of importing the spec's role by name: its session policy is attached to it.", f.name));
     }
-    doc("generated_names", "Leaves the names of the roles, instance profiles, policies and documents to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), and so does a Default Host Management role (the service setting names it).");
+    if let Some(p) = &plan.activation_provider {
+        doc(&p.renewal.snake, &format!("Change it (to any other value) to re-issue every hybrid activation of the construct: an activation expires at most 30 days after it is created, and it must be valid when a node registers. Nodes already registered stay registered; the new ids and codes replace the old ones in the activation secrets. Default {}.", py_str(super::activation::RENEWAL_DEFAULT)));
+        doc("generated_names", "Leaves the names of the roles, instance profiles, policies and documents, and of the activation function, its log group and the activation secrets, to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), so a construct with hybrid fleets is still one per account, and so does a Default Host Management role (the service setting names it).");
+    } else {
+        doc("generated_names", "Leaves the names of the roles, instance profiles, policies and documents to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), and so does a Default Host Management role (the service setting names it).");
+    }
     doc("outputs", "Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a construct adds none unasked.");
 }
 
@@ -365,17 +416,21 @@ print(json.dumps(out))
         let key = Resource::KmsKey {
             key: plan.shared.session_key.clone().expect("one session key"),
         };
-        assert!(resource(&plan, &key).starts_with("session_key.key_arn if session_key else "));
+        assert!(resource(&Renamable::new(&plan), &key)
+            .starts_with("session_key.key_arn if session_key else "));
         let objects = Resource::BucketObjects {
             bucket: plan.shared.log_bucket.clone().expect("one bucket"),
             prefix: "sessions/".into(),
         };
-        assert!(resource(&plan, &objects)
+        assert!(resource(&Renamable::new(&plan), &objects)
             .starts_with("log_bucket.arn_for_objects(\"sessions/*\") if log_bucket else "));
         let other = Resource::Bucket {
             bucket: "someone-elses".into(),
         };
-        assert_eq!(resource(&plan, &other), "\"arn:aws:s3:::someone-elses\"");
+        assert_eq!(
+            resource(&Renamable::new(&plan), &other),
+            "\"arn:aws:s3:::someone-elses\""
+        );
         let group = plan.shared.log_group.clone().expect("one group");
         assert_eq!(
             document_input(&plan, "cloudWatchLogGroupName", &group).as_deref(),

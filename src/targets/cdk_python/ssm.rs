@@ -391,7 +391,7 @@ print(json.dumps({"documents": docs, "tags": tags}))
         assert!(code.find("# Fleet plc-gateways").expect("fleet") < at);
         assert!(code[..at].contains("        # Account-and-Region wide: every hybrid node"));
         assert!(code.contains("\n    hybrid_advanced_tier: ssm.CfnServiceSetting\n"));
-        assert!(!code.contains("add_dependency"));
+        assert!(!code.contains("self.hybrid_advanced_tier.node.add_dependency"));
 
         // A setting whose value names a role is created after it.
         plan.service_settings[0].role = Some(0);

@@ -7,6 +7,7 @@ use super::Family;
 use crate::facts;
 use crate::plan::{
     Attachment, Condition, Effect, InstanceProfile, Plan, Policy, Role, Statement, Subject, Text,
+    Trust,
 };
 
 /// An IAM resource of the template, by its index in the plan.
@@ -61,30 +62,7 @@ fn role_properties(w: &mut Writer, role: &Role) {
     w.str(&role.path);
     w.key("Description");
     w.str(&role.description);
-    w.key("AssumeRolePolicyDocument");
-    w.begin_map();
-    w.key("Version");
-    w.str(facts::POLICY_VERSION);
-    w.key("Statement");
-    w.begin_seq();
-    w.item();
-    w.begin_map();
-    w.key("Effect");
-    w.str(effect(role.trust.effect));
-    w.key("Principal");
-    w.begin_map();
-    w.key("Service");
-    w.text(&role.trust.service);
-    w.end_map();
-    w.key("Action");
-    w.str(role.trust.action);
-    if !role.trust.conditions.is_empty() {
-        w.key("Condition");
-        conditions(w, &role.trust.conditions);
-    }
-    w.end_map();
-    w.end_seq();
-    w.end_map();
+    trust_policy(w, &role.trust);
     if !role.managed_policies.is_empty() {
         w.key("ManagedPolicyArns");
         w.begin_seq();
@@ -101,6 +79,35 @@ fn role_properties(w: &mut Writer, role: &Role) {
     w.tags(&role.tags);
     w.end_map();
 }
+/// `AssumeRolePolicyDocument`: the one statement of a role's trust. Fleet roles and the
+/// activation function's role share it.
+pub(super) fn trust_policy(w: &mut Writer, trust: &Trust) {
+    w.key("AssumeRolePolicyDocument");
+    w.begin_map();
+    w.key("Version");
+    w.str(facts::POLICY_VERSION);
+    w.key("Statement");
+    w.begin_seq();
+    w.item();
+    w.begin_map();
+    w.key("Effect");
+    w.str(effect(trust.effect));
+    w.key("Principal");
+    w.begin_map();
+    w.key("Service");
+    w.text(&trust.service);
+    w.end_map();
+    w.key("Action");
+    w.str(trust.action);
+    if !trust.conditions.is_empty() {
+        w.key("Condition");
+        conditions(w, &trust.conditions);
+    }
+    w.end_map();
+    w.end_seq();
+    w.end_map();
+}
+
 fn instance_profile_properties(w: &mut Writer, plan: &Plan, p: &InstanceProfile) {
     w.begin_map();
     w.key("InstanceProfileName");
@@ -307,13 +314,15 @@ mod tests {
             doc["Resources"]["WebSessionPolicy"]["Properties"]["Description"],
             HOSTILE
         );
-        // Nothing leaked out of its string: the template still has exactly its sections.
+        // Nothing leaked out of its string: the template still has exactly its sections
+        // (the parameter is the onprem fleet's activation renewal).
         let keys: Vec<&String> = doc.as_object().expect("map").keys().collect();
         assert_eq!(
             keys,
             [
                 "AWSTemplateFormatVersion",
                 "Description",
+                "Parameters",
                 "Resources",
                 "Outputs"
             ]

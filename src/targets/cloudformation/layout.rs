@@ -41,6 +41,13 @@ fn yaml(out: &mut String, ctx: &TemplateContext<'_>) {
     out.push_str(&ctx.format_version);
     out.push_str("\nDescription: ");
     out.push_str(&ctx.description);
+    if !ctx.parameters.is_empty() {
+        out.push_str("\n\nParameters:");
+        for parameter in &ctx.parameters {
+            out.push('\n');
+            out.push_str(parameter);
+        }
+    }
     if !ctx.rules.is_empty() {
         out.push_str("\n\nRules:");
         for rule in &ctx.rules {
@@ -85,6 +92,13 @@ fn json(out: &mut String, ctx: &TemplateContext<'_>) {
             out.push(',');
         }
     };
+    if !ctx.parameters.is_empty() {
+        out.push_str("\n  \"Parameters\": {");
+        for (i, parameter) in ctx.parameters.iter().enumerate() {
+            entry(out, parameter, i + 1 == ctx.parameters.len());
+        }
+        out.push_str("\n  },");
+    }
     if !ctx.rules.is_empty() {
         out.push_str("\n  \"Rules\": {");
         for (i, rule) in ctx.rules.iter().enumerate() {

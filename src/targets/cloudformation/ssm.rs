@@ -53,12 +53,12 @@ impl Family for Ssm {
         }
     }
 
-    fn depends_on(self, plan: &Plan) -> Option<&str> {
+    fn depends_on(self, plan: &Plan) -> Vec<&str> {
         match self {
-            Ssm::Document(_) => None,
-            Ssm::ServiceSetting(i) => plan.service_settings[i]
-                .role
-                .map(|r| plan.roles[r].id.upper_camel.as_str()),
+            Ssm::Document(_) => Vec::new(),
+            Ssm::ServiceSetting(i) => (plan.service_settings[i].role.iter())
+                .map(|&r| plan.roles[r].id.upper_camel.as_str())
+                .collect(),
         }
     }
 
@@ -163,19 +163,25 @@ mod tests {
                 .expect("json")
                 .contains("\"SessionPreferences\""));
         }
+        // After the template; the activation of the hybrid fleet is in the stack, or,
+        // with the script method, made by a script before this one.
+        let scripted = setup_plan_of(&format!("{spec}activation_method: script\n"));
         for cfn_format in [CfnFormat::Yaml, CfnFormat::Json] {
             let options = Options {
                 cfn_format,
                 ..Options::default()
             };
-            let files = CloudFormation.render(&plan, &options).expect("renders");
-            let names: Vec<_> = files.iter().map(|f| f.path.to_string_lossy()).collect();
-            // After the template and the activation script (the spec has a hybrid fleet).
-            assert_eq!(
-                names[1..],
-                ["create-activations.sh", "session-preferences.sh"],
-                "{names:?}"
-            );
+            for (plan, scripts) in [
+                (&plan, &["session-preferences.sh"][..]),
+                (
+                    &scripted,
+                    &["create-activations.sh", "session-preferences.sh"][..],
+                ),
+            ] {
+                let files = CloudFormation.render(plan, &options).expect("renders");
+                let names: Vec<_> = files.iter().map(|f| f.path.to_string_lossy()).collect();
+                assert_eq!(names[1..], *scripts, "{names:?}");
+            }
         }
         // A document of the project's own stays a resource, with no script.
         let own = setup_plan_of(PREFERENCES);

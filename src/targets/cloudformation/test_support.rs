@@ -23,6 +23,22 @@ pub(super) fn plan_of(spec_yaml: &str) -> Plan {
     build(&spec_of(spec_yaml))
 }
 
+/// The plan of `examples/<name>.yaml`.
+pub(super) fn example_plan(name: &str) -> Plan {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(format!("{name}.yaml"));
+    plan_of(&std::fs::read_to_string(path).expect("example"))
+}
+
+/// The YAML and the JSON template of a plan, read back (they must be the same tree).
+pub(super) fn both(plan: &Plan) -> [Json; 2] {
+    let yaml = parse_yaml(&render(plan, CfnFormat::Yaml));
+    let json = serde_json::from_str(&render(plan, CfnFormat::Json)).expect("valid JSON");
+    assert_eq!(yaml, json);
+    [yaml, json]
+}
+
 /// The plan with the Session Manager set up (documents, service settings): since
 /// `build` adds them, the same as `plan_of`, kept as the name the ssm tests read.
 pub(super) fn setup_plan_of(spec_yaml: &str) -> Plan {
@@ -83,11 +99,14 @@ impl EventReceiver for TreeBuilder {
                         }
                     }
                     // Only a document's content holds booleans, written `true` or
-                    // `false`; a string that a reader could take for anything else
-                    // must have been quoted.
+                    // `false`, and only the activation provider's settings numbers,
+                    // written in decimal digits (the JSON template, which must hold
+                    // the same tree, tells a number from a string); a string that a
+                    // reader could take for anything else must have been quoted.
                     None if style == TScalarStyle::Plain => match Yaml::from_str(&v) {
                         Yaml::String(s) => Json::String(s),
                         Yaml::Boolean(b) if v == "true" || v == "false" => Json::Bool(b),
+                        Yaml::Integer(n) if v.bytes().all(|b| b.is_ascii_digit()) => Json::from(n),
                         other => panic!("plain scalar {v:?} reads as {other:?}"),
                     },
                     None => Json::String(v),

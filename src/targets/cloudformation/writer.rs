@@ -211,6 +211,39 @@ impl Writer {
         self.out.push_str(s);
     }
 
+    /// A number.
+    pub(super) fn uint(&mut self, n: u32) {
+        self.bare(&n.to_string());
+    }
+
+    /// A multi-line string, such as inline code, that a reader should see line by line:
+    /// in YAML a literal block scalar (`|`, its lines one level deeper, as they are), in
+    /// JSON one escaped string. A text a block scalar cannot hold exactly is written
+    /// double-quoted instead (see [`escape::yaml_block_header`]). As a mapping's value:
+    /// the header's indentation indicator counts from the key's column.
+    pub(super) fn block(&mut self, s: &str) {
+        let header = match self.syntax {
+            Syntax::Yaml => escape::yaml_block_header(s),
+            Syntax::Json => None,
+        };
+        let Some(header) = header else {
+            return self.str(s);
+        };
+        self.space();
+        self.out.push_str(header);
+        let indent = 2 * (self.base + self.frames.len() + 1);
+        // The last line break (if any) is the one the next line starts with: the header
+        // keeps it (`|`) or drops it (`|-`), and blank lines after the text are not part
+        // of it.
+        for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
+            self.out.push('\n');
+            if !line.is_empty() {
+                self.out.extend(std::iter::repeat_n(' ', indent));
+                self.out.push_str(line);
+            }
+        }
+    }
+
     /// A JSON value from the plan (a document's content) as a native mapping of the
     /// syntax, so the template holds an object rather than a JSON string; keys keep the
     /// plan's order. CloudFormation would read a one-key mapping named `Ref` or `Fn::*`
@@ -261,27 +294,30 @@ impl Writer {
     }
 
     /// YAML: `# ` comment lines at the current level, wrapped at word boundaries, before
-    /// the next key. JSON has no comments, so it gets nothing. A comment ends at a line
-    /// break and YAML allows only printable characters in it, so any other character
-    /// splits words like a space: nothing can end the comment early.
+    /// the next key; each line of `text` (a command to copy, say) starts a new one. JSON
+    /// has no comments, so it gets nothing. A comment ends at a line break and YAML
+    /// allows only printable characters in it, so any other character splits words like
+    /// a space: nothing can end the comment early.
     pub(super) fn comment(&mut self, text: &str) {
         if self.syntax == Syntax::Json {
             return;
         }
         let breaks = |c: char| c.is_whitespace() || !yaml_printable(c);
-        let mut len = 0;
-        for word in text.split(breaks).filter(|w| !w.is_empty()) {
-            let width = word.chars().count();
-            if len > 0 && len + 1 + width <= COMMENT_WIDTH {
-                self.out.push(' ');
-                len += 1;
-            } else {
-                self.line();
-                self.out.push_str("# ");
-                len = 0;
+        for paragraph in text.split('\n') {
+            let mut len = 0;
+            for word in paragraph.split(breaks).filter(|w| !w.is_empty()) {
+                let width = word.chars().count();
+                if len > 0 && len + 1 + width <= COMMENT_WIDTH {
+                    self.out.push(' ');
+                    len += 1;
+                } else {
+                    self.line();
+                    self.out.push_str("# ");
+                    len = 0;
+                }
+                self.out.push_str(word);
+                len += width;
             }
-            self.out.push_str(word);
-            len += width;
         }
     }
 
@@ -400,5 +436,65 @@ mod tests {
         let json = write(Syntax::Json);
         assert_eq!(json, serde_json::to_string_pretty(&expected).expect("json"));
         assert_eq!(parse_yaml(&write(Syntax::Yaml)), expected);
+    }
+
+    /// `{outer: {code: <s>, after: x}, next: y}` written in `syntax`.
+    fn with_block(syntax: Syntax, s: &str) -> String {
+        let mut w = Writer::new(syntax, 0);
+        w.begin_map();
+        w.key("outer");
+        w.begin_map();
+        w.key("code");
+        w.block(s);
+        w.key("after");
+        w.str("x");
+        w.end_map();
+        w.key("next");
+        w.str("y");
+        w.end_map();
+        w.value().to_string()
+    }
+
+    #[test]
+    fn a_block_reads_back_as_the_exact_text_in_both_syntaxes() {
+        let handler = crate::facts::ACTIVATION_HANDLER_SOURCE;
+        let texts = [
+            handler,
+            "one line",
+            "no final break\nsecond",
+            "  indented first line\n    deeper\nflush\n",
+            "\n\nleading empty lines\n",
+            "\n   leading empty, then indented\n",
+            "   \nspaces-only first line\n",
+            "inner\n\n\nempty lines\n  \n   \nand spaces-only ones\n",
+            "# not a comment\n---\n...\n- item\nkey: value\n\"q\" 'q' ${x} |\n",
+            "ends with spaces   \n",
+            "é 🦀 \u{a0}\n",
+            // Written double-quoted: more than one final break, a tab, a carriage
+            // return, NEL and the separators, a control character, only spaces.
+            "two final breaks\n\n",
+            "tab\there\n",
+            "crlf\r\n",
+            "nel\u{85}ls\u{2028}ps\u{2029}\n",
+            "bom\u{feff}\n",
+            "nul\u{0}\n",
+            "   ",
+            "\n",
+            "",
+        ];
+        for text in texts {
+            let expected = json!({"outer": {"code": text, "after": "x"}, "next": "y"});
+            let yaml = with_block(Syntax::Yaml, text);
+            assert_eq!(parse_yaml(&yaml), expected, "{text:?}\n{yaml}");
+            // JSON: one string.
+            let json = with_block(Syntax::Json, text);
+            let doc: Json = serde_json::from_str(&json).expect("json");
+            assert_eq!(doc, expected, "{text:?}");
+        }
+        // The handler's string is escaped as serde_json escapes it (the escaper differs
+        // only on characters the handler does not have: NEL, the separators, ...).
+        let quoted = serde_json::to_string(handler).expect("json");
+        let json = with_block(Syntax::Json, handler);
+        assert!(json.contains(&format!("\"code\": {quoted},")), "{json}");
     }
 }

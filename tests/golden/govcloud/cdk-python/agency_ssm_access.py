@@ -8,8 +8,10 @@ Add it to a stack: with the spec's names once per account, with
 
     AgencySsmAccess(self, "SsmAccess")
 
-Once the stack is deployed, run create-activations.sh to create the hybrid
-activations that name the service roles created here.
+The hybrid activations are created with the stack. Each expires at most 30
+days after it is created; its id and code are in a Secrets Manager secret
+(the ``<fleet>_activation_secret`` attributes), and a new
+``activation_renewal`` re-issues every activation.
 """
 
 import json
@@ -20,7 +22,10 @@ from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -62,11 +67,32 @@ def _acknowledge(
     resource.add_metadata("cdk_nag", {"rules_to_suppress": [*suppressed, entry]})
 
 
+def _acknowledge_rule(construct: Construct, rule: str, reason: str) -> None:
+    """Acknowledges a cdk-nag rule that names no value (the whole rule, on one
+    resource) and that ``construct`` breaks on purpose; the reason says why.
+
+    The acknowledgement goes on the CloudFormation resource cdk-nag reports:
+    ``construct`` itself when it is one, else its default child. cdk-nag 3 reads the
+    acknowledgement; cdk-nag 2 reads the ``cdk_nag`` metadata of the resource.
+    """
+    resource = (
+        construct
+        if isinstance(construct, cdk.CfnResource)
+        else construct.node.default_child
+    )
+    cdk.Validations.of(resource).acknowledge(cdk.Acknowledgment(id=rule, reason=reason))
+    suppressed = (resource.get_metadata("cdk_nag") or {}).get("rules_to_suppress", [])
+    entry = {"id": rule, "reason": reason}
+    resource.add_metadata("cdk_nag", {"rules_to_suppress": [*suppressed, entry]})
+
+
 class AgencySsmAccess(Construct):
     """The roles, instance profiles and policies of project agency.
 
     Each fleet gets the permissions Session Manager documents for its mode.
     Its sessions get the preferences documents and account settings they need.
+    Its hybrid activations are created with the stack, their ids and codes kept in
+    secrets.
     """
 
     workstations_role: iam.Role
@@ -90,6 +116,10 @@ class AgencySsmAccess(Construct):
     hybrid_advanced_tier: ssm.CfnServiceSetting
     """Service setting hybrid-advanced-tier (account and Region wide)."""
 
+    field_offices_activation_secret: secretsmanager.ISecret
+    """Secret of the hybrid activation of fleet field-offices: its id and code, written by
+    the activation function (``grant_read`` lets a principal read them)."""
+
     def __init__(
         self,
         scope: Construct,
@@ -97,6 +127,7 @@ class AgencySsmAccess(Construct):
         *,
         session_key: Optional[kms.IKey] = None,
         log_bucket: Optional[s3.IBucket] = None,
+        activation_renewal: Optional[str] = None,
         generated_names: bool = False,
         outputs: bool = False,
         tags: Optional[Mapping[str, str]] = None,
@@ -112,11 +143,18 @@ class AgencySsmAccess(Construct):
             log_bucket: The bucket session logs go to, instead of the spec's log bucket:
                 the fleets' policies and the preferences documents name it (the spec's
                 key prefix stays).
+            activation_renewal: Change it (to any other value) to re-issue every hybrid
+                activation of the construct: an activation expires at most 30 days after
+                it is created, and it must be valid when a node registers. Nodes already
+                registered stay registered; the new ids and codes replace the old ones
+                in the activation secrets. Default "1".
             generated_names: Leaves the names of the roles, instance profiles, policies
-                and documents to CloudFormation, so that the construct can be used twice
-                in one app or account. Hybrid service roles keep their names (an
-                activation names its role), and so does a Default Host Management role
-                (the service setting names it).
+                and documents, and of the activation function, its log group and the
+                activation secrets, to CloudFormation, so that the construct can be used
+                twice in one app or account. Hybrid service roles keep their names (an
+                activation names its role), so a construct with hybrid fleets is still
+                one per account, and so does a Default Host Management role (the service
+                setting names it).
             outputs: Adds the stack outputs (role ARNs, instance profile and document
                 names, selector tags); a construct adds none unasked.
             tags: Tags added to every taggable resource of the construct, over the
@@ -353,6 +391,402 @@ class AgencySsmAccess(Construct):
             setting_id="/ssm/managed-instance/activation-tier",
             setting_value="advanced",
         )
+
+        # Hybrid activations. CloudFormation has no activation resource: a custom
+        # resource per activation, answered by one Lambda function, creates it, replaces
+        # it when its properties change and deletes it with the stack. Its id and code
+        # go to a Secrets Manager secret of its own, never to an output or an attribute.
+        renewal = "1" if activation_renewal is None else activation_renewal
+        # The function's log group, created first so that Lambda never creates it
+        # (without a retention). It goes with the stack, as CloudFormation's own default
+        # for a log group is.
+        activation_provider_logs = logs.LogGroup(
+            self,
+            "ActivationProviderLogs",
+            log_group_name=None if generated_names else "/aws/lambda/agency-activations",
+            retention=logs.RetentionDays.ONE_YEAR,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        # cdk-nag findings the log group above carries on purpose, each with its reason.
+        _acknowledge_rule(
+            activation_provider_logs,
+            "HIPAA.Security-CloudWatchLogGroupEncrypted",
+            "CloudWatch Logs encrypts log data at rest by default; the function logs only request types and activation ids, never an activation code (templates/activation/handler.py)",
+        )
+        _acknowledge_rule(
+            activation_provider_logs,
+            "NIST.800.53.R5-CloudWatchLogGroupEncrypted",
+            "CloudWatch Logs encrypts log data at rest by default; the function logs only request types and activation ids, never an activation code (templates/activation/handler.py)",
+        )
+        _acknowledge_rule(
+            activation_provider_logs,
+            "PCI.DSS.321-CloudWatchLogGroupEncrypted",
+            "CloudWatch Logs encrypts log data at rest by default; the function logs only request types and activation ids, never an activation code (templates/activation/handler.py)",
+        )
+        activation_provider_role = iam.Role(
+            self,
+            "ActivationProviderRole",
+            path="/",
+            description="Execution role of the function that creates the hybrid activations of agency (ssmgen)",
+            assumed_by=iam.ServicePrincipal.from_static_service_principle_name(
+                "lambda.amazonaws.com",
+            ),
+        )
+        # The secret the function writes the id and code of the activation of fleet
+        # field-offices to. Created empty: the function's first write gives it its first
+        # value.
+        field_offices_activation_secret = secretsmanager.CfnSecret(
+            self,
+            "FieldOfficesActivationSecret",
+            name=None if generated_names else "agency/field-offices/activation",
+            description="Id and code of the hybrid activation of fleet field-offices of agency (ssmgen; written by the activation function)",
+        )
+        cdk.Tags.of(field_offices_activation_secret).add(
+            "ssmgen-fleet",
+            "agency-field-offices",
+        )
+        # cdk-nag findings the secret above carries on purpose, each with its reason.
+        _acknowledge_rule(
+            field_offices_activation_secret,
+            "HIPAA.Security-SecretsManagerUsingKMSKey",
+            "encrypted with aws/secretsmanager, the AWS managed key Secrets Manager uses by default; a customer managed key would need a key policy for the function and for every reader of the secret",
+        )
+        _acknowledge_rule(
+            field_offices_activation_secret,
+            "NIST.800.53.R5-SecretsManagerUsingKMSKey",
+            "encrypted with aws/secretsmanager, the AWS managed key Secrets Manager uses by default; a customer managed key would need a key policy for the function and for every reader of the secret",
+        )
+        _acknowledge_rule(
+            field_offices_activation_secret,
+            "PCI.DSS.321-SecretsManagerUsingKMSKey",
+            "encrypted with aws/secretsmanager, the AWS managed key Secrets Manager uses by default; a customer managed key would need a key policy for the function and for every reader of the secret",
+        )
+        _acknowledge_rule(
+            field_offices_activation_secret,
+            "AwsSolutions-SMG4",
+            "the secret holds a hybrid activation id and code that Systems Manager issues and that expire within 30 days (CreateActivation ExpirationDate); a new one is issued by changing the stack's activation renewal input, not by a rotation function",
+        )
+        _acknowledge_rule(
+            field_offices_activation_secret,
+            "HIPAA.Security-SecretsManagerRotationEnabled",
+            "the secret holds a hybrid activation id and code that Systems Manager issues and that expire within 30 days (CreateActivation ExpirationDate); a new one is issued by changing the stack's activation renewal input, not by a rotation function",
+        )
+        _acknowledge_rule(
+            field_offices_activation_secret,
+            "NIST.800.53.R5-SecretsManagerRotationEnabled",
+            "the secret holds a hybrid activation id and code that Systems Manager issues and that expire within 30 days (CreateActivation ExpirationDate); a new one is issued by changing the stack's activation renewal input, not by a rotation function",
+        )
+        self.field_offices_activation_secret = (
+            secretsmanager.Secret.from_secret_complete_arn(
+                self,
+                "FieldOfficesActivationSecretRef",
+                field_offices_activation_secret.ref,
+            )
+        )
+        # The function's permissions: exactly the calls the handler makes.
+        activation_provider_policy = iam.ManagedPolicy(
+            self,
+            "ActivationProviderPolicy",
+            path="/",
+            description="Execution role of the function that creates the hybrid activations of agency (ssmgen)",
+            statements=[
+                iam.PolicyStatement(
+                    sid="ManageActivations",
+                    effect=iam.Effect.ALLOW,
+                    actions=["ssm:CreateActivation", "ssm:DeleteActivation"],
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    sid="PassHybridRolesToSsm",
+                    effect=iam.Effect.ALLOW,
+                    actions=["iam:PassRole"],
+                    resources=[
+                        "arn:aws-us-gov:iam::123456789012:role/agency-field-offices-ssm",
+                    ],
+                    conditions={
+                        "StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"},
+                    },
+                ),
+                iam.PolicyStatement(
+                    sid="WriteActivationSecrets",
+                    effect=iam.Effect.ALLOW,
+                    actions=["secretsmanager:PutSecretValue"],
+                    resources=[
+                        field_offices_activation_secret.ref if generated_names else "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:agency/field-offices/activation-??????",
+                    ],
+                ),
+                iam.PolicyStatement(
+                    sid="WriteOwnLogs",
+                    effect=iam.Effect.ALLOW,
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[
+                        activation_provider_logs.log_group_arn if generated_names else "arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:/aws/lambda/agency-activations:*",
+                    ],
+                ),
+            ],
+            roles=[activation_provider_role],
+        )
+        # cdk-nag findings the policy above carries on purpose, each with its reason.
+        _acknowledge(
+            activation_provider_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            "*",
+            "ssm:CreateActivation, ssm:DeleteActivation support no resource-level permissions (Service Authorization Reference) (AWS Systems Manager User Guide: Create a hybrid activation to register nodes with Systems Manager; Service Authorization Reference: Actions defined by AWS Systems Manager)",
+        )
+        _acknowledge(
+            activation_provider_policy,
+            "AwsSolutions-IAM5",
+            "Resource",
+            activation_provider_logs.log_group_arn if generated_names else "arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:/aws/lambda/agency-activations:*",
+            "Lambda names the function's log streams at run time; logs:CreateLogStream and logs:PutLogEvents are granted on the streams of the function's own log group only (AWS Lambda Developer Guide: Defining Lambda function permissions with an execution role)",
+        )
+        # The function that answers the custom resources below. Its role is an immutable
+        # reference: the role itself would make CDK add a dependency cfn-lint reports as
+        # obsolete (W3005, aws-cdk issue 24578). The policy comes first through the
+        # dependency below, the log group through log_group.
+        activation_provider = lambda_.Function(
+            self,
+            "ActivationProvider",
+            function_name=None if generated_names else "agency-activations",
+            description="Creates, replaces and deletes the hybrid activations of agency (ssmgen)",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            handler="index.handler",
+            code=lambda_.Code.from_inline(
+                "# Custom::SsmActivation, written by ssmgen: CloudFormation has no activation resource.\n"
+                "# Creates a Systems Manager hybrid activation and puts its id and code in the stack's\n"
+                "# secret (SecretId). Inline code: standard library and botocore (in the Lambda runtime).\n"
+                "# Never log or answer the code: CloudFormation shows Reason and PhysicalResourceId.\n"
+                "import json, logging, os, re, threading, time\n"
+                "from datetime import datetime, timedelta, timezone\n"
+                "from urllib.request import Request, urlopen\n"
+                "import botocore.session\n"
+                "from botocore.exceptions import ClientError\n"
+                "\n"
+                "log = logging.getLogger()\n"
+                "log.setLevel(logging.INFO)\n"
+                "# botocore logs response bodies, the code among them, at DEBUG.\n"
+                "logging.getLogger(\"botocore\").setLevel(logging.WARNING)\n"
+                "ACTIVATION_ID = re.compile(r\"[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}\")\n"
+                "# DeleteActivation's answers for an activation already deleted, or never made.\n"
+                "GONE = (\"InvalidActivation\", \"InvalidActivationId\")\n"
+                "\n"
+                "\n"
+                "class Failed(Exception):\n"
+                "    pass\n"
+                "\n"
+                "\n"
+                "def client(name):\n"
+                "    session = botocore.session.get_session()\n"
+                "    return session.create_client(name, region_name=os.environ[\"AWS_REGION\"])\n"
+                "\n"
+                "\n"
+                "def why(e):\n"
+                "    if isinstance(e, ClientError):\n"
+                "        e = \"%s: %s\" % (e.response[\"Error\"].get(\"Code\"), e.response[\"Error\"].get(\"Message\"))\n"
+                "    elif not isinstance(e, Failed):\n"
+                "        e = \"%s: %s\" % (type(e).__name__, e)\n"
+                "    return \" \".join(str(e).split())[:400]\n"
+                "\n"
+                "\n"
+                "def delete(ssm, aid):\n"
+                "    for n in range(3):\n"
+                "        try:\n"
+                "            return ssm.delete_activation(ActivationId=aid)\n"
+                "        except ClientError as e:\n"
+                "            code = e.response[\"Error\"].get(\"Code\")\n"
+                "            if code in GONE:\n"
+                "                return log.info(\"activation %s already gone (%s)\", aid, code)\n"
+                "            # TooManyUpdates is transient: try again, then answer FAILED.\n"
+                "            if code != \"TooManyUpdates\" or n == 2:\n"
+                "                raise\n"
+                "            time.sleep(2 ** n)\n"
+                "\n"
+                "\n"
+                "def create(p):\n"
+                "    need = [k for k in (\"IamRole\", \"RegistrationLimit\", \"ExpiryHours\", \"SecretId\") if not p.get(k)]\n"
+                "    if need:\n"
+                "        raise Failed(\"missing properties: \" + \", \".join(need))\n"
+                "    hours = int(p[\"ExpiryHours\"])  # CloudFormation passes every scalar as a string\n"
+                "    if not 1 <= hours <= 720:\n"
+                "        raise Failed(\"ExpiryHours %d: an activation lasts 1 to 720 hours (30 days)\" % hours)\n"
+                "    expiry = datetime.now(timezone.utc) + timedelta(hours=hours)\n"
+                "    args = dict(IamRole=p[\"IamRole\"], RegistrationLimit=int(p[\"RegistrationLimit\"]),\n"
+                "                ExpirationDate=expiry)\n"
+                "    args.update((k, p[k]) for k in (\"DefaultInstanceName\", \"Description\", \"Tags\") if p.get(k))\n"
+                "    ssm = client(\"ssm\")\n"
+                "    made = ssm.create_activation(**args)\n"
+                "    aid, code = made[\"ActivationId\"], made[\"ActivationCode\"]\n"
+                "    log.info(\"created activation %s\", aid)\n"
+                "    try:\n"
+                "        client(\"secretsmanager\").put_secret_value(SecretId=p[\"SecretId\"], SecretString=json.dumps({\n"
+                "            \"ActivationId\": aid, \"ActivationCode\": code,\n"
+                "            \"ExpirationDate\": expiry.isoformat(timespec=\"seconds\"), \"Region\": os.environ[\"AWS_REGION\"]}))\n"
+                "    except Exception as e:  # e.g. ResourceNotFoundException: no such secret\n"
+                "        reason = why(e).replace(code, \"***\")\n"
+                "        try:\n"
+                "            delete(ssm, aid)\n"
+                "            reason += \"; activation %s deleted\" % aid\n"
+                "        except Exception as d:\n"
+                "            reason += \"; activation %s NOT deleted: %s\" % (aid, why(d))\n"
+                "        raise Failed(reason)\n"
+                "    return aid\n"
+                "\n"
+                "\n"
+                "def apply(event):\n"
+                "    kind, pid = event[\"RequestType\"], event.get(\"PhysicalResourceId\", \"\")\n"
+                "    mine = ACTIVATION_ID.fullmatch(pid)  # not a failed Create's placeholder\n"
+                "    if kind == \"Delete\":\n"
+                "        if mine:\n"
+                "            delete(client(\"ssm\"), pid)\n"
+                "        return pid\n"
+                "    if kind == \"Update\" and mine:\n"
+                "        # Every activation property is fixed at creation, tags too: a change makes a new\n"
+                "        # activation under a new physical id, and CloudFormation then deletes the old one.\n"
+                "        # So a change of Renewal is how an activation is re-issued, expired (30 days at\n"
+                "        # most) or not; a rollback's Update re-issues one too, and the secret follows.\n"
+                "        # The custom resource's own settings are no activation property.\n"
+                "        own = dict(ServiceToken=None, ServiceTimeout=None)\n"
+                "        if dict(event[\"ResourceProperties\"], **own) == dict(event[\"OldResourceProperties\"], **own):\n"
+                "            return pid\n"
+                "    return create(event[\"ResourceProperties\"])\n"
+                "\n"
+                "\n"
+                "def handler(event, context):\n"
+                "    old = event.get(\"PhysicalResourceId\")\n"
+                "    fallback = old or \"failed-\" + event[\"RequestId\"]\n"
+                "    log.info(\"%s %s %s\", event[\"RequestType\"], event[\"LogicalResourceId\"], old or \"-\")\n"
+                "    lock, sent = threading.Lock(), []\n"
+                "\n"
+                "    def reply(status, reason, pid):\n"
+                "        with lock:  # once, from here or from the guard; a late caller waits for the PUT\n"
+                "            if sent:\n"
+                "                return False\n"
+                "            sent.append(status)\n"
+                "            body = json.dumps({\"Status\": status, \"Reason\": reason, \"PhysicalResourceId\": pid,\n"
+                "                               \"StackId\": event[\"StackId\"], \"RequestId\": event[\"RequestId\"],\n"
+                "                               \"LogicalResourceId\": event[\"LogicalResourceId\"], \"Data\": {}})\n"
+                "            for n in range(3):\n"
+                "                try:  # the URL is presigned for an empty Content-Type\n"
+                "                    urlopen(Request(event[\"ResponseURL\"], body.encode(), {\"Content-Type\": \"\"},\n"
+                "                                    method=\"PUT\"), timeout=15).close()\n"
+                "                    return True\n"
+                "                except Exception as e:\n"
+                "                    log.warning(\"answer not sent: %s\", type(e).__name__)\n"
+                "                    time.sleep(n + 1)\n"
+                "            return True\n"
+                "\n"
+                "    # Answer FAILED 5 s (at most half the time left) before Lambda stops the function, or\n"
+                "    # CloudFormation waits for its ServiceTimeout, an hour by default.\n"
+                "    left = context.get_remaining_time_in_millis() / 1000\n"
+                "    guard = threading.Timer(left - min(5, left / 2), reply,\n"
+                "                            (\"FAILED\", \"timed out: no answer from the AWS APIs in time\", fallback))\n"
+                "    guard.daemon = True\n"
+                "    guard.start()\n"
+                "    try:\n"
+                "        status, reason, pid = \"SUCCESS\", \"\", apply(event)\n"
+                "    except Exception as e:\n"
+                "        status, reason, pid = \"FAILED\", why(e), fallback\n"
+                "        log.error(\"%s failed: %s\", event[\"RequestType\"], reason)\n"
+                "    guard.cancel()\n"
+                "    if not reply(status, reason, pid) and pid not in (old, fallback):\n"
+                "        try:  # the guard answered first: CloudFormation will never know this activation\n"
+                "            delete(client(\"ssm\"), pid)\n"
+                "        except Exception as e:\n"
+                "            log.error(\"activation %s left behind: %s\", pid, why(e))\n"
+            ),
+            timeout=cdk.Duration.seconds(120),
+            memory_size=128,
+            role=iam.Role.from_role_arn(
+                self,
+                "ActivationProviderRoleRef",
+                activation_provider_role.role_arn,
+                mutable=False,
+            ),
+            log_group=activation_provider_logs,
+        )
+        activation_provider.node.add_dependency(activation_provider_policy)
+        # cdk-nag findings the function above carries on purpose, each with its reason.
+        _acknowledge_rule(
+            activation_provider,
+            "HIPAA.Security-LambdaConcurrency",
+            "invoked only by CloudFormation, once per activation change of the stack; a reserved concurrency comes out of the account's unreserved concurrency, which must stay at 100 or more, and new accounts have reduced concurrency quotas, so a reservation could fail the deployment (AWS Lambda Developer Guide: Configuring reserved concurrency; Lambda quotas)",
+        )
+        _acknowledge_rule(
+            activation_provider,
+            "NIST.800.53.R5-LambdaConcurrency",
+            "invoked only by CloudFormation, once per activation change of the stack; a reserved concurrency comes out of the account's unreserved concurrency, which must stay at 100 or more, and new accounts have reduced concurrency quotas, so a reservation could fail the deployment (AWS Lambda Developer Guide: Configuring reserved concurrency; Lambda quotas)",
+        )
+        _acknowledge_rule(
+            activation_provider,
+            "HIPAA.Security-LambdaDLQ",
+            "a CloudFormation custom resource provider: the handler answers every request, failures included, at CloudFormation's response URL, and asynchronous retries are off (MaximumRetryAttempts 0), so a dead-letter queue would only hold requests CloudFormation has already failed (AWS Lambda Developer Guide: Using Lambda with CloudFormation)",
+        )
+        _acknowledge_rule(
+            activation_provider,
+            "NIST.800.53.R5-LambdaDLQ",
+            "a CloudFormation custom resource provider: the handler answers every request, failures included, at CloudFormation's response URL, and asynchronous retries are off (MaximumRetryAttempts 0), so a dead-letter queue would only hold requests CloudFormation has already failed (AWS Lambda Developer Guide: Using Lambda with CloudFormation)",
+        )
+        _acknowledge_rule(
+            activation_provider,
+            "HIPAA.Security-LambdaInsideVPC",
+            "the function calls only the public Systems Manager and Secrets Manager APIs and CloudFormation's response URL and reaches no private resource; inside a VPC it would need subnets and a NAT gateway or interface endpoints that the stack does not own",
+        )
+        _acknowledge_rule(
+            activation_provider,
+            "NIST.800.53.R5-LambdaInsideVPC",
+            "the function calls only the public Systems Manager and Secrets Manager APIs and CloudFormation's response URL and reaches no private resource; inside a VPC it would need subnets and a NAT gateway or interface endpoints that the stack does not own",
+        )
+        _acknowledge_rule(
+            activation_provider,
+            "PCI.DSS.321-LambdaInsideVPC",
+            "the function calls only the public Systems Manager and Secrets Manager APIs and CloudFormation's response URL and reaches no private resource; inside a VPC it would need subnets and a NAT gateway or interface endpoints that the stack does not own",
+        )
+        # CloudFormation invokes the function asynchronously, and Lambda retries a
+        # failed asynchronous invocation: a retry could create an activation nothing
+        # deletes. No retries, and no event kept longer than CloudFormation waits for
+        # the answer.
+        activation_provider_invoke_config = lambda_.EventInvokeConfig(
+            self,
+            "ActivationProviderInvokeConfig",
+            function=activation_provider,
+            qualifier="$LATEST",
+            retry_attempts=0,
+            max_event_age=cdk.Duration.seconds(300),
+        )
+        # The hybrid activation of fleet field-offices. It expires 24 hours after it is
+        # created (30 days at most), and nodes register only before then. Its id and
+        # code are in the secret self.field_offices_activation_secret (aws
+        # secretsmanager get-secret-value --secret-id agency/field-offices/activation,
+        # or the secret's ARN with generated_names). To re-issue it, and every other
+        # activation, pass a new activation_renewal.
+        field_offices_activation = cdk.CustomResource(
+            self,
+            "FieldOfficesActivation",
+            service_token=activation_provider.function_arn,
+            resource_type="Custom::SsmActivation",
+            service_timeout=cdk.Duration.seconds(300),
+            properties={
+                "IamRole": "agency-field-offices-ssm",
+                "RegistrationLimit": "5",
+                "ExpiryHours": "24",
+                "Description": "Hybrid activation of fleet field-offices of agency (ssmgen)",
+                "Tags": [{"Key": "ssmgen-fleet", "Value": "agency-field-offices"}],
+                "SecretId": field_offices_activation_secret.ref if generated_names else "agency/field-offices/activation",
+                "Renewal": renewal,
+            },
+        )
+        field_offices_activation.node.add_dependency(
+            activation_provider_policy,
+            activation_provider_invoke_config,
+            self.field_offices_session_policy,
+        )
+        # SecretId names the secret, which must exist first; with generated_names it
+        # refers to the secret, which orders it already.
+        if not generated_names:
+            field_offices_activation.node.add_dependency(
+                field_offices_activation_secret,
+            )
 
         # Stack outputs only when asked: a construct adds none of its own
         # accord.
