@@ -160,7 +160,19 @@ fn generate_is_byte_identical_across_runs_and_check_detects_drift() {
         );
         names.push(rel);
     }
-    assert!(names.len() >= 8, "all four targets wrote files: {names:?}");
+    // Each target's folder (no create-activations.sh now that the stacks make the
+    // activations, so no file count).
+    for target in [
+        "cdk-python",
+        "cdk-typescript",
+        "cloudformation",
+        "terraform",
+    ] {
+        assert!(
+            names.iter().any(|n| n.starts_with(target)),
+            "all four targets wrote files: {names:?}"
+        );
+    }
     ssmgen()
         .args([
             "generate",
