@@ -170,15 +170,9 @@ pub(super) fn push_function(out: &mut String, spell: &Spell<'_>, acks: &Acknowle
     escape::push_ts_str(out, &policy_id);
     out.push_str(", {");
     push_str_prop(out, PROP, "path", &p.role.path);
-    push_str_prop(
-        out,
-        PROP,
-        "description",
-        &format!(
-            "Permissions of the function that creates the hybrid activations of {} (ssmgen)",
-            spell.plan().project.kebab
-        ),
-    );
+    // The plan's one description of the role, as the CloudFormation and Python targets
+    // write it on the policy too.
+    push_str_prop(out, PROP, "description", &p.role.description);
     out.push_str("\n      statements: [");
     for st in &p.role.statements {
         push_statement(out, spell, st);
@@ -305,7 +299,6 @@ mod tests {
                 "      assumedBy: iam.ServicePrincipal.fromStaticServicePrincipleName('lambda.amazonaws.com'),",
                 "    cdk.Tags.of(activationProviderRole).add('site', 'munich');",
                 "    const activationProviderPolicy = new iam.ManagedPolicy(this, 'ActivationProviderPolicy', {",
-                "      description: 'Permissions of the function that creates the hybrid activations of factory (ssmgen)',",
                 "      roles: [activationProviderRole],",
                 "    const activationProvider = new lambda.Function(this, 'ActivationProvider', {",
                 "      functionName: props.generatedNames ? undefined : 'factory-activations',",
@@ -342,6 +335,11 @@ mod tests {
         }
         assert!(
             policy.contains("'iam:PassedToService': 'ssm.amazonaws.com',"),
+            "{policy}"
+        );
+        // The plan's description, on the policy as the other stack targets write it.
+        assert!(
+            policy.contains(&format!("      description: '{}',\n", p.role.description)),
             "{policy}"
         );
         // The role and its policy are unnamed: the tool names them.

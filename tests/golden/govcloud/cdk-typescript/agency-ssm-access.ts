@@ -453,7 +453,7 @@ export class AgencySsmAccess extends Construct {
 
     const activationProviderPolicy = new iam.ManagedPolicy(this, 'ActivationProviderPolicy', {
       path: '/',
-      description: 'Permissions of the function that creates the hybrid activations of agency (ssmgen)',
+      description: 'Execution role of the function that creates the hybrid activations of agency (ssmgen)',
       statements: [
         new iam.PolicyStatement({
           sid: 'ManageActivations',

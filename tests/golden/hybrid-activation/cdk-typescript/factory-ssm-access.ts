@@ -323,7 +323,7 @@ export class FactorySsmAccess extends Construct {
 
     const activationProviderPolicy = new iam.ManagedPolicy(this, 'ActivationProviderPolicy', {
       path: '/ssm/hybrid/',
-      description: 'Permissions of the function that creates the hybrid activations of factory (ssmgen)',
+      description: 'Execution role of the function that creates the hybrid activations of factory (ssmgen)',
       statements: [
         new iam.PolicyStatement({
           sid: 'ManageActivations',

@@ -633,7 +633,7 @@ export class PlantSsmAccess extends Construct {
 
     const activationProviderPolicy = new iam.ManagedPolicy(this, 'ActivationProviderPolicy', {
       path: '/ssm/hybrid/',
-      description: 'Permissions of the function that creates the hybrid activations of plant (ssmgen)',
+      description: 'Execution role of the function that creates the hybrid activations of plant (ssmgen)',
       statements: [
         new iam.PolicyStatement({
           sid: 'ManageActivations',

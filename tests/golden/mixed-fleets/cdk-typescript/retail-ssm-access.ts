@@ -723,7 +723,7 @@ export class RetailSsmAccess extends Construct {
 
     const activationProviderPolicy = new iam.ManagedPolicy(this, 'ActivationProviderPolicy', {
       path: '/platform/',
-      description: 'Permissions of the function that creates the hybrid activations of retail (ssmgen)',
+      description: 'Execution role of the function that creates the hybrid activations of retail (ssmgen)',
       statements: [
         new iam.PolicyStatement({
           sid: 'ManageActivations',
