@@ -100,6 +100,21 @@ def _is_function_log_group(resources, functions, props):
     return props.get("LogGroupName") in names
 
 
+def _function_log_group(resources, props):
+    """The log group a function writes to: its LoggingConfig's (a Ref to a log group of
+    the template, read by name), else Lambda's default, /aws/lambda/<function name>."""
+    group = props.get("LoggingConfig", {}).get("LogGroup")
+    if group is None:
+        return f"/aws/lambda/{props.get('FunctionName')}"
+    if isinstance(group, dict) and set(group) == {"Ref"}:
+        res = resources.get(group["Ref"], {})
+        if res.get("Type") == "AWS::Logs::LogGroup":
+            return res.get("Properties", {}).get("LogGroupName")
+    if isinstance(group, str):
+        return group
+    raise Unresolvable(f"function log group {group!r}")
+
+
 def check_no_leak(template):
     """An activation code reaches a template only through an attribute of the custom
     resource (the handler answers none) or the secret's value: refuse both."""
@@ -140,7 +155,8 @@ def from_cloudformation(template, ev, statements_of, script=None):
         t = res["Type"]
         kinds[lid] = t
         raw = res.get("Properties", {})
-        skip = linking | ({"FunctionName"} if t == "AWS::Lambda::EventInvokeConfig" else set())
+        skip = linking | ({"FunctionName"} if t == "AWS::Lambda::EventInvokeConfig" else set()) \
+            | {"LoggingConfig"}
         props = {k: (v if k in skip else ev.eval(v)) for k, v in raw.items()}
         if t == ACTIVATION_TYPE:
             activations.update(_activation(
@@ -165,6 +181,7 @@ def from_cloudformation(template, ev, statements_of, script=None):
                 "memory": int(props.get("MemorySize", 128)),
                 "code_sha256": hashlib.sha256(code.encode()).hexdigest() if isinstance(code, str) else None,
                 "reserved_concurrency": props.get("ReservedConcurrentExecutions"),
+                "logs_to": _function_log_group(resources, props),
             }
         elif t == "AWS::IAM::Role":
             provider["role"] = dict(provider["role"] or {"statements": []},

@@ -105,6 +105,15 @@ class ActivationModelTest(unittest.TestCase):
         t["Resources"]["PlcActivation"]["DependsOn"].remove("ActivationProviderInvokeConfig")
         self.assertNotEqual(read(t)[1], base)
 
+    def test_a_logging_config_naming_the_default_group_reads_as_none(self):
+        # The CDK sets LoggingConfig (logGroup prop); CloudFormation leaves Lambda's default.
+        t = copy.deepcopy(TEMPLATE)
+        t["Resources"]["ActivationProvider"]["Properties"]["LoggingConfig"] = {
+            "LogGroup": {"Ref": "ActivationProviderLogs"}}
+        self.assertEqual(read(t), read(TEMPLATE))
+        t["Resources"]["ActivationProvider"]["Properties"]["LoggingConfig"] = {"LogGroup": "/other"}
+        self.assertNotEqual(read(t), read(TEMPLATE))
+
     def test_reading_an_activation_attribute_or_a_secret_value_is_refused(self):
         leaks = [
             {"Outputs": {"Code": {"Value": {"Fn::GetAtt": ["PlcActivation", "ActivationCode"]}}}},
