@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod cdk_app;
+pub(crate) mod cdk_enums;
 pub mod cdk_python;
 pub mod cdk_typescript;
 pub mod cloudformation;

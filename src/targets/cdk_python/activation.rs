@@ -17,12 +17,12 @@
 //! and the statements and properties that name them then refer to the resources
 //! instead. Hybrid service roles keep their names: an activation names its role.
 
-use super::iam::{conditions, push_tag_statements_on, Shared};
+use super::iam::{push_tag_statements_on, Shared};
 use super::ids::ConstructIds;
 use super::layout::BODY;
 use super::nag::NagAcknowledgements;
 use super::props::name_arg;
-use super::python::{call_statement, py_text, Arg, Py, ARG_INDENT, BODY_INDENT};
+use super::python::{call_statement, Arg, Py, ARG_INDENT, BODY_INDENT};
 use super::ssm::comment;
 use super::{missing, policy_at, role_at, ModuleContext, Part, CONSTRUCT};
 use crate::error::Error;
@@ -48,37 +48,11 @@ const RUNTIME_CONSTANTS: [&str; 5] = [
     "python3.14",
 ];
 
-/// `logs.RetentionDays` members by their number of days (aws-cdk-lib 2.275.0).
-const RETENTION_DAYS: [(u32, &str); 22] = [
-    (1, "ONE_DAY"),
-    (3, "THREE_DAYS"),
-    (5, "FIVE_DAYS"),
-    (7, "ONE_WEEK"),
-    (14, "TWO_WEEKS"),
-    (30, "ONE_MONTH"),
-    (60, "TWO_MONTHS"),
-    (90, "THREE_MONTHS"),
-    (120, "FOUR_MONTHS"),
-    (150, "FIVE_MONTHS"),
-    (180, "SIX_MONTHS"),
-    (365, "ONE_YEAR"),
-    (400, "THIRTEEN_MONTHS"),
-    (545, "EIGHTEEN_MONTHS"),
-    (731, "TWO_YEARS"),
-    (1096, "THREE_YEARS"),
-    (1827, "FIVE_YEARS"),
-    (2192, "SIX_YEARS"),
-    (2557, "SEVEN_YEARS"),
-    (2922, "EIGHT_YEARS"),
-    (3288, "NINE_YEARS"),
-    (3653, "TEN_YEARS"),
-];
-
 /// `logs.RetentionDays.<member>` for a number of days, or an error for a number the
 /// enum has no member for (CDK would not write it).
 pub(super) fn retention(days: u32) -> Result<String, Error> {
-    match RETENTION_DAYS.iter().find(|(d, _)| *d == days) {
-        Some((_, member)) => Ok(format!("logs.RetentionDays.{member}")),
+    match crate::targets::cdk_enums::log_retention_member(days) {
+        Some(member) => Ok(format!("logs.RetentionDays.{member}")),
         None => Err(Error::Render {
             template: CONSTRUCT.into(),
             message: format!("a log retention of {days} days has no logs.RetentionDays member"),
@@ -463,20 +437,7 @@ fn push_activation(
 /// `assumed_by` of the provider's role: its service principal, with the plan's
 /// conditions if it has any (it has none today).
 fn principal(role: &ProviderRole) -> String {
-    let principal = Py::call(
-        "iam.ServicePrincipal.from_static_service_principle_name",
-        vec![Py::atom(py_text(&role.trust.service))],
-    );
-    let assumed_by = if role.trust.conditions.is_empty() {
-        principal
-    } else {
-        Py::Method(
-            Box::new(principal),
-            "with_conditions",
-            vec![(None, conditions(&role.trust.conditions))],
-        )
-    };
-    assumed_by.lay_arg("assumed_by")
+    super::iam::assumed_by(&role.trust)
 }
 
 /// The custom resource's properties, in the plan's order (`activation_properties`),

@@ -46,22 +46,9 @@ impl<'p> Shared<'p> {
     /// The `assumed_by` value of a role.
     fn principal(&mut self, role: &'p Role) -> &str {
         let key = (&role.trust.service, role.trust.conditions.as_slice());
-        self.principals.entry(key).or_insert_with(|| {
-            let principal = Py::call(
-                "iam.ServicePrincipal.from_static_service_principle_name",
-                vec![Py::atom(py_text(&role.trust.service))],
-            );
-            let assumed_by = if role.trust.conditions.is_empty() {
-                principal
-            } else {
-                Py::Method(
-                    Box::new(principal),
-                    "with_conditions",
-                    vec![(None, conditions(&role.trust.conditions))],
-                )
-            };
-            assumed_by.lay_arg("assumed_by")
-        })
+        self.principals
+            .entry(key)
+            .or_insert_with(|| assumed_by(&role.trust))
     }
 
     /// The `statements` value of a policy.
@@ -390,6 +377,25 @@ pub(super) fn conditions(conditions: &[Condition]) -> Py {
             })
             .collect(),
     )
+}
+
+/// The `assumed_by` argument of a role: its service principal, with the trust's
+/// conditions if it has any.
+pub(super) fn assumed_by(trust: &crate::plan::Trust) -> String {
+    let principal = Py::call(
+        "iam.ServicePrincipal.from_static_service_principle_name",
+        vec![Py::atom(py_text(&trust.service))],
+    );
+    let assumed_by = if trust.conditions.is_empty() {
+        principal
+    } else {
+        Py::Method(
+            Box::new(principal),
+            "with_conditions",
+            vec![(None, conditions(&trust.conditions))],
+        )
+    };
+    assumed_by.lay_arg("assumed_by")
 }
 
 #[cfg(test)]

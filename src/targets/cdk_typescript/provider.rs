@@ -16,37 +16,8 @@ use crate::facts;
 use crate::plan::{ActivationProvider, Subject};
 use crate::render::escape;
 
-/// `logs.RetentionDays` members by number of days, as aws-cdk-lib 2.275.0 declares them.
-const RETENTION_DAYS: [(u32, &str); 22] = [
-    (1, "ONE_DAY"),
-    (3, "THREE_DAYS"),
-    (5, "FIVE_DAYS"),
-    (7, "ONE_WEEK"),
-    (14, "TWO_WEEKS"),
-    (30, "ONE_MONTH"),
-    (60, "TWO_MONTHS"),
-    (90, "THREE_MONTHS"),
-    (120, "FOUR_MONTHS"),
-    (150, "FIVE_MONTHS"),
-    (180, "SIX_MONTHS"),
-    (365, "ONE_YEAR"),
-    (400, "THIRTEEN_MONTHS"),
-    (545, "EIGHTEEN_MONTHS"),
-    (731, "TWO_YEARS"),
-    (1096, "THREE_YEARS"),
-    (1827, "FIVE_YEARS"),
-    (2192, "SIX_YEARS"),
-    (2557, "SEVEN_YEARS"),
-    (2922, "EIGHT_YEARS"),
-    (3288, "NINE_YEARS"),
-    (3653, "TEN_YEARS"),
-];
-
 fn retention(days: u32) -> Option<&'static str> {
-    RETENTION_DAYS
-        .iter()
-        .find(|(d, _)| *d == days)
-        .map(|(_, name)| *name)
+    crate::targets::cdk_enums::log_retention_member(days)
 }
 
 /// `lambda.Runtime.PYTHON_3_14` for `python3.14`: CDK's own constant, which knows that the
@@ -431,7 +402,7 @@ mod tests {
         );
         // Every member CDK declares is written by its name.
         let mut plan = plan_of(HYBRID);
-        for (days, name) in RETENTION_DAYS {
+        for (days, name) in crate::targets::cdk_enums::LOG_RETENTION_DAYS {
             provider(&mut plan).log_group.retention_days = days;
             let ts = construct(&plan);
             assert!(
