@@ -8,13 +8,90 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
+
 use super::resource::global_service_principal;
-use super::{
-    ActivationProvider, ActivationSecret, Condition, Effect, Ident, InvokeConfig, LogGroup, Plan,
-    ProviderRole, Resource, Statement, Text, Trust,
-};
+use super::{Condition, Effect, Ident, Plan, Resource, Statement, Text, Trust};
 use crate::facts::{self, Fact};
 use crate::spec::{ActivationMethod, Spec};
+
+/// How CloudFormation and CDK stacks create the hybrid activations, which have no
+/// resource type: a custom resource (`Custom::SsmActivation`) per activation, answered by
+/// one Lambda function that calls CreateActivation and keeps each activation's id and
+/// code in a Secrets Manager secret of its own (never in outputs, attributes or logs).
+/// Terraform has `aws_ssm_activation` and does not use it. See this module.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivationProvider {
+    /// The function (`ActivationProvider`).
+    pub id: Ident,
+    /// `<project>-activations`: named, so that its log group's name is known.
+    pub function_name: String,
+    pub description: String,
+    pub runtime: &'static str,
+    pub handler: &'static str,
+    /// The handler's Python source, written inline.
+    #[serde(skip)]
+    pub code: &'static str,
+    pub timeout_seconds: u32,
+    pub memory_mb: u32,
+    /// `/aws/lambda/<function_name>`, created by the stack with a retention.
+    pub log_group: LogGroup,
+    /// The function's execution role.
+    pub role: ProviderRole,
+    /// How long CloudFormation waits for an answer (custom resource `ServiceTimeout`).
+    pub service_timeout_seconds: u32,
+    /// The function's asynchronous invoke configuration (`ActivationProviderInvokeConfig`,
+    /// qualifier `$LATEST`): retries off, events kept no longer than CloudFormation waits.
+    /// The custom resources depend on it, so no request is retried.
+    pub invoke_config: InvokeConfig,
+    /// One per activation, in [`Plan::activations`](super::Plan::activations) order.
+    pub secrets: Vec<ActivationSecret>,
+    /// The stack input whose change re-issues every activation (they expire after at
+    /// most 30 days): a CloudFormation parameter, a CDK prop.
+    pub renewal: Ident,
+    pub fact: Fact,
+}
+
+/// A Lambda function's asynchronous invocation settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvokeConfig {
+    pub id: Ident,
+    pub max_retry_attempts: u32,
+    pub max_event_age_seconds: u32,
+}
+
+/// A log group the code creates.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogGroup {
+    pub id: Ident,
+    pub name: String,
+    pub retention_days: u32,
+}
+
+/// The execution role of the activation function: unnamed (the tool names it), with one
+/// inline policy of the statements the function's calls need.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderRole {
+    pub id: Ident,
+    pub path: String,
+    pub description: String,
+    pub trust: Trust,
+    pub statements: Vec<Statement>,
+    pub permissions_boundary: Option<Text>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The secret an activation's id and code are written to.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivationSecret {
+    pub id: Ident,
+    /// `<project>/<fleet>/activation` (create-only).
+    pub name: String,
+    pub description: String,
+    /// Index into [`Plan::activations`](super::Plan::activations).
+    pub activation: usize,
+    pub tags: BTreeMap<String, String>,
+}
 
 /// Adds the provider when the plan has activations and the spec keeps them in the stack.
 pub(super) fn add_activation_provider(plan: &mut Plan, spec: &Spec) {
