@@ -183,6 +183,7 @@ fn walk(plan: &mut Plan, f: &mut dyn FnMut(Kind, &mut String)) {
         f(Kind::Validated, &mut p.log_group.name);
         f(Kind::Path, &mut p.role.path);
         f(Kind::Free, &mut p.role.description);
+        f(Kind::Free, &mut p.role.policy_description);
         text(&mut p.role.trust.service, f);
         statements(&mut p.role.statements, f);
         if let Some(b) = &mut p.role.permissions_boundary {

@@ -328,6 +328,8 @@ pub const ACTIVATION_MAX_RETRY_ATTEMPTS: u32 = 0;
 /// How long Lambda keeps an event it could not yet run: CloudFormation waits no longer
 /// (the custom resource's ServiceTimeout).
 pub const ACTIVATION_MAX_EVENT_AGE_SECONDS: u32 = 300;
+/// The activation renewal input's first value: any change re-issues the activations.
+pub const ACTIVATION_RENEWAL_DEFAULT: &str = "1";
 pub const CREATE_ACTIVATION: &str = "ssm:CreateActivation";
 pub const DELETE_ACTIVATION: &str = "ssm:DeleteActivation";
 pub const PUT_SECRET_VALUE: &str = "secretsmanager:PutSecretValue";

@@ -49,6 +49,8 @@ pub struct ActivationProvider {
     /// The stack input whose change re-issues every activation (they expire after at
     /// most 30 days): a CloudFormation parameter, a CDK prop.
     pub renewal: Ident,
+    /// The renewal input's value until someone changes it.
+    pub renewal_default: &'static str,
     pub fact: Fact,
 }
 
@@ -77,6 +79,8 @@ pub struct ProviderRole {
     pub description: String,
     pub trust: Trust,
     pub statements: Vec<Statement>,
+    /// The description of the customer managed policy that holds `statements`.
+    pub policy_description: String,
     pub permissions_boundary: Option<Text>,
     pub tags: BTreeMap<String, String>,
 }
@@ -124,13 +128,14 @@ pub(super) fn add_activation_provider(plan: &mut Plan, spec: &Spec) {
         })
         .collect();
     let statements = statements(plan, &secrets, &log_group);
+    let description = format!(
+        "Execution role of the function that creates the hybrid activations of {} (ssmgen)",
+        spec.project
+    );
     let role = ProviderRole {
         id: Ident::new("activation-provider-role"),
         path: spec.role_path.clone(),
-        description: format!(
-            "Execution role of the function that creates the hybrid activations of {} (ssmgen)",
-            spec.project
-        ),
+        description: description.clone(),
         trust: Trust {
             effect: Effect::Allow,
             service: global_service_principal("lambda"),
@@ -139,6 +144,8 @@ pub(super) fn add_activation_provider(plan: &mut Plan, spec: &Spec) {
             fact: facts::ACTIVATION_PROVIDER_TRUST,
         },
         statements,
+        // One text for the role and the policy that holds its statements.
+        policy_description: description,
         permissions_boundary: spec.permissions_boundary.clone().map(Text::literal),
         tags: spec.tags.clone(),
     };
@@ -164,6 +171,7 @@ pub(super) fn add_activation_provider(plan: &mut Plan, spec: &Spec) {
         },
         secrets,
         renewal: Ident::new("activation-renewal"),
+        renewal_default: facts::ACTIVATION_RENEWAL_DEFAULT,
         fact: facts::ACTIVATION_PROVIDER,
     });
 }

@@ -31,10 +31,6 @@ use crate::plan::activation_provider::{activation_properties, Property};
 use crate::plan::{ActivationProvider, ActivationSecret, FleetPlan, Plan, ProviderRole, Subject};
 use crate::render::escape::py_str;
 
-/// The value of `activation_renewal` when the app passes none (the CloudFormation
-/// target's `ActivationRenewal` parameter defaults to it too).
-pub(super) const RENEWAL_DEFAULT: &str = "1";
-
 /// The local variable that holds the renewal value.
 const RENEWAL: &str = "renewal";
 
@@ -185,7 +181,7 @@ pub(super) fn section<'a>(
     st.push(comment("Hybrid activations. CloudFormation has no activation resource: a custom resource per activation, answered by one Lambda function, creates it, replaces it when its properties change and deletes it with the stack. Its id and code go to a Secrets Manager secret of its own, never to an output or an attribute."));
     st.push(format!(
         "{RENEWAL} = {} if {} is None else {}",
-        py_str(RENEWAL_DEFAULT),
+        py_str(p.renewal_default),
         p.renewal.snake,
         p.renewal.snake
     ));
@@ -263,7 +259,7 @@ pub(super) fn section<'a>(
             ("", Arg::Code("self")),
             ("", Arg::Str(&policy_id)),
             ("path", Arg::Str(&role.path)),
-            ("description", Arg::Str(&role.description)),
+            ("description", Arg::Str(&role.policy_description)),
             ("statements", Arg::Code(shared.statements(&role.statements))),
             ("roles", Arg::Code(&roles)),
         ],

@@ -23,9 +23,6 @@ use crate::plan::activation_provider::{activation_properties, Property};
 use crate::plan::{ActivationSecret, Attachment, Plan, Subject};
 use crate::render::escape;
 
-/// The `activationRenewal` prop's default, as the CloudFormation target's parameter has it.
-pub(super) const RENEWAL_DEFAULT: &str = "1";
-
 /// Rejects every provider and activation the construct cannot be written for (see
 /// `super::check`).
 pub(super) fn check(plan: &Plan) -> Result<(), Error> {
@@ -224,7 +221,7 @@ fn push_activation(out: &mut String, plan: &Plan, s: &ActivationSecret, policy: 
     out.push_str("\n        Renewal: props.");
     out.push_str(&p.renewal.lower_camel);
     out.push_str(" ?? ");
-    escape::push_ts_str(out, RENEWAL_DEFAULT);
+    escape::push_ts_str(out, p.renewal_default);
     out.push_str(",\n      },\n    });\n");
     push_line_comment(
         out,
@@ -497,7 +494,10 @@ mod tests {
                 },
             );
         }
-        want.insert("Renewal".into(), serde_json::json!(RENEWAL_DEFAULT));
+        want.insert(
+            "Renewal".into(),
+            serde_json::json!(crate::facts::ACTIVATION_RENEWAL_DEFAULT),
+        );
         assert_eq!(back, serde_json::Value::Object(want));
     }
 }

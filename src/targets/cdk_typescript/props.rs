@@ -286,7 +286,7 @@ pub(super) fn push_props(out: &mut String, plan: &Plan) {
         push_prop(
             out,
             "Change it (to any other value) to re-issue every hybrid activation of the construct: an activation expires at most 30 days after it is created, and it must be valid when a node registers. Nodes already registered stay registered; the new ids and codes replace the old ones in the activation secrets.",
-            &escape::ts_str(super::activation::RENEWAL_DEFAULT),
+            &escape::ts_str(p.renewal_default),
             &p.renewal.lower_camel,
             "string",
         );

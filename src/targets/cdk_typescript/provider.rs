@@ -141,9 +141,7 @@ pub(super) fn push_function(out: &mut String, spell: &Spell<'_>, acks: &Acknowle
     escape::push_ts_str(out, &policy_id);
     out.push_str(", {");
     push_str_prop(out, PROP, "path", &p.role.path);
-    // The plan's one description of the role, as the CloudFormation and Python targets
-    // write it on the policy too.
-    push_str_prop(out, PROP, "description", &p.role.description);
+    push_str_prop(out, PROP, "description", &p.role.policy_description);
     out.push_str("\n      statements: [");
     for st in &p.role.statements {
         push_statement(out, spell, st);

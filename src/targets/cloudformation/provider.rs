@@ -20,9 +20,6 @@ pub(super) const POLICY_ID: &str = "ActivationProviderPolicy";
 /// Lambda's unqualified version, the one CloudFormation invokes through the function ARN.
 const LATEST: &str = "$LATEST";
 
-/// The default of the renewal parameter.
-const RENEWAL_DEFAULT: &str = "1";
-
 /// A resource of the activation provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Provider {
@@ -133,7 +130,7 @@ impl Family for Provider {
                 w.key("Path");
                 w.str(&p.role.path);
                 w.key("Description");
-                w.str(&p.role.description);
+                w.str(&p.role.policy_description);
                 policy_document(w, plan, &p.role.statements);
                 w.key("Roles");
                 w.begin_seq();
@@ -193,7 +190,7 @@ pub(super) fn write_parameters(w: &mut Writer, plan: &Plan) -> bool {
     w.key("Type");
     w.str("String");
     w.key("Default");
-    w.str(RENEWAL_DEFAULT);
+    w.str(p.renewal_default);
     w.key("Description");
     w.str(
         "Change it (to any new value) and update the stack to re-issue every hybrid activation of the stack: \
@@ -362,6 +359,7 @@ mod tests {
         let p = plan.activation_provider.as_mut().expect("provider");
         p.description = HOSTILE.into();
         p.role.description = HOSTILE.into();
+        p.role.policy_description = HOSTILE.into();
         p.role.tags.insert(HOSTILE.into(), HOSTILE.into());
         p.role.permissions_boundary =
             Some(Text::literal(format!("arn:aws:iam::1:policy/{HOSTILE}")));

@@ -273,7 +273,7 @@ fn activation_renewal_is_an_optional_prop_that_defaults_to_1() {
     assert!(doc.contains("Default \"1\"."));
     assert_eq!(
         r["assigns"]["renewal"],
-        json!({"$if": "activation_renewal is None", "then": RENEWAL_DEFAULT, "else": code("activation_renewal")})
+        json!({"$if": "activation_renewal is None", "then": crate::facts::ACTIVATION_RENEWAL_DEFAULT, "else": code("activation_renewal")})
     );
     for a in &plan.activations {
         assert_eq!(
