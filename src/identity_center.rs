@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 
-use crate::plan::{Effect, OperatorPolicy, Piece, Plan, Pseudo, Statement, Text};
+use crate::plan::{OperatorPolicy, Piece, Plan, Pseudo, Statement, Text};
 use crate::targets::OutFile;
 
 /// The folder the documents go in, relative to the output folder.
@@ -49,12 +49,7 @@ pub fn document(plan: &Plan, policy: &OperatorPolicy) -> Value {
 fn statement(plan: &Plan, s: &Statement) -> Value {
     let mut out = Map::new();
     out.insert("Sid".into(), Value::from(s.sid.as_str()));
-    out.insert(
-        "Effect".into(),
-        Value::from(match s.effect {
-            Effect::Allow => "Allow",
-        }),
-    );
+    out.insert("Effect".into(), Value::from(s.effect.name()));
     out.insert("Action".into(), json!(s.actions));
     let mut resources: Vec<String> = Vec::new();
     for r in &s.resources {
@@ -99,6 +94,8 @@ pub fn expand(text: &Text) -> Vec<String> {
             }
             Piece::Pseudo(Pseudo::Partition | Pseudo::Region | Pseudo::AccountId) => &["*"],
             Piece::Pseudo(Pseudo::UrlSuffix) => &["amazonaws.com", "amazonaws.com.cn"],
+            // A created resource's name or ARN is known only once it exists.
+            Piece::Ref(_) => &["*"],
         };
         out = out
             .iter()

@@ -33,7 +33,7 @@ mod common;
 use common::{random_hostile_string, read_sub, run, Rng, SubPiece, HOSTILE};
 use serde_json::{json, Value};
 use ssmgen::plan::{
-    build::build, Attachment, KmsKey, OutputValue, Piece, Plan, Resource, Statement, Text,
+    build::build, Attachment, Bucket, KmsKey, OutputValue, Piece, Plan, Resource, Statement, Text,
 };
 use ssmgen::spec::ActivationMethod;
 use ssmgen::targets::{self, CfnFormat, Options, OutFile};
@@ -211,6 +211,9 @@ fn text(t: &mut Text, f: &mut dyn FnMut(Kind, &mut String)) {
             Piece::Pseudo(p) => {
                 new.push_pseudo(*p);
             }
+            Piece::Ref(r) => {
+                new.push_ref(*r);
+            }
         }
     }
     *t = new;
@@ -235,11 +238,21 @@ fn statements(statements: &mut [Statement], f: &mut dyn FnMut(Kind, &mut String)
                 Resource::KmsKey {
                     key: KmsKey::Arn(s) | KmsKey::Id(s),
                 }
-                | Resource::Bucket { bucket: s }
+                | Resource::Bucket {
+                    bucket: Bucket::Named(s),
+                }
                 | Resource::LogGroup { name: s }
                 | Resource::AwsOwnedBucketObjects { bucket: s } => f(Kind::Validated, s),
+                Resource::KmsKey {
+                    key: KmsKey::Created,
+                }
+                | Resource::Bucket {
+                    bucket: Bucket::Created,
+                } => {}
                 Resource::BucketObjects { bucket, prefix } => {
-                    f(Kind::Validated, bucket);
+                    if let Bucket::Named(bucket) = bucket {
+                        f(Kind::Validated, bucket);
+                    }
                     f(Kind::Validated, prefix);
                 }
             }

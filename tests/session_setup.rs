@@ -512,7 +512,10 @@ fn shared_resources_are_the_one_value_every_fleet_uses() {
         plan.shared.session_key,
         Some(KmsKey::Id("1234abcd-12ab-34cd-56ef-1234567890ab".into()))
     );
-    assert_eq!(plan.shared.log_bucket.as_deref(), Some("shop-logs"));
+    assert_eq!(
+        plan.shared.log_bucket,
+        Some(ssmgen::plan::Bucket::Named("shop-logs".into()))
+    );
     // One fleet logs to CloudWatch: that group is the shared one.
     assert_eq!(plan.shared.log_group.as_deref(), Some("/ssm/batch"));
     let plan = plan_of(&format!(

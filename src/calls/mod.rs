@@ -222,12 +222,17 @@ fn base_vars(fleet: &Fleet, role: Option<&Role>, c: &Concrete) -> Vars {
             "arn:{}:kms:{}:{}:key/{id}",
             c.partition, c.region, c.account
         ),
+        // The created key's ARN is known once it exists: statements and calls both
+        // name it by the same placeholder.
+        KmsKey::Created => crate::plan::Reference::SessionKeyArn
+            .placeholder()
+            .to_string(),
     };
     if let Some(key) = &fleet.session.kms_key {
         v.insert("session_key", key_arn(key));
     }
     if let Some(s3) = &fleet.session.s3 {
-        v.insert("bucket", s3.bucket.clone());
+        v.insert("bucket", s3.bucket.name().resolve(|_| String::new()));
         v.insert("prefix", s3.prefix.clone());
         v.insert(
             "object_key",

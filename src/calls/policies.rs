@@ -80,9 +80,7 @@ fn concrete_conditions(
 }
 
 fn effect(e: Effect) -> String {
-    match e {
-        Effect::Allow => "Allow".to_string(),
-    }
+    e.name().to_string()
 }
 
 /// Plan statements as the evaluator takes them, every value concrete.

@@ -320,6 +320,13 @@ pub const ACTIVATION_SERVICE_TIMEOUT_SECONDS: u32 = 300;
 /// Retention of the function's log group: a year (checkov CKV_AWS_66 and the cdk-nag
 /// packs ask for a retention; CKV_AWS_338, Terraform only, for at least a year).
 pub const ACTIVATION_LOG_RETENTION_DAYS: u32 = 365;
+
+/// The retention values CloudWatch Logs accepts, in days (PutRetentionPolicy,
+/// `retentionInDays`).
+pub const LOG_RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
 /// CloudFormation invokes a custom resource's function asynchronously, and Lambda retries
 /// a failed asynchronous invocation twice by default: a retry could create a second
 /// activation nothing deletes, so the function's invoke configuration turns retries off
@@ -333,3 +340,54 @@ pub const ACTIVATION_RENEWAL_DEFAULT: &str = "1";
 pub const CREATE_ACTIVATION: &str = "ssm:CreateActivation";
 pub const DELETE_ACTIVATION: &str = "ssm:DeleteActivation";
 pub const PUT_SECRET_VALUE: &str = "secretsmanager:PutSecretValue";
+
+// The session resources the generated code creates (`create` in the spec).
+
+const KMS_KEY_POLICY_PAGE: &str =
+    "AWS KMS Developer Guide: Default key policy (allows the AWS account and enables IAM policies)";
+const LOGS_KMS_PAGE: &str = "Amazon CloudWatch Logs User Guide: Encrypt log data in CloudWatch Logs using AWS Key Management Service (step 2: the key policy for logs.<region>.amazonaws.com with the kms:EncryptionContext:aws:logs:arn condition)";
+const S3_TLS_PAGE: &str = "Amazon S3 User Guide: Security best practices (enforce encryption of data in transit, aws:SecureTransport)";
+
+pub const CREATED_KEY_ACCOUNT: Fact = Fact {
+    id: "created-key-account",
+    summary: "a key policy that allows the account kms:* lets the account administer the key and lets IAM policies grant its use: how the fleet and operator policies (kms:Decrypt, kms:GenerateDataKey) and roles outside the stack reach it",
+    source: KMS_KEY_POLICY_PAGE,
+};
+pub const CREATED_KEY_FLEET_ROLES: Fact = Fact {
+    id: "created-key-fleet-roles",
+    summary: "the roles the code creates for fleets that use the key get, in the key policy too, exactly the kms actions their session policies use on it (kms:Decrypt for session data; kms:GenerateDataKey and kms:Decrypt for a bucket it encrypts)",
+    source: KMS_PAGE,
+};
+pub const CREATED_KEY_LOGS: Fact = Fact {
+    id: "created-key-logs",
+    summary: "CloudWatch Logs encrypts a log group with a customer managed key only when the key policy allows the Regional logs service principal, scoped to that log group by the kms:EncryptionContext:aws:logs:arn condition",
+    source: LOGS_KMS_PAGE,
+};
+pub const CREATED_BUCKET_TLS: Fact = Fact {
+    id: "created-bucket-tls",
+    summary: "a bucket policy that denies every request without aws:SecureTransport keeps session logs off plain HTTP (the SSM Agent uploads over HTTPS)",
+    source: S3_TLS_PAGE,
+};
+
+/// The CloudWatch Logs actions on a customer managed key, as the CloudWatch Logs User
+/// Guide's key policy lists them.
+pub const LOGS_KEY_ACTIONS: [&str; 5] = [
+    "kms:Decrypt*",
+    "kms:Describe*",
+    "kms:Encrypt*",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+];
+pub const KMS_ALL: &str = "kms:*";
+pub const S3_ALL: &str = "s3:*";
+pub const LOGS_ENCRYPTION_CONTEXT_KEY: &str = "kms:EncryptionContext:aws:logs:arn";
+pub const SECURE_TRANSPORT_KEY: &str = "aws:SecureTransport";
+pub const ARN_EQUALS: &str = "ArnEquals";
+pub const BOOL: &str = "Bool";
+
+/// Days a noncurrent version of a session log stays in a created (versioned) bucket:
+/// a month to notice and undo an overwrite or a deletion.
+pub const NONCURRENT_LOG_DAYS: u32 = 30;
+/// Days before S3 removes the parts of an upload that never completed (the agent
+/// uploads large logs in parts; an interrupted upload leaves them behind, billed).
+pub const ABORT_MULTIPART_DAYS: u32 = 7;

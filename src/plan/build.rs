@@ -55,6 +55,7 @@ pub fn build(spec: &Spec) -> Plan {
         outputs: Vec::new(),
         required_region: None,
         shared: super::shared::shared_resources(spec),
+        created: super::created::Created::default(),
         acknowledgements: Vec::new(),
     };
     let sfx = Suffixes::new();
@@ -65,6 +66,7 @@ pub fn build(spec: &Spec) -> Plan {
     // After the documents: operators are allowed to start sessions with them.
     super::operators::add_operators(&mut plan, spec);
     super::activation_provider::add_activation_provider(&mut plan, spec);
+    super::created::add_created(&mut plan, spec);
     plan.required_region = required_region(spec, &env);
     // Last: they read every policy, role and document.
     plan.acknowledgements = super::findings::acknowledgements(&plan);

@@ -7,6 +7,7 @@
 
 pub mod activation_provider;
 pub mod build;
+pub mod created;
 pub mod findings;
 pub mod operators;
 pub mod resource;
@@ -22,10 +23,11 @@ use crate::facts::Fact;
 pub use activation_provider::{
     ActivationProvider, ActivationSecret, InvokeConfig, LogGroup, ProviderRole,
 };
+pub use created::{Created, LogBucket, Principal, ResourceStatement, SessionKey, SessionLogGroup};
 pub use findings::{Acknowledgement, Subject};
-pub use resource::{KmsKey, Resource};
+pub use resource::{Bucket, KmsKey, Resource};
 pub use shared::SharedResources;
-pub use text::{Piece, Pseudo, Text, Value};
+pub use text::{Piece, Pseudo, Reference, Text, Value};
 
 /// The deployment context: pinned values or pseudo values.
 #[derive(Debug, Clone, Serialize)]
@@ -166,6 +168,26 @@ pub struct Trust {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Effect {
     Allow,
+    /// Only in the created bucket's policy (TLS only).
+    Deny,
+}
+
+impl Effect {
+    /// As the policy language spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+
+    /// The `iam.Effect` member of the CDK.
+    pub fn cdk_member(self) -> &'static str {
+        match self {
+            Effect::Allow => "ALLOW",
+            Effect::Deny => "DENY",
+        }
+    }
 }
 
 /// One policy statement.
@@ -422,6 +444,8 @@ pub struct Plan {
     pub required_region: Option<RequiredRegion>,
     /// The session resources the spec names once for all its fleets.
     pub shared: SharedResources,
+    /// The session key, log bucket and log group the code creates (`create`).
+    pub created: Created,
     /// The scanner findings the generated code carries on purpose, with their reasons
     /// (`findings.rs`); targets write them in each scanner's own form.
     pub acknowledgements: Vec<Acknowledgement>,

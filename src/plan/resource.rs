@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::text::Text;
+use super::text::{Reference, Text};
 use super::Env;
 use crate::text;
 
@@ -15,6 +15,65 @@ pub enum KmsKey {
     Arn(String),
     /// A key id (`1234abcd-...` or `mrk-...`) in the deployment's own account and Region.
     Id(String),
+    /// The session key the generated code creates (`kms_key: create`).
+    Created,
+}
+
+impl KmsKey {
+    /// The key as the spec wrote it: its ARN or id, or `create`.
+    pub fn spec_value(&self) -> &str {
+        match self {
+            KmsKey::Arn(s) | KmsKey::Id(s) => s,
+            KmsKey::Created => "create",
+        }
+    }
+
+    /// The `kmsKeyId` a preferences document names it by: its ARN or id, or, for the
+    /// created key, the placeholder targets replace with its ARN.
+    pub fn preferences_value(&self) -> &str {
+        match self {
+            KmsKey::Arn(s) | KmsKey::Id(s) => s,
+            KmsKey::Created => Reference::SessionKeyArn.placeholder(),
+        }
+    }
+}
+
+/// An S3 bucket named by the spec.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Bucket {
+    /// An existing bucket, by name.
+    Named(String),
+    /// The log bucket the generated code creates (`bucket: create`), whose name the
+    /// tool generates.
+    Created,
+}
+
+impl Bucket {
+    /// The bucket's name: the spec's, or a reference to the created bucket's.
+    pub fn name(&self) -> Text {
+        match self {
+            Bucket::Named(name) => Text::literal(name.clone()),
+            Bucket::Created => text![Reference::LogBucketName],
+        }
+    }
+
+    /// The bucket as the spec wrote it: its name, or `create`.
+    pub fn spec_value(&self) -> &str {
+        match self {
+            Bucket::Named(s) => s,
+            Bucket::Created => "create",
+        }
+    }
+
+    /// The `s3BucketName` a preferences document names it by: its name, or, for the
+    /// created bucket, the placeholder targets replace with its name.
+    pub fn preferences_value(&self) -> &str {
+        match self {
+            Bucket::Named(s) => s,
+            Bucket::Created => Reference::LogBucketName.placeholder(),
+        }
+    }
 }
 
 /// What a statement applies to.
@@ -28,11 +87,11 @@ pub enum Resource {
     },
     /// The bucket itself (`arn:…:s3:::bucket`).
     Bucket {
-        bucket: String,
+        bucket: Bucket,
     },
     /// Objects under a key prefix (`arn:…:s3:::bucket/prefix*`).
     BucketObjects {
-        bucket: String,
+        bucket: Bucket,
         prefix: String,
     },
     /// A CloudWatch Logs group and its streams.
@@ -95,12 +154,15 @@ impl Resource {
                 ":key/",
                 id.as_str()
             ],
-            Resource::Bucket { bucket } => text!["arn:", &env.partition, ":s3:::", bucket.as_str()],
+            Resource::KmsKey {
+                key: KmsKey::Created,
+            } => text![Reference::SessionKeyArn],
+            Resource::Bucket { bucket } => text!["arn:", &env.partition, ":s3:::", bucket.name()],
             Resource::BucketObjects { bucket, prefix } => text![
                 "arn:",
                 &env.partition,
                 ":s3:::",
-                bucket.as_str(),
+                bucket.name(),
                 "/",
                 prefix.as_str(),
                 "*"
@@ -204,6 +266,21 @@ impl Resource {
     }
 }
 
+/// The ARN of a log group itself, without the `:*` that also matches its streams: the
+/// form CloudWatch Logs puts in the `aws:logs:arn` encryption context.
+pub fn log_group_arn(env: &Env, name: &str) -> Text {
+    text![
+        "arn:",
+        &env.partition,
+        ":logs:",
+        &env.region,
+        ":",
+        &env.account,
+        ":log-group:",
+        name
+    ]
+}
+
 /// The ARN of an AWS managed policy.
 pub fn aws_managed_policy_arn(env: &Env, name: &str) -> Text {
     text!["arn:", &env.partition, ":iam::aws:policy/", name]
@@ -252,7 +329,7 @@ mod tests {
     fn unpinned_arns_use_the_partition_pseudo_value() {
         let env = unpinned();
         let r = Resource::BucketObjects {
-            bucket: "logs".into(),
+            bucket: Bucket::Named("logs".into()),
             prefix: "ssm/".into(),
         };
         assert_eq!(r.arn(&env).display(), "arn:${Partition}:s3:::logs/ssm/*");

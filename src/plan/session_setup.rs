@@ -154,7 +154,7 @@ fn content(project: &str, fleets: &[String], fleet: &Fleet) -> Value {
         ..
     } = &fleet.session;
     let mut inputs = Map::new();
-    let s3_bucket = s3.as_ref().map(|s| s.bucket.as_str()).unwrap_or("");
+    let s3_bucket = s3.as_ref().map_or("", |s| s.bucket.preferences_value());
     let s3_prefix = s3
         .as_ref()
         .map(|s| s.prefix.trim_end_matches('/'))
@@ -180,11 +180,8 @@ fn content(project: &str, fleets: &[String], fleet: &Fleet) -> Value {
         "cloudWatchStreamingEnabled".into(),
         json!(cloudwatch.as_ref().is_some_and(|c| c.streaming)),
     );
-    let key = match kms_key {
-        Some(KmsKey::Arn(arn)) => arn.as_str(),
-        Some(KmsKey::Id(id)) => id.as_str(),
-        None => "",
-    };
+    // A created resource's placeholder is replaced by each target (`Reference`).
+    let key = kms_key.as_ref().map_or("", KmsKey::preferences_value);
     inputs.insert("kmsKeyId".into(), json!(key));
     inputs.insert("runAsEnabled".into(), json!(shell.run_as.is_some()));
     inputs.insert(

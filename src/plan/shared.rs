@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::KmsKey;
+use super::{Bucket, KmsKey};
 use crate::spec::Spec;
 
 /// The session resources a spec names with one value for every fleet that uses one
@@ -13,7 +13,7 @@ use crate::spec::Spec;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SharedResources {
     pub session_key: Option<KmsKey>,
-    pub log_bucket: Option<String>,
+    pub log_bucket: Option<Bucket>,
     pub log_group: Option<String>,
 }
 

@@ -20,12 +20,38 @@ pub enum Pseudo {
     UrlSuffix,
 }
 
+/// A value of a resource the generated code creates, known only once it exists: each
+/// target spells it as its own reference (`!GetAtt SessionKey.Arn`,
+/// `aws_kms_key.session.arn`, `sessionKey.keyArn`), which also orders what reads it
+/// after what it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reference {
+    /// The ARN of the session key the code creates.
+    SessionKeyArn,
+    /// The name of the log bucket the code creates (its name is generated: bucket
+    /// names are global).
+    LogBucketName,
+}
+
+impl Reference {
+    /// The readable placeholder `display` writes, and what a preferences document's
+    /// content holds where an input names a created resource (targets replace it).
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            Reference::SessionKeyArn => "${SessionKey.Arn}",
+            Reference::LogBucketName => "${LogBucket.Name}",
+        }
+    }
+}
+
 /// One part of a [`Text`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Piece {
     Literal(String),
     Pseudo(Pseudo),
+    Ref(Reference),
 }
 
 /// A string made of literal text and pseudo values, e.g. `arn:${Partition}:s3:::logs/*`.
@@ -63,6 +89,11 @@ impl Text {
         self
     }
 
+    pub fn push_ref(&mut self, r: Reference) -> &mut Self {
+        self.0.push(Piece::Ref(r));
+        self
+    }
+
     /// Appends either a pinned literal or the pseudo value.
     pub fn push_value(&mut self, value: &Value) -> &mut Self {
         match value {
@@ -76,6 +107,7 @@ impl Text {
             match piece {
                 Piece::Literal(s) => self.push_str(s),
                 Piece::Pseudo(p) => self.push_pseudo(*p),
+                Piece::Ref(r) => self.push_ref(*r),
             };
         }
         self
@@ -85,13 +117,13 @@ impl Text {
         &self.0
     }
 
-    /// The text when it holds no pseudo value.
+    /// The text when it holds no pseudo value or reference.
     pub fn as_literal(&self) -> Option<String> {
         let mut out = String::new();
         for piece in &self.0 {
             match piece {
                 Piece::Literal(s) => out.push_str(s),
-                Piece::Pseudo(_) => return None,
+                Piece::Pseudo(_) | Piece::Ref(_) => return None,
             }
         }
         Some(out)
@@ -101,7 +133,15 @@ impl Text {
     pub fn literal_pieces(&self) -> impl Iterator<Item = &str> {
         self.0.iter().filter_map(|p| match p {
             Piece::Literal(s) => Some(s.as_str()),
-            Piece::Pseudo(_) => None,
+            Piece::Pseudo(_) | Piece::Ref(_) => None,
+        })
+    }
+
+    /// The references to created resources this text holds.
+    pub fn references(&self) -> impl Iterator<Item = Reference> + '_ {
+        self.0.iter().filter_map(|p| match p {
+            Piece::Ref(r) => Some(*r),
+            _ => None,
         })
     }
 
@@ -110,18 +150,19 @@ impl Text {
     pub fn pseudos(&self) -> impl Iterator<Item = Pseudo> + '_ {
         self.0.iter().filter_map(|p| match p {
             Piece::Pseudo(p) => Some(*p),
-            Piece::Literal(_) => None,
+            Piece::Literal(_) | Piece::Ref(_) => None,
         })
     }
 
-    /// Resolves every pseudo value with `f`; used by `explain` and by tests that
-    /// compare targets under one fixed set of pseudo values.
+    /// Resolves every pseudo value with `f`, references to their placeholders; used by
+    /// `explain` and by tests that compare targets under one fixed set of pseudo values.
     pub fn resolve(&self, f: impl Fn(Pseudo) -> String) -> String {
         let mut out = String::new();
         for piece in &self.0 {
             match piece {
                 Piece::Literal(s) => out.push_str(s),
                 Piece::Pseudo(p) => out.push_str(&f(*p)),
+                Piece::Ref(r) => out.push_str(r.placeholder()),
             }
         }
         out
@@ -207,6 +248,11 @@ impl TextPart for &Text {
 impl TextPart for Pseudo {
     fn append(&self, t: &mut Text) {
         t.push_pseudo(*self);
+    }
+}
+impl TextPart for Reference {
+    fn append(&self, t: &mut Text) {
+        t.push_ref(*self);
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{Diagnostic, Error, Severity};
-use crate::plan::{KmsKey, Mode, Platform};
+use crate::plan::{Bucket, KmsKey, Mode, Platform};
 pub use regions::Partition;
 
 /// The only spec format version so far.
@@ -165,7 +165,7 @@ impl ShellPreferences {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Logging {
-    pub bucket: String,
+    pub bucket: Bucket,
     /// Key prefix, empty or ending in `/`.
     pub prefix: String,
     /// The bucket has default encryption (any SSE) and the agent checks it.
@@ -174,6 +174,8 @@ pub struct S3Logging {
     pub kms_key: Option<KmsKey>,
     /// Set when another account owns the bucket.
     pub owner_account: Option<String>,
+    /// Days a created bucket keeps session logs (`Some` only for `Bucket::Created`).
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +186,9 @@ pub struct CloudWatchLogging {
     pub encrypted: bool,
     /// Stream session data as it happens rather than upload it at the end.
     pub streaming: bool,
+    /// Days the log group keeps session logs when the generated code creates it
+    /// (`None`: an existing group, by name).
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone)]

@@ -143,8 +143,8 @@ pub struct RawPin {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSession {
-    /// Key ARN or key id that encrypts session data (aliases cannot scope kms:Decrypt);
-    /// `null` turns it off.
+    /// Key ARN or key id that encrypts session data (aliases cannot scope kms:Decrypt),
+    /// or `create` for a key the generated code creates; `null` turns it off.
     #[serde(default, deserialize_with = "present")]
     pub kms_key: Option<Option<String>>,
     /// Session logs to an S3 bucket; `null` turns them off.
@@ -195,14 +195,17 @@ pub enum RawVpcFeature {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawS3 {
-    /// Bucket name (not an ARN).
+    /// Bucket name (not an ARN), or `create` for a log bucket the generated code creates.
     pub bucket: String,
     /// Key prefix of the session logs (`ssm` and `ssm/` are the same).
     pub prefix: Option<String>,
     /// The bucket has default encryption and sessions require it (default true).
     pub encrypted: Option<bool>,
-    /// The bucket's SSE-KMS key (ARN or key id).
+    /// The bucket's SSE-KMS key (ARN or key id, or `create`). A created bucket uses the
+    /// session key when this is absent.
     pub kms_key: Option<String>,
+    /// Days a session log is kept in a created bucket (default 365).
+    pub retention_days: Option<u32>,
     /// The account that owns the bucket, when it is not the deploying one.
     #[serde(default, deserialize_with = "string_or_number")]
     #[schemars(schema_with = "account_id")]
@@ -212,7 +215,8 @@ pub struct RawS3 {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCloudWatch {
-    /// Log group name (not an ARN).
+    /// Log group name (not an ARN), or `create` for a group the generated code creates
+    /// (named `/ssm/<project>/sessions`).
     pub log_group: String,
     /// The log group is KMS-encrypted (sessions then require it).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -221,6 +225,9 @@ pub struct RawCloudWatch {
     /// Stream session data as it happens (default true) instead of uploading it when
     /// the session ends.
     pub streaming: Option<bool>,
+    /// Days a created log group keeps session logs (default 365; one of CloudWatch
+    /// Logs' retention values).
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

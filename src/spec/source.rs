@@ -49,6 +49,11 @@ impl Locations {
         self.lookup(path).map(|s| s.key)
     }
 
+    /// Whether the spec writes the field at `path` itself (not only a parent of it).
+    pub fn has(&self, path: &str) -> bool {
+        self.map.contains_key(path)
+    }
+
     fn lookup(&self, path: &str) -> Option<Span> {
         let mut p = path;
         loop {

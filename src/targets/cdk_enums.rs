@@ -34,3 +34,12 @@ pub(crate) fn log_retention_member(days: u32) -> Option<&'static str> {
         .find(|(d, _)| *d == days)
         .map(|(_, name)| *name)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_enum_has_a_member_for_every_retention_cloudwatch_logs_accepts() {
+        let days: Vec<u32> = super::LOG_RETENTION_DAYS.iter().map(|(d, _)| *d).collect();
+        assert_eq!(days, crate::facts::LOG_RETENTION_DAYS.to_vec());
+    }
+}

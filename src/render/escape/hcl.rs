@@ -69,7 +69,9 @@ pub fn push_hcl_text(out: &mut String, t: &Text) {
     let pieces = t.pieces();
     for (i, piece) in pieces.iter().enumerate() {
         match piece {
-            Piece::Literal(s) if matches!(pieces.get(i + 1), Some(Piece::Pseudo(_))) => {
+            Piece::Literal(s)
+                if matches!(pieces.get(i + 1), Some(Piece::Pseudo(_) | Piece::Ref(_))) =>
+            {
                 // `$` right before the interpolation would read as the `$${` escape and
                 // turn the interpolation into literal text: the trailing dollars are
                 // written as an interpolated string instead.
@@ -82,9 +84,9 @@ pub fn push_hcl_text(out: &mut String, t: &Text) {
                 }
             }
             Piece::Literal(s) => push_hcl_str_body(out, s),
-            Piece::Pseudo(p) => {
+            Piece::Pseudo(_) | Piece::Ref(_) => {
                 out.push_str("${");
-                out.push_str(HCL_PSEUDO.get(*p));
+                out.push_str(HCL_PSEUDO.expr(piece).unwrap_or_default());
                 out.push('}');
             }
         }
@@ -104,7 +106,9 @@ pub fn hcl_expr(t: &Text) -> String {
 /// Appends [`hcl_expr`] to `out`, for renderers that build code in one buffer.
 pub fn push_hcl_expr(out: &mut String, t: &Text) {
     match t.pieces() {
-        [Piece::Pseudo(p)] => out.push_str(HCL_PSEUDO.get(*p)),
+        [p @ (Piece::Pseudo(_) | Piece::Ref(_))] => {
+            out.push_str(HCL_PSEUDO.expr(p).unwrap_or_default())
+        }
         _ => push_hcl_text(out, t),
     }
 }

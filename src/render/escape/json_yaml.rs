@@ -170,9 +170,9 @@ pub fn cfn_sub(t: &Text) -> Option<String> {
         match piece {
             Piece::Literal(s) if s.contains("${") => sub.push_str(&s.replace("${", "${!")),
             Piece::Literal(s) => sub.push_str(s),
-            Piece::Pseudo(p) => {
+            Piece::Pseudo(_) | Piece::Ref(_) => {
                 sub.push_str("${");
-                sub.push_str(CFN_PSEUDO.get(*p));
+                sub.push_str(CFN_PSEUDO.expr(piece).unwrap_or_default());
                 sub.push('}');
             }
         }

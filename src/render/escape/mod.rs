@@ -15,19 +15,21 @@ pub use json_yaml::*;
 pub use python::*;
 pub use typescript::*;
 
-use crate::plan::Pseudo;
+use crate::plan::{Piece, Pseudo, Reference};
 
 /// A single-quoted POSIX shell word.
 pub fn shell_str(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-/// How a target spells each pseudo value.
+/// How a target spells each pseudo value, and each reference to a resource it creates.
 pub struct PseudoNames {
     pub partition: &'static str,
     pub region: &'static str,
     pub account_id: &'static str,
     pub url_suffix: &'static str,
+    pub session_key_arn: &'static str,
+    pub log_bucket_name: &'static str,
 }
 
 impl PseudoNames {
@@ -39,6 +41,22 @@ impl PseudoNames {
             Pseudo::UrlSuffix => self.url_suffix,
         }
     }
+
+    pub fn get_ref(&self, r: Reference) -> &'static str {
+        match r {
+            Reference::SessionKeyArn => self.session_key_arn,
+            Reference::LogBucketName => self.log_bucket_name,
+        }
+    }
+
+    /// The expression of a pseudo value or reference; `None` for literal text.
+    pub fn expr(&self, piece: &Piece) -> Option<&'static str> {
+        match piece {
+            Piece::Literal(_) => None,
+            Piece::Pseudo(p) => Some(self.get(*p)),
+            Piece::Ref(r) => Some(self.get_ref(*r)),
+        }
+    }
 }
 
 pub const HCL_PSEUDO: PseudoNames = PseudoNames {
@@ -46,6 +64,8 @@ pub const HCL_PSEUDO: PseudoNames = PseudoNames {
     region: "data.aws_region.current.region",
     account_id: "data.aws_caller_identity.current.account_id",
     url_suffix: "data.aws_partition.current.dns_suffix",
+    session_key_arn: "aws_kms_key.session_key.arn",
+    log_bucket_name: "aws_s3_bucket.session_log_bucket.bucket",
 };
 
 pub const CDK_PSEUDO: PseudoNames = PseudoNames {
@@ -53,6 +73,8 @@ pub const CDK_PSEUDO: PseudoNames = PseudoNames {
     region: "cdk.Aws.REGION",
     account_id: "cdk.Aws.ACCOUNT_ID",
     url_suffix: "cdk.Aws.URL_SUFFIX",
+    session_key_arn: "this.sessionKey.keyArn",
+    log_bucket_name: "this.logBucket.bucketName",
 };
 
 pub const CFN_PSEUDO: PseudoNames = PseudoNames {
@@ -60,6 +82,8 @@ pub const CFN_PSEUDO: PseudoNames = PseudoNames {
     region: "AWS::Region",
     account_id: "AWS::AccountId",
     url_suffix: "AWS::URLSuffix",
+    session_key_arn: "SessionKey.Arn",
+    log_bucket_name: "SessionLogBucket",
 };
 
 #[cfg(test)]

@@ -70,9 +70,9 @@ pub fn push_py_text_with(out: &mut String, t: &Text, names: &PseudoNames) {
     for piece in t.pieces() {
         match piece {
             Piece::Literal(s) => push_py_body(out, s, true),
-            Piece::Pseudo(p) => {
+            Piece::Pseudo(_) | Piece::Ref(_) => {
                 out.push('{');
-                out.push_str(names.get(*p));
+                out.push_str(names.expr(piece).unwrap_or_default());
                 out.push('}');
             }
         }
@@ -100,6 +100,8 @@ mod tests {
             region: "stack.region",
             account_id: "stack.account",
             url_suffix: "stack.url_suffix",
+            session_key_arn: "self.session_key.key_arn",
+            log_bucket_name: "self.log_bucket.bucket_name",
         };
         let t = crate::text!["arn:", Pseudo::Partition, ":s3:::b{x}"];
         let mut out = String::new();

@@ -42,7 +42,7 @@ pub fn push_ts_text_with(out: &mut String, t: &Text, names: &PseudoNames) {
         .iter()
         .map(|p| match p {
             Piece::Literal(s) => TsPart::Literal(s),
-            Piece::Pseudo(p) => TsPart::Expr(names.get(*p)),
+            _ => TsPart::Expr(names.expr(p).unwrap_or_default()),
         })
         .collect();
     push_ts_parts(out, &parts);

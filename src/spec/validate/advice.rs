@@ -22,7 +22,7 @@ pub(super) fn advise(ctx: &mut Ctx<'_>, fleets: &[Fleet]) {
                     format!("fleet `{}` logs to a bucket owned by another account ({owner})", f.name),
                     format!(
                         "the owner's bucket policy must allow this fleet's role s3:PutObject and s3:PutObjectAcl on `{}/{}*` and s3:GetEncryptionConfiguration on the bucket{key}",
-                        s3.bucket, s3.prefix
+                        s3.bucket.spec_value(), s3.prefix
                     ),
                 );
             }

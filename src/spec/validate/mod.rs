@@ -16,6 +16,7 @@
 //! A new spec section is a new file plus one call from `check`.
 
 mod advice;
+mod created;
 mod fleets;
 mod names;
 mod operators;
@@ -212,13 +213,21 @@ fn check(ctx: &mut Ctx<'_>, raw: RawSpec) -> Spec {
         resolve_overrides(ctx, "session", raw.session, &pin),
     );
 
-    let fleets = fleets::check_fleets(ctx, raw.fleets, &raw.tags, &pin, &defaults, &raw.project);
+    let mut fleets =
+        fleets::check_fleets(ctx, raw.fleets, &raw.tags, &pin, &defaults, &raw.project);
     operators::check_selector_tags(ctx, &fleets);
     let operators = operators::check_operators(ctx, raw.operators, &fleets);
     roles::check_roles(ctx, &raw.project, &role_path, &raw.tags, &fleets);
     session::check_key_regions(ctx, &fleets, &pin);
     advice::advise(ctx, &fleets);
     let session_document = preferences::check_session_document(ctx, raw.session_document, &fleets);
+    created::check_created(
+        ctx,
+        &raw.project,
+        &role_path,
+        &mut fleets,
+        &session_document,
+    );
     let hybrid_advanced_tier = preferences::check_tier(ctx, raw.hybrid_advanced_tier, &fleets);
     let activation_method =
         preferences::check_activation_method(ctx, raw.activation_method, &fleets);

@@ -5,7 +5,7 @@ use super::names::{check_account, check_arn_partition, split_arn, unknown_region
 use super::preferences;
 use super::Ctx;
 use crate::facts::VpcFeature;
-use crate::plan::KmsKey;
+use crate::plan::{Bucket, KmsKey};
 use crate::spec::raw::{RawCloudWatch, RawS3, RawSession, RawVpcFeature};
 use crate::spec::regions::{partition_of, Partition};
 use crate::spec::{CloudWatchLogging, Pin, S3Logging, Session};
@@ -100,7 +100,10 @@ fn check_kms_key(
     pin: &Pin,
     session_key: bool,
 ) -> KmsKey {
-    let help = "give the key's ARN (arn:<partition>:kms:<region>:<account>:key/<key-id>) or its key id; aliases cannot scope kms permissions";
+    let help = "give the key's ARN (arn:<partition>:kms:<region>:<account>:key/<key-id>) or its key id, or `create` for a key the generated code creates; aliases cannot scope kms permissions";
+    if key == CREATE {
+        return KmsKey::Created;
+    }
     if !key.starts_with("arn:") {
         if key.starts_with("alias/") {
             ctx.error(field, format!("`{key}` is an alias"), help);
@@ -205,8 +208,54 @@ fn check_bucket_name(ctx: &mut Ctx<'_>, field: &str, b: &str) {
     }
 }
 
+/// The value that asks the generated code to create a resource instead of naming one.
+pub(super) const CREATE: &str = "create";
+
+/// Days a created bucket or log group keeps session logs unless the spec says.
+pub(super) const DEFAULT_RETENTION_DAYS: u32 = 365;
+
 fn check_s3(ctx: &mut Ctx<'_>, at: &str, raw: RawS3, pin: &Pin) -> S3Logging {
-    check_bucket_name(ctx, &format!("{at}.bucket"), &raw.bucket);
+    let bucket = if raw.bucket == CREATE {
+        Bucket::Created
+    } else {
+        check_bucket_name(ctx, &format!("{at}.bucket"), &raw.bucket);
+        Bucket::Named(raw.bucket)
+    };
+    let created = bucket == Bucket::Created;
+    let retention_days = match raw.retention_days {
+        Some(_) if !created => {
+            ctx.error(
+                &format!("{at}.retention_days"),
+                "`retention_days` is for a bucket the generated code creates",
+                "remove it (an existing bucket keeps its own lifecycle rules), or write `bucket: create`",
+            );
+            None
+        }
+        Some(d) if !(1..=36_500).contains(&d) => {
+            ctx.error(
+                &format!("{at}.retention_days"),
+                format!("{d} is not a number of days a bucket can keep logs for"),
+                "give 1 to 36500 days",
+            );
+            None
+        }
+        Some(d) => Some(d),
+        None => created.then_some(DEFAULT_RETENTION_DAYS),
+    };
+    if created && raw.owner_account.is_some() {
+        ctx.error(
+            &format!("{at}.owner_account"),
+            "a bucket the generated code creates belongs to the deploying account",
+            "remove `owner_account`, or name the other account's bucket instead of `create`",
+        );
+    }
+    if created && raw.encrypted == Some(false) {
+        ctx.error(
+            &format!("{at}.encrypted"),
+            "a bucket the generated code creates is always SSE-KMS encrypted",
+            "remove `encrypted: false`",
+        );
+    }
     let prefix = match raw.prefix.as_deref() {
         None | Some("") => String::new(),
         Some(p) => {
@@ -251,15 +300,51 @@ fn check_s3(ctx: &mut Ctx<'_>, at: &str, raw: RawS3, pin: &Pin) -> S3Logging {
         }
     }
     S3Logging {
-        bucket: raw.bucket,
+        bucket,
         prefix,
         encrypted: raw.encrypted.unwrap_or(true),
         kms_key,
         owner_account: raw.owner_account,
+        retention_days,
     }
 }
 
 fn check_cloudwatch(ctx: &mut Ctx<'_>, at: &str, raw: RawCloudWatch) -> CloudWatchLogging {
+    let created = raw.log_group == CREATE;
+    let retention_days = match raw.retention_days {
+        Some(_) if !created => {
+            ctx.error(
+                &format!("{at}.retention_days"),
+                "`retention_days` is for a log group the generated code creates",
+                "remove it (an existing group keeps its own retention), or write `log_group: create`",
+            );
+            None
+        }
+        Some(d) if !crate::facts::LOG_RETENTION_DAYS.contains(&d) => {
+            ctx.error(
+                &format!("{at}.retention_days"),
+                format!("CloudWatch Logs cannot keep logs for {d} days"),
+                format!(
+                    "use one of {}",
+                    crate::facts::LOG_RETENTION_DAYS
+                        .map(|d| d.to_string())
+                        .join(", ")
+                ),
+            );
+            None
+        }
+        Some(d) => Some(d),
+        None => created.then_some(DEFAULT_RETENTION_DAYS),
+    };
+    if created {
+        // Named once the project is known (`created::name_log_group`).
+        return CloudWatchLogging {
+            log_group: String::new(),
+            encrypted: raw.encrypted,
+            streaming: raw.streaming.unwrap_or(true),
+            retention_days,
+        };
+    }
     let n = &raw.log_group;
     let ok = !n.is_empty()
         && n.len() <= 512
@@ -276,6 +361,7 @@ fn check_cloudwatch(ctx: &mut Ctx<'_>, at: &str, raw: RawCloudWatch) -> CloudWat
         log_group: raw.log_group,
         encrypted: raw.encrypted,
         streaming: raw.streaming.unwrap_or(true),
+        retention_days,
     }
 }
 

@@ -281,6 +281,7 @@ pub(super) fn push_tag_statements_on(
 fn effect(e: Effect) -> &'static str {
     match e {
         Effect::Allow => "iam.Effect.ALLOW",
+        Effect::Deny => "iam.Effect.DENY",
     }
 }
 

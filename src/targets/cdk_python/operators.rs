@@ -233,7 +233,7 @@ print(json.dumps(out))
             .iter()
             .map(|piece| match piece {
                 Piece::Literal(s) => s.clone(),
-                Piece::Pseudo(p) => format!("{{{}}}", STACK_PSEUDO.get(*p)),
+                p => format!("{{{}}}", STACK_PSEUDO.expr(p).unwrap_or_default()),
             })
             .collect()
     }

@@ -9,8 +9,8 @@ use rustc_hash::FxHashMap;
 
 use super::python::py_text;
 use crate::plan::{
-    ActivationSecret, Attachment, FleetPlan, Ident, KmsKey, Mode, Plan, Platform, Resource, Role,
-    SessionDocument, Subject, Text, Value,
+    ActivationSecret, Attachment, Bucket, FleetPlan, Ident, KmsKey, Mode, Plan, Platform, Resource,
+    Role, SessionDocument, Subject, Text, Value,
 };
 use crate::render::escape::{push_py_str, py_str};
 
@@ -24,12 +24,6 @@ pub(super) fn always_named(role: &Role) -> bool {
 /// the app asks for generated names.
 pub(super) fn name_arg(name: &str) -> String {
     format!("None if generated_names else {}", py_str(name))
-}
-
-fn key_text(k: &KmsKey) -> &str {
-    match k {
-        KmsKey::Arn(s) | KmsKey::Id(s) => s,
-    }
 }
 
 /// The plan with the values `generated_names` can rename (roles, documents, activation
@@ -177,11 +171,15 @@ pub(super) fn document_input(plan: &Plan, key: &str, value: &str) -> Option<Stri
     let shared = &plan.shared;
     let (matches, arg, attr) = match key {
         "kmsKeyId" => (
-            shared.session_key.as_ref().map(key_text),
+            shared.session_key.as_ref().map(KmsKey::preferences_value),
             "session_key",
             "key_arn",
         ),
-        "s3BucketName" => (shared.log_bucket.as_deref(), "log_bucket", "bucket_name"),
+        "s3BucketName" => (
+            shared.log_bucket.as_ref().map(Bucket::preferences_value),
+            "log_bucket",
+            "bucket_name",
+        ),
         "cloudWatchLogGroupName" => (shared.log_group.as_deref(), "log_group", "log_group_name"),
         _ => return None,
     };
@@ -425,7 +423,7 @@ print(json.dumps(out))
         assert!(resource(&Renamable::new(&plan), &objects)
             .starts_with("log_bucket.arn_for_objects(\"sessions/*\") if log_bucket else "));
         let other = Resource::Bucket {
-            bucket: "someone-elses".into(),
+            bucket: crate::plan::Bucket::Named("someone-elses".into()),
         };
         assert_eq!(
             resource(&Renamable::new(&plan), &other),

@@ -13,6 +13,8 @@ pub(super) const STACK_PSEUDO: PseudoNames = PseudoNames {
     region: "stack.region",
     account_id: "stack.account",
     url_suffix: "stack.url_suffix",
+    session_key_arn: "self.session_key.key_arn",
+    log_bucket_name: "self.log_bucket.bucket_name",
 };
 
 /// `black`'s default line length.
@@ -103,7 +105,9 @@ fn push_line_break(out: &mut String, indent: usize) {
 /// from the construct's stack.
 pub(super) fn py_text(t: &Text) -> String {
     match t.pieces() {
-        [Piece::Pseudo(p)] => STACK_PSEUDO.get(*p).to_string(),
+        [p @ (Piece::Pseudo(_) | Piece::Ref(_))] => {
+            STACK_PSEUDO.expr(p).unwrap_or_default().to_string()
+        }
         _ => {
             let mut out = String::new();
             crate::render::escape::push_py_text_with(&mut out, t, &STACK_PSEUDO);

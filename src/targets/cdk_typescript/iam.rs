@@ -14,7 +14,7 @@ use super::typescript::{
     push_text,
 };
 use crate::plan::{
-    Attachment, Effect, InstanceProfile, Mode, Plan, Platform, Policy, Role, Statement, Subject,
+    Attachment, InstanceProfile, Mode, Plan, Platform, Policy, Role, Statement, Subject,
 };
 use crate::render::escape;
 
@@ -223,9 +223,7 @@ pub(super) fn push_statement(out: &mut String, plan: &Spell<'_>, s: &Statement) 
     out.push_str("\n        new iam.PolicyStatement({");
     push_str_prop(out, "          ", "sid", &s.sid);
     out.push_str("\n          effect: iam.Effect.");
-    out.push_str(match s.effect {
-        Effect::Allow => "ALLOW",
-    });
+    out.push_str(s.effect.cdk_member());
     out.push(',');
     push_statement_body(out, plan, s, "resources");
     out.push_str("\n        }),");

@@ -191,7 +191,7 @@ fn parts_of(t: &Text) -> Vec<TsPart<'_>> {
         .iter()
         .map(|p| match p {
             crate::plan::Piece::Literal(s) => TsPart::Literal(s),
-            crate::plan::Piece::Pseudo(p) => TsPart::Expr(STACK_PSEUDO.get(*p)),
+            p => TsPart::Expr(STACK_PSEUDO.expr(p).unwrap_or_default()),
         })
         .collect()
 }
@@ -211,14 +211,11 @@ pub(super) fn document_input(plan: &Plan, key: &str, value: &str) -> Option<&'st
     let shared = &plan.shared;
     match key {
         "kmsKeyId" => {
-            let spec = match shared.session_key.as_ref()? {
-                crate::plan::KmsKey::Arn(s) | crate::plan::KmsKey::Id(s) => s,
-            };
+            let spec = shared.session_key.as_ref()?.preferences_value();
             (spec == value).then_some("props.sessionKey?.keyArn")
         }
-        "s3BucketName" => {
-            (shared.log_bucket.as_deref()? == value).then_some("props.logBucket?.bucketName")
-        }
+        "s3BucketName" => (shared.log_bucket.as_ref()?.preferences_value() == value)
+            .then_some("props.logBucket?.bucketName"),
         "cloudWatchLogGroupName" => {
             (shared.log_group.as_deref()? == value).then_some("props.logGroup?.logGroupName")
         }
@@ -244,9 +241,7 @@ pub(super) fn existing_roles(plan: &Plan) -> impl Iterator<Item = (&FleetPlan, S
 pub(super) fn push_props(out: &mut String, plan: &Plan) {
     let shared = &plan.shared;
     if let Some(key) = &shared.session_key {
-        let key = match key {
-            crate::plan::KmsKey::Arn(s) | crate::plan::KmsKey::Id(s) => s,
-        };
+        let key = key.spec_value();
         push_prop(
             out,
             &format!("The KMS key that encrypts session data, instead of the spec's {key}: the fleets' policies, the operators' grants and the preferences documents name it."),
@@ -258,7 +253,7 @@ pub(super) fn push_props(out: &mut String, plan: &Plan) {
     if let Some(bucket) = &shared.log_bucket {
         push_prop(
             out,
-            &format!("The bucket session logs go to, instead of the spec's {bucket}: the fleets' policies and the preferences documents name it (the spec's key prefix stays)."),
+            &format!("The bucket session logs go to, instead of the spec's {}: the fleets' policies and the preferences documents name it (the spec's key prefix stays).", bucket.spec_value()),
             "the spec's bucket",
             "logBucket",
             "s3.IBucket",

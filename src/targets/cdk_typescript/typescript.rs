@@ -14,6 +14,8 @@ pub(super) const STACK_PSEUDO: PseudoNames = PseudoNames {
     region: "stack.region",
     account_id: "stack.account",
     url_suffix: "stack.urlSuffix",
+    session_key_arn: "this.sessionKey.keyArn",
+    log_bucket_name: "this.logBucket.bucketName",
 };
 
 /// Writes a plan text as a TypeScript string expression, pseudo values from the stack.

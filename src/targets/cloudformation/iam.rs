@@ -232,9 +232,7 @@ fn conditions(w: &mut Writer, conditions: &[Condition]) {
 }
 
 fn effect(e: Effect) -> &'static str {
-    match e {
-        Effect::Allow => "Allow",
-    }
+    e.name()
 }
 
 #[cfg(test)]

@@ -365,10 +365,19 @@ impl Writer {
     }
 
     /// A plan text: a lone pseudo value is `!Ref AWS::…` (as AWS's own templates write
-    /// it), a text without one a string, anything else `!Sub` from [`escape::cfn_sub`].
+    /// it), a lone reference `!Ref` or `!GetAtt`, a text without either a string,
+    /// anything else `!Sub` from [`escape::cfn_sub`].
     pub(super) fn text(&mut self, t: &Text) {
-        if let [Piece::Pseudo(p)] = t.pieces() {
-            return self.reference(escape::CFN_PSEUDO.get(*p));
+        match t.pieces() {
+            [Piece::Pseudo(p)] => return self.reference(escape::CFN_PSEUDO.get(*p)),
+            [Piece::Ref(r)] => {
+                let name = escape::CFN_PSEUDO.get_ref(*r);
+                return match name.split_once('.') {
+                    Some((id, attribute)) => self.get_att(id, attribute),
+                    None => self.reference(name),
+                };
+            }
+            _ => {}
         }
         match escape::cfn_sub(t) {
             Some(sub) => self.function("!Sub", "Fn::Sub", &sub),

@@ -10,9 +10,7 @@ use crate::plan::{Attachment, Condition, Effect, Plan, Role, Statement, Subject,
 
 /// How the policy language spells an effect.
 fn effect(e: Effect) -> Val<'static> {
-    Val::Str(match e {
-        Effect::Allow => "Allow",
-    })
+    Val::Str(e.name())
 }
 
 /// The `aws_iam_role_policy_attachment` of a role's AWS managed policies.

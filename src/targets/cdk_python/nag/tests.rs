@@ -98,7 +98,7 @@ fn read_text(t: &Text) -> String {
             .iter()
             .map(|piece| match piece {
                 Piece::Literal(s) => s.clone(),
-                Piece::Pseudo(p) => format!("{{{}}}", STACK_PSEUDO.get(*p)),
+                p => format!("{{{}}}", STACK_PSEUDO.expr(p).unwrap_or_default()),
             })
             .collect(),
     }
