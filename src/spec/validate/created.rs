@@ -116,7 +116,7 @@ pub(super) fn check_created(
             }
         }
     }
-    if document.account_default && fleets.iter().any(|f| names_created(f)) {
+    if document.account_default && fleets.iter().any(names_created) {
         ctx.error(
             "session_document.account_default",
             "the account's default preferences document is written by a script after deploying, which cannot name the key, bucket or log group the stack creates",
