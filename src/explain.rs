@@ -121,6 +121,7 @@ pub fn explain(plan: &Plan) -> String {
         let _ = writeln!(s, "  why: {} [{}; {}]", f.summary, f.id, f.source);
     }
     explain_activation_provider(&mut s, plan);
+    explain_created(&mut s, plan);
     explain_acknowledgements(&mut s, plan);
     s
 }
@@ -168,6 +169,84 @@ activations (CloudFormation, CDK): custom resource {} answered by function {} ({
     write_statements(s, plan, &p.role.statements);
 }
 
+/// The session key, log bucket and log group the code creates, with their policies.
+fn explain_created(s: &mut String, plan: &Plan) {
+    let c = &plan.created;
+    if let Some(key) = &c.key {
+        let _ = writeln!(
+            s,
+            "\nsession key (created, rotated yearly, kept when the stack is deleted): {}",
+            key.alias
+        );
+        write_resource_policy(s, plan, "key policy", &key.policy);
+    }
+    if let Some(b) = &c.bucket {
+        let _ = writeln!(
+            s,
+            "\nlog bucket (created, named by the tool; Terraform: {}*): SSE-KMS with {} and a bucket key, public access blocked, ACLs off, versioned; logs expire after {} days, old versions after {}",
+            b.name_prefix,
+            crate::plan::Resource::KmsKey { key: b.key.clone() }.arn(&plan.env).display(),
+            b.expiration_days,
+            b.noncurrent_days
+        );
+        write_resource_policy(s, plan, "bucket policy", &b.policy);
+    }
+    if let Some(g) = &c.log_group {
+        let key = g
+            .key
+            .as_ref()
+            .map_or("CloudWatch Logs' own encryption".to_string(), |k| {
+                crate::plan::Resource::KmsKey { key: k.clone() }
+                    .arn(&plan.env)
+                    .display()
+            });
+        let _ = writeln!(
+            s,
+            "\nlog group {} (created): kept {} days, encrypted with {key}",
+            g.name, g.retention_days
+        );
+    }
+}
+
+fn write_resource_policy(
+    s: &mut String,
+    plan: &Plan,
+    title: &str,
+    statements: &[crate::plan::ResourceStatement],
+) {
+    use crate::plan::Principal;
+    let _ = writeln!(s, "  {title}:");
+    for st in statements {
+        let principals: Vec<String> = st
+            .principals
+            .iter()
+            .map(|p| match p {
+                Principal::Any => "*".to_string(),
+                Principal::Account(t) | Principal::Service(t) => t.display(),
+                Principal::Role(i) => format!("role {}", plan.roles[*i].name),
+            })
+            .collect();
+        let resources: Vec<String> = st
+            .resources
+            .iter()
+            .map(|r| r.arn(&plan.env).display())
+            .collect();
+        let _ = writeln!(
+            s,
+            "    {} {}: {} on {} ({})",
+            st.effect.name(),
+            st.sid,
+            st.actions.join(", "),
+            resources.join(", "),
+            principals.join(", ")
+        );
+        write_conditions(s, "      ", &st.conditions);
+        for f in &st.facts {
+            let _ = writeln!(s, "      why: {} [{}; {}]", f.summary, f.id, f.source);
+        }
+    }
+}
+
 /// The scanner findings the generated code acknowledges, with the reasons it writes.
 fn explain_acknowledgements(s: &mut String, plan: &Plan) {
     if plan.acknowledgements.is_empty() {
@@ -188,6 +267,9 @@ fn explain_acknowledgements(s: &mut String, plan: &Plan) {
             Subject::ProviderRole => "the activation function's role".to_string(),
             Subject::ProviderFunction => "the activation function".to_string(),
             Subject::ProviderLogGroup => "the activation function's log group".to_string(),
+            Subject::SessionKey => "the session key".to_string(),
+            Subject::LogBucket => "the log bucket".to_string(),
+            Subject::SessionLogGroup => "the session log group".to_string(),
             Subject::ActivationSecret(i) => format!(
                 "secret {}",
                 plan.activation_provider

@@ -144,7 +144,10 @@ pub(super) fn finding(names: &Renamable, subject: Subject, finding: &Text) -> St
         }
         Subject::Policy(i) => plan.policies.get(i).map(|p| &p.statements),
         Subject::OperatorPolicy(i) => plan.operator_policies.get(i).map(|p| &p.statements),
-        Subject::Document(_) => None,
+        Subject::Document(_)
+        | Subject::SessionKey
+        | Subject::LogBucket
+        | Subject::SessionLogGroup => None,
         Subject::ProviderRole => plan
             .activation_provider
             .as_ref()

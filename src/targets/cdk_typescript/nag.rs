@@ -125,6 +125,18 @@ pub(super) fn check(plan: &Plan) -> Result<(), Error> {
                 .then_some(())
                 .ok_or(("activation secret", i)),
             Subject::Document(_) => Ok(()),
+            Subject::SessionKey => plan
+                .created
+                .key
+                .as_ref()
+                .map(|_| ())
+                .ok_or(("session key", 0)),
+            Subject::LogBucket => {
+                (plan.created.bucket.as_ref().map(|_| ())).ok_or(("log bucket", 0))
+            }
+            Subject::SessionLogGroup => {
+                (plan.created.log_group.as_ref().map(|_| ())).ok_or(("session log group", 0))
+            }
         };
         if let Err((what, i)) = held {
             return Err(missing(what, i));
@@ -192,6 +204,8 @@ impl<'a> Acknowledgements<'a> {
                 Subject::ProviderLogGroup => Some(&mut acks.provider_log_group),
                 Subject::ActivationSecret(i) => acks.secrets.get_mut(i),
                 Subject::Document(_) => None,
+                // Not acknowledged yet (`findings::for_created`).
+                Subject::SessionKey | Subject::LogBucket | Subject::SessionLogGroup => None,
             };
             if let Some(of) = of {
                 of.push(a);
@@ -240,6 +254,9 @@ impl<'a> Acknowledgements<'a> {
             Subject::ProviderFunction => (Some(&self.provider_function), "function"),
             Subject::ProviderLogGroup => (Some(&self.provider_log_group), "log group"),
             Subject::ActivationSecret(i) => (self.secrets.get(i), "secret"),
+            Subject::SessionKey => (None, "key"),
+            Subject::LogBucket => (None, "bucket"),
+            Subject::SessionLogGroup => (None, "log group"),
         };
         let Some(of) = of.filter(|of| !of.is_empty()) else {
             return;

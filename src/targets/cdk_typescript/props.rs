@@ -162,7 +162,10 @@ impl<'a> Spell<'a> {
             }
             Subject::Policy(i) => self.plan.policies.get(i).map(|p| &p.statements),
             Subject::OperatorPolicy(i) => self.plan.operator_policies.get(i).map(|p| &p.statements),
-            Subject::Document(_) => None,
+            Subject::Document(_)
+            | Subject::SessionKey
+            | Subject::LogBucket
+            | Subject::SessionLogGroup => None,
             Subject::ProviderRole => self
                 .plan
                 .activation_provider
