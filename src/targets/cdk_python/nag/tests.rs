@@ -118,6 +118,9 @@ fn construct_of(plan: &Plan, s: Subject) -> String {
         Subject::ProviderFunction => provider().id.snake.clone(),
         Subject::ProviderLogGroup => provider().log_group.id.snake.clone(),
         Subject::ActivationSecret(i) => provider().secrets[i].id.snake.clone(),
+        Subject::SessionKey => "self.session_key".to_string(),
+        Subject::LogBucket => "self.log_bucket".to_string(),
+        Subject::SessionLogGroup => "self.log_group".to_string(),
     }
 }
 
