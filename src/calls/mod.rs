@@ -67,6 +67,11 @@ pub fn rows() -> &'static [Row] {
     })
 }
 
+/// The key id the model gives the session key the code creates.
+pub const CREATED_KEY_ID: &str = "00000000-0000-4000-8000-00000000c0de";
+/// The name the model gives the log bucket the code creates.
+pub const CREATED_BUCKET_NAME: &str = "created-session-log-bucket";
+
 /// The deployment values a fleet's calls are made in, all concrete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Concrete {
@@ -109,6 +114,24 @@ impl Concrete {
             Pseudo::AccountId => self.account.clone(),
             Pseudo::UrlSuffix => self.url_suffix.clone(),
         }
+    }
+
+    /// The value a created resource's reference stands for here: a key ARN and a bucket
+    /// name of this account and Region, as the conformance suite resolves the targets'
+    /// references (`tests/conformance/calls.py`).
+    pub fn reference(&self, r: crate::plan::Reference) -> String {
+        match r {
+            crate::plan::Reference::SessionKeyArn => format!(
+                "arn:{}:kms:{}:{}:key/{CREATED_KEY_ID}",
+                self.partition, self.region, self.account
+            ),
+            crate::plan::Reference::LogBucketName => CREATED_BUCKET_NAME.to_string(),
+        }
+    }
+
+    /// A plan text with every pseudo value and reference resolved here.
+    pub fn text(&self, t: &crate::plan::Text) -> String {
+        t.resolve_with(|p| self.pseudo(p), |r| self.reference(r))
     }
 
     /// Another Region of the same partition.
@@ -222,17 +245,13 @@ fn base_vars(fleet: &Fleet, role: Option<&Role>, c: &Concrete) -> Vars {
             "arn:{}:kms:{}:{}:key/{id}",
             c.partition, c.region, c.account
         ),
-        // The created key's ARN is known once it exists: statements and calls both
-        // name it by the same placeholder.
-        KmsKey::Created => crate::plan::Reference::SessionKeyArn
-            .placeholder()
-            .to_string(),
+        KmsKey::Created => c.reference(crate::plan::Reference::SessionKeyArn),
     };
     if let Some(key) = &fleet.session.kms_key {
         v.insert("session_key", key_arn(key));
     }
     if let Some(s3) = &fleet.session.s3 {
-        v.insert("bucket", s3.bucket.name().resolve(|_| String::new()));
+        v.insert("bucket", c.text(&s3.bucket.name()));
         v.insert("prefix", s3.prefix.clone());
         v.insert(
             "object_key",

@@ -70,10 +70,7 @@ fn concrete_conditions(
     for cond in cs {
         map.entry(cond.operator.to_string()).or_default().insert(
             cond.key.to_string(),
-            cond.values
-                .iter()
-                .map(|t| t.resolve(|p| c.pseudo(p)))
-                .collect(),
+            cond.values.iter().map(|t| c.text(t)).collect(),
         );
     }
     map
@@ -97,7 +94,7 @@ pub fn concrete_statements(
             resources: s
                 .resources
                 .iter()
-                .map(|r| r.arn(&plan.env).resolve(|p| c.pseudo(p)))
+                .map(|r| c.text(&r.arn(&plan.env)))
                 .collect(),
             principals: Vec::new(),
             conditions: concrete_conditions(&s.conditions, c),
@@ -111,7 +108,7 @@ pub fn concrete_trust(trust: &crate::plan::Trust, c: &Concrete) -> Statement {
         effect: effect(trust.effect),
         actions: vec![trust.action.to_string()],
         resources: Vec::new(),
-        principals: vec![trust.service.resolve(|p| c.pseudo(p))],
+        principals: vec![c.text(&trust.service)],
         conditions: concrete_conditions(&trust.conditions, c),
     }
 }

@@ -157,12 +157,21 @@ impl Text {
     /// Resolves every pseudo value with `f`, references to their placeholders; used by
     /// `explain` and by tests that compare targets under one fixed set of pseudo values.
     pub fn resolve(&self, f: impl Fn(Pseudo) -> String) -> String {
+        self.resolve_with(f, |r| r.placeholder().to_string())
+    }
+
+    /// Resolves pseudo values with `f` and references with `g`.
+    pub fn resolve_with(
+        &self,
+        f: impl Fn(Pseudo) -> String,
+        g: impl Fn(Reference) -> String,
+    ) -> String {
         let mut out = String::new();
         for piece in &self.0 {
             match piece {
                 Piece::Literal(s) => out.push_str(s),
                 Piece::Pseudo(p) => out.push_str(&f(*p)),
-                Piece::Ref(r) => out.push_str(r.placeholder()),
+                Piece::Ref(r) => out.push_str(&g(*r)),
             }
         }
         out
