@@ -24,6 +24,10 @@ pub struct Named {
     pub kind: String,
     /// Create-only property → value, in CloudFormation's property names.
     pub properties: BTreeMap<String, String>,
+    /// Only CloudFormation and the CDK write it (the activation provider's resources:
+    /// Terraform has `aws_ssm_activation`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cloudformation_only: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -54,6 +58,7 @@ pub fn named_resources(plan: &Plan) -> BTreeMap<String, Named> {
         let named = Named {
             kind: kind.to_string(),
             properties,
+            cloudformation_only: false,
         };
         out.insert(id.to_string(), named);
     };
@@ -107,6 +112,21 @@ pub fn named_resources(plan: &Plan) -> BTreeMap<String, Named> {
             &[("SettingId", s.setting_id)],
         );
     }
+    // The created session resources that have names (the key and bucket have none).
+    if let Some(k) = &plan.created.key {
+        add(
+            &k.alias_id.upper_camel,
+            create_only::KMS_ALIAS,
+            &[("AliasName", &k.alias)],
+        );
+    }
+    if let Some(g) = &plan.created.log_group {
+        add(
+            &g.id.upper_camel,
+            create_only::LOG_GROUP,
+            &[("LogGroupName", &g.name)],
+        );
+    }
     // The activation provider's named resources (its role and policy are unnamed, so
     // CloudFormation replaces them freely).
     if let Some(p) = &plan.activation_provider {
@@ -122,6 +142,14 @@ pub fn named_resources(plan: &Plan) -> BTreeMap<String, Named> {
         );
         for s in &p.secrets {
             add(&s.id.upper_camel, create_only::SECRET, &[("Name", &s.name)]);
+        }
+        let ids = [&p.id, &p.log_group.id]
+            .into_iter()
+            .chain(p.secrets.iter().map(|s| &s.id));
+        for id in ids {
+            if let Some(n) = out.get_mut(&id.upper_camel) {
+                n.cloudformation_only = true;
+            }
         }
     }
     out
@@ -215,6 +243,7 @@ impl Previous {
 pub struct Replacement {
     pub id: String,
     pub kind: String,
+    pub cloudformation_only: bool,
     pub property: String,
     pub old: String,
     pub new: String,
@@ -224,12 +253,13 @@ impl Replacement {
     /// What the change does in each tool, for the warning.
     pub fn message(&self) -> String {
         // The activation provider's resources are CloudFormation's and the CDK's only.
-        let terraform = match create_only::terraform_resource(&self.kind) {
-            Some(None) => String::new(),
-            tf => format!(
+        let terraform = if self.cloudformation_only {
+            String::new()
+        } else {
+            format!(
                 "; Terraform destroys {} and creates it again, and whatever uses it loses it in between",
-                tf.flatten().unwrap_or("the resource")
-            ),
+                create_only::terraform_resource(&self.kind).unwrap_or("the resource")
+            )
         };
         format!(
             "{} ({}) changes {} from {:?} to {:?}, which cannot be updated in place. \
@@ -252,6 +282,7 @@ pub fn diff(old: &BTreeMap<String, Named>, new: &BTreeMap<String, Named>) -> Vec
                 Some(new_value) if new_value != old_value => out.push(Replacement {
                     id: id.clone(),
                     kind: was.kind.clone(),
+                    cloudformation_only: now.cloudformation_only,
                     property: property.clone(),
                     old: old_value.clone(),
                     new: new_value.clone(),

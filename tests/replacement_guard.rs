@@ -195,3 +195,27 @@ fn create_only_properties_of_every_example_are_a_stable_contract() {
          SSMGEN_BLESS=create-only cargo test --test replacement_guard"
     );
 }
+
+#[test]
+fn a_project_rename_warns_for_the_created_alias_and_log_group_in_every_tool() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let original = fs::read_to_string("examples/fresh-environment.yaml").expect("example");
+    assert!(generate(dir.path(), &original, &[]).0);
+    let renamed = original.replace("project: fresh", "project: fresh2");
+    let (ok, err) = generate(dir.path(), &renamed, &[]);
+    assert!(ok, "{err}");
+    for (line, terraform) in [
+        (
+            "SessionKeyAlias (AWS::KMS::Alias) changes AliasName from \"alias/fresh-sessions\" to \"alias/fresh2-sessions\"",
+            "Terraform destroys aws_kms_alias",
+        ),
+        (
+            "SessionLogGroup (AWS::Logs::LogGroup) changes LogGroupName from \"/ssm/fresh/sessions\" to \"/ssm/fresh2/sessions\"",
+            "Terraform destroys aws_cloudwatch_log_group",
+        ),
+    ] {
+        let warned = err.lines().find(|l| l.contains(line));
+        let warned = warned.unwrap_or_else(|| panic!("{line}: {err}"));
+        assert!(warned.contains(terraform), "{warned}");
+    }
+}

@@ -9,7 +9,10 @@
 //! activation provider's named resources, which only CloudFormation and the CDK create
 //! (Terraform has `aws_ssm_activation` and needs none of them): aws-lambda-function.json
 //! (`FunctionName`; `PackageType` and `TenancyConfig` too, which ssmgen never sets),
-//! aws-logs-loggroup.json (`LogGroupName`), aws-secretsmanager-secret.json (`Name`).
+//! aws-logs-loggroup.json (`LogGroupName`), aws-secretsmanager-secret.json (`Name`). The
+//! created session resources: aws-kms-alias.json (`AliasName`; Terraform's
+//! `aws_kms_alias.name` is ForceNew) and the log group (`aws_cloudwatch_log_group.name`
+//! is ForceNew); the key and bucket are unnamed.
 
 pub const ROLE: &str = "AWS::IAM::Role";
 pub const INSTANCE_PROFILE: &str = "AWS::IAM::InstanceProfile";
@@ -19,9 +22,9 @@ pub const SERVICE_SETTING: &str = "AWS::SSM::ServiceSetting";
 pub const FUNCTION: &str = "AWS::Lambda::Function";
 pub const LOG_GROUP: &str = "AWS::Logs::LogGroup";
 pub const SECRET: &str = "AWS::SecretsManager::Secret";
+pub const KMS_ALIAS: &str = "AWS::KMS::Alias";
 
-/// Each kind with its create-only properties and its Terraform resource type, if the
-/// Terraform target writes one.
+/// Each kind with its create-only properties and its Terraform resource type.
 const KINDS: &[(&str, &[&str], Option<&str>)] = &[
     (ROLE, &["RoleName", "Path"], Some("aws_iam_role")),
     (
@@ -44,9 +47,14 @@ const KINDS: &[(&str, &[&str], Option<&str>)] = &[
         &["SettingId"],
         Some("aws_ssm_service_setting"),
     ),
-    (FUNCTION, &["FunctionName"], None),
-    (LOG_GROUP, &["LogGroupName"], None),
-    (SECRET, &["Name"], None),
+    (FUNCTION, &["FunctionName"], Some("aws_lambda_function")),
+    (
+        LOG_GROUP,
+        &["LogGroupName"],
+        Some("aws_cloudwatch_log_group"),
+    ),
+    (SECRET, &["Name"], Some("aws_secretsmanager_secret")),
+    (KMS_ALIAS, &["AliasName"], Some("aws_kms_alias")),
 ];
 
 /// The create-only properties of a kind.
@@ -57,11 +65,10 @@ pub fn properties(kind: &str) -> Option<&'static [&'static str]> {
         .map(|(_, p, _)| *p)
 }
 
-/// The Terraform resource type of a kind: `None` for a kind that is not known, `Some(None)`
-/// for one the Terraform target does not write.
-pub fn terraform_resource(kind: &str) -> Option<Option<&'static str>> {
+/// The Terraform resource type of a kind, if it is known.
+pub fn terraform_resource(kind: &str) -> Option<&'static str> {
     KINDS
         .iter()
         .find(|(k, _, _)| *k == kind)
-        .map(|(_, _, t)| *t)
+        .and_then(|(_, _, t)| *t)
 }
