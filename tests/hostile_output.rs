@@ -196,6 +196,41 @@ fn walk(plan: &mut Plan, f: &mut dyn FnMut(Kind, &mut String)) {
             tags(&mut s.tags, f);
         }
     }
+    let c = &mut plan.created;
+    if let Some(k) = &mut c.key {
+        f(Kind::Validated, &mut k.alias);
+        f(Kind::Free, &mut k.description);
+        resource_statements(&mut k.policy, f);
+        tags(&mut k.tags, f);
+    }
+    if let Some(b) = &mut c.bucket {
+        f(Kind::Validated, &mut b.name_prefix);
+        resource_statements(&mut b.policy, f);
+        tags(&mut b.tags, f);
+    }
+    if let Some(g) = &mut c.log_group {
+        f(Kind::Validated, &mut g.name);
+        tags(&mut g.tags, f);
+    }
+}
+
+/// The texts of a key or bucket policy: principals and condition values (resources are
+/// `*` or the created bucket's, which hold no spec string).
+fn resource_statements(
+    statements: &mut [ssmgen::plan::ResourceStatement],
+    f: &mut dyn FnMut(Kind, &mut String),
+) {
+    use ssmgen::plan::Principal;
+    for st in statements {
+        for p in &mut st.principals {
+            if let Principal::Account(t) | Principal::Service(t) = p {
+                text(t, f);
+            }
+        }
+        for c in &mut st.conditions {
+            c.values.iter_mut().for_each(|v| text(v, f));
+        }
+    }
 }
 
 /// The literal pieces of a plan text.
