@@ -23,6 +23,7 @@ import json
 import re
 
 import activation_model
+import created_model
 
 PSEUDO_SETS = {
     "aws": {"AWS::Partition": "aws", "AWS::Region": "us-east-2",
@@ -66,6 +67,7 @@ def canonical(model):
            "activations": dict(model.get("activations", {})),
            "documents": dict(model.get("documents", {})),
            "service_settings": dict(model.get("service_settings", {})),
+           "created": model.get("created"),
            "required_region": sorted(model.get("required_region", []))}
     if model.get("activation_provider") is not None:
         out["activation_provider"] = model["activation_provider"]
@@ -110,6 +112,9 @@ class CfnEvaluator:
                 self.eval(props.get("Path", "/")), self.eval(props["ManagedPolicyName"]))
         if t == "AWS::SSM::Document" and "Name" in props:
             return self.eval(props["Name"])
+        created = created_model.cfn_ref(self, res)
+        if created is not None:
+            return created
         raise Unresolvable(f"Ref to {t}")
 
     def getatt(self, name, attr):
@@ -121,6 +126,9 @@ class CfnEvaluator:
             return "arn:{}:iam::{}:role{}{}".format(
                 self.pseudo["AWS::Partition"], self.pseudo["AWS::AccountId"],
                 self.eval(props.get("Path", "/")), self.eval(props["RoleName"]))
+        created = created_model.cfn_getatt(self, res, attr)
+        if created is not None:
+            return created
         raise Unresolvable(f"GetAtt {name}.{attr}")
 
     def sub(self, text, variables=None):
@@ -327,6 +335,7 @@ def from_cloudformation(template, pseudo, activation_script=None):
         elif t.startswith(("AWS::IAM::", "AWS::SSM::")):
             raise Unresolvable(f"unexpected resource {t} ({lid})")
     model["required_region"] = cfn_required_region(template)
+    model["created"] = created_model.from_cloudformation(template, ev, provider)
     return canonical(model)
 
 
@@ -381,6 +390,9 @@ class TfEvaluator:
             return "arn:{}:iam::{}:policy{}{}".format(
                 self.pseudo["AWS::Partition"], self.pseudo["AWS::AccountId"],
                 self.eval(block.get("path", "/")), self.eval(block["name"]))
+        created = created_model.tf_attr(self, typ, block, a)
+        if created is not None:
+            return created
         if a in block:
             return self.eval(block[a])
         if a == "path":
@@ -747,6 +759,7 @@ def from_terraform(parsed_files, pseudo):
                 raise Unresolvable(f"managed policy {arn} attached to unknown {attr} {target}")
     model["documents"], model["service_settings"] = tf_session_setup(ev, blocks)
     model["activations"] = activation_model.from_terraform(ev, blocks)
+    model["created"] = created_model.from_terraform(ev, blocks)
     return canonical(model)
 
 

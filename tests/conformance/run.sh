@@ -42,7 +42,7 @@ installed=$(date +%s)
 echo "tools ready in $((installed - start)) s"
 
 echo "== conformance: comparer self-test"
-(cd "$HERE" && "$WORK/venv/bin/python" -W ignore::ResourceWarning -m unittest -q test_iam_model test_scanners test_activation_handler test_activation_model)
+(cd "$HERE" && "$WORK/venv/bin/python" -W ignore::ResourceWarning -m unittest -q test_iam_model test_scanners test_activation_handler test_activation_model test_created_model)
 
 echo "== conformance: checks"
 cd "$HERE"
