@@ -79,6 +79,48 @@ pub fn evaluate<'s>(
     })
 }
 
+/// Evaluates a request of `caller` (an IAM principal's ARN) against a resource-based
+/// policy (a key or bucket policy), whose principals are `*`, `AWS:<arn>` (an account's
+/// `:root` stands for every principal of the account) or `Service:<name>`. For a caller
+/// of another account, IAM allows the request only when this and the caller's own
+/// identity-based policies both allow it (IAM User Guide, "Cross-account policy
+/// evaluation logic").
+pub fn evaluate_resource_policy<'s>(
+    statements: impl IntoIterator<Item = &'s Statement>,
+    request: &Request,
+    caller: &str,
+) -> Result<Decision, UnknownOperator> {
+    let account = caller.split(':').nth(4).unwrap_or_default();
+    let names = |p: &str| {
+        p == "*"
+            || p.strip_prefix("AWS:").is_some_and(|arn| {
+                arn == caller
+                    || arn.strip_suffix(":root").is_some_and(|root| {
+                        root.rsplit(':').next() == Some(account) && !account.is_empty()
+                    })
+            })
+    };
+    let mut allowed = false;
+    for s in statements {
+        let as_identity = Request {
+            principal: None,
+            ..request.clone()
+        };
+        if !s.principals.iter().any(|p| names(p)) || !applies(s, &as_identity)? {
+            continue;
+        }
+        if s.effect == "Deny" {
+            return Ok(Decision::ExplicitDeny);
+        }
+        allowed |= s.effect == "Allow";
+    }
+    Ok(if allowed {
+        Decision::Allow
+    } else {
+        Decision::ImplicitDeny
+    })
+}
+
 fn applies(s: &Statement, r: &Request) -> Result<bool, UnknownOperator> {
     // Conditions are checked first so that an unknown operator is reported whatever the
     // request, never hidden by an action or resource that does not match.

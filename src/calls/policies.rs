@@ -103,6 +103,45 @@ pub fn concrete_statements(
 }
 
 /// A trust policy as the evaluator takes it.
+/// A key or bucket policy with every value concrete; principals written `*`,
+/// `AWS:<arn>` or `Service:<name>` (`eval::evaluate_resource_policy`).
+pub fn concrete_resource_statements(
+    plan: &Plan,
+    statements: &[crate::plan::ResourceStatement],
+    c: &Concrete,
+) -> Vec<Statement> {
+    use crate::plan::{Principal, Resource};
+    statements
+        .iter()
+        .map(|s| Statement {
+            effect: effect(s.effect),
+            actions: s.actions.iter().map(|a| a.to_string()).collect(),
+            resources: s
+                .resources
+                .iter()
+                .map(|r| c.text(&r.arn(&plan.env)))
+                .collect(),
+            principals: (s.principals.iter())
+                .map(|p| match p {
+                    Principal::Any => "*".to_string(),
+                    Principal::Account(t) => format!("AWS:{}", c.text(t)),
+                    Principal::Role(i) => {
+                        let role = &plan.roles[*i];
+                        let arn = Resource::Role {
+                            path: role.path.clone(),
+                            name: role.name.clone(),
+                        }
+                        .arn(&plan.env);
+                        format!("AWS:{}", c.text(&arn))
+                    }
+                    Principal::Service(t) => format!("Service:{}", c.text(t)),
+                })
+                .collect(),
+            conditions: concrete_conditions(&s.conditions, c),
+        })
+        .collect()
+}
+
 pub fn concrete_trust(trust: &crate::plan::Trust, c: &Concrete) -> Statement {
     Statement {
         effect: effect(trust.effect),

@@ -391,3 +391,15 @@ pub const NONCURRENT_LOG_DAYS: u32 = 30;
 /// Days before S3 removes the parts of an upload that never completed (the agent
 /// uploads large logs in parts; an interrupted upload leaves them behind, billed).
 pub const ABORT_MULTIPART_DAYS: u32 = 7;
+
+pub const CREATED_BUCKET_WRITERS: Fact = Fact {
+    id: "created-bucket-writers",
+    summary: "the SSM Agent of a node in another account checks the bucket's encryption and uploads its session logs with the bucket-owner-full-control ACL: the bucket policy must allow that account s3:GetEncryptionConfiguration, s3:PutObject and s3:PutObjectAcl, here under the account's own id as key prefix",
+    source: "AWS Systems Manager User Guide: Step 2: Verify or create an IAM role with Session Manager permissions (s3:PutObjectAcl for a bucket of another account); Amazon S3 User Guide: Bucket owner granting cross-account bucket permissions",
+};
+pub const CREATED_KEY_WRITERS: Fact = Fact {
+    id: "created-key-writers",
+    summary: "S3 encrypts another account's uploads with the bucket's KMS key on that account's behalf: the key policy must allow it kms:GenerateDataKey and kms:Decrypt (multipart uploads), only through S3 (kms:ViaService)",
+    source: "AWS KMS Developer Guide: Allowing users in other accounts to use a KMS key; kms:ViaService",
+};
+pub const KMS_VIA_SERVICE_KEY: &str = "kms:ViaService";

@@ -176,6 +176,8 @@ pub struct S3Logging {
     pub owner_account: Option<String>,
     /// Days a created bucket keeps session logs (`Some` only for `Bucket::Created`).
     pub retention_days: Option<u32>,
+    /// Other accounts whose fleets log to a created bucket (sorted, unique).
+    pub writer_accounts: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

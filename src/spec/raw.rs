@@ -206,6 +206,11 @@ pub struct RawS3 {
     pub kms_key: Option<String>,
     /// Days a session log is kept in a created bucket (default 365).
     pub retention_days: Option<u32>,
+    /// Other accounts whose fleets log to the created bucket, each under its own account
+    /// id as the key prefix.
+    #[serde(default, deserialize_with = "accounts")]
+    #[schemars(schema_with = "account_ids")]
+    pub writer_accounts: Option<Vec<String>>,
     /// The account that owns the bucket, when it is not the deploying one.
     #[serde(default, deserialize_with = "string_or_number")]
     #[schemars(schema_with = "account_id")]
@@ -328,6 +333,35 @@ where
         None => None,
         Some(Either::S(s)) => Some(s),
         Some(Either::N(n)) => Some(n.to_string()),
+    })
+}
+
+/// A list of account ids, each quoted or not (see [`string_or_number`]).
+fn accounts<'de, D>(d: D) -> Result<Option<Vec<String>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        S(String),
+        N(u64),
+    }
+    Ok(Option::<Vec<Either>>::deserialize(d)?.map(|v| {
+        v.into_iter()
+            .map(|e| match e {
+                Either::S(s) => s,
+                Either::N(n) => n.to_string(),
+            })
+            .collect()
+    }))
+}
+
+fn account_ids(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["array", "null"],
+        "items": {"type": ["string", "integer"]},
+        "description": "12-digit AWS account ids (quote them to keep leading zeros)"
     })
 }
 

@@ -39,7 +39,9 @@ pub(super) fn check_created(
     document: &SessionDocumentOption,
 ) {
     let name = created_log_group_name(project);
-    let mut bucket: Option<(usize, Option<KmsKey>, Option<u32>)> = None;
+    // The first fleet that logs to the created bucket, with the bucket's settings.
+    type BucketSettings = (usize, Option<KmsKey>, Option<u32>, Vec<String>);
+    let mut bucket: Option<BucketSettings> = None;
     let mut group: Option<(usize, bool, Option<u32>, Option<KmsKey>)> = None;
     for i in 0..fleets.len() {
         let session_key = fleets[i].session.kms_key.clone();
@@ -53,6 +55,7 @@ pub(super) fn check_created(
                 s3.kms_key = session_key.clone();
             }
             let (key, days) = (s3.kms_key.clone(), s3.retention_days);
+            let writers = s3.writer_accounts.clone();
             if key.is_none() {
                 let f = field(ctx, i, "s3");
                 ctx.error(
@@ -62,13 +65,13 @@ pub(super) fn check_created(
                 );
             }
             match &bucket {
-                None => bucket = Some((i, key, days)),
-                Some((j, k, d)) if *k != key || *d != days => {
+                None => bucket = Some((i, key, days, writers)),
+                Some((j, k, d, w)) if *k != key || *d != days || *w != writers => {
                     let f = field(ctx, i, "s3");
                     ctx.error(
                         &f,
                         format!(
-                            "fleets `{}` and `{}` both log to the created bucket but give it different settings (key {} and {}, retention {} and {} days)",
+                            "fleets `{}` and `{}` both log to the created bucket but give it different settings (key {} and {}, retention {} and {} days, or writer accounts)",
                             fleets[*j].name,
                             fleets[i].name,
                             k.as_ref().map_or("none", KmsKey::spec_value),
@@ -76,7 +79,7 @@ pub(super) fn check_created(
                             d.unwrap_or_default(),
                             days.unwrap_or_default()
                         ),
-                        "the project has one created log bucket: give every fleet the same `kms_key` and `retention_days` for it (key prefixes may differ)",
+                        "the project has one created log bucket: give every fleet the same `kms_key`, `retention_days` and `writer_accounts` for it (key prefixes may differ)",
                     );
                 }
                 Some(_) => {}

@@ -249,6 +249,27 @@ fn check_s3(ctx: &mut Ctx<'_>, at: &str, raw: RawS3, pin: &Pin) -> S3Logging {
             "remove `owner_account`, or name the other account's bucket instead of `create`",
         );
     }
+    let mut writer_accounts = raw.writer_accounts.unwrap_or_default();
+    if !writer_accounts.is_empty() && !created {
+        ctx.error(
+            &format!("{at}.writer_accounts"),
+            "`writer_accounts` is for a bucket the generated code creates",
+            "grant other accounts in the existing bucket's own policy, or write `bucket: create`",
+        );
+    }
+    for (i, a) in writer_accounts.iter().enumerate() {
+        let f = format!("{at}.writer_accounts[{i}]");
+        check_account(ctx, &f, a);
+        if pin.account.as_deref() == Some(a.as_str()) {
+            ctx.error(
+                &f,
+                "the deploying account writes to its own bucket already",
+                "list other accounts only",
+            );
+        }
+    }
+    writer_accounts.sort();
+    writer_accounts.dedup();
     if created && raw.encrypted == Some(false) {
         ctx.error(
             &format!("{at}.encrypted"),
@@ -306,6 +327,7 @@ fn check_s3(ctx: &mut Ctx<'_>, at: &str, raw: RawS3, pin: &Pin) -> S3Logging {
         kms_key,
         owner_account: raw.owner_account,
         retention_days,
+        writer_accounts,
     }
 }
 
