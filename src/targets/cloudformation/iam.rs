@@ -6,8 +6,8 @@ use super::writer::Writer;
 use super::Family;
 use crate::facts;
 use crate::plan::{
-    Attachment, Condition, Effect, InstanceProfile, Plan, Policy, Role, Statement, Subject, Text,
-    Trust,
+    Attachment, Condition, Effect, InstanceProfile, Plan, Policy, Principal, ResourceStatement,
+    Role, Statement, Subject, Text, Trust,
 };
 
 /// An IAM resource of the template, by its index in the plan.
@@ -182,6 +182,96 @@ fn statement(w: &mut Writer, plan: &Plan, s: &Statement) {
     if !s.conditions.is_empty() {
         w.key("Condition");
         conditions(w, &s.conditions);
+    }
+    w.end_map();
+}
+
+/// `PolicyDocument` (or `KeyPolicy`, after `key`): the statements of a resource policy,
+/// each with its principals, in plan order. The session key and the log bucket share it.
+pub(super) fn resource_policy(
+    w: &mut Writer,
+    plan: &Plan,
+    key: &str,
+    statements: &[ResourceStatement],
+) {
+    w.key(key);
+    w.begin_map();
+    w.key("Version");
+    w.str(facts::POLICY_VERSION);
+    w.key("Statement");
+    w.begin_seq();
+    for s in statements {
+        w.item();
+        w.begin_map();
+        w.key("Sid");
+        w.str(&s.sid);
+        w.key("Effect");
+        w.str(effect(s.effect));
+        w.key("Principal");
+        principals(w, plan, &s.principals);
+        w.key("Action");
+        w.begin_seq();
+        for a in &s.actions {
+            w.item();
+            w.str(a);
+        }
+        w.end_seq();
+        w.key("Resource");
+        w.begin_seq();
+        for r in &s.resources {
+            w.item();
+            w.text(&r.arn(&plan.env));
+        }
+        w.end_seq();
+        if !s.conditions.is_empty() {
+            w.key("Condition");
+            conditions(w, &s.conditions);
+        }
+        w.end_map();
+    }
+    w.end_seq();
+    w.end_map();
+}
+
+/// `Principal`: `"*"` for anyone (which covers every other principal of the
+/// statement), otherwise `{AWS: ..., Service: ...}`, each one value or a list. A role
+/// the template creates is `!GetAtt <Role>.Arn`, so the resource waits for the role
+/// (KMS and S3 refuse a policy naming a principal that does not exist yet).
+fn principals(w: &mut Writer, plan: &Plan, principals: &[Principal]) {
+    if principals.contains(&Principal::Any) {
+        return w.str("*");
+    }
+    let aws: Vec<&Principal> = principals
+        .iter()
+        .filter(|p| matches!(p, Principal::Account(_) | Principal::Role(_)))
+        .collect();
+    let services: Vec<&Principal> = principals
+        .iter()
+        .filter(|p| matches!(p, Principal::Service(_)))
+        .collect();
+    w.begin_map();
+    for (kind, group) in [("AWS", aws), ("Service", services)] {
+        if group.is_empty() {
+            continue;
+        }
+        w.key(kind);
+        let one = group.len() == 1;
+        if !one {
+            w.begin_seq();
+        }
+        for p in group {
+            if !one {
+                w.item();
+            }
+            match p {
+                Principal::Account(arn) | Principal::Service(arn) => w.text(arn),
+                Principal::Role(i) => w.get_att(&plan.roles[*i].id.upper_camel, "Arn"),
+                Principal::Any => unreachable!("anyone is written as \"*\" above"),
+            }
+        }
+        if !one {
+            w.end_seq();
+        }
     }
     w.end_map();
 }

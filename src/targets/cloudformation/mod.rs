@@ -20,15 +20,19 @@
 //!   the resources and the logical ids they claim;
 //! - `writer.rs`: the `Writer` and the two syntaxes it writes;
 //! - one file per family of resources, each an enum implementing `Family`: `iam.rs`
-//!   (roles, instance profiles, customer managed policies), `ssm.rs` (preferences
-//!   documents, service settings), `operators.rs` (operator policies), `provider.rs`
-//!   (the activation function, its role, policy, log group and invoke configuration),
-//!   `activation.rs` (each activation's secret and custom resource);
+//!   (roles, instance profiles, customer managed policies, and the policy documents of
+//!   every family), `created.rs` (the session key, log bucket and log group the spec
+//!   says `create` for, with the key's alias and the bucket's policy), `ssm.rs`
+//!   (preferences documents, service settings), `operators.rs` (operator policies),
+//!   `provider.rs` (the activation function, its role, policy, log group and invoke
+//!   configuration), `activation.rs` (each activation's secret and custom resource);
 //! - `outputs.rs`: the entries of `Outputs`;
 //! - `rules.rs`: the entries of `Rules` (deploy-time assertions); the entries of
-//!   `Parameters` (the activation renewal input) are `provider.rs`'s.
+//!   `Parameters` (the activation renewal input) are `provider.rs`'s;
+//! - `tests.rs`, `test_support.rs`: the tests of the whole template and their helpers.
 
 mod activation;
+mod created;
 mod iam;
 mod layout;
 mod operators;
@@ -46,6 +50,7 @@ use std::path::PathBuf;
 use rustc_hash::FxHashSet;
 
 use self::activation::Activation;
+use self::created::Created;
 use self::iam::Iam;
 use self::operators::Operators;
 use self::provider::Provider;
@@ -147,6 +152,7 @@ struct Entries<'p, T> {
 /// [`Family`], one variant here and its arm in `impl Entry for Resource`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Resource {
+    Created(Created),
     Iam(Iam),
     Ssm(Ssm),
     Operators(Operators),
@@ -173,6 +179,11 @@ trait Family: Copy {
     fn subject(self) -> Option<Subject> {
         None
     }
+    /// Whether the stack keeps the resource when it is deleted or replaced
+    /// (`DeletionPolicy` and `UpdateReplacePolicy` `Retain`; cfn-lint wants both).
+    fn retained(self) -> bool {
+        false
+    }
     /// The resource's `Properties`, as a mapping.
     fn properties(self, w: &mut Writer, plan: &Plan);
 }
@@ -185,6 +196,7 @@ trait Entry: Copy {
 impl Entry for Resource {
     fn write(self, w: &mut Writer, plan: &Plan) {
         match self {
+            Resource::Created(r) => write_resource(w, plan, r),
             Resource::Iam(r) => write_resource(w, plan, r),
             Resource::Ssm(r) => write_resource(w, plan, r),
             Resource::Operators(r) => write_resource(w, plan, r),
@@ -194,8 +206,8 @@ impl Entry for Resource {
     }
 }
 
-/// `Id:` or `"Id": {` with the resource's `Type`, `DependsOn`, `Metadata` and
-/// `Properties` below it, after its comment.
+/// `Id:` or `"Id": {` with the resource's `Type`, deletion policies, `DependsOn`,
+/// `Metadata` and `Properties` below it, after its comment.
 fn write_resource(w: &mut Writer, plan: &Plan, r: impl Family) {
     if let Some(note) = r.comment(plan) {
         w.comment(&note);
@@ -204,6 +216,12 @@ fn write_resource(w: &mut Writer, plan: &Plan, r: impl Family) {
     w.begin_map();
     w.key("Type");
     w.str(r.type_name());
+    if r.retained() {
+        for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+            w.key(policy);
+            w.str("Retain");
+        }
+    }
     // One id as a string, several as a list, as CloudFormation takes either.
     match r.depends_on(plan).as_slice() {
         [] => {}
@@ -266,7 +284,9 @@ fn template_context<'p>(plan: &'p Plan, syntax: Syntax) -> Result<TemplateContex
     let provided = plan.activation_provider.as_ref().map_or(0, |p| {
         Provider::ALL.len() + p.secrets.len() + plan.activations.len()
     });
-    let count = plan.roles.len()
+    let created = Created::of(plan);
+    let count = created.len()
+        + plan.roles.len()
         + plan.instance_profiles.len()
         + plan.policies.len()
         + plan.documents.len()
@@ -275,7 +295,11 @@ fn template_context<'p>(plan: &'p Plan, syntax: Syntax) -> Result<TemplateContex
         + provided;
     let mut ids = LogicalIds::with_capacity(count + plan.outputs.len() + 1);
     let mut resources = Vec::with_capacity(count);
-    // Each fleet's resources together (role, instance profile, policy, preferences
+    // First what the spec says `create` for (the session key, log bucket and log group
+    // every fleet and operator policy names); their ids are claimed last, below, so
+    // that a clash names them.
+    resources.extend(created.iter().map(|&r| Resource::Created(r)));
+    // Then each fleet's resources together (role, instance profile, policy, preferences
     // document), in fleet order; anything no fleet names is still written, after them,
     // then the account's service settings, the operator policies (they name the
     // documents operators start sessions with), and last the activation provider and
@@ -349,6 +373,14 @@ fn template_context<'p>(plan: &'p Plan, syntax: Syntax) -> Result<TemplateContex
             resources.push(Resource::Activation(Activation::Custom(i)));
         }
     }
+    for r in created {
+        let id = r.logical_id(plan);
+        if !ids.seen.insert(id) {
+            return Err(Error::Usage(format!(
+                "a fleet's resources already use `{id}`, the CloudFormation logical id of a session resource ssmgen creates; rename the fleet"
+            )));
+        }
+    }
     for o in &plan.outputs {
         ids.claim(&o.id.upper_camel)?;
     }
@@ -405,7 +437,14 @@ fn size_hint(plan: &Plan, syntax: Syntax) -> usize {
         // its secret and custom resource.
         p.code.len() + 5000 + 2000 * plan.activations.len()
     });
+    // The key (its policy names every fleet role), the bucket and the log group.
+    let created = if plan.created.is_empty() {
+        0
+    } else {
+        6000 + 100 * plan.roles.len()
+    };
     let yaml = 4096
+        + created
         + provider
         + 700 * plan.roles.len()
         + 200 * plan.instance_profiles.len()
@@ -457,61 +496,4 @@ impl<'p> LogicalIds<'p> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::test_support::{hostile_plan, parse_yaml, render};
-    use super::*;
-    use serde_json::Value as Json;
-
-    #[test]
-    fn json_and_yaml_hold_the_same_tree() {
-        let plan = hostile_plan();
-        let json = render(&plan, CfnFormat::Json);
-        let from_json: Json = serde_json::from_str(&json).expect("valid JSON");
-        let from_yaml = parse_yaml(&render(&plan, CfnFormat::Yaml));
-        assert_eq!(from_json, from_yaml);
-        // The JSON is laid out exactly as serde_json pretty-prints it.
-        let pretty = serde_json::to_string_pretty(&from_json).expect("serializes");
-        assert_eq!(json, pretty + "\n");
-    }
-
-    #[test]
-    fn a_logical_id_used_twice_is_refused() {
-        let mut plan = hostile_plan();
-        plan.roles[1].id.upper_camel = plan.roles[0].id.upper_camel.clone();
-        let options = Options::default();
-        match CloudFormation.render(&plan, &options) {
-            Err(Error::Usage(message)) => assert!(message.contains("WebRole"), "{message}"),
-            other => panic!("expected a usage error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn a_fleet_taking_an_activation_provider_id_is_refused_by_name() {
-        // Validation refuses the fleet name (fleets[0].name); the template checks again.
-        let mut plan = test_support::plan_of(
-            "version: 1\nproject: p\nfleets: [{name: plc, platform: hybrid, mode: session-only}]\n",
-        );
-        plan.roles[0].id = crate::plan::Ident::new("activation-provider-role");
-        match CloudFormation.render(&plan, &Options::default()) {
-            Err(Error::Usage(message)) => assert!(
-                message.contains("`ActivationProviderRole`, a CloudFormation logical id of the activation provider"),
-                "{message}"
-            ),
-            other => panic!("expected a usage error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn both_formats_carry_the_marker_near_the_top() {
-        let plan = hostile_plan();
-        for format in [CfnFormat::Yaml, CfnFormat::Json] {
-            let text = render(&plan, format);
-            let head: Vec<&str> = text.lines().take(5).collect();
-            assert!(
-                head.iter()
-                    .any(|l| l.contains(super::super::GENERATED_MARKER)),
-                "{text}"
-            );
-        }
-    }
-}
+mod tests;

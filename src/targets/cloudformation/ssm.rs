@@ -4,9 +4,11 @@
 
 use std::borrow::Cow;
 
+use serde_json::Value as Json;
+
 use super::writer::Writer;
 use super::Family;
-use crate::plan::{Plan, ServiceSetting, SessionDocument, Subject};
+use crate::plan::{Plan, Reference, ServiceSetting, SessionDocument, Subject};
 
 /// The document type of Session Manager preferences (Session document schema).
 const SESSION_TYPE: &str = "Session";
@@ -81,9 +83,50 @@ fn document_properties(w: &mut Writer, d: &SessionDocument) {
     w.key("UpdateMethod");
     w.str(UPDATE_METHOD);
     w.key("Content");
-    w.json(&d.content);
+    content(w, &d.content);
     w.tags(&d.tags);
     w.end_map();
+}
+
+/// The document's content as a mapping, but for the inputs that name a created resource
+/// (the key's ARN, the bucket's name): the plan holds a placeholder there, written as the
+/// reference to the resource (`!GetAtt SessionKey.Arn`, `!Ref SessionLogBucket`), which
+/// CloudFormation resolves inside the content too and which makes the document wait for
+/// the resource. Only those two inputs are read so: any other string stays a string,
+/// whatever it holds.
+fn content(w: &mut Writer, content: &Json) {
+    let Json::Object(map) = content else {
+        return w.json(content);
+    };
+    w.begin_map();
+    for (k, v) in map {
+        w.key(k);
+        match (k.as_str(), v) {
+            ("inputs", Json::Object(inputs)) => {
+                w.begin_map();
+                for (input, v) in inputs {
+                    w.key(input);
+                    match created_reference(input, v) {
+                        Some(r) => w.text(&crate::text![r]),
+                        None => w.json(v),
+                    }
+                }
+                w.end_map();
+            }
+            _ => w.json(v),
+        }
+    }
+    w.end_map();
+}
+
+/// The created resource an input names, when it holds that resource's placeholder.
+fn created_reference(input: &str, value: &Json) -> Option<Reference> {
+    let r = match input {
+        "kmsKeyId" => Reference::SessionKeyArn,
+        "s3BucketName" => Reference::LogBucketName,
+        _ => return None,
+    };
+    (value.as_str() == Some(r.placeholder())).then_some(r)
 }
 
 fn setting_properties(w: &mut Writer, s: &ServiceSetting) {

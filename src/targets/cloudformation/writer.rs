@@ -211,6 +211,11 @@ impl Writer {
         self.out.push_str(s);
     }
 
+    /// A boolean, `true` or `false`.
+    pub(super) fn bool(&mut self, b: bool) {
+        self.bare(if b { "true" } else { "false" });
+    }
+
     /// A number.
     pub(super) fn uint(&mut self, n: u32) {
         self.bare(&n.to_string());
@@ -251,7 +256,7 @@ impl Writer {
     pub(super) fn json(&mut self, v: &Json) {
         match v {
             Json::Null => self.bare("null"),
-            Json::Bool(b) => self.bare(if *b { "true" } else { "false" }),
+            Json::Bool(b) => self.bool(*b),
             Json::Number(n) => self.bare(&n.to_string()),
             Json::String(s) => self.str(s),
             Json::Array(items) => {
