@@ -134,6 +134,24 @@ const fn checkov(id: &'static str, title: &'static str) -> Rule {
     }
 }
 
+/// A checkov rule on resources both CloudFormation and Terraform write (`cloudformation`,
+/// `terraform`: which of the two checkov implements it for).
+const fn checkov_on(
+    id: &'static str,
+    title: &'static str,
+    cloudformation: bool,
+    terraform: bool,
+) -> Rule {
+    Rule {
+        id,
+        scanner: Scanner::Checkov,
+        title,
+        cloudformation,
+        terraform,
+        granular: None,
+    }
+}
+
 /// A cdk-nag rule that names no value: one finding per resource.
 const fn nag(id: &'static str, title: &'static str) -> Rule {
     Rule {
@@ -212,6 +230,58 @@ pub const NAG_LOG_GROUP_KMS: [Rule; 3] = [
         "The CloudWatch Log Group is not encrypted with an AWS KMS key",
     ),
 ];
+/// The created log bucket (checkov 3.3.30; cdk-nag's S3 rules).
+pub const CKV_S3_ACCESS_LOGGING: Rule = checkov_on(
+    "CKV_AWS_18",
+    "Ensure the S3 bucket has access logging enabled",
+    true,
+    true,
+);
+pub const CKV_S3_EVENT_NOTIFICATIONS: Rule = checkov_on(
+    "CKV2_AWS_62",
+    "Ensure S3 buckets should have event notifications enabled",
+    false,
+    true,
+);
+pub const CKV_S3_REPLICATION: Rule = checkov_on(
+    "CKV_AWS_144",
+    "Ensure that S3 bucket has cross-region replication enabled",
+    false,
+    true,
+);
+pub const NAG_S3_ACCESS_LOGGING: [Rule; 4] = [
+    nag(
+        "AwsSolutions-S1",
+        "The S3 Bucket has server access logs disabled",
+    ),
+    nag(
+        "HIPAA.Security-S3BucketLoggingEnabled",
+        "The S3 Bucket does not have server access logs enabled",
+    ),
+    nag(
+        "NIST.800.53.R5-S3BucketLoggingEnabled",
+        "The S3 Bucket does not have server access logs enabled",
+    ),
+    nag(
+        "PCI.DSS.321-S3BucketLoggingEnabled",
+        "The S3 Bucket does not have server access logs enabled",
+    ),
+];
+pub const NAG_S3_REPLICATION: [Rule; 3] = [
+    nag(
+        "HIPAA.Security-S3BucketReplicationEnabled",
+        "The S3 Bucket does not have replication enabled",
+    ),
+    nag(
+        "NIST.800.53.R5-S3BucketReplicationEnabled",
+        "The S3 Bucket does not have replication enabled",
+    ),
+    nag(
+        "PCI.DSS.321-S3BucketReplicationEnabled",
+        "The S3 Bucket does not have replication enabled",
+    ),
+];
+
 pub const NAG_LAMBDA_CONCURRENCY: [Rule; 2] = [
     nag(
         "HIPAA.Security-LambdaConcurrency",
@@ -248,7 +318,17 @@ pub const NAG_LAMBDA_VPC: [Rule; 3] = [
 ];
 
 /// Every rule the generated code may acknowledge.
-pub const RULES: [Rule; 27] = [
+pub const RULES: [Rule; 37] = [
+    CKV_S3_ACCESS_LOGGING,
+    CKV_S3_EVENT_NOTIFICATIONS,
+    CKV_S3_REPLICATION,
+    NAG_S3_ACCESS_LOGGING[0],
+    NAG_S3_ACCESS_LOGGING[1],
+    NAG_S3_ACCESS_LOGGING[2],
+    NAG_S3_ACCESS_LOGGING[3],
+    NAG_S3_REPLICATION[0],
+    NAG_S3_REPLICATION[1],
+    NAG_S3_REPLICATION[2],
     CKV_WRITE_WITHOUT_CONSTRAINTS,
     CKV_RESOURCE_STAR,
     CKV_SESSION_ENCRYPTION,

@@ -338,10 +338,31 @@ fn for_provider(p: &super::ActivationProvider) -> Vec<Acknowledgement> {
     out
 }
 
-/// The created session resources: what a log bucket or log group of session logs leaves
-/// out on purpose.
-fn for_created(_created: &super::Created) -> Vec<Acknowledgement> {
-    Vec::new()
+/// The created session resources: what a log bucket of session logs leaves out on
+/// purpose.
+fn for_created(created: &super::Created) -> Vec<Acknowledgement> {
+    use scanners::{
+        CKV_S3_ACCESS_LOGGING, CKV_S3_EVENT_NOTIFICATIONS, CKV_S3_REPLICATION,
+        NAG_S3_ACCESS_LOGGING, NAG_S3_REPLICATION,
+    };
+    const ACCESS_LOGGING: &str = "the bucket holds Session Manager's session logs, themselves an audit record; server access logs would need a second bucket, which would need its own logging in turn: audit access to this one with CloudTrail data events for Amazon S3 (Amazon S3 User Guide: Logging options for Amazon S3)";
+    const NOTIFICATIONS: &str = "nothing in the setup consumes the arrival of a session log; event notifications need a destination (SNS, SQS, Lambda or EventBridge) the generated code does not own";
+    const REPLICATION: &str = "session logs stay in the Region of the sessions they record; replication needs a bucket in another Region and a replication role the generated code does not own (Amazon S3 User Guide: Replicating objects)";
+    let ack = |rule, reason: &str| Acknowledgement {
+        rule,
+        subject: Subject::LogBucket,
+        finding: None,
+        reason: reason.into(),
+    };
+    let mut out = Vec::new();
+    if created.bucket.is_some() {
+        out.push(ack(CKV_S3_ACCESS_LOGGING, ACCESS_LOGGING));
+        out.push(ack(CKV_S3_EVENT_NOTIFICATIONS, NOTIFICATIONS));
+        out.push(ack(CKV_S3_REPLICATION, REPLICATION));
+        out.extend(NAG_S3_ACCESS_LOGGING.map(|r| ack(r, ACCESS_LOGGING)));
+        out.extend(NAG_S3_REPLICATION.map(|r| ack(r, REPLICATION)));
+    }
+    out
 }
 
 /// checkov's Session document rules, read from the content the plan writes.

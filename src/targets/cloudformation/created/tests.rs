@@ -46,7 +46,12 @@ fn the_key_and_its_alias_are_written_as_the_plan_decides_them() {
         let policy = &props["KeyPolicy"];
         assert_eq!(policy["Version"], "2012-10-17");
         let statements = policy["Statement"].as_array().expect("statements");
-        assert_eq!(statements.len(), 3);
+        // The fourth lets the writer account's uploads through S3 (checked below).
+        assert_eq!(statements.len(), 4);
+        assert_eq!(
+            statements[3]["Condition"],
+            json!({"StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.${AWS::URLSuffix}"}}})
+        );
         assert_eq!(
             statements[0],
             json!({
@@ -97,8 +102,11 @@ fn the_bucket_its_policy_and_the_log_group_are_written_as_the_plan_decides_them(
     let plan = example_plan("fresh-environment");
     for doc in both(&plan) {
         let r = &doc["Resources"];
+        // Its acknowledgement (Metadata) is checked with the others below.
+        let mut bucket = r["SessionLogBucket"].clone();
+        bucket.as_object_mut().expect("map").remove("Metadata");
         assert_eq!(
-            r["SessionLogBucket"],
+            bucket,
             json!({
                 "Type": "AWS::S3::Bucket",
                 "DeletionPolicy": "Retain",
@@ -130,8 +138,30 @@ fn the_bucket_its_policy_and_the_log_group_are_written_as_the_plan_decides_them(
                 },
             })
         );
+        let mut policy = r["SessionLogBucketPolicy"].clone();
+        let statements = policy["Properties"]["PolicyDocument"]["Statement"]
+            .as_array_mut()
+            .expect("statements");
+        // After TLS only: the writer account's encryption check, upload and ACL.
+        let writers: Vec<Json> = statements.drain(1..).collect();
+        let sids: Vec<&str> = writers
+            .iter()
+            .map(|s| s["Sid"].as_str().expect("sid"))
+            .collect();
         assert_eq!(
-            r["SessionLogBucketPolicy"],
+            sids,
+            [
+                "WriterAccountsCheckEncryption",
+                "WriterAccount111122223333Upload",
+                "WriterAccount111122223333Acl"
+            ]
+        );
+        assert_eq!(
+            writers[1]["Resource"],
+            json!([{"Fn::Sub": "arn:${AWS::Partition}:s3:::${SessionLogBucket}/111122223333/*"}])
+        );
+        assert_eq!(
+            policy,
             json!({"Type": "AWS::S3::BucketPolicy", "Properties": {
                 "Bucket": {"Ref": "SessionLogBucket"},
                 "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
@@ -264,11 +294,24 @@ fn a_key_the_spec_names_encrypts_the_created_bucket_and_log_group() {
 #[test]
 fn acknowledgements_of_the_created_subjects_are_written_on_their_resources() {
     let mut plan = example_plan("fresh-environment");
+    // The plan's own: the bucket's access logging, the one checkov rule of the created
+    // resources it checks in CloudFormation (the others are Terraform's).
     for doc in both(&plan) {
-        for id in ["SessionKey", "SessionLogBucket", "SessionLogGroup"] {
+        let skips = &doc["Resources"]["SessionLogBucket"]["Metadata"]["checkov"]["skip"];
+        let ids: Vec<&str> = (skips.as_array().expect("skips").iter())
+            .map(|s| s["id"].as_str().expect("id"))
+            .collect();
+        assert_eq!(ids, ["CKV_AWS_18"]);
+        for id in ["SessionKey", "SessionLogGroup"] {
             assert!(doc["Resources"][id].get("Metadata").is_none(), "{id}");
         }
     }
+    plan.acknowledgements.retain(|a| {
+        !matches!(
+            a.subject,
+            Subject::SessionKey | Subject::LogBucket | Subject::SessionLogGroup
+        )
+    });
     let rule = |id| Rule {
         id,
         scanner: Scanner::Checkov,
