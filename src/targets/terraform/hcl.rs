@@ -55,9 +55,16 @@ enum Arg<'a> {
     Call(&'static str, Vec<Val<'a>>),
     /// One entry a line.
     Map(Vec<(Val<'a>, Val<'a>)>),
-    /// `jsonencode(...)` of a JSON value, laid out as an HCL expression.
-    Json(&'a Value),
+    /// `jsonencode(...)` of a JSON value, laid out as an HCL expression; the strings at
+    /// the [`JsonRefs`] paths are written as their references.
+    Json(&'a Value, JsonRefs<'a>),
+    /// A nested block (`key {...}`), its body one level deeper; `key {}` when empty.
+    Block(Body<'a>),
 }
+
+/// Strings of a JSON value that stand for a reference: the path of object keys to each
+/// (`["inputs", "kmsKeyId"]`) and the expression written there instead of the string.
+pub(super) type JsonRefs<'a> = Vec<(&'a [&'a str], &'a str)>;
 
 impl Arg<'_> {
     /// Whether the value takes one line (which is what joins a run of aligned `=`).
@@ -65,8 +72,8 @@ impl Arg<'_> {
         match self {
             Arg::Line(_) => true,
             Arg::List(items) | Arg::Call(_, items) => items.len() <= 1,
-            Arg::Map(_) => false,
-            Arg::Json(v) => !multi_line(v),
+            Arg::Map(_) | Arg::Block(_) => false,
+            Arg::Json(v, _) => !multi_line(v),
         }
     }
 }
@@ -116,9 +123,20 @@ impl<'a> Body<'a> {
     }
 
     /// `key = jsonencode(value)`: the value as an HCL object or tuple expression (read
-    /// and diffed by Terraform as structure, not as one long JSON string).
-    pub(super) fn jsonencode(&mut self, key: &'static str, value: &'a Value) -> &mut Self {
-        self.push(key, Arg::Json(value))
+    /// and diffed by Terraform as structure, not as one long JSON string), with the
+    /// strings at `refs` written as their references.
+    pub(super) fn jsonencode(
+        &mut self,
+        key: &'static str,
+        value: &'a Value,
+        refs: JsonRefs<'a>,
+    ) -> &mut Self {
+        self.push(key, Arg::Json(value, refs))
+    }
+
+    /// A nested block. `terraform fmt` ends a run of aligned arguments at a block.
+    pub(super) fn block(&mut self, key: &'static str, body: Body<'a>) -> &mut Self {
+        self.push(key, Arg::Block(body))
     }
 
     /// Puts an empty line before the next argument.
@@ -149,6 +167,16 @@ impl<'a> Body<'a> {
                 pad(out, width, key.len());
             } else {
                 in_run = false;
+            }
+            if let Arg::Block(body) = arg {
+                out.push_str(" {");
+                if !body.args.is_empty() {
+                    body.write(out, &format!("{indent}  "));
+                    out.push('\n');
+                    out.push_str(indent);
+                }
+                out.push('}');
+                continue;
             }
             out.push_str(" = ");
             match arg {
@@ -186,11 +214,12 @@ impl<'a> Body<'a> {
                     out.push_str(indent);
                     out.push('}');
                 }
-                Arg::Json(v) => {
+                Arg::Json(v, refs) => {
                     out.push_str("jsonencode(");
-                    write_json(out, v, indent);
+                    write_json(out, v, indent, &mut Vec::new(), refs);
                     out.push(')');
                 }
+                Arg::Block(_) => {}
             }
         }
     }
@@ -228,7 +257,7 @@ fn write_list(out: &mut String, items: &[Val], indent: &str) {
 }
 
 /// The longest key of the run of single-line arguments that starts `args`.
-fn run_width(args: &[(&'static str, Arg, bool)]) -> usize {
+fn run_width(args: &[(&'static str, Arg<'_>, bool)]) -> usize {
     args.iter()
         .enumerate()
         .take_while(|(j, (_, arg, blank))| arg.single_line() && (*j == 0 || !*blank))
@@ -273,8 +302,16 @@ fn write_json_key(out: &mut String, k: &str) {
 /// `terraform fmt` does: an object or array takes one entry a line, indented one level
 /// more than the line (at `indent`) it opens on; the keys of each run of single-line
 /// entries are padded to the run's longest key (a multi-line entry ends a run, as for
-/// arguments). Strings go through the HCL escaper, so `${` and `%{` stay literal text.
-fn write_json(out: &mut String, v: &Value, indent: &str) {
+/// arguments). Strings go through the HCL escaper, so `${` and `%{` stay literal text,
+/// except a string at one of `refs`' paths, which is that reference (`path` is where `v`
+/// is: object keys, `None` for an array item).
+fn write_json<'v>(
+    out: &mut String,
+    v: &'v Value,
+    indent: &str,
+    path: &mut Vec<Option<&'v str>>,
+    refs: &[(&[&str], &str)],
+) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -282,7 +319,15 @@ fn write_json(out: &mut String, v: &Value, indent: &str) {
         Value::Number(n) => {
             let _ = write!(out, "{n}");
         }
-        Value::String(s) => push_hcl_str(out, s),
+        Value::String(s) => {
+            let at = |r: &[&str]| {
+                r.len() == path.len() && r.iter().zip(&*path).all(|(a, b)| Some(*a) == *b)
+            };
+            match refs.iter().find(|(r, _)| at(r)) {
+                Some((_, expr)) => out.push_str(expr),
+                None => push_hcl_str(out, s),
+            }
+        }
         Value::Array(items) if items.is_empty() => out.push_str("[]"),
         Value::Object(entries) if entries.is_empty() => out.push_str("{}"),
         Value::Array(items) => {
@@ -291,7 +336,9 @@ fn write_json(out: &mut String, v: &Value, indent: &str) {
             for item in items {
                 out.push('\n');
                 out.push_str(&inner);
-                write_json(out, item, &inner);
+                path.push(None);
+                write_json(out, item, &inner, path, refs);
+                path.pop();
                 out.push(',');
             }
             out.push('\n');
@@ -300,17 +347,17 @@ fn write_json(out: &mut String, v: &Value, indent: &str) {
         }
         Value::Object(entries) => {
             let inner = format!("{indent}  ");
-            let entries: Vec<(String, &Value)> = entries
+            let entries: Vec<(String, &str, &Value)> = entries
                 .iter()
                 .map(|(k, v)| {
                     let mut key = String::new();
                     write_json_key(&mut key, k);
-                    (key, v)
+                    (key, k.as_str(), v)
                 })
                 .collect();
             out.push('{');
             let mut width = None;
-            for (i, (key, value)) in entries.iter().enumerate() {
+            for (i, (key, name, value)) in entries.iter().enumerate() {
                 out.push('\n');
                 out.push_str(&inner);
                 out.push_str(key);
@@ -321,15 +368,17 @@ fn write_json(out: &mut String, v: &Value, indent: &str) {
                     let w = *width.get_or_insert_with(|| {
                         entries[i..]
                             .iter()
-                            .take_while(|(_, v)| !multi_line(v))
-                            .map(|(k, _)| k.chars().count())
+                            .take_while(|(_, _, v)| !multi_line(v))
+                            .map(|(k, _, _)| k.chars().count())
                             .max()
                             .unwrap_or(0)
                     });
                     pad(out, w, key.chars().count());
                     out.push_str(" = ");
                 }
-                write_json(out, value, &inner);
+                path.push(Some(name));
+                write_json(out, value, &inner, path, refs);
+                path.pop();
             }
             out.push('\n');
             out.push_str(indent);
@@ -359,10 +408,20 @@ pub(super) fn write_why<'s>(out: &mut String, sentences: impl IntoIterator<Item 
 /// `subject` that checkov checks in Terraform; empty when there are none. checkov reads
 /// them inside the block it reports, one line each: they are never wrapped.
 pub(super) fn checkov_skips(plan: &Plan, subject: Subject) -> String {
+    checkov_skips_where(plan, subject, |_| true)
+}
+
+/// [`checkov_skips`] of the rules (by id) `keep` accepts: a subject of several blocks
+/// spreads its skips over the blocks checkov reports each rule on.
+pub(super) fn checkov_skips_where(
+    plan: &Plan,
+    subject: Subject,
+    keep: impl Fn(&str) -> bool,
+) -> String {
     let mut out = String::new();
     for a in plan
         .acknowledgements_of(subject)
-        .filter(|a| a.rule.scanner == Scanner::Checkov && a.rule.terraform)
+        .filter(|a| a.rule.scanner == Scanner::Checkov && a.rule.terraform && keep(a.rule.id))
     {
         out.push_str("\n  #checkov:skip=");
         push_hcl_line_comment(&mut out, a.rule.id);
@@ -399,86 +458,4 @@ fn write_comment<'s>(out: &mut String, line: &str, sentences: impl IntoIterator<
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn runs_of_single_line_arguments_align_and_multi_line_values_break_them() {
-        let mut b = Body::default();
-        b.line("sid", Val::Str("A"))
-            .line("effect", Val::Str("Allow"))
-            .list("actions", vec![Val::Str("a"), Val::Str("b")])
-            .list("resources", vec![Val::Str("*")])
-            .blank()
-            .line("x", Val::Num(1))
-            .line("yy", Val::Num(2));
-        let mut out = String::new();
-        b.write(&mut out, "  ");
-        // The key of each argument line (not of list items, brackets or blank lines).
-        let keys: Vec<&str> = out
-            .lines()
-            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
-            .filter_map(|l| {
-                l.trim_start()
-                    .split(" = ")
-                    .next()
-                    .filter(|_| l.contains(" = "))
-            })
-            .collect();
-        assert_eq!(
-            keys,
-            ["sid   ", "effect", "actions", "resources", "x ", "yy"]
-        );
-    }
-
-    #[test]
-    fn a_call_of_a_list_is_laid_out_as_a_list() {
-        let mut b = Body::default();
-        b.call("for_each", "toset", vec![Val::Str("a")])
-            .blank()
-            .call("many", "toset", vec![Val::Str("a"), Val::Str("b${x}")])
-            .line("x", Val::Num(1));
-        // Checked with hclfmt (-require-no-change) when written.
-        assert_eq!(
-            b.block_body(),
-            "\n  for_each = toset([\"a\"])\n\n  many = toset([\n    \"a\",\n    \"b$${x}\",\n  ])\n  x = 1"
-        );
-    }
-
-    #[test]
-    fn json_values_are_laid_out_as_terraform_fmt_does() {
-        let v = serde_json::json!({
-            "a": "x${y}",
-            "long_key": true,
-            "nested": {"k": 1.5, "true": null},
-            "after": [],
-            "list": ["s", {"for": "%{z}"}, []],
-            "odd key": {},
-        });
-        let mut b = Body::default();
-        b.line("name", Val::Str("n")).jsonencode("content", &v);
-        // Checked with hclfmt (-require-no-change) when written.
-        assert_eq!(
-            b.block_body(),
-            r#"
-  name = "n"
-  content = jsonencode({
-    a        = "x$${y}"
-    long_key = true
-    nested = {
-      k      = 1.5
-      "true" = null
-    }
-    after = []
-    list = [
-      "s",
-      {
-        "for" = "%%{z}"
-      },
-      [],
-    ]
-    "odd key" = {}
-  })"#
-        );
-    }
-}
+mod tests;

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::plan::{Attachment, Condition, Effect, Plan, Role, Statement, Subject, Text, Trust};
 
 /// How the policy language spells an effect.
-fn effect(e: Effect) -> Val<'static> {
+pub(super) fn effect(e: Effect) -> Val<'static> {
     Val::Str(e.name())
 }
 
@@ -27,18 +27,19 @@ fn condition_body(c: &Condition) -> Body<'_> {
 }
 
 /// Writes a `statement` block of an `aws_iam_policy_document` (why comments first), each
-/// line introduced by a newline.
-fn write_statement<'s>(
+/// line introduced by a newline: its arguments, a `principals` block per principal type
+/// (trust and resource policies), then its conditions.
+pub(super) fn write_statement<'s>(
     out: &mut String,
     why: impl IntoIterator<Item = &'s str>,
     args: &Body,
-    principals: Option<&Body>,
+    principals: &[Body],
     conditions: &[Condition],
 ) {
     write_why(out, why);
     out.push_str("\n  statement {");
     args.write(out, "    ");
-    if let Some(p) = principals {
+    for p in principals {
         out.push_str("\n\n    principals {");
         p.write(out, "      ");
         out.push_str("\n    }");
@@ -64,7 +65,7 @@ fn trust_body(trust: &Trust) -> String {
         &mut out,
         [trust.fact.summary],
         &st,
-        Some(&pr),
+        &[pr],
         &trust.conditions,
     );
     out
@@ -148,7 +149,7 @@ fn write_policy_statement(out: &mut String, plan: &Plan, s: &Statement) {
         out,
         s.facts.iter().map(|f| f.summary),
         &b,
-        None,
+        &[],
         &s.conditions,
     );
 }

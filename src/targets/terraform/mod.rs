@@ -2,7 +2,8 @@
 //! the account's default preferences document, `operators.tf` when the spec has
 //! operators, `outputs.tf`) that creates the plan's roles, instance profiles, policies,
 //! hybrid activations, Session Manager preferences documents, service settings and
-//! operator policies with the AWS provider.
+//! operator policies, and the session key, log bucket and log group the spec creates, with
+//! the AWS provider.
 //!
 //! The output is exactly what `terraform fmt` writes, so that a formatting check in CI
 //! never fights the generator. `terraform fmt` aligns the `=` of consecutive single-line
@@ -20,13 +21,16 @@
 //! does; `iam.rs` (roles, instance profiles, policies), `activation.rs` (hybrid
 //! activations) and `session.rs` (preferences documents) each lay out one family of
 //! resources into a fleet's `FleetContext` (`session.rs` also the account's service
-//! settings, which follow the fleets); `imports.rs` writes `import.tf`, `operators.rs`
-//! `operators.tf` and `outputs.rs` `outputs.tf`. This file chooses the files and their order, and
-//! assembles each fleet's section of `main.tf` from the families. A new family of
-//! resources is a new file beside `iam.rs` with its `add_*` function, its fields in
-//! `FleetContext` (and its blocks in `section.rs`), and one call in `main_tf`.
+//! settings, which follow the fleets); `created.rs` writes the session key, log bucket and
+//! log group the spec asks to create, in a section of `main.tf` before the fleets';
+//! `imports.rs` writes `import.tf`, `operators.rs` `operators.tf` and `outputs.rs`
+//! `outputs.tf`. This file chooses the files and their order, and assembles each fleet's
+//! section of `main.tf` from the families. A new family of resources is a new file beside
+//! `iam.rs` with its `add_*` function, its fields in `FleetContext` (and its blocks in
+//! `section.rs`), and one call in `main_tf`.
 
 mod activation;
+mod created;
 mod hcl;
 mod iam;
 mod imports;
@@ -211,11 +215,13 @@ fn region_check(r: &crate::plan::RequiredRegion) -> String {
 /// The data sources `escape::HCL_PSEUDO` refers to, for the pseudo values the plan uses.
 fn data_sources(plan: &Plan) -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&'static str, &'static str)> = Vec::new();
-    // `Plan::pseudos` does not look at service settings, whose ARN this target writes.
+    // `Plan::pseudos` does not look at service settings, whose ARN this target writes,
+    // nor at the created resources.
     let mut pseudos = plan.pseudos();
     for s in &plan.service_settings {
         pseudos.extend(s.arn(&plan.env).pseudos());
     }
+    pseudos.extend(created::pseudos(plan));
     for p in pseudos {
         let ds = match p {
             Pseudo::Partition | Pseudo::UrlSuffix => PARTITION_DATA,
@@ -279,6 +285,7 @@ fn main_tf(plan: &Plan, header: &Header) -> Result<String, Error> {
             })
             .collect(),
     });
+    out.push_str(&created::section(plan)?);
     let mut trusts = Recent::default();
     let mut documents = Recent::default();
     let mut documents_written = vec![false; plan.documents.len()];

@@ -3,10 +3,33 @@
 //! and the account's Systems Manager service settings (`aws_ssm_service_setting`, in a
 //! section of their own after the fleets, since they belong to no fleet).
 
-use super::hcl::{checkov_skips, comment, tags, Body, Val};
+use super::hcl::{checkov_skips, comment, tags, Body, JsonRefs, Val};
 use super::{dangling, get_role, FleetContext};
 use crate::error::Error;
-use crate::plan::{Plan, Subject};
+use crate::plan::{Plan, Reference, Subject};
+use crate::render::escape::HCL_PSEUDO;
+
+/// The inputs of a preferences document that name a created resource, by the
+/// placeholder the plan leaves there (`Reference::placeholder`).
+const REFERENCE_INPUTS: [(&[&str], Reference); 2] = [
+    (&["inputs", "kmsKeyId"], Reference::SessionKeyArn),
+    (&["inputs", "s3BucketName"], Reference::LogBucketName),
+];
+
+/// Where a document's content names a created resource: the reference itself goes
+/// there, inside `jsonencode` (`kmsKeyId = aws_kms_key.session_key.arn`), never the
+/// placeholder. Only these inputs, and only when they hold exactly the placeholder: the
+/// same text anywhere else (a shell profile) is the spec's own, and stays literal.
+fn content_refs(content: &serde_json::Value) -> JsonRefs<'static> {
+    REFERENCE_INPUTS
+        .iter()
+        .filter(|(path, r)| {
+            let at = path.iter().try_fold(content, |v, k| v.get(k));
+            at.and_then(|v| v.as_str()) == Some(r.placeholder())
+        })
+        .map(|(path, r)| (*path, HCL_PSEUDO.get_ref(*r)))
+        .collect()
+}
 
 /// Adds document `i` to a fleet's section unless an earlier fleet's section holds it
 /// (`written`, one flag per document): a document shared by several fleets is written
@@ -29,7 +52,7 @@ pub(super) fn add_document(
         .line("document_type", Val::Str("Session"))
         .line("document_format", Val::Str("JSON"))
         .blank()
-        .jsonencode("content", &d.content)
+        .jsonencode("content", &d.content, content_refs(&d.content))
         .blank()
         .map("tags", tags(&d.tags));
     let plural = if d.fleets.len() == 1 { "" } else { "s" };
