@@ -230,6 +230,28 @@ pub const NAG_LOG_GROUP_KMS: [Rule; 3] = [
         "The CloudWatch Log Group is not encrypted with an AWS KMS key",
     ),
 ];
+/// checkov's IAM checks on the created key's policy, which Terraform writes as an
+/// `aws_iam_policy_document` (checkov does not read a key policy inside CloudFormation's
+/// `AWS::KMS::Key` as an IAM document): the account statement's `kms:*` on `*`.
+pub const CKV_KEY_POLICY_PERMISSIONS: Rule = checkov_on(
+    "CKV_AWS_109",
+    "Ensure IAM policies does not allow permissions management / resource exposure without constraints",
+    false,
+    true,
+);
+pub const CKV_KEY_POLICY_WRITE: Rule = checkov_on(
+    "CKV_AWS_111",
+    "Ensure IAM policies does not allow write access without constraints",
+    false,
+    true,
+);
+pub const CKV_KEY_POLICY_STAR: Rule = checkov_on(
+    "CKV_AWS_356",
+    "Ensure no IAM policies documents allow \"*\" as a statement's resource for restrictable actions",
+    false,
+    true,
+);
+
 /// The created log bucket (checkov 3.3.30; cdk-nag's S3 rules).
 pub const CKV_S3_ACCESS_LOGGING: Rule = checkov_on(
     "CKV_AWS_18",
@@ -318,7 +340,10 @@ pub const NAG_LAMBDA_VPC: [Rule; 3] = [
 ];
 
 /// Every rule the generated code may acknowledge.
-pub const RULES: [Rule; 37] = [
+pub const RULES: [Rule; 40] = [
+    CKV_KEY_POLICY_PERMISSIONS,
+    CKV_KEY_POLICY_WRITE,
+    CKV_KEY_POLICY_STAR,
     CKV_S3_ACCESS_LOGGING,
     CKV_S3_EVENT_NOTIFICATIONS,
     CKV_S3_REPLICATION,

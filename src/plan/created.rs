@@ -112,6 +112,34 @@ impl Created {
     pub fn is_empty(&self) -> bool {
         self.key.is_none() && self.bucket.is_none() && self.log_group.is_none()
     }
+
+    /// Every pseudo value the created resources' policies and keys use.
+    pub fn pseudos(&self, env: &super::Env) -> std::collections::BTreeSet<super::Pseudo> {
+        let mut set = std::collections::BTreeSet::new();
+        let key = self.key.as_ref().map(|k| &k.policy);
+        let bucket = self.bucket.as_ref().map(|b| &b.policy);
+        for st in key.into_iter().chain(bucket).flatten() {
+            for p in &st.principals {
+                if let Principal::Account(t) | Principal::Service(t) = p {
+                    set.extend(t.pseudos());
+                }
+            }
+            st.resources
+                .iter()
+                .for_each(|r| set.extend(r.arn(env).pseudos()));
+            for c in &st.conditions {
+                c.values.iter().for_each(|v| set.extend(v.pseudos()));
+            }
+        }
+        let keys = self.bucket.as_ref().map(|b| &b.key);
+        let keys = keys
+            .into_iter()
+            .chain(self.log_group.iter().flat_map(|g| &g.key));
+        for key in keys {
+            set.extend(Resource::KmsKey { key: key.clone() }.arn(env).pseudos());
+        }
+        set
+    }
 }
 
 /// Adds the created resources; after the fleets' roles and policies, whose statements
@@ -138,7 +166,9 @@ pub(super) fn add_created(plan: &mut Plan, spec: &Spec) {
     plan.created.bucket = bucket.map(|b| LogBucket {
         id: Ident::new("session-log-bucket"),
         policy_id: Ident::new("session-log-bucket-policy"),
-        name_prefix: format!("{}-session-logs-", spec.project),
+        // The AWS provider takes a bucket_prefix of at most 37 characters; a project
+        // name has at most 28.
+        name_prefix: format!("{}-logs-", spec.project),
         key: b.kms_key.clone().unwrap_or(KmsKey::Created),
         expiration_days: b.retention_days.unwrap_or(365),
         noncurrent_days: facts::NONCURRENT_LOG_DAYS,
@@ -395,6 +425,7 @@ mod tests {
         let bucket = p.created.bucket.as_ref().expect("bucket");
         assert_eq!(bucket.key, KmsKey::Created);
         assert_eq!(bucket.expiration_days, 365);
+        assert_eq!(bucket.name_prefix, "shop-logs-");
         assert_eq!(bucket.policy[0].effect, Effect::Deny);
         let group = p.created.log_group.as_ref().expect("log group");
         assert_eq!(group.name, "/ssm/shop/sessions");

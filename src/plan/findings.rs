@@ -342,19 +342,31 @@ fn for_provider(p: &super::ActivationProvider) -> Vec<Acknowledgement> {
 /// purpose.
 fn for_created(created: &super::Created) -> Vec<Acknowledgement> {
     use scanners::{
+        CKV_KEY_POLICY_PERMISSIONS, CKV_KEY_POLICY_STAR, CKV_KEY_POLICY_WRITE,
         CKV_S3_ACCESS_LOGGING, CKV_S3_EVENT_NOTIFICATIONS, CKV_S3_REPLICATION,
         NAG_S3_ACCESS_LOGGING, NAG_S3_REPLICATION,
     };
+    const KEY_POLICY: &str = "a key policy, not an identity policy: its kms:* on * is the account statement of KMS's default key policy, where * is this key alone and the account's IAM policies decide who uses it (AWS KMS Developer Guide: Default key policy)";
     const ACCESS_LOGGING: &str = "the bucket holds Session Manager's session logs, themselves an audit record; server access logs would need a second bucket, which would need its own logging in turn: audit access to this one with CloudTrail data events for Amazon S3 (Amazon S3 User Guide: Logging options for Amazon S3)";
     const NOTIFICATIONS: &str = "nothing in the setup consumes the arrival of a session log; event notifications need a destination (SNS, SQS, Lambda or EventBridge) the generated code does not own";
     const REPLICATION: &str = "session logs stay in the Region of the sessions they record; replication needs a bucket in another Region and a replication role the generated code does not own (Amazon S3 User Guide: Replicating objects)";
-    let ack = |rule, reason: &str| Acknowledgement {
+    let ack_on = |subject, rule, reason: &str| Acknowledgement {
         rule,
-        subject: Subject::LogBucket,
+        subject,
         finding: None,
         reason: reason.into(),
     };
+    let ack = |rule, reason: &str| ack_on(Subject::LogBucket, rule, reason);
     let mut out = Vec::new();
+    if created.key.is_some() {
+        for rule in [
+            CKV_KEY_POLICY_PERMISSIONS,
+            CKV_KEY_POLICY_WRITE,
+            CKV_KEY_POLICY_STAR,
+        ] {
+            out.push(ack_on(Subject::SessionKey, rule, KEY_POLICY));
+        }
+    }
     if created.bucket.is_some() {
         out.push(ack(CKV_S3_ACCESS_LOGGING, ACCESS_LOGGING));
         out.push(ack(CKV_S3_EVENT_NOTIFICATIONS, NOTIFICATIONS));

@@ -493,6 +493,7 @@ impl Plan {
         for s in &self.service_settings {
             set.extend(s.arn(&self.env).pseudos());
         }
+        set.extend(self.created.pseudos(&self.env));
         let operator = self.operator_policies.iter().map(|p| &p.statements);
         for statements in self.policies.iter().map(|p| &p.statements).chain(operator) {
             for st in statements {

@@ -11,16 +11,14 @@
 //! `prevent_destroy` keeps them: a plan that would destroy one fails instead (the
 //! CloudFormation and CDK targets retain them on stack deletion).
 
-use std::collections::BTreeSet;
-
 use super::get_role;
 use super::hcl::{checkov_skips_where, comment, tags, Body, Val};
 use super::iam::{effect, write_statement};
 use super::layout::{block, skipped_block};
 use crate::error::Error;
 use crate::plan::{
-    KmsKey, LogBucket, Plan, Principal, Pseudo, Resource, ResourceStatement, SessionKey,
-    SessionLogGroup, Subject, Text,
+    LogBucket, Plan, Principal, Resource, ResourceStatement, SessionKey, SessionLogGroup, Subject,
+    Text,
 };
 
 /// The block of a created resource's family that checkov reports a rule on (checkov
@@ -357,34 +355,6 @@ fn log_group(out: &mut String, plan: &Plan, group: &SessionLogGroup) {
         &skips,
         &b.block_body(),
     );
-}
-
-/// The pseudo values the created resources use (`Plan::pseudos` does not look at them),
-/// for the data sources the module declares.
-pub(super) fn pseudos(plan: &Plan) -> BTreeSet<Pseudo> {
-    let env = &plan.env;
-    let c = &plan.created;
-    let mut set = BTreeSet::new();
-    let statements = c.key.iter().flat_map(|k| &k.policy);
-    for s in statements.chain(c.bucket.iter().flat_map(|b| &b.policy)) {
-        for r in &s.resources {
-            set.extend(r.arn(env).pseudos());
-        }
-        for cond in &s.conditions {
-            cond.values.iter().for_each(|v| set.extend(v.pseudos()));
-        }
-        for p in &s.principals {
-            if let Principal::Account(t) | Principal::Service(t) = p {
-                set.extend(t.pseudos());
-            }
-        }
-    }
-    let keys = c.bucket.iter().map(|b| &b.key);
-    for key in keys.chain(c.log_group.iter().filter_map(|g| g.key.as_ref())) {
-        let key: KmsKey = key.clone();
-        set.extend(Resource::KmsKey { key }.arn(env).pseudos());
-    }
-    set
 }
 
 #[cfg(test)]

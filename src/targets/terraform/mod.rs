@@ -215,14 +215,7 @@ fn region_check(r: &crate::plan::RequiredRegion) -> String {
 /// The data sources `escape::HCL_PSEUDO` refers to, for the pseudo values the plan uses.
 fn data_sources(plan: &Plan) -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&'static str, &'static str)> = Vec::new();
-    // `Plan::pseudos` does not look at service settings, whose ARN this target writes,
-    // nor at the created resources.
-    let mut pseudos = plan.pseudos();
-    for s in &plan.service_settings {
-        pseudos.extend(s.arn(&plan.env).pseudos());
-    }
-    pseudos.extend(created::pseudos(plan));
-    for p in pseudos {
+    for p in plan.pseudos() {
         let ds = match p {
             Pseudo::Partition | Pseudo::UrlSuffix => PARTITION_DATA,
             Pseudo::Region => REGION_DATA,

@@ -20,6 +20,9 @@ data "aws_caller_identity" "current" {}
 # (terraform state rm) and delete it by hand when its logs may go.
 
 data "aws_iam_policy_document" "session_key" {
+  #checkov:skip=CKV_AWS_109:a key policy, not an identity policy: its kms:* on * is the account statement of KMS's default key policy, where * is this key alone and the account's IAM policies decide who uses it (AWS KMS Developer Guide: Default key policy)
+  #checkov:skip=CKV_AWS_111:a key policy, not an identity policy: its kms:* on * is the account statement of KMS's default key policy, where * is this key alone and the account's IAM policies decide who uses it (AWS KMS Developer Guide: Default key policy)
+  #checkov:skip=CKV_AWS_356:a key policy, not an identity policy: its kms:* on * is the account statement of KMS's default key policy, where * is this key alone and the account's IAM policies decide who uses it (AWS KMS Developer Guide: Default key policy)
   # a key policy that allows the account kms:* lets the account administer the key and lets
   # IAM policies grant its use: how the fleet and operator policies (kms:Decrypt,
   # kms:GenerateDataKey) and roles outside the stack reach it
@@ -82,6 +85,30 @@ data "aws_iam_policy_document" "session_key" {
       values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:/ssm/fresh/sessions"]
     }
   }
+
+  # S3 encrypts another account's uploads with the bucket's KMS key on that account's
+  # behalf: the key policy must allow it kms:GenerateDataKey and kms:Decrypt (multipart
+  # uploads), only through S3 (kms:ViaService)
+  statement {
+    sid    = "WriterAccountsEncryptLogs"
+    effect = "Allow"
+    actions = [
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+    ]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::111122223333:root"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${data.aws_region.current.region}.${data.aws_partition.current.dns_suffix}"]
+    }
+  }
 }
 
 resource "aws_kms_key" "session_key" {
@@ -106,7 +133,10 @@ resource "aws_kms_alias" "session_key_alias" {
 }
 
 resource "aws_s3_bucket" "session_log_bucket" {
-  bucket_prefix = "fresh-session-logs-"
+  #checkov:skip=CKV_AWS_18:the bucket holds Session Manager's session logs, themselves an audit record; server access logs would need a second bucket, which would need its own logging in turn: audit access to this one with CloudTrail data events for Amazon S3 (Amazon S3 User Guide: Logging options for Amazon S3)
+  #checkov:skip=CKV2_AWS_62:nothing in the setup consumes the arrival of a session log; event notifications need a destination (SNS, SQS, Lambda or EventBridge) the generated code does not own
+  #checkov:skip=CKV_AWS_144:session logs stay in the Region of the sessions they record; replication needs a bucket in another Region and a replication role the generated code does not own (Amazon S3 User Guide: Replicating objects)
+  bucket_prefix = "fresh-logs-"
 
   tags = {
     "team" = "platform"
@@ -201,6 +231,60 @@ data "aws_iam_policy_document" "session_log_bucket_policy" {
       test     = "Bool"
       variable = "aws:SecureTransport"
       values   = ["false"]
+    }
+  }
+
+  # the SSM Agent of a node in another account checks the bucket's encryption and uploads
+  # its session logs with the bucket-owner-full-control ACL: the bucket policy must allow
+  # that account s3:GetEncryptionConfiguration, s3:PutObject and s3:PutObjectAcl, here under
+  # the account's own id as key prefix
+  statement {
+    sid       = "WriterAccountsCheckEncryption"
+    effect    = "Allow"
+    actions   = ["s3:GetEncryptionConfiguration"]
+    resources = ["arn:${data.aws_partition.current.partition}:s3:::${aws_s3_bucket.session_log_bucket.bucket}"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::111122223333:root"]
+    }
+  }
+
+  # the SSM Agent of a node in another account checks the bucket's encryption and uploads
+  # its session logs with the bucket-owner-full-control ACL: the bucket policy must allow
+  # that account s3:GetEncryptionConfiguration, s3:PutObject and s3:PutObjectAcl, here under
+  # the account's own id as key prefix
+  statement {
+    sid       = "WriterAccount111122223333Upload"
+    effect    = "Allow"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:${data.aws_partition.current.partition}:s3:::${aws_s3_bucket.session_log_bucket.bucket}/111122223333/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::111122223333:root"]
+    }
+  }
+
+  # the SSM Agent of a node in another account checks the bucket's encryption and uploads
+  # its session logs with the bucket-owner-full-control ACL: the bucket policy must allow
+  # that account s3:GetEncryptionConfiguration, s3:PutObject and s3:PutObjectAcl, here under
+  # the account's own id as key prefix
+  statement {
+    sid       = "WriterAccount111122223333Acl"
+    effect    = "Allow"
+    actions   = ["s3:PutObjectAcl"]
+    resources = ["arn:${data.aws_partition.current.partition}:s3:::${aws_s3_bucket.session_log_bucket.bucket}/111122223333/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::111122223333:root"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:x-amz-acl"
+      values   = ["bucket-owner-full-control"]
     }
   }
 }

@@ -25,7 +25,7 @@ fn spec_plan(spec: &str) -> Plan {
 }
 
 pub(super) const KEY_ARN: &str = "arn:aws:kms:eu-west-1:111122223333:key/created";
-pub(super) const BUCKET: &str = "fresh-session-logs-20260101";
+pub(super) const BUCKET: &str = "fresh-logs-20260101";
 
 /// What the fixed values stand for in the plan's texts.
 fn resolve(t: &Text) -> String {
