@@ -4,6 +4,7 @@
 //! parsing at every start (issue 13). Each item is written straight into the output.
 
 use super::activation;
+use super::created;
 use super::methods::{attachable, push_fields, push_maps, push_methods, push_types};
 use super::nag::{HELPER, RULE_HELPER};
 use super::props::push_props;
@@ -99,17 +100,23 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
         );
     }
     out.push_str("\nimport * as iam from 'aws-cdk-lib/aws-iam';");
-    if shared.session_key.is_some() {
+    let made = &plan.created;
+    // A created bucket is always encrypted with a key (the created one or one imported);
+    // a created log group is when it names one.
+    let keys = made.key.is_some()
+        || made.bucket.is_some()
+        || made.log_group.as_ref().is_some_and(|g| g.key.is_some());
+    if shared.session_key.is_some() || keys {
         out.push_str("\nimport * as kms from 'aws-cdk-lib/aws-kms';");
     }
     let provider = plan.activation_provider.as_ref();
     if provider.is_some() {
         out.push_str("\nimport * as lambda from 'aws-cdk-lib/aws-lambda';");
     }
-    if shared.log_group.is_some() || provider.is_some() {
+    if shared.log_group.is_some() || made.log_group.is_some() || provider.is_some() {
         out.push_str("\nimport * as logs from 'aws-cdk-lib/aws-logs';");
     }
-    if shared.log_bucket.is_some() {
+    if shared.log_bucket.is_some() || made.bucket.is_some() {
         out.push_str("\nimport * as s3 from 'aws-cdk-lib/aws-s3';");
     }
     if provider.is_some_and(|p| !p.secrets.is_empty()) {
@@ -157,6 +164,12 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
     if c.operator_policies.any() {
         out.push_str("\n * And the operator policies: who may start sessions on which fleets.");
     }
+    if !made.is_empty() {
+        out.push_str(
+            "\n * And the session key, log bucket or log group it creates for session data (kept when the\n \
+             * stack is deleted), unless the app gives its own.",
+        );
+    }
     if provider.is_some() {
         out.push_str(
             "\n * And the hybrid activations, each a custom resource that a function of the construct\n \
@@ -173,6 +186,7 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
     c.document_fields.write_each(out, "\n");
     c.setting_fields.write_each(out, "\n");
     c.operator_fields.write_each(out, "\n");
+    created::push_fields(out, plan);
     activation::push_fields(out, plan);
     push_fields(out, plan);
     out.push_str("\n\n  constructor(scope: Construct, id: string, props: ");
@@ -186,6 +200,7 @@ pub(super) fn write(out: &mut String, c: &ConstructContext<'_>) {
         acks.push(out, Subject::Role(i), &r.id.lower_camel);
     });
     c.instance_profiles.write_each(out, "\n\n");
+    created::push_block(out, c.spell, acks);
     c.policies.write_each(out, &c.statement_lists, acks);
     c.documents.write_each(out, "\n\n");
     c.service_settings.write_each(out, "\n\n");

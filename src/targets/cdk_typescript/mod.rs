@@ -9,14 +9,16 @@
 //! the scaffold's version pins, and the construct's context with the check that makes
 //! writing it infallible. Each resource family writes its own TypeScript in a file of its
 //! own (`iam.rs` for roles, instance profiles and managed policies, `ssm.rs` for the
-//! Session Manager preferences documents and service settings, `operators.rs` for the
-//! operator policies, `activation.rs` for the hybrid activations and their secrets,
+//! Session Manager preferences documents and service settings, `created.rs` for the
+//! session key, log bucket and log group the spec asks it to create, `operators.rs` for
+//! the operator policies, `activation.rs` for the hybrid activations and their secrets,
 //! `provider.rs` for the function that answers them, `outputs.rs` for the stack outputs,
 //! `nag.rs` for the cdk-nag acknowledgements each of them carries), with the shared
 //! writing helpers in `typescript.rs`; the `--scaffold` app's contexts are in
 //! `scaffold.rs`.
 
 mod activation;
+mod created;
 mod iam;
 mod layout;
 mod methods;
@@ -106,6 +108,8 @@ fn size_hint(plan: &Plan) -> usize {
         + 550 * operator_statements
         + 250 * plan.outputs.len()
         + 450 * plan.acknowledgements.len()
+        + 5000
+        + 300 * plan.created.key.as_ref().map_or(0, |k| k.policy.len())
         + plan
             .activation_provider
             .as_ref()
@@ -373,6 +377,7 @@ fn check(plan: &Plan) -> Result<(), Error> {
         ident(&o.id.upper_camel)?;
     }
     activation::check(plan)?;
+    created::check(plan)?;
     nag::check(plan)
 }
 

@@ -95,7 +95,8 @@ function acknowledgeRule(construct: Construct, rule: string, reason: string): vo
 
 /// The cdk-nag acknowledgements this target writes: those of the subjects it creates
 /// (roles, fleet policies, operator policies, the activation provider's policy, function
-/// and log group, the activation secrets; a document has only checkov ones).
+/// and log group, the activation secrets, the created session key, log bucket and log
+/// group; a document has only checkov ones).
 fn written(a: &Acknowledgement) -> bool {
     a.rule.scanner == Scanner::CdkNag && !matches!(a.subject, Subject::Document(_))
 }
@@ -169,6 +170,8 @@ pub(super) struct Acknowledgements<'a> {
     provider_log_group: Vec<&'a Acknowledgement>,
     /// By index into `ActivationProvider::secrets`.
     secrets: Vec<Vec<&'a Acknowledgement>>,
+    /// The created session key, log bucket and log group (`created.rs`).
+    created: [Vec<&'a Acknowledgement>; 3],
     /// Whether any is granular (`acknowledge` is written), or names no value
     /// (`acknowledgeRule` is).
     granular: bool,
@@ -191,6 +194,7 @@ impl<'a> Acknowledgements<'a> {
             provider_function: Vec::new(),
             provider_log_group: Vec::new(),
             secrets: vec![Vec::new(); secrets],
+            created: Default::default(),
             granular: false,
             whole: false,
         };
@@ -204,8 +208,9 @@ impl<'a> Acknowledgements<'a> {
                 Subject::ProviderLogGroup => Some(&mut acks.provider_log_group),
                 Subject::ActivationSecret(i) => acks.secrets.get_mut(i),
                 Subject::Document(_) => None,
-                // Not acknowledged yet (`findings::for_created`).
-                Subject::SessionKey | Subject::LogBucket | Subject::SessionLogGroup => None,
+                Subject::SessionKey => Some(&mut acks.created[0]),
+                Subject::LogBucket => Some(&mut acks.created[1]),
+                Subject::SessionLogGroup => Some(&mut acks.created[2]),
             };
             if let Some(of) = of {
                 of.push(a);
@@ -254,9 +259,9 @@ impl<'a> Acknowledgements<'a> {
             Subject::ProviderFunction => (Some(&self.provider_function), "function"),
             Subject::ProviderLogGroup => (Some(&self.provider_log_group), "log group"),
             Subject::ActivationSecret(i) => (self.secrets.get(i), "secret"),
-            Subject::SessionKey => (None, "key"),
-            Subject::LogBucket => (None, "bucket"),
-            Subject::SessionLogGroup => (None, "log group"),
+            Subject::SessionKey => (Some(&self.created[0]), "key"),
+            Subject::LogBucket => (Some(&self.created[1]), "bucket"),
+            Subject::SessionLogGroup => (Some(&self.created[2]), "log group"),
         };
         let Some(of) = of.filter(|of| !of.is_empty()) else {
             return;

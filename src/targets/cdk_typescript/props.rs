@@ -1,17 +1,18 @@
 //! What makes the construct composable: the props that replace the spec's session
 //! resources and existing roles with the app's own, `generatedNames`, and how every
-//! value that a prop can replace is spelled (statements, document content, the cdk-nag
-//! findings that name them). The plan decides which values those are
-//! (`Plan::shared`); this file only spells them.
+//! value that a prop can replace is spelled (statements and the cdk-nag findings that
+//! name them; `ssm.rs` spells the document inputs, `created.rs` the created resources).
+//! The plan decides which values those are (`Plan::shared`); this file only spells them.
 
 use std::ops::Deref;
 
 use rustc_hash::FxHashMap;
 
+use super::created;
 use super::typescript::{push_text, STACK_PSEUDO};
 use crate::plan::{
-    ActivationSecret, Attachment, FleetPlan, LogGroup, Mode, Plan, Platform, Resource, Role,
-    SessionDocument, Subject, Text,
+    ActivationSecret, Attachment, Bucket, FleetPlan, KmsKey, LogGroup, Mode, Plan, Platform,
+    Resource, Role, SessionDocument, Subject, Text,
 };
 use crate::render::escape::{self, TsPart};
 
@@ -24,6 +25,8 @@ pub(super) struct Spell<'a> {
     roles: FxHashMap<(&'a str, &'a str), &'a Role>,
     secrets: FxHashMap<&'a str, &'a ActivationSecret>,
     provider_logs: Option<&'a LogGroup>,
+    /// The name of the log group the construct creates.
+    created_log_group: Option<&'a str>,
 }
 
 impl Deref for Spell<'_> {
@@ -69,6 +72,7 @@ impl<'a> Spell<'a> {
                 .map(|s| (s.name.as_str(), s))
                 .collect(),
             provider_logs: plan.activation_provider.as_ref().map(|p| &p.log_group),
+            created_log_group: plan.created.log_group.as_ref().map(|g| g.name.as_str()),
         }
     }
 
@@ -78,6 +82,26 @@ impl<'a> Spell<'a> {
         let shared = &self.plan.shared;
         let arn = r.arn(&self.plan.env);
         match r {
+            // The created key and bucket: the plan's text names them by reference, which
+            // is their field's attribute (the app's own resource when a prop replaces it).
+            Resource::KmsKey {
+                key: KmsKey::Created,
+            }
+            | Resource::Bucket {
+                bucket: Bucket::Created,
+            }
+            | Resource::BucketObjects {
+                bucket: Bucket::Created,
+                ..
+            } => push_text(out, &arn),
+            // The created log group by its attribute where its name may not be the spec's.
+            Resource::LogGroup { name } if self.created_log_group == Some(name.as_str()) => {
+                if let Some(switch) = created::log_group_switch(self.plan) {
+                    out.push_str(switch);
+                    out.push_str(" ? this.logGroup.logGroupArn : ");
+                }
+                push_text(out, &arn);
+            }
             Resource::KmsKey { key } if shared.session_key.as_ref() == Some(key) => {
                 out.push_str("props.sessionKey?.keyArn ?? ");
                 push_text(out, &arn);
@@ -207,25 +231,6 @@ pub(super) fn push_managed_policy(out: &mut String, name: &str) {
     out.push(')');
 }
 
-/// The document input a prop replaces, if any: `kmsKeyId` (the session key), `s3BucketName`
-/// (the log bucket), `cloudWatchLogGroupName` (the log group), each only where the
-/// document names the shared value. Returns the expression written before ` ?? <value>`.
-pub(super) fn document_input(plan: &Plan, key: &str, value: &str) -> Option<&'static str> {
-    let shared = &plan.shared;
-    match key {
-        "kmsKeyId" => {
-            let spec = shared.session_key.as_ref()?.preferences_value();
-            (spec == value).then_some("props.sessionKey?.keyArn")
-        }
-        "s3BucketName" => (shared.log_bucket.as_ref()?.preferences_value() == value)
-            .then_some("props.logBucket?.bucketName"),
-        "cloudWatchLogGroupName" => {
-            (shared.log_group.as_deref()? == value).then_some("props.logGroup?.logGroupName")
-        }
-        _ => None,
-    }
-}
-
 /// The `<fleet>Role` prop of each `existing-role` fleet: the fleet's plan entry, its
 /// prop name, and the name of the role it replaces.
 pub(super) fn existing_roles(plan: &Plan) -> impl Iterator<Item = (&FleetPlan, String, &str)> {
@@ -243,7 +248,21 @@ pub(super) fn existing_roles(plan: &Plan) -> impl Iterator<Item = (&FleetPlan, S
 /// The props the construct takes besides `tags`, with their TSDoc, in the interface.
 pub(super) fn push_props(out: &mut String, plan: &Plan) {
     let shared = &plan.shared;
-    if let Some(key) = &shared.session_key {
+    const KEPT: &str = "kept when the stack is deleted";
+    if created::key_replaceable(plan) {
+        let encrypts = if plan.created.bucket.as_ref().map(|b| &b.key) == Some(&KmsKey::Created) {
+            " It also encrypts the log bucket the construct creates."
+        } else {
+            ""
+        };
+        push_prop(
+            out,
+            &format!("The KMS key that encrypts session data, instead of the key the construct creates (which it then does not create): the fleets' policies, the operators' grants and the preferences documents name it.{encrypts}"),
+            &format!("a key the construct creates, {KEPT}"),
+            "sessionKey",
+            "kms.IKey",
+        );
+    } else if let Some(key) = &shared.session_key {
         let key = key.spec_value();
         push_prop(
             out,
@@ -253,7 +272,15 @@ pub(super) fn push_props(out: &mut String, plan: &Plan) {
             "kms.IKey",
         );
     }
-    if let Some(bucket) = &shared.log_bucket {
+    if created::bucket_replaceable(plan) {
+        push_prop(
+            out,
+            "The bucket session logs go to, instead of the bucket the construct creates (which it then does not create, nor its bucket policy): the fleets' policies and the preferences documents name it (the spec's key prefix stays).",
+            &format!("a bucket the construct creates, {KEPT}"),
+            "logBucket",
+            "s3.IBucket",
+        );
+    } else if let Some(bucket) = &shared.log_bucket {
         push_prop(
             out,
             &format!("The bucket session logs go to, instead of the spec's {}: the fleets' policies and the preferences documents name it (the spec's key prefix stays).", bucket.spec_value()),
@@ -262,7 +289,16 @@ pub(super) fn push_props(out: &mut String, plan: &Plan) {
             "s3.IBucket",
         );
     }
-    if let Some(group) = &shared.log_group {
+    if created::log_group_replaceable(plan) {
+        let group = shared.log_group.as_deref().unwrap_or_default();
+        push_prop(
+            out,
+            &format!("The CloudWatch Logs group sessions stream to, instead of the log group {group} the construct creates (which it then does not create): the fleets' policies and the preferences documents name it."),
+            &format!("a log group the construct creates, {KEPT}"),
+            "logGroup",
+            "logs.ILogGroup",
+        );
+    } else if let Some(group) = &shared.log_group {
         push_prop(
             out,
             &format!("The CloudWatch Logs group sessions stream to, instead of the spec's {group}: the fleets' policies and the preferences documents name it."),
@@ -294,9 +330,10 @@ pub(super) fn push_props(out: &mut String, plan: &Plan) {
     } else {
         "Leaves the names of the roles, instance profiles, policies and documents to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), and so does a Default Host Management role (the service setting names it)."
     };
+    let generated = format!("{generated}{}", created::generated_names(plan));
     push_prop(
         out,
-        generated,
+        &generated,
         "false: the spec's names",
         "generatedNames",
         "boolean",

@@ -7,10 +7,11 @@
 
 use serde_json::Value;
 
+use super::created;
 use super::iam::role_field;
-use super::props::{document_input, Spell};
+use super::props::Spell;
 use super::typescript::{push_field, push_line_comment, push_name_prop, push_new, push_str_prop};
-use crate::plan::{Plan, ServiceSetting, SessionDocument};
+use crate::plan::{Bucket, KmsKey, Plan, ServiceSetting, SessionDocument};
 use crate::render::escape;
 
 /// A preferences document is a `Session` document (Session document schema).
@@ -103,8 +104,9 @@ pub(super) fn setting_block(out: &mut String, plan: &Spell<'_>, s: &ServiceSetti
     }
 }
 
-/// Writes a document's content as [`push_value`] does, except the inputs a prop can
-/// replace (`props::document_input`): `props.sessionKey?.keyArn ?? '<spec value>'`.
+/// Writes a document's content as [`push_value`] does, except the inputs that name a
+/// created resource or a value a prop can replace ([`push_document_input`]):
+/// `this.sessionKey.keyArn`, `props.logBucket?.bucketName ?? '<spec value>'`.
 fn push_content(out: &mut String, plan: &Plan, content: &Value, indent: &str) {
     let Value::Object(map) = content else {
         return push_value(out, content, indent);
@@ -112,19 +114,71 @@ fn push_content(out: &mut String, plan: &Plan, content: &Value, indent: &str) {
     push_members(out, map, indent, &|out, key, item, inner| match item {
         Value::Object(inputs) if key == "inputs" && !inputs.is_empty() => {
             push_members(out, inputs, inner, &|out, key, item, inner| {
-                let replaced = match item {
-                    Value::String(s) => document_input(plan, key, s),
-                    _ => None,
+                let written = match item {
+                    Value::String(s) => push_document_input(out, plan, key, s),
+                    _ => false,
                 };
-                if let Some(prop) = replaced {
-                    out.push_str(prop);
-                    out.push_str(" ?? ");
+                if !written {
+                    push_value(out, item, inner);
                 }
-                push_value(out, item, inner);
             });
         }
         _ => push_value(out, item, inner),
     });
+}
+
+/// Writes a document input that names a created resource or a value a prop replaces, and
+/// says whether it did (else the caller writes the value as it is): `kmsKeyId` and
+/// `s3BucketName` of the created key and bucket (the plan's placeholders) as their
+/// field's attribute; `cloudWatchLogGroupName` of the created log group as its attribute
+/// where its name may not be the spec's; and each input that names the spec's shared
+/// value as `props.<prop>?.<attribute> ?? '<value>'`.
+fn push_document_input(out: &mut String, plan: &Plan, key: &str, value: &str) -> bool {
+    let shared = &plan.shared;
+    let created_group = plan.created.log_group.as_ref().map(|g| g.name.as_str());
+    match key {
+        "kmsKeyId" if value == KmsKey::Created.preferences_value() => {
+            out.push_str("this.sessionKey.keyArn");
+            return true;
+        }
+        "s3BucketName" if value == Bucket::Created.preferences_value() => {
+            out.push_str("this.logBucket.bucketName");
+            return true;
+        }
+        "cloudWatchLogGroupName" if created_group == Some(value) => {
+            if let Some(switch) = created::log_group_switch(plan) {
+                out.push_str(switch);
+                out.push_str(" ? this.logGroup.logGroupName : ");
+            }
+        }
+        _ => {
+            let prop = match key {
+                "kmsKeyId" => shared
+                    .session_key
+                    .as_ref()
+                    .filter(|k| k.preferences_value() == value)
+                    .map(|_| "props.sessionKey?.keyArn"),
+                "s3BucketName" => shared
+                    .log_bucket
+                    .as_ref()
+                    .filter(|b| b.preferences_value() == value)
+                    .map(|_| "props.logBucket?.bucketName"),
+                "cloudWatchLogGroupName" => shared
+                    .log_group
+                    .as_deref()
+                    .filter(|g| *g == value)
+                    .map(|_| "props.logGroup?.logGroupName"),
+                _ => None,
+            };
+            let Some(prop) = prop else {
+                return false;
+            };
+            out.push_str(prop);
+            out.push_str(" ?? ");
+        }
+    }
+    escape::push_ts_str(out, value);
+    true
 }
 
 /// The object of `map`, each member written by `item` at two spaces deeper than
