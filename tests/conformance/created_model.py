@@ -294,7 +294,8 @@ def from_terraform(ev, blocks):
         name, a = bucket
 
         def part(typ):
-            found = [ev.eval({k: v for k, v in x.items() if k != "lifecycle"}) for _, x in of(typ)]
+            found = [ev.eval({k: v for k, v in x.items() if k not in ("lifecycle", "depends_on")})
+                     for _, x in of(typ)]
             for x in found:
                 if x.get("bucket") != CREATED_BUCKET_NAME:
                     raise Unresolvable(f"{typ} of bucket {x.get('bucket')}")
