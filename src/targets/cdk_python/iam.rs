@@ -267,18 +267,28 @@ pub(super) fn push_tag_statements_on(
     tags: &BTreeMap<String, String>,
     statements: &mut Vec<String>,
 ) {
+    push_tag_statements_at(target, tags, BODY_INDENT, statements);
+}
+
+/// [`push_tag_statements_on`] for statements indented by `indent` (in an `if` block).
+pub(super) fn push_tag_statements_at(
+    target: &str,
+    tags: &BTreeMap<String, String>,
+    indent: usize,
+    statements: &mut Vec<String>,
+) {
     statements.extend(tags.iter().map(|(k, v)| {
         Py::Method(
             Box::new(Py::call("cdk.Tags.of", vec![Py::atom(target)])),
             "add",
             vec![(None, Py::atom(py_str(k))), (None, Py::atom(py_str(v)))],
         )
-        .lay(BODY_INDENT, BODY_INDENT, 0)
+        .lay(indent, indent, 0)
     }));
 }
 
 /// The Python spelling of a statement's effect.
-fn effect(e: Effect) -> &'static str {
+pub(super) fn effect(e: Effect) -> &'static str {
     match e {
         Effect::Allow => "iam.Effect.ALLOW",
         Effect::Deny => "iam.Effect.DENY",
@@ -355,9 +365,14 @@ fn statement(names: &Renamable, s: &Statement) -> Py {
 /// `{operator: {key: value or [values]}}`, operators and keys sorted (as IAM, and
 /// every other target, reads them) and a single value written as a scalar.
 pub(super) fn conditions(conditions: &[Condition]) -> Py {
+    conditions_with(conditions, py_text)
+}
+
+/// [`conditions`] with each value written by `value`.
+pub(super) fn conditions_with(conditions: &[Condition], value: impl Fn(&Text) -> String) -> Py {
     let mut by_operator: BTreeMap<&str, BTreeMap<&str, Py>> = BTreeMap::new();
     for c in conditions {
-        let values: Vec<Py> = c.values.iter().map(|v| Py::atom(py_text(v))).collect();
+        let values: Vec<Py> = c.values.iter().map(|v| Py::atom(value(v))).collect();
         let value = match <[Py; 1]>::try_from(values) {
             Ok([single]) => single,
             Err(values) => Py::List(values),

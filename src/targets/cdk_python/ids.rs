@@ -25,7 +25,10 @@ impl<'p> ConstructIds<'p> {
                 [&p.id, &p.log_group.id, &p.role.id, &p.invoke_config.id]
                     .into_iter()
                     .chain(p.secrets.iter().map(|s| &s.id))
-            }));
+            }))
+            .chain(plan.created.key.iter().flat_map(|k| [&k.id, &k.alias_id]))
+            .chain(plan.created.bucket.iter().map(|b| &b.id))
+            .chain(plan.created.log_group.iter().map(|g| &g.id));
         let count = plan.roles.len()
             + plan.instance_profiles.len()
             + plan.policies.len()
@@ -34,7 +37,7 @@ impl<'p> ConstructIds<'p> {
             + plan.operator_policies.len()
             + plan.outputs.len()
             + plan.activations.len() * 2
-            + 4;
+            + 8;
         // Only ever asked whether it holds an id, so its order does not matter.
         let mut set = FxHashSet::with_capacity_and_hasher(count * 5 / 4, Default::default());
         set.extend(ids.map(|id| Cow::Borrowed(id.upper_camel.as_str())));

@@ -202,22 +202,27 @@ fn head(out: &mut String, c: &ModuleContext<'_, '_>) {
     } else {
         "from typing import Mapping, Optional\n\nimport aws_cdk as cdk\n"
     });
-    let shared = &c.plan.shared;
+    let (shared, created) = (&c.plan.shared, &c.plan.created);
     if c.plan.fleets.iter().any(super::methods::attachable) {
         out.push_str("from aws_cdk import aws_autoscaling as autoscaling\nfrom aws_cdk import aws_ec2 as ec2\n");
     }
     let provider = c.plan.activation_provider.is_some();
     out.push_str("from aws_cdk import aws_iam as iam\n");
-    if shared.session_key.is_some() {
+    // A created bucket or log group may import the key the spec names for it.
+    if shared.session_key.is_some()
+        || created.key.is_some()
+        || created.bucket.is_some()
+        || created.log_group.as_ref().is_some_and(|g| g.key.is_some())
+    {
         out.push_str("from aws_cdk import aws_kms as kms\n");
     }
     if provider {
         out.push_str("from aws_cdk import aws_lambda as lambda_\n");
     }
-    if shared.log_group.is_some() || provider {
+    if shared.log_group.is_some() || provider || created.log_group.is_some() {
         out.push_str("from aws_cdk import aws_logs as logs\n");
     }
-    if shared.log_bucket.is_some() {
+    if shared.log_bucket.is_some() || created.bucket.is_some() {
         out.push_str("from aws_cdk import aws_s3 as s3\n");
     }
     if provider {
@@ -246,6 +251,11 @@ fn head(out: &mut String, c: &ModuleContext<'_, '_>) {
     if c.uses_ssm {
         out.push_str(
             "\n    Its sessions get the preferences documents and account settings they need.",
+        );
+    }
+    if !created.is_empty() {
+        out.push_str(
+            "\n    The session resources the spec creates are created here unless the app passes\n    its own.",
         );
     }
     if provider {

@@ -25,14 +25,16 @@
 //! (roles, instance profiles, managed policies), `nag.rs` the cdk-nag findings these carry
 //! on purpose, `ssm.rs` the preferences documents and service settings, `operators.rs`
 //! the operator policies, `activation.rs` the activation provider and the custom
-//! resources of the hybrid activations, `outputs.rs` the stack outputs and `scaffold.rs`
-//! the app around the construct. `props.rs` spells what the construct's arguments can replace
+//! resources of the hybrid activations, `created.rs` the session key, log bucket and log
+//! group the spec creates, `outputs.rs` the stack outputs and `scaffold.rs` the app
+//! around the construct. `props.rs` spells what the construct's arguments can replace
 //! (`session_key`, `log_bucket`, `log_group`, `<fleet>_role`, `generated_names`) and the
 //! checks of pinned values against the stack; `methods.rs` writes `attach_to` and
 //! `grant_start_session` (CDK-API.md). A new kind of resource gets a file of its own
 //! beside `iam.rs`.
 
 mod activation;
+mod created;
 mod iam;
 mod ids;
 mod layout;
@@ -330,6 +332,7 @@ fn construct_in_runs(
     // the module's buffer is sized for it too (at 10,000 fleets it holds thousands of
     // secrets and activations).
     let provider = activation::section(plan, &mut ids, &mut shared, &nag)?;
+    let created = created::Parts::new(plan, base, &mut ids, &nag)?;
     let mut fleets = Vec::with_capacity(run);
     let mut block_documents = ssm::FirstUse::new();
     let mut fleet_runs = plan.fleets.chunks(run).map(|chunk| {
@@ -380,12 +383,14 @@ fn construct_in_runs(
         + estimate(&first_fleets, plan.fleets.len())
         + settings.len()
         + secret_attributes.len()
+        + created.len()
         + provider.len()
         + estimate(&first_outputs, plan.outputs.len())
         + end_len;
     let mut out = String::with_capacity(size + size / 8);
 
     out.push_str(&head);
+    out.push_str(&created.attributes);
     out.push_str(&first_attributes);
     for text in attribute_runs {
         out.push_str(&text?);
@@ -395,11 +400,13 @@ fn construct_in_runs(
     operators::push_attributes(plan, base, run, &mut out)?;
     out.push_str(&secret_attributes);
     out.push_str(&init);
+    out.push_str(&created.resources);
     out.push_str(&first_fleets);
     for text in fleet_runs {
         out.push_str(&text?);
     }
     block_documents.finish(plan)?;
+    out.push_str(&created.key_policy);
     out.push_str(&settings);
     // After every fleet's role and policy, which the activations depend on; then freed,
     // so that it is not held beside the finished module.

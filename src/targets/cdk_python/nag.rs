@@ -149,6 +149,19 @@ impl<'p> NagAcknowledgements<'p> {
         what: &str,
         statements: &mut Vec<String>,
     ) -> Result<(), Error> {
+        self.push_statements_at(subject, construct, what, BODY_INDENT, statements)
+    }
+
+    /// [`Self::push_statements_on`] for statements indented by `indent` (in an `if`
+    /// block: the created session resources, acknowledged only when created).
+    pub(super) fn push_statements_at(
+        &self,
+        subject: Subject,
+        construct: &str,
+        what: &str,
+        indent: usize,
+        statements: &mut Vec<String>,
+    ) -> Result<(), Error> {
         let Some(acks) = self.0.get(&subject) else {
             return Ok(());
         };
@@ -179,9 +192,14 @@ impl<'p> NagAcknowledgements<'p> {
                 (Some(_), None) => return Err(refused(a, "without the value its finding names")),
                 (None, Some(_)) => return Err(refused(a, "with a value, but names none")),
             };
-            statements.push(call.lay(BODY_INDENT, BODY_INDENT, 0));
+            statements.push(call.lay(indent, indent, 0));
         }
         Ok(())
+    }
+
+    /// The plan's values that arguments and `generated_names` can replace, indexed.
+    pub(super) fn names(&self) -> &super::props::Renamable<'p> {
+        &self.1
     }
 }
 
@@ -193,4 +211,4 @@ fn refused(a: &Acknowledgement, why: &str) -> Error {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -7,6 +7,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::created;
 use super::python::py_text;
 use crate::plan::{
     ActivationSecret, Attachment, Bucket, FleetPlan, Ident, KmsKey, Mode, Plan, Platform, Resource,
@@ -67,6 +68,9 @@ pub(super) fn resource(names: &Renamable, r: &Resource) -> String {
     let shared = &plan.shared;
     let arn = py_text(&r.arn(&plan.env));
     let provider = plan.activation_provider.as_ref();
+    if let Some(attr) = created::resource(plan, r) {
+        return attr;
+    }
     match r {
         // The activation provider's own log group and secrets (`activation.rs`), which
         // `generated_names` leaves to CloudFormation to name: the log group's ARN ends
@@ -128,6 +132,12 @@ pub(super) fn resource(names: &Renamable, r: &Resource) -> String {
 /// the statement that holds it, so that the name matches what the construct writes.
 pub(super) fn finding(names: &Renamable, subject: Subject, finding: &Text) -> String {
     let plan = names.plan;
+    // The key and bucket policies' statements, for a finding on a created resource.
+    let created = match subject {
+        Subject::SessionKey => plan.created.key.as_ref().map(|k| &k.policy),
+        Subject::LogBucket => plan.created.bucket.as_ref().map(|b| &b.policy),
+        _ => None,
+    };
     let statements = match subject {
         Subject::Role(i) => {
             let managed = plan
@@ -156,10 +166,8 @@ pub(super) fn finding(names: &Renamable, subject: Subject, finding: &Text) -> St
             None
         }
     };
-    let found = statements
-        .into_iter()
-        .flatten()
-        .flat_map(|s| &s.resources)
+    let found = (statements.into_iter().flatten().flat_map(|s| &s.resources))
+        .chain(created.into_iter().flatten().flat_map(|s| &s.resources))
         .find(|r| r.arn(&plan.env) == *finding);
     match found {
         Some(r) => resource(names, r),
@@ -171,6 +179,9 @@ pub(super) fn finding(names: &Renamable, subject: Subject, finding: &Text) -> St
 /// `s3BucketName` (the log bucket), `cloudWatchLogGroupName` (the log group), each only
 /// where the document names the shared value. Returns the expression to use.
 pub(super) fn document_input(plan: &Plan, key: &str, value: &str) -> Option<String> {
+    if let Some(attr) = created::document_input(plan, key, value) {
+        return Some(attr);
+    }
     let shared = &plan.shared;
     let (matches, arg, attr) = match key {
         "kmsKeyId" => (
@@ -210,7 +221,7 @@ pub(super) fn existing_role_arg(fleet: &str) -> String {
 
 /// The keyword-only parameters of `__init__` before `tags`, each `\n        name: T = None,`.
 pub(super) fn push_params(out: &mut String, plan: &Plan) {
-    let shared = &plan.shared;
+    let (shared, created) = (&plan.shared, &plan.created);
     let mut param = |name: &str, kind: &str, default: &str| {
         out.push_str("\n        ");
         out.push_str(name);
@@ -220,14 +231,14 @@ pub(super) fn push_params(out: &mut String, plan: &Plan) {
         out.push_str(default);
         out.push(',');
     };
-    if shared.session_key.is_some() {
-        param("session_key", "Optional[kms.IKey]", "None");
+    if shared.session_key.is_some() || created.key.is_some() {
+        param(created::KEY, "Optional[kms.IKey]", "None");
     }
-    if shared.log_bucket.is_some() {
-        param("log_bucket", "Optional[s3.IBucket]", "None");
+    if shared.log_bucket.is_some() || created.bucket.is_some() {
+        param(created::BUCKET, "Optional[s3.IBucket]", "None");
     }
-    if shared.log_group.is_some() {
-        param("log_group", "Optional[logs.ILogGroup]", "None");
+    if shared.log_group.is_some() || created.log_group.is_some() {
+        param(created::LOG_GROUP, "Optional[logs.ILogGroup]", "None");
     }
     for (_, arg, _) in existing_roles(plan) {
         param(&arg, "Optional[iam.IRole]", "None");
@@ -261,24 +272,30 @@ pub(super) fn push_param_docs(out: &mut String, plan: &Plan) {
     };
     // Spec values stay out of the docstring (no escaper for it): the arguments name
     // what they replace by its role in the spec.
-    if shared.session_key.is_some() {
-        doc("session_key", "The KMS key that encrypts session data, instead of the spec's session key: the fleets' policies, the operators' grants and the preferences documents name it.");
+    if shared.session_key.is_some() || plan.created.key.is_some() {
+        doc(created::KEY, created::param_doc(plan, created::KEY).unwrap_or("The KMS key that encrypts session data, instead of the spec's session key: the fleets' policies, the operators' grants and the preferences documents name it."));
     }
-    if shared.log_bucket.is_some() {
-        doc("log_bucket", "The bucket session logs go to, instead of the spec's log bucket: the fleets' policies and the preferences documents name it (the spec's key prefix stays).");
+    if shared.log_bucket.is_some() || plan.created.bucket.is_some() {
+        doc(created::BUCKET, created::param_doc(plan, created::BUCKET).unwrap_or("The bucket session logs go to, instead of the spec's log bucket: the fleets' policies and the preferences documents name it (the spec's key prefix stays)."));
     }
-    if shared.log_group.is_some() {
-        doc("log_group", "The CloudWatch Logs group sessions stream to, instead of the spec's log group: the fleets' policies and the preferences documents name it.");
+    if shared.log_group.is_some() || plan.created.log_group.is_some() {
+        doc(created::LOG_GROUP, created::param_doc(plan, created::LOG_GROUP).unwrap_or("The CloudWatch Logs group sessions stream to, instead of the spec's log group: the fleets' policies and the preferences documents name it."));
     }
     for (f, arg, _) in existing_roles(plan) {
         doc(&arg, &format!("The role of existing-role fleet {}, instead of importing the spec's role by name: its session policy is attached to it.", f.name));
     }
     if let Some(p) = &plan.activation_provider {
         doc(&p.renewal.snake, &format!("Change it (to any other value) to re-issue every hybrid activation of the construct: an activation expires at most 30 days after it is created, and it must be valid when a node registers. Nodes already registered stay registered; the new ids and codes replace the old ones in the activation secrets. Default {}.", py_str(p.renewal_default)));
-        doc("generated_names", "Leaves the names of the roles, instance profiles, policies and documents, and of the activation function, its log group and the activation secrets, to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), so a construct with hybrid fleets is still one per account, and so does a Default Host Management role (the service setting names it).");
-    } else {
-        doc("generated_names", "Leaves the names of the roles, instance profiles, policies and documents to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), and so does a Default Host Management role (the service setting names it).");
     }
+    let names = if plan.activation_provider.is_some() {
+        "Leaves the names of the roles, instance profiles, policies and documents, and of the activation function, its log group and the activation secrets, to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), so a construct with hybrid fleets is still one per account, and so does a Default Host Management role (the service setting names it)."
+    } else {
+        "Leaves the names of the roles, instance profiles, policies and documents to CloudFormation, so that the construct can be used twice in one app or account. Hybrid service roles keep their names (an activation names its role), and so does a Default Host Management role (the service setting names it)."
+    };
+    doc(
+        "generated_names",
+        &format!("{names}{}", created::generated_names_doc(plan)),
+    );
     doc("outputs", "Adds the stack outputs (role ARNs, instance profile and document names, selector tags); a construct adds none unasked.");
 }
 

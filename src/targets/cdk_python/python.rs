@@ -247,6 +247,14 @@ impl Py {
         out
     }
 
+    /// The expression exploded one element a line whatever its width, at a statement
+    /// indented by `indent`: resource calls, as [`call_statement`] writes them.
+    pub(super) fn explode(&self, indent: usize) -> String {
+        let mut out = String::new();
+        self.explode_into(&mut out, indent, indent);
+        out
+    }
+
     /// Appends [`Py::lay`] to `out`.
     fn lay_into(&self, out: &mut String, indent: usize, col: usize, tail: usize) {
         if col + self.flat_width() + tail <= LINE_LENGTH {

@@ -252,19 +252,26 @@ fn push_setting_statements(
 /// at whitespace and dropping control characters keeps every line break (and NUL, which
 /// Python refuses in source) out of the text, so it cannot end the comment.
 pub(super) fn comment(text: &str) -> String {
-    const WIDTH: usize = 88 - BODY_INDENT - 2;
+    comment_at(text, BODY_INDENT)
+}
+
+/// [`comment`] for a statement indented by `indent` (in an `if` block).
+pub(super) fn comment_at(text: &str, indent: usize) -> String {
+    let width = 88 - indent - 2;
     let mut out = String::from("#");
     let mut line = 0;
     for word in text.split_whitespace() {
         let word: String = word.chars().filter(|c| !c.is_control()).collect();
-        let width = word.chars().count();
-        if line > 0 && line + 1 + width > WIDTH {
-            out.push_str("\n        #");
+        let w = word.chars().count();
+        if line > 0 && line + 1 + w > width {
+            out.push('\n');
+            out.extend(std::iter::repeat_n(' ', indent));
+            out.push('#');
             line = 0;
         }
         out.push(' ');
         out.push_str(&word);
-        line += usize::from(line > 0) + width;
+        line += usize::from(line > 0) + w;
     }
     out
 }

@@ -42,21 +42,38 @@ out = {
     "values": {},
     "acks": [],
 }
+def statements(body):
+    # The statements of `if` blocks in place: what only a created session resource gets
+    # is written under `if <argument> is None:`.
+    for st in body:
+        if isinstance(st, ast.If):
+            yield from statements(st.body)
+        else:
+            yield st
+
+def gather(name, node):
+    vals = out["values"].setdefault(name, [])
+    for n in ast.walk(node):
+        if not isinstance(n, ast.Call):
+            continue
+        for k in n.keywords:
+            if k.arg == "resources":
+                vals += [[value(e), ast.unparse(e)] for e in k.value.elts]
+            if k.arg == "managed_policies":
+                vals += [[value(ast.parse(ast.unparse(e) + ".managed_policy_arn").body[0].value),
+                          ast.unparse(e) + ".managed_policy_arn"] for e in k.value.elts]
+
 last = None
-for st in init.body:
+for st in statements(init.body):
     if isinstance(st, ast.Assign) and isinstance(st.targets[0], (ast.Attribute, ast.Name)):
         target = st.targets[0]
         last = target.attr if isinstance(target, ast.Attribute) else target.id
-        vals = out["values"].setdefault(last, [])
-        for n in ast.walk(st.value):
-            if not isinstance(n, ast.Call):
-                continue
-            for k in n.keywords:
-                if k.arg == "resources":
-                    vals += [[value(e), ast.unparse(e)] for e in k.value.elts]
-                if k.arg == "managed_policies":
-                    vals += [[value(ast.parse(ast.unparse(e) + ".managed_policy_arn").body[0].value),
-                              ast.unparse(e) + ".managed_policy_arn"] for e in k.value.elts]
+        gather(last, st.value)
+    elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) \
+            and ast.unparse(st.value.func).startswith("self.") \
+            and ast.unparse(st.value.func).endswith(".add_to_resource_policy"):
+        # A key or bucket policy's statement: the values of the resource it is added to.
+        gather(st.value.func.value.attr, st.value)
     elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) \
             and ast.unparse(st.value.func) == "_acknowledge":
         a = st.value.args
@@ -87,7 +104,23 @@ fn finding_text(plan: &Plan, a: &Acknowledgement) -> String {
             );
         }
     }
-    read_text(finding)
+    // A created session resource is named by its attribute (`props::resource`).
+    let policies = (plan.policies.iter().flat_map(|p| &p.statements))
+        .chain(plan.operator_policies.iter().flat_map(|p| &p.statements))
+        .flat_map(|s| &s.resources);
+    let created = (plan.created.key.iter().flat_map(|k| &k.policy))
+        .chain(plan.created.bucket.iter().flat_map(|b| &b.policy))
+        .flat_map(|s| &s.resources);
+    let names = crate::targets::cdk_python::props::Renamable::new(plan);
+    let found = policies
+        .chain(created)
+        .find(|r| r.arn(&plan.env) == *finding);
+    match found.map(|r| crate::targets::cdk_python::props::resource(&names, r)) {
+        Some(expr) if expr.starts_with("self.") && !expr.contains(" if ") => {
+            format!("{{{}}}", expr.replace('"', "'"))
+        }
+        _ => read_text(finding),
+    }
 }
 
 /// A plan text as [`READ`] reads it back.
@@ -128,7 +161,10 @@ fn construct_of(plan: &Plan, s: Subject) -> String {
 /// its subject and on it, naming its value with the construct's own expression, and
 /// each helper only when called; returns how many there are and whether any is a
 /// whole rule.
-fn assert_acknowledgements_follow(plan: &Plan, label: &str) -> (usize, bool) {
+pub(in crate::targets::cdk_python) fn assert_acknowledgements_follow(
+    plan: &Plan,
+    label: &str,
+) -> (usize, bool) {
     let read = python_json(READ, &module(plan));
     // Per construct, the plan's cdk-nag acknowledgements in plan order.
     let mut expected: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -213,7 +249,7 @@ fn every_cdk_nag_acknowledgement_follows_its_subject_and_names_its_value() {
 }
 
 /// A whole-rule acknowledgement on `subject`, with a hostile reason.
-fn synthetic(subject: Subject) -> Acknowledgement {
+pub(in crate::targets::cdk_python) fn synthetic(subject: Subject) -> Acknowledgement {
     let mut rule = crate::facts::scanners::NAG_LAMBDA_DLQ[0];
     rule.id = "Synthetic-Whole";
     Acknowledgement {
