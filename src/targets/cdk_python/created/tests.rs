@@ -97,15 +97,20 @@ fn a_fresh_environment_creates_the_three_unless_the_app_passes_them() {
     // The plan's bucket statement alone: enforce_ssl would add an unnamed one.
     assert!(!code.contains("enforce_ssl"));
     assert_eq!(
-        r["policies"]["self.log_bucket"],
-        json!([{
+        r["policies"]["self.log_bucket"][0],
+        json!({
             "sid": "DenyInsecureTransport",
             "effect": "iam.Effect.DENY",
             "principals": "[iam.AnyPrincipal()]",
             "actions": "['s3:*']",
             "resources": "[self.log_bucket.bucket_arn, self.log_bucket.arn_for_objects('*')]",
             "conditions": "{'Bool': {'aws:SecureTransport': 'false'}}",
-        }])
+        })
+    );
+    // Then the writer account's: its uploads under its own id.
+    assert_eq!(
+        r["policies"]["self.log_bucket"][2]["resources"],
+        "[self.log_bucket.arn_for_objects('111122223333/*')]"
     );
 }
 
