@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 
-use crate::plan::{OperatorPolicy, Piece, Plan, Pseudo, Statement, Text};
+use crate::plan::{KmsKey, OperatorPolicy, Piece, Plan, Pseudo, Resource, Statement, Text};
 use crate::targets::OutFile;
 
 /// The folder the documents go in, relative to the output folder.
@@ -46,20 +46,47 @@ pub fn document(plan: &Plan, policy: &OperatorPolicy) -> Value {
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
+/// The created session key in a permission set: its ARN is known only in the account
+/// once the stack exists, so the statement names every key of the account and Region
+/// and holds for the one behind the plan's alias only (AWS KMS Developer Guide:
+/// kms:ResourceAliases, `ForAnyValue:StringEquals`).
+const RESOURCE_ALIASES: (&str, &str) = ("ForAnyValue:StringEquals", "kms:ResourceAliases");
+
 fn statement(plan: &Plan, s: &Statement) -> Value {
     let mut out = Map::new();
     out.insert("Sid".into(), Value::from(s.sid.as_str()));
     out.insert("Effect".into(), Value::from(s.effect.name()));
     out.insert("Action".into(), json!(s.actions));
+    let created = Resource::KmsKey {
+        key: KmsKey::Created,
+    };
+    let alias = (plan.created.key.as_ref())
+        .filter(|_| s.resources.contains(&created))
+        .map(|k| k.alias.as_str());
+    // A statement on the created key names it alone (the operators' data key grant).
+    debug_assert!(alias.is_none() || s.resources.len() == 1);
     let mut resources: Vec<String> = Vec::new();
     for r in &s.resources {
-        for arn in expand(&r.arn(&plan.env)) {
+        let arn = match r {
+            Resource::KmsKey {
+                key: KmsKey::Created,
+            } => Resource::KmsKey {
+                key: KmsKey::Id("*".into()),
+            }
+            .arn(&plan.env),
+            _ => r.arn(&plan.env),
+        };
+        for arn in expand(&arn) {
             if !resources.contains(&arn) {
                 resources.push(arn);
             }
         }
     }
     out.insert("Resource".into(), json!(resources));
+    if let Some(alias) = alias {
+        let (operator, key) = RESOURCE_ALIASES;
+        out.insert("Condition".into(), json!({ operator: { key: alias } }));
+    }
     if !s.conditions.is_empty() {
         let mut conditions = Map::new();
         for c in &s.conditions {

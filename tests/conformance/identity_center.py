@@ -11,6 +11,7 @@ Parliament reads each file as written.
 
 import json
 
+import created_model
 import iam_model
 
 
@@ -33,9 +34,19 @@ def json_statements(doc):
                                      s.get("Condition")) for s in doc["Statement"]]
 
 
-def expected_statements(statements, pseudo, open_segments):
+def expected_statements(statements, pseudo, open_segments, alias=None):
+    """The model's statements as the JSON writes them. A statement on the created session
+    key (whose ARN a permission set cannot know) names every key of the account and
+    Region, held to the created key's alias by `kms:ResourceAliases`."""
+    created_key = created_model.key_arn(pseudo)
     out = []
     for s in statements:
+        if s["resources"] == [created_key] and alias:
+            any_key = "arn:{}:kms:{}:{}:key/*".format(
+                pseudo["AWS::Partition"], pseudo["AWS::Region"], pseudo["AWS::AccountId"])
+            conditions = dict(s["conditions"])
+            conditions["ForAnyValue:StringEquals"] = {"kms:ResourceAliases": [alias]}
+            s = dict(s, resources=[any_key], conditions=conditions)
         out.append(dict(s, resources=sorted({wildcard(r, pseudo, open_segments)
                                              for r in s["resources"]})))
     return out
@@ -72,8 +83,10 @@ def check(out, base_model, pseudo, open_segments, operator_names):
     for name in sorted(operator_names):
         doc = json.loads(files[name].read_text())
         got = json_statements(doc)
+        key = (base_model.get("created") or {}).get("key") or {}
+        alias = (key.get("alias") or [None])[0]
         want = expected_statements(base_model["policies"][name]["statements"], pseudo,
-                                   open_segments)
+                                   open_segments, alias)
         unmatched = list(got)
         for w in want:
             match = next((g for g in unmatched

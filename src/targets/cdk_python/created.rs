@@ -102,28 +102,30 @@ fn attributes(plan: &Plan) -> Vec<String> {
     out
 }
 
-/// The expression of a created resource a statement names: its attribute's ARN, which
-/// is the app's resource when it passes one. `None` for any other resource.
+/// The expression of a created resource a statement names. The key and bucket as the
+/// plan's text spells its references (their attributes, which are the app's resources
+/// when it passes them), the same text the TypeScript construct writes, so that cdk-nag
+/// names their findings alike; the log group by its literal ARN while the spec's name
+/// holds (cdk-nag then sees its `:*`, as in TypeScript), else its attribute. `None` for
+/// any other resource.
 pub(super) fn resource(plan: &Plan, r: &Resource) -> Option<String> {
     let group = plan.created.log_group.as_ref().map(|g| g.name.as_str());
     Some(match r {
         Resource::KmsKey {
             key: KmsKey::Created,
-        } => format!("self.{KEY}.key_arn"),
-        Resource::Bucket {
-            bucket: Bucket::Created,
-        } => format!("self.{BUCKET}.bucket_arn"),
-        Resource::BucketObjects {
-            bucket: Bucket::Created,
-            prefix,
-        } => format!(
-            "self.{BUCKET}.arn_for_objects({})",
-            py_str(&format!("{prefix}*"))
-        ),
-        // CDK's log group ARN ends `:*`, as the plan's does.
-        Resource::LogGroup { name } if group == Some(name.as_str()) => {
-            format!("self.{LOG_GROUP}.log_group_arn")
         }
+        | Resource::Bucket {
+            bucket: Bucket::Created,
+        }
+        | Resource::BucketObjects {
+            bucket: Bucket::Created,
+            ..
+        } => py_text(&r.arn(&plan.env)),
+        // CDK's log group ARN ends `:*`, as the plan's does.
+        Resource::LogGroup { name } if group == Some(name.as_str()) => format!(
+            "self.{LOG_GROUP}.log_group_arn if {LOG_GROUP} or generated_names else {}",
+            py_text(&r.arn(&plan.env))
+        ),
         _ => return None,
     })
 }

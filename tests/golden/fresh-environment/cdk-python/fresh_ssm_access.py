@@ -234,8 +234,8 @@ class FreshSsmAccess(Construct):
                     principals=[iam.AnyPrincipal()],
                     actions=["s3:*"],
                     resources=[
-                        self.log_bucket.bucket_arn,
-                        self.log_bucket.arn_for_objects("*"),
+                        f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}",
+                        f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}/*",
                     ],
                     conditions={"Bool": {"aws:SecureTransport": "false"}},
                 ),
@@ -250,7 +250,9 @@ class FreshSsmAccess(Construct):
                         ),
                     ],
                     actions=["s3:GetEncryptionConfiguration"],
-                    resources=[self.log_bucket.bucket_arn],
+                    resources=[
+                        f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}",
+                    ],
                 ),
             )
             self.log_bucket.add_to_resource_policy(
@@ -263,7 +265,9 @@ class FreshSsmAccess(Construct):
                         ),
                     ],
                     actions=["s3:PutObject"],
-                    resources=[self.log_bucket.arn_for_objects("111122223333/*")],
+                    resources=[
+                        f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}/111122223333/*",
+                    ],
                 ),
             )
             self.log_bucket.add_to_resource_policy(
@@ -276,7 +280,9 @@ class FreshSsmAccess(Construct):
                         ),
                     ],
                     actions=["s3:PutObjectAcl"],
-                    resources=[self.log_bucket.arn_for_objects("111122223333/*")],
+                    resources=[
+                        f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}/111122223333/*",
+                    ],
                     conditions={
                         "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"},
                     },
@@ -384,14 +390,18 @@ class FreshSsmAccess(Construct):
                     sid="LogBucketEncryptionCheck",
                     effect=iam.Effect.ALLOW,
                     actions=["s3:GetEncryptionConfiguration"],
-                    resources=[self.log_bucket.bucket_arn],
+                    resources=[
+                        f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}",
+                    ],
                     conditions={"StringEquals": {"s3:ResourceAccount": stack.account}},
                 ),
                 iam.PolicyStatement(
                     sid="LogObjectUpload",
                     effect=iam.Effect.ALLOW,
                     actions=["s3:PutObject"],
-                    resources=[self.log_bucket.arn_for_objects("sessions/*")],
+                    resources=[
+                        f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}/sessions/*",
+                    ],
                     conditions={"StringEquals": {"s3:ResourceAccount": stack.account}},
                 ),
                 iam.PolicyStatement(
@@ -408,7 +418,9 @@ class FreshSsmAccess(Construct):
                         "logs:DescribeLogStreams",
                         "logs:PutLogEvents",
                     ],
-                    resources=[self.log_group.log_group_arn],
+                    resources=[
+                        self.log_group.log_group_arn if log_group or generated_names else f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/ssm/fresh/sessions:*",
+                    ],
                 ),
                 iam.PolicyStatement(
                     sid="LogGroupDiscovery",
@@ -431,14 +443,14 @@ class FreshSsmAccess(Construct):
             self.web_session_policy,
             "AwsSolutions-IAM5",
             "Resource",
-            self.log_bucket.arn_for_objects("sessions/*"),
+            f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}/sessions/*",
             "session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
         )
         _acknowledge(
             self.web_session_policy,
             "AwsSolutions-IAM5",
             "Resource",
-            self.log_group.log_group_arn,
+            self.log_group.log_group_arn if log_group or generated_names else f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/ssm/fresh/sessions:*",
             "the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
         )
         # Session Manager preferences of fleets web, batch, legacy. A content change
@@ -521,14 +533,18 @@ class FreshSsmAccess(Construct):
                     sid="LogBucketEncryptionCheck",
                     effect=iam.Effect.ALLOW,
                     actions=["s3:GetEncryptionConfiguration"],
-                    resources=[self.log_bucket.bucket_arn],
+                    resources=[
+                        f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}",
+                    ],
                     conditions={"StringEquals": {"s3:ResourceAccount": stack.account}},
                 ),
                 iam.PolicyStatement(
                     sid="LogObjectUpload",
                     effect=iam.Effect.ALLOW,
                     actions=["s3:PutObject"],
-                    resources=[self.log_bucket.arn_for_objects("sessions/*")],
+                    resources=[
+                        f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}/sessions/*",
+                    ],
                     conditions={"StringEquals": {"s3:ResourceAccount": stack.account}},
                 ),
                 iam.PolicyStatement(
@@ -545,7 +561,9 @@ class FreshSsmAccess(Construct):
                         "logs:DescribeLogStreams",
                         "logs:PutLogEvents",
                     ],
-                    resources=[self.log_group.log_group_arn],
+                    resources=[
+                        self.log_group.log_group_arn if log_group or generated_names else f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/ssm/fresh/sessions:*",
+                    ],
                 ),
                 iam.PolicyStatement(
                     sid="LogGroupDiscovery",
@@ -561,14 +579,14 @@ class FreshSsmAccess(Construct):
             self.batch_session_policy,
             "AwsSolutions-IAM5",
             "Resource",
-            self.log_bucket.arn_for_objects("sessions/*"),
+            f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}/sessions/*",
             "session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
         )
         _acknowledge(
             self.batch_session_policy,
             "AwsSolutions-IAM5",
             "Resource",
-            self.log_group.log_group_arn,
+            self.log_group.log_group_arn if log_group or generated_names else f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/ssm/fresh/sessions:*",
             "the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
         )
         _acknowledge(
@@ -608,14 +626,18 @@ class FreshSsmAccess(Construct):
                     sid="LogBucketEncryptionCheck",
                     effect=iam.Effect.ALLOW,
                     actions=["s3:GetEncryptionConfiguration"],
-                    resources=[self.log_bucket.bucket_arn],
+                    resources=[
+                        f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}",
+                    ],
                     conditions={"StringEquals": {"s3:ResourceAccount": stack.account}},
                 ),
                 iam.PolicyStatement(
                     sid="LogObjectUpload",
                     effect=iam.Effect.ALLOW,
                     actions=["s3:PutObject"],
-                    resources=[self.log_bucket.arn_for_objects("sessions/*")],
+                    resources=[
+                        f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}/sessions/*",
+                    ],
                     conditions={"StringEquals": {"s3:ResourceAccount": stack.account}},
                 ),
                 iam.PolicyStatement(
@@ -632,7 +654,9 @@ class FreshSsmAccess(Construct):
                         "logs:DescribeLogStreams",
                         "logs:PutLogEvents",
                     ],
-                    resources=[self.log_group.log_group_arn],
+                    resources=[
+                        self.log_group.log_group_arn if log_group or generated_names else f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/ssm/fresh/sessions:*",
+                    ],
                 ),
                 iam.PolicyStatement(
                     sid="LogGroupDiscovery",
@@ -657,14 +681,14 @@ class FreshSsmAccess(Construct):
             self.legacy_session_policy,
             "AwsSolutions-IAM5",
             "Resource",
-            self.log_bucket.arn_for_objects("sessions/*"),
+            f"arn:{stack.partition}:s3:::{self.log_bucket.bucket_name}/sessions/*",
             "session logs are objects the SSM Agent names per session under the configured key prefix (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
         )
         _acknowledge(
             self.legacy_session_policy,
             "AwsSolutions-IAM5",
             "Resource",
-            self.log_group.log_group_arn,
+            self.log_group.log_group_arn if log_group or generated_names else f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/ssm/fresh/sessions:*",
             "the SSM Agent writes each session to its own stream of the configured log group, which :* names (AWS Systems Manager User Guide: Create a custom IAM role for Session Manager)",
         )
 
