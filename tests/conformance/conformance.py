@@ -84,6 +84,10 @@ PARLIAMENT_EXCUSED = [
     ("RESOURCE_MISMATCH", "ssmmessages:OpenDataChannel",
      "the Quickstart end user policies scope ssmmessages:OpenDataChannel to the caller's own "
      "sessions (arn:aws:ssm:*:*:session/${aws:userid}-*); parliament only knows it on *"),
+    ("UNKNOWN_CONDITION_FOR_ACTION", "kms:ResourceAliases for action kms:GenerateDataKey",
+     "a condition key of the KMS key resource type (Service Authorization Reference, AWS KMS: "
+     "resource type key, kms:ResourceAliases), which parliament checks against the action's "
+     "own keys only: the permission-set JSON holds the created key to its alias with it"),
 ]
 
 
@@ -385,8 +389,53 @@ def check_policies(model):
             problem = parliament_problem(f, trust)
             if problem:
                 problems.append(f"{label}: {problem}")
+    problems += resource_policy_problems(model.get("created") or {})
     if problems:
         raise Failure("\n".join(problems))
+
+
+# What parliament, an identity-policy auditor, reports on the created key's policy that
+# the documented policies carry: (policy, statement sid or None for any, issue).
+RESOURCE_POLICY_EXCUSED = {
+    # In a key policy, "Resource": "*" is the key itself (AWS KMS Developer Guide, Key
+    # policies in AWS KMS: the policy applies to its own key).
+    ("key policy", None, "RESOURCE_STAR"),
+    # CloudWatch Logs' documented statement (CloudWatch Logs User Guide, Encrypt log data
+    # using AWS KMS, step 2): kms:Describe* under the encryption-context condition, which
+    # the Describe actions never carry, and ArnEquals on kms:EncryptionContext:aws:logs:arn,
+    # which parliament types as a string.
+    ("key policy", "CloudWatchLogsUseKey", "UNKNOWN_CONDITION_FOR_ACTION"),
+    ("key policy", "CloudWatchLogsUseKey", "MISMATCHED_TYPE"),
+}
+
+
+def resource_policy_problems(created):
+    """Parliament on each statement of the created key's and bucket's policies (one
+    statement a document, so that a finding names its statement)."""
+    from parliament import analyze_policy_string
+    problems = []
+    policies = [("key policy", (created.get("key") or {}).get("policy", [])),
+                ("bucket policy", (created.get("bucket") or {}).get("policy", []))]
+    for label, statements in policies:
+        for s in statements:
+            principal = "*" if s["principals"] == ["*"] else {}
+            for p in s["principals"] if principal != "*" else []:
+                kind, value = p.split(":", 1)
+                principal.setdefault(kind, []).append(value)
+            st = {"Sid": s["sid"], "Effect": s["effect"], "Principal": principal,
+                  "Action": s["actions"], "Resource": s["resources"]}
+            if s["conditions"]:
+                st["Condition"] = {op: {k: v[0] if len(v) == 1 else v for k, v in by_key.items()}
+                                   for op, by_key in s["conditions"].items()}
+            doc = {"Version": "2012-10-17", "Statement": [st]}
+            for f in analyze_policy_string(json.dumps(doc)).findings:
+                if (label, None, f.issue) in RESOURCE_POLICY_EXCUSED or \
+                        (label, s["sid"], f.issue) in RESOURCE_POLICY_EXCUSED:
+                    continue
+                problem = parliament_problem(f)
+                if problem:
+                    problems.append(f"{label} {s['sid']}: {problem}")
+    return problems
 
 
 # ---------------------------------------------------------------- scaffolds
