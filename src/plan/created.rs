@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::resource::{log_group_arn, Bucket};
-use super::{Condition, Effect, Ident, KmsKey, Plan, Resource, Text};
+use super::{Condition, Effect, Ident, KmsKey, Output, OutputValue, Plan, Resource, Text};
 use crate::facts::{self, Fact};
 use crate::spec::Spec;
 use crate::text;
@@ -191,6 +191,21 @@ pub(super) fn add_created(plan: &mut Plan, spec: &Spec) {
         });
     }
     plan.created.log_group = log_group;
+    let c = &plan.created;
+    let outputs = [
+        (c.key.is_some(), "session-key-arn", "ARN of the session key: other specs of the account name it as kms_key", OutputValue::SessionKeyArn),
+        (c.bucket.is_some(), "session-log-bucket-name", "Name of the session log bucket (generated): writer accounts name it as s3.bucket, with owner_account", OutputValue::LogBucketName),
+        (c.log_group.is_some(), "session-log-group-name", "Name of the session log group", OutputValue::LogGroupName),
+    ];
+    for (present, id, description, value) in outputs {
+        if present {
+            plan.outputs.push(Output {
+                id: Ident::new(id),
+                description: description.to_string(),
+                value,
+            });
+        }
+    }
 }
 
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {

@@ -29,6 +29,10 @@ pub(super) fn output_statement(plan: &Plan, o: &Output) -> Result<String, Error>
             Arg::Property(&p.id.snake, "managed_policy_arn")
         }
         OutputValue::Literal { ref value } => Arg::Str(value),
+        // The construct's attributes: the created resources, or the app's own.
+        OutputValue::SessionKeyArn => Arg::Property("session_key", "key_arn"),
+        OutputValue::LogBucketName => Arg::Property("log_bucket", "bucket_name"),
+        OutputValue::LogGroupName => Arg::Property("log_group", "log_group_name"),
     };
     Ok(call_statement(
         None,

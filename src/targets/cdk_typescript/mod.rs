@@ -372,7 +372,10 @@ fn check(plan: &Plan) -> Result<(), Error> {
                     .ok_or_else(|| missing("operator policy", policy))?;
                 ident(&p.id.lower_camel)?;
             }
-            OutputValue::Literal { .. } => {}
+            OutputValue::Literal { .. }
+            | OutputValue::SessionKeyArn
+            | OutputValue::LogBucketName
+            | OutputValue::LogGroupName => {}
         }
         ident(&o.id.upper_camel)?;
     }

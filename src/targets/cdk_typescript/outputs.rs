@@ -52,6 +52,10 @@ pub(super) fn output_block(out: &mut String, plan: &Spell<'_>, o: &Output) {
             out.push_str(".managedPolicyArn");
         }
         OutputValue::Literal { .. } => {}
+        // The construct's fields: the created resources, or the app's own.
+        OutputValue::SessionKeyArn => out.push_str("sessionKey.keyArn"),
+        OutputValue::LogBucketName => out.push_str("logBucket.bucketName"),
+        OutputValue::LogGroupName => out.push_str("logGroup.logGroupName"),
     }
     out.push(',');
     push_str_prop(out, "        ", "description", &o.description);

@@ -28,6 +28,16 @@ impl Entry for &Output {
                 w.reference(&plan.operator_policies[policy].id.upper_camel)
             }
             OutputValue::Literal { ref value } => w.str(value),
+            OutputValue::SessionKeyArn => {
+                (plan.created.key.iter()).for_each(|k| w.get_att(&k.id.upper_camel, "Arn"))
+            }
+            // `Ref` of an `AWS::S3::Bucket` and of an `AWS::Logs::LogGroup` is its name.
+            OutputValue::LogBucketName => {
+                (plan.created.bucket.iter()).for_each(|b| w.reference(&b.id.upper_camel))
+            }
+            OutputValue::LogGroupName => {
+                (plan.created.log_group.iter()).for_each(|g| w.reference(&g.id.upper_camel))
+            }
         }
         w.end_map();
     }

@@ -65,6 +65,22 @@ fn plan_output(plan: &Plan, o: &crate::plan::Output) -> Result<Block, Error> {
             Val::Ref("aws_iam_policy.", &p.id.snake, ".arn")
         }
         OutputValue::Literal { ref value } => Val::Str(value),
+        OutputValue::SessionKeyArn => {
+            let k = plan
+                .created
+                .key
+                .as_ref()
+                .ok_or_else(|| dangling("session key", 0))?;
+            Val::Ref("aws_kms_key.", &k.id.snake, ".arn")
+        }
+        OutputValue::LogBucketName => {
+            let b = (plan.created.bucket.as_ref()).ok_or_else(|| dangling("log bucket", 0))?;
+            Val::Ref("aws_s3_bucket.", &b.id.snake, ".bucket")
+        }
+        OutputValue::LogGroupName => {
+            let g = (plan.created.log_group.as_ref()).ok_or_else(|| dangling("log group", 0))?;
+            Val::Ref("aws_cloudwatch_log_group.", &g.id.snake, ".name")
+        }
     };
     Ok(output(o.id.snake.clone(), &o.description, value, false))
 }

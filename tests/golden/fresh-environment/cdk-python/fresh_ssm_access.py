@@ -936,6 +936,24 @@ class FreshSsmAccess(Construct):
                 value="ssmgen-fleet=fresh-legacy",
                 description="Tag (key=value) to put on the EC2 instances of fleet legacy: operator policies open sessions only on instances that carry it",
             )
+            cdk.CfnOutput(
+                self,
+                "SessionKeyArn",
+                value=self.session_key.key_arn,
+                description="ARN of the session key: other specs of the account name it as kms_key",
+            )
+            cdk.CfnOutput(
+                self,
+                "SessionLogBucketName",
+                value=self.log_bucket.bucket_name,
+                description="Name of the session log bucket (generated): writer accounts name it as s3.bucket, with owner_account",
+            )
+            cdk.CfnOutput(
+                self,
+                "SessionLogGroupName",
+                value=self.log_group.log_group_name,
+                description="Name of the session log group",
+            )
 
         # What the methods below add, by fleet.
         self._attachments = {

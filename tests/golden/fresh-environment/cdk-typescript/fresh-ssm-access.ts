@@ -1073,6 +1073,18 @@ export class FreshSsmAccess extends Construct {
         value: 'ssmgen-fleet=fresh-legacy',
         description: 'Tag (key=value) to put on the EC2 instances of fleet legacy: operator policies open sessions only on instances that carry it',
       });
+      new cdk.CfnOutput(this, 'SessionKeyArn', {
+        value: this.sessionKey.keyArn,
+        description: 'ARN of the session key: other specs of the account name it as kms_key',
+      });
+      new cdk.CfnOutput(this, 'SessionLogBucketName', {
+        value: this.logBucket.bucketName,
+        description: 'Name of the session log bucket (generated): writer accounts name it as s3.bucket, with owner_account',
+      });
+      new cdk.CfnOutput(this, 'SessionLogGroupName', {
+        value: this.logGroup.logGroupName,
+        description: 'Name of the session log group',
+      });
     }
 
     // IAM tag keys are case-insensitive on roles (IAM User Guide, Tagging IAM resources):

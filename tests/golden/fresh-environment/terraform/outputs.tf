@@ -44,3 +44,18 @@ output "legacy_selector_tag" {
   description = "Tag (key=value) to put on the EC2 instances of fleet legacy: operator policies open sessions only on instances that carry it"
   value       = "ssmgen-fleet=fresh-legacy"
 }
+
+output "session_key_arn" {
+  description = "ARN of the session key: other specs of the account name it as kms_key"
+  value       = aws_kms_key.session_key.arn
+}
+
+output "session_log_bucket_name" {
+  description = "Name of the session log bucket (generated): writer accounts name it as s3.bucket, with owner_account"
+  value       = aws_s3_bucket.session_log_bucket.bucket
+}
+
+output "session_log_group_name" {
+  description = "Name of the session log group"
+  value       = aws_cloudwatch_log_group.session_log_group.name
+}
