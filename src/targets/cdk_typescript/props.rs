@@ -213,7 +213,7 @@ impl<'a> Spell<'a> {
 }
 
 /// The parts of a plan text, pseudo values from the stack.
-fn parts_of(t: &Text) -> Vec<TsPart<'_>> {
+pub(super) fn parts_of(t: &Text) -> Vec<TsPart<'_>> {
     t.pieces()
         .iter()
         .map(|p| match p {

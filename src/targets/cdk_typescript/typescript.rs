@@ -112,6 +112,16 @@ pub(super) fn push_name_prop(out: &mut String, indent: &str, key: &str, value: &
 /// Writes the operators of a condition block (conditions come sorted by operator, then
 /// key), each operator's line at `indent` and its keys two spaces deeper.
 pub(super) fn push_conditions(out: &mut String, conditions: &[Condition], indent: &str) {
+    push_conditions_with(out, conditions, indent, &|out, value| push_text(out, value));
+}
+
+/// As [`push_conditions`], each value written by `value`.
+pub(super) fn push_conditions_with(
+    out: &mut String,
+    conditions: &[Condition],
+    indent: &str,
+    value: &dyn Fn(&mut String, &Text),
+) {
     let mut operator: Option<&str> = None;
     for c in conditions {
         if operator != Some(c.operator) {
@@ -132,15 +142,15 @@ pub(super) fn push_conditions(out: &mut String, conditions: &[Condition], indent
         escape::push_ts_str(out, c.key);
         out.push_str(": ");
         // One value is written as a scalar, several (or none) as an array.
-        if let [value] = c.values.as_slice() {
-            push_text(out, value);
+        if let [v] = c.values.as_slice() {
+            value(out, v);
         } else {
             out.push('[');
-            for (i, value) in c.values.iter().enumerate() {
+            for (i, v) in c.values.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                push_text(out, value);
+                value(out, v);
             }
             out.push(']');
         }

@@ -12,15 +12,17 @@
 
 use super::iam::role_field;
 use super::nag::Acknowledgements;
+use super::props::parts_of;
 use super::props::Spell;
-use super::typescript::{ident, push_conditions, push_field, push_str_prop, push_text};
+use super::typescript::{ident, push_conditions_with, push_field, push_str_prop, push_text};
 use super::CONSTRUCT;
 use crate::error::Error;
+use crate::plan::resource::log_group_arn;
 use crate::plan::{
     Bucket, Ident, KmsKey, LogBucket, Plan, Principal, Resource, ResourceStatement, SessionKey,
     SessionLogGroup, Subject,
 };
-use crate::render::escape;
+use crate::render::escape::{self, TsPart};
 use crate::targets::cdk_enums::log_retention_member;
 
 /// Whether the `sessionKey` prop replaces the created key: the spec's one session key is
@@ -42,31 +44,24 @@ pub(super) fn log_group_replaceable(plan: &Plan) -> bool {
         .is_some_and(|g| plan.shared.log_group.as_deref() == Some(g.name.as_str()))
 }
 
-/// Whether the created key's policy names the created log group (its CloudWatch Logs
-/// statement is scoped to the group's ARN), so that the group keeps its name under
-/// `generatedNames` while the construct creates that key: naming the generated name in
-/// the key policy instead would make the key and the group wait for each other.
-pub(super) fn log_group_named_by_key(plan: &Plan) -> bool {
-    plan.created.key.is_some()
-        && plan
-            .created
-            .log_group
-            .as_ref()
-            .is_some_and(|g| g.key == Some(KmsKey::Created))
-}
-
 /// The condition under which a reference to the created log group is its construct's
 /// attribute rather than the spec's name: when the app gives its own group, or the
 /// group's name may be generated. `None` when the spec's name always holds.
 pub(super) fn log_group_switch(plan: &Plan) -> Option<&'static str> {
-    let unnamed = !log_group_named_by_key(plan) || key_replaceable(plan);
-    match (log_group_replaceable(plan), unnamed) {
-        (true, true) => Some("props.logGroup || props.generatedNames"),
-        (true, false) => Some("props.logGroup"),
-        (false, true) => Some("props.generatedNames"),
-        (false, false) => None,
-    }
+    // Under generatedNames the created group's name ends with the construct's unique id
+    // (`LOG_GROUP_NAME`), so references use the construct's attribute then too.
+    Some(if log_group_replaceable(plan) {
+        "props.logGroup || props.generatedNames"
+    } else {
+        "props.generatedNames"
+    })
 }
+
+/// The constant holding the created log group's name: the spec's, or, under
+/// generatedNames, the spec's with this construct's unique id appended, known when the
+/// app is synthesized, so that the key policy can name it and two constructs in one
+/// account do not collide (as the Python construct names it).
+const LOG_GROUP_NAME: &str = "sessionLogGroupName";
 
 /// What `generatedNames` does to the resources the construct creates for session data.
 pub(super) fn generated_names(plan: &Plan) -> String {
@@ -78,13 +73,7 @@ pub(super) fn generated_names(plan: &Plan) -> String {
         );
     }
     if c.log_group.is_some() {
-        if !log_group_named_by_key(plan) {
-            out.push_str(" The session log group's name is left to CloudFormation too.");
-        } else if key_replaceable(plan) {
-            out.push_str(" The session log group keeps its name unless sessionKey is given: the created key's policy lets CloudWatch Logs use the key for that name only.");
-        } else {
-            out.push_str(" The session log group keeps its name: the created key's policy lets CloudWatch Logs use the key for that name only.");
-        }
+        out.push_str(" The created session log group's name gets this construct's unique id (cdk.Names.uniqueId) appended instead: the session key's policy names the group.");
     }
     out
 }
@@ -177,6 +166,15 @@ pub(super) fn push_fields(out: &mut String, plan: &Plan) {
 /// bucket and the log group, all before the policies and documents that name them.
 pub(super) fn push_block(out: &mut String, spell: &Spell<'_>, acks: &Acknowledgements<'_>) {
     let plan = spell.plan();
+    if let Some(g) = &plan.created.log_group {
+        out.push_str("\n\n    // The session log group's name, which the session key's policy may name.\n    const ");
+        out.push_str(LOG_GROUP_NAME);
+        out.push_str(" = props.generatedNames ? ");
+        escape::push_ts_str(out, &format!("{}/", g.name));
+        out.push_str(" + cdk.Names.uniqueId(this) : ");
+        escape::push_ts_str(out, &g.name);
+        out.push(';');
+    }
     if let Some(k) = &plan.created.key {
         let mut block = String::new();
         push_key(&mut block, spell, k);
@@ -382,16 +380,8 @@ fn push_bucket(out: &mut String, spell: &Spell<'_>, b: &LogBucket) {
 fn push_log_group(out: &mut String, plan: &Plan, g: &SessionLogGroup) {
     let local = g.id.lower_camel.as_str();
     push_const(out, &g.id, "logs.LogGroup");
-    match (log_group_named_by_key(plan), key_replaceable(plan)) {
-        (true, replaceable) => {
-            out.push_str("\n      // Named even with generatedNames while the construct creates the session key: its\n      // policy lets CloudWatch Logs use it for this name only.\n      logGroupName: ");
-            if replaceable {
-                out.push_str("props.generatedNames && props.sessionKey ? undefined : ");
-            }
-        }
-        (false, _) => out.push_str("\n      logGroupName: props.generatedNames ? undefined : "),
-    }
-    escape::push_ts_str(out, &g.name);
+    out.push_str("\n      logGroupName: ");
+    out.push_str(LOG_GROUP_NAME);
     out.push_str(",\n      retention: logs.RetentionDays.");
     out.push_str(log_retention_member(g.retention_days).unwrap_or("INFINITE"));
     out.push(',');
@@ -457,7 +447,20 @@ fn push_statement(out: &mut String, spell: &Spell<'_>, s: &ResourceStatement, in
         out.push('\n');
         out.push_str(&inner);
         out.push_str("conditions: {");
-        push_conditions(out, &s.conditions, &item);
+        // The created log group's ARN by the constant that holds its name.
+        let plan = spell.plan();
+        let group = plan.created.log_group.as_ref();
+        let group_arn = group.map(|g| log_group_arn(&plan.env, &g.name));
+        push_conditions_with(out, &s.conditions, &item, &|out, value| {
+            if Some(value) == group_arn.as_ref() {
+                let unnamed = log_group_arn(&plan.env, "");
+                let mut parts = parts_of(&unnamed);
+                parts.push(TsPart::Expr(LOG_GROUP_NAME));
+                escape::push_ts_parts(out, &parts);
+            } else {
+                push_text(out, value);
+            }
+        });
         out.push('\n');
         out.push_str(&inner);
         out.push_str("},");

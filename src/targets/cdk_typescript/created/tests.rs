@@ -85,7 +85,7 @@ fn the_key_has_the_plans_policy_exactly_and_stays() {
             // The static name: `new iam.ServicePrincipal` would rewrite a Regional one.
             "                iam.ServicePrincipal.fromStaticServicePrincipleName(`logs.${stack.region}.${stack.urlSuffix}`),",
             "                'ArnEquals': {",
-            "                  'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/ssm/fresh/sessions`,",
+            "                  'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${sessionLogGroupName}`,",
             "        removalPolicy: cdk.RemovalPolicy.RETAIN,",
             // The alias names one key per account and Region: not with generated names.
             "      if (!props.generatedNames) {",
@@ -143,34 +143,33 @@ fn the_bucket_takes_the_plans_statements_and_no_enforce_ssl() {
 }
 
 #[test]
-fn the_log_group_keeps_its_name_while_the_created_keys_policy_names_it() {
+fn under_generated_names_the_log_group_name_gets_the_constructs_unique_id_in_both_places() {
+    // The key policy names the group; a name known at synth keeps the two apart from a
+    // second construct in the account without the key waiting for the group.
     let ts = construct(&plan_of(FRESH));
     assert_lines(
         &ts,
         &[
-            "        logGroupName: props.generatedNames && props.sessionKey ? undefined : '/ssm/fresh/sessions',",
+            "    const sessionLogGroupName = props.generatedNames ? '/ssm/fresh/sessions/' + cdk.Names.uniqueId(this) : '/ssm/fresh/sessions';",
+            "        logGroupName: sessionLogGroupName,",
             "        retention: logs.RetentionDays.ONE_YEAR,",
             "        encryptionKey: this.sessionKey,",
-            // The generatedNames TSDoc says so, and that the key gets no alias.
-            "   * Management role (the service setting names it). The session key gets no alias (an alias",
         ],
     );
+    let at = |needle: &str| ts.find(needle).unwrap_or_else(|| panic!("{needle}\n{ts}"));
+    assert!(at("const sessionLogGroupName") < at("new kms.Key("));
     assert!(
-        unwrapped(&ts).contains("The session log group keeps its name unless sessionKey is given"),
+        unwrapped(&ts).contains("The created session log group's name gets this construct's unique id (cdk.Names.uniqueId) appended instead"),
         "{ts}"
     );
-    // Without the created key's policy naming it, generatedNames leaves it unnamed.
+    // The same when no created key names it.
     let ts = construct(&plan_of(MIXED));
     assert_lines(
         &ts,
         &[
-            "        logGroupName: props.generatedNames ? undefined : '/ssm/mix/sessions',",
+            "    const sessionLogGroupName = props.generatedNames ? '/ssm/mix/sessions/' + cdk.Names.uniqueId(this) : '/ssm/mix/sessions';",
             "        retention: logs.RetentionDays.ONE_MONTH,",
         ],
-    );
-    assert!(
-        unwrapped(&ts).contains("The session log group's name is left to CloudFormation too."),
-        "{ts}"
     );
 }
 

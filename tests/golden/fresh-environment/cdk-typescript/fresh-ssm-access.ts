@@ -133,9 +133,9 @@ export interface FreshSsmAccessProps {
    * CloudFormation, so that the construct can be used twice in one app or account. Hybrid
    * service roles keep their names (an activation names its role), and so does a Default Host
    * Management role (the service setting names it). The session key gets no alias (an alias
-   * name is one per account and Region). The session log group keeps its name unless
-   * sessionKey is given: the created key's policy lets CloudWatch Logs use the key for that
-   * name only.
+   * name is one per account and Region). The created session log group's name gets this
+   * construct's unique id (cdk.Names.uniqueId) appended instead: the session key's policy
+   * names the group.
    *
    * @default - false: the spec's names
    */
@@ -242,6 +242,9 @@ export class FreshSsmAccess extends Construct {
       path: '/',
     });
 
+    // The session log group's name, which the session key's policy may name.
+    const sessionLogGroupName = props.generatedNames ? '/ssm/fresh/sessions/' + cdk.Names.uniqueId(this) : '/ssm/fresh/sessions';
+
     // The session key: the app's own (sessionKey), else one the construct creates.
     if (props.sessionKey) {
       this.sessionKey = props.sessionKey;
@@ -300,7 +303,7 @@ export class FreshSsmAccess extends Construct {
               ],
               conditions: {
                 'ArnEquals': {
-                  'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/ssm/fresh/sessions`,
+                  'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${sessionLogGroupName}`,
                 },
               },
             }),
@@ -450,9 +453,7 @@ export class FreshSsmAccess extends Construct {
       this.logGroup = props.logGroup;
     } else {
       const sessionLogGroup = new logs.LogGroup(this, 'SessionLogGroup', {
-        // Named even with generatedNames while the construct creates the session key: its
-        // policy lets CloudWatch Logs use it for this name only.
-        logGroupName: props.generatedNames && props.sessionKey ? undefined : '/ssm/fresh/sessions',
+        logGroupName: sessionLogGroupName,
         retention: logs.RetentionDays.ONE_YEAR,
         encryptionKey: this.sessionKey,
         // Kept when the stack is deleted, with the session logs in it.
