@@ -62,21 +62,7 @@ pub fn evaluate<'s>(
     statements: impl IntoIterator<Item = &'s Statement>,
     request: &Request,
 ) -> Result<Decision, UnknownOperator> {
-    let mut allowed = false;
-    for s in statements {
-        if !applies(s, request)? {
-            continue;
-        }
-        if s.effect == "Deny" {
-            return Ok(Decision::ExplicitDeny);
-        }
-        allowed |= s.effect == "Allow";
-    }
-    Ok(if allowed {
-        Decision::Allow
-    } else {
-        Decision::ImplicitDeny
-    })
+    decide(statements, |s| applies(s, request))
 }
 
 /// Evaluates a request of `caller` (an IAM principal's ARN) against a resource-based
@@ -100,13 +86,23 @@ pub fn evaluate_resource_policy<'s>(
                     })
             })
     };
+    let as_identity = Request {
+        principal: None,
+        ..request.clone()
+    };
+    decide(statements, |s| {
+        Ok(s.principals.iter().any(|p| names(p)) && applies(s, &as_identity)?)
+    })
+}
+
+/// An explicit `Deny` of a statement that applies wins, then any `Allow` that does.
+fn decide<'s>(
+    statements: impl IntoIterator<Item = &'s Statement>,
+    applies: impl Fn(&Statement) -> Result<bool, UnknownOperator>,
+) -> Result<Decision, UnknownOperator> {
     let mut allowed = false;
     for s in statements {
-        let as_identity = Request {
-            principal: None,
-            ..request.clone()
-        };
-        if !s.principals.iter().any(|p| names(p)) || !applies(s, &as_identity)? {
+        if !applies(s)? {
             continue;
         }
         if s.effect == "Deny" {

@@ -88,21 +88,10 @@ pub fn concrete_statements(
 ) -> Vec<Statement> {
     statements
         .iter()
-        .map(|s| Statement {
-            effect: effect(s.effect),
-            actions: s.actions.iter().map(|a| a.to_string()).collect(),
-            resources: s
-                .resources
-                .iter()
-                .map(|r| c.text(&r.arn(&plan.env)))
-                .collect(),
-            principals: Vec::new(),
-            conditions: concrete_conditions(&s.conditions, c),
-        })
+        .map(|s| concrete(plan, c, s.effect, &s.actions, &s.resources, &s.conditions))
         .collect()
 }
 
-/// A trust policy as the evaluator takes it.
 /// A key or bucket policy with every value concrete; principals written `*`,
 /// `AWS:<arn>` or `Service:<name>` (`eval::evaluate_resource_policy`).
 pub fn concrete_resource_statements(
@@ -114,13 +103,6 @@ pub fn concrete_resource_statements(
     statements
         .iter()
         .map(|s| Statement {
-            effect: effect(s.effect),
-            actions: s.actions.iter().map(|a| a.to_string()).collect(),
-            resources: s
-                .resources
-                .iter()
-                .map(|r| c.text(&r.arn(&plan.env)))
-                .collect(),
             principals: (s.principals.iter())
                 .map(|p| match p {
                     Principal::Any => "*".to_string(),
@@ -137,11 +119,33 @@ pub fn concrete_resource_statements(
                     Principal::Service(t) => format!("Service:{}", c.text(t)),
                 })
                 .collect(),
-            conditions: concrete_conditions(&s.conditions, c),
+            ..concrete(plan, c, s.effect, &s.actions, &s.resources, &s.conditions)
         })
         .collect()
 }
 
+/// One statement without principals, every value concrete.
+fn concrete(
+    plan: &Plan,
+    c: &Concrete,
+    e: Effect,
+    actions: &[&str],
+    resources: &[crate::plan::Resource],
+    conditions: &[Condition],
+) -> Statement {
+    Statement {
+        effect: effect(e),
+        actions: actions.iter().map(|a| a.to_string()).collect(),
+        resources: resources
+            .iter()
+            .map(|r| c.text(&r.arn(&plan.env)))
+            .collect(),
+        principals: Vec::new(),
+        conditions: concrete_conditions(conditions, c),
+    }
+}
+
+/// A trust policy as the evaluator takes it.
 pub fn concrete_trust(trust: &crate::plan::Trust, c: &Concrete) -> Statement {
     Statement {
         effect: effect(trust.effect),

@@ -167,17 +167,7 @@ impl Resource {
                 prefix.as_str(),
                 "*"
             ],
-            Resource::LogGroup { name } => text![
-                "arn:",
-                &env.partition,
-                ":logs:",
-                &env.region,
-                ":",
-                &env.account,
-                ":log-group:",
-                name.as_str(),
-                ":*"
-            ],
+            Resource::LogGroup { name } => text![log_group_arn(env, name), ":*"],
             Resource::AwsOwnedBucketObjects { bucket } => {
                 text!["arn:", &env.partition, ":s3:::", bucket.as_str(), "/*"]
             }

@@ -318,22 +318,29 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// An account id as written: quoted (a string) or not (a number, whose digits are kept).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AccountId {
+    S(String),
+    N(u64),
+}
+
+impl From<AccountId> for String {
+    fn from(a: AccountId) -> String {
+        match a {
+            AccountId::S(s) => s,
+            AccountId::N(n) => n.to_string(),
+        }
+    }
+}
+
 /// Account ids are often written unquoted; accept a number and keep its digits.
 fn string_or_number<'de, D>(d: D) -> Result<Option<String>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        S(String),
-        N(u64),
-    }
-    Ok(match Option::<Either>::deserialize(d)? {
-        None => None,
-        Some(Either::S(s)) => Some(s),
-        Some(Either::N(n)) => Some(n.to_string()),
-    })
+    Ok(Option::<AccountId>::deserialize(d)?.map(String::from))
 }
 
 /// A list of account ids, each quoted or not (see [`string_or_number`]).
@@ -341,20 +348,10 @@ fn accounts<'de, D>(d: D) -> Result<Option<Vec<String>>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        S(String),
-        N(u64),
-    }
-    Ok(Option::<Vec<Either>>::deserialize(d)?.map(|v| {
-        v.into_iter()
-            .map(|e| match e {
-                Either::S(s) => s,
-                Either::N(n) => n.to_string(),
-            })
-            .collect()
-    }))
+    Ok(
+        Option::<Vec<AccountId>>::deserialize(d)?
+            .map(|v| v.into_iter().map(String::from).collect()),
+    )
 }
 
 fn account_ids(_: &mut schemars::SchemaGenerator) -> schemars::Schema {

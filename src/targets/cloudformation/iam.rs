@@ -160,28 +160,57 @@ pub(super) fn policy_document(w: &mut Writer, plan: &Plan, statements: &[Stateme
 }
 
 fn statement(w: &mut Writer, plan: &Plan, s: &Statement) {
+    statement_map(
+        w,
+        plan,
+        &s.sid,
+        s.effect,
+        None,
+        &s.actions,
+        &s.resources,
+        &s.conditions,
+    );
+}
+
+/// One statement as a map: `Sid`, `Effect`, the `Principal` of a resource policy's
+/// statement, `Action`, `Resource` and any `Condition`.
+#[allow(clippy::too_many_arguments)]
+fn statement_map(
+    w: &mut Writer,
+    plan: &Plan,
+    sid: &str,
+    e: Effect,
+    principal: Option<&[Principal]>,
+    actions: &[&str],
+    resources: &[crate::plan::Resource],
+    condition: &[crate::plan::Condition],
+) {
     w.begin_map();
     w.key("Sid");
-    w.str(&s.sid);
+    w.str(sid);
     w.key("Effect");
-    w.str(effect(s.effect));
+    w.str(effect(e));
+    if let Some(p) = principal {
+        w.key("Principal");
+        principals(w, plan, p);
+    }
     w.key("Action");
     w.begin_seq();
-    for a in &s.actions {
+    for a in actions {
         w.item();
         w.str(a);
     }
     w.end_seq();
     w.key("Resource");
     w.begin_seq();
-    for r in &s.resources {
+    for r in resources {
         w.item();
         w.text(&r.arn(&plan.env));
     }
     w.end_seq();
-    if !s.conditions.is_empty() {
+    if !condition.is_empty() {
         w.key("Condition");
-        conditions(w, &s.conditions);
+        conditions(w, condition);
     }
     w.end_map();
 }
@@ -202,32 +231,16 @@ pub(super) fn resource_policy(
     w.begin_seq();
     for s in statements {
         w.item();
-        w.begin_map();
-        w.key("Sid");
-        w.str(&s.sid);
-        w.key("Effect");
-        w.str(effect(s.effect));
-        w.key("Principal");
-        principals(w, plan, &s.principals);
-        w.key("Action");
-        w.begin_seq();
-        for a in &s.actions {
-            w.item();
-            w.str(a);
-        }
-        w.end_seq();
-        w.key("Resource");
-        w.begin_seq();
-        for r in &s.resources {
-            w.item();
-            w.text(&r.arn(&plan.env));
-        }
-        w.end_seq();
-        if !s.conditions.is_empty() {
-            w.key("Condition");
-            conditions(w, &s.conditions);
-        }
-        w.end_map();
+        statement_map(
+            w,
+            plan,
+            &s.sid,
+            s.effect,
+            Some(&s.principals),
+            &s.actions,
+            &s.resources,
+            &s.conditions,
+        );
     }
     w.end_seq();
     w.end_map();
