@@ -13,7 +13,7 @@
 
 use super::get_role;
 use super::hcl::{checkov_skips_where, comment, tags, Body, Val};
-use super::iam::{effect, write_statement};
+use super::iam::{write_statement_of, StatementParts};
 use super::layout::{block, skipped_block};
 use crate::error::Error;
 use crate::plan::{
@@ -128,20 +128,15 @@ fn document(plan: &Plan, statements: &[ResourceStatement]) -> Result<String, Err
         if n > 0 {
             out.push('\n');
         }
-        let arns: Vec<Text> = s.resources.iter().map(|r| r.arn(&plan.env)).collect();
-        let mut b = Body::default();
-        b.line("sid", Val::Str(&s.sid))
-            .line("effect", effect(s.effect))
-            .list("actions", s.actions.iter().map(|a| Val::Str(a)).collect())
-            .list("resources", arns.iter().map(Val::Text).collect());
-        let why = s.facts.iter().map(|f| f.summary);
-        write_statement(
-            &mut out,
-            why,
-            &b,
-            &principals(plan, &s.principals)?,
-            &s.conditions,
-        );
+        let parts = StatementParts {
+            sid: &s.sid,
+            effect: s.effect,
+            actions: &s.actions,
+            resources: &s.resources,
+            facts: &s.facts,
+            conditions: &s.conditions,
+        };
+        write_statement_of(&mut out, plan, &parts, &principals(plan, &s.principals)?);
     }
     Ok(out)
 }

@@ -139,18 +139,50 @@ pub(super) fn add_instance_profile(
 }
 
 fn write_policy_statement(out: &mut String, plan: &Plan, s: &Statement) {
-    let arns: Vec<Text> = s.resources.iter().map(|r| r.arn(&plan.env)).collect();
+    let parts = StatementParts {
+        sid: &s.sid,
+        effect: s.effect,
+        actions: &s.actions,
+        resources: &s.resources,
+        facts: &s.facts,
+        conditions: &s.conditions,
+    };
+    write_statement_of(out, plan, &parts, &[]);
+}
+
+/// What a policy document's statement holds besides its principals: an identity
+/// policy's statement or a key or bucket policy's.
+pub(super) struct StatementParts<'s> {
+    pub(super) sid: &'s str,
+    pub(super) effect: Effect,
+    pub(super) actions: &'s [&'static str],
+    pub(super) resources: &'s [crate::plan::Resource],
+    pub(super) facts: &'s [crate::facts::Fact],
+    pub(super) conditions: &'s [Condition],
+}
+
+/// Writes one `statement` block of `parts`, with `principals` blocks when it has any.
+pub(super) fn write_statement_of(
+    out: &mut String,
+    plan: &Plan,
+    parts: &StatementParts<'_>,
+    principals: &[Body],
+) {
+    let arns: Vec<Text> = parts.resources.iter().map(|r| r.arn(&plan.env)).collect();
     let mut b = Body::default();
-    b.line("sid", Val::Str(&s.sid))
-        .line("effect", effect(s.effect))
-        .list("actions", s.actions.iter().map(|a| Val::Str(a)).collect())
+    b.line("sid", Val::Str(parts.sid))
+        .line("effect", effect(parts.effect))
+        .list(
+            "actions",
+            parts.actions.iter().map(|a| Val::Str(a)).collect(),
+        )
         .list("resources", arns.iter().map(Val::Text).collect());
     write_statement(
         out,
-        s.facts.iter().map(|f| f.summary),
+        parts.facts.iter().map(|f| f.summary),
         &b,
-        &[],
-        &s.conditions,
+        principals,
+        parts.conditions,
     );
 }
 
