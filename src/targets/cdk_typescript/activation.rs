@@ -125,15 +125,7 @@ fn push_secret(
     push_name_prop(out, "      ", "name", &s.name);
     push_str_prop(out, "      ", "description", &s.description);
     out.push_str("\n    });");
-    for (key, value) in &s.tags {
-        out.push_str("\n    cdk.Tags.of(");
-        out.push_str(&local);
-        out.push_str(").add(");
-        escape::push_ts_str(out, key);
-        out.push_str(", ");
-        escape::push_ts_str(out, value);
-        out.push_str(");");
-    }
+    super::typescript::push_tags(out, &local, &s.tags);
     out.push_str("\n    this.");
     out.push_str(&s.id.lower_camel);
     out.push_str(" = secretsmanager.Secret.fromSecretCompleteArn(this, ");

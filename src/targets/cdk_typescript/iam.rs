@@ -98,14 +98,8 @@ pub(super) fn role_block(out: &mut String, _plan: &Spell<'_>, role: &Role) {
         out.push_str("\n      ],");
     }
     out.push_str("\n    });");
-    for (key, value) in &role.tags {
-        out.push_str("\n    cdk.Tags.of(this.");
-        out.push_str(field);
-        out.push_str(").add(");
-        escape::push_ts_str(out, key);
-        out.push_str(", ");
-        escape::push_ts_str(out, value);
-        out.push_str(");");
+    if !role.tags.is_empty() {
+        super::typescript::push_tags(out, &format!("this.{field}"), &role.tags);
     }
 }
 

@@ -126,15 +126,7 @@ pub(super) fn push_function(out: &mut String, spell: &Spell<'_>, acks: &Acknowle
         out.push_str("\n      })");
     }
     out.push_str(",\n    });");
-    for (key, value) in &p.role.tags {
-        out.push_str("\n    cdk.Tags.of(");
-        out.push_str(role);
-        out.push_str(").add(");
-        escape::push_ts_str(out, key);
-        out.push_str(", ");
-        escape::push_ts_str(out, value);
-        out.push_str(");");
-    }
+    super::typescript::push_tags(out, role, &p.role.tags);
     out.push_str("\n\n    const ");
     out.push_str(&policy);
     out.push_str(" = new iam.ManagedPolicy(this, ");

@@ -162,3 +162,20 @@ pub(super) fn push_conditions_with(
         out.push_str("},");
     }
 }
+
+/// `\n    cdk.Tags.of(<target>).add('<key>', '<value>');` per tag, in the map's order.
+pub(super) fn push_tags<'a>(
+    out: &mut String,
+    target: &str,
+    tags: impl IntoIterator<Item = (&'a String, &'a String)>,
+) {
+    for (key, value) in tags {
+        out.push_str("\n    cdk.Tags.of(");
+        out.push_str(target);
+        out.push_str(").add(");
+        escape::push_ts_str(out, key);
+        out.push_str(", ");
+        escape::push_ts_str(out, value);
+        out.push_str(");");
+    }
+}

@@ -270,15 +270,7 @@ fn push_tags_and_field<'a>(
     tags: impl IntoIterator<Item = (&'a String, &'a String)>,
     field: &str,
 ) {
-    for (key, value) in tags {
-        out.push_str("\n    cdk.Tags.of(");
-        out.push_str(local);
-        out.push_str(").add(");
-        escape::push_ts_str(out, key);
-        out.push_str(", ");
-        escape::push_ts_str(out, value);
-        out.push_str(");");
-    }
+    super::typescript::push_tags(out, local, tags);
     out.push_str("\n    this.");
     out.push_str(field);
     out.push_str(" = ");
